@@ -1,0 +1,164 @@
+"""Applying drawn parameters: IDG's `apply_transform` and `standardize`, fast.
+
+One warp per image (the flips are folded into it), then IDG's pointwise steps in IDG's order:
+channel shift, brightness. `augment_batch` adds `rescale` and samplewise standardization,
+which IDG applies after the transform, and equals the first batch of
+`ImageDataGenerator(**kw).flow(images, batch_size=len(images), shuffle=False, seed=seed)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import AugmentConfig
+from .geometry import idg_matrices
+from .sampling import sample_batch
+from .warp import warp_exact, warp_fast
+
+
+def _as_image_batch(images) -> np.ndarray:
+    array = np.asarray(images)
+    if array.ndim != 4:
+        raise ValueError(f"images must be a batch N x H x W x C; got shape {array.shape}")
+    if array.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"images must have 1, 3 or 4 channels; got {array.shape[-1]}")
+    if array.shape[0] == 0 or array.shape[1] < 2 or array.shape[2] < 2:
+        raise ValueError(f"images must hold at least one image of at least 2 x 2 pixels; got shape {array.shape}")
+    return array
+
+
+def _channel_shift(x: np.ndarray, intensity: float) -> np.ndarray:
+    """IDG's channel shift: ONE offset for all channels, in raw pixel units, clipped to the
+    image's OWN min and max (a 0..250 image shifted by +30 stays <= 250). Computed with IDG's
+    expression, so in the image's precision: the sum feeds brightness's uint8 truncation."""
+    return np.clip(x + intensity, x.min(), x.max())
+
+
+def _brightness(x: np.ndarray, brightness: float) -> np.ndarray:
+    """IDG's brightness: PIL `ImageEnhance.Brightness` on the image cast to uint8.
+
+    For data in [0, 255] the result is trunc(float32(b) * trunc(x)), clipped to 0..255
+    (100 * 1.234 -> 123): fractions are truncated away. Quirk: data in 0..1 truncates to 0,
+    so brightness on already-rescaled images returns an all-black image. Data outside
+    [0, 255] is first stretched to 0..255 and stretched back after. A 4th (alpha) channel is
+    kept as it is, as PIL does.
+    """
+    x_min, x_max = x.min(), x.max()
+    stretch = x_min < 0 or x_max > 255
+    data = x.astype(np.float32)
+    if stretch:
+        data = data - data.min()
+        top = data.max()
+        if top != 0:
+            data /= top
+        data *= 255
+    levels = data.astype(np.uint8)
+    factor = np.float32(brightness)
+    # Pillow's ImagingBlend against black, in C float arithmetic.
+    if factor == 0:
+        blended = np.zeros_like(levels)
+    elif factor == 1:
+        blended = levels
+    else:
+        scaled = factor * levels.astype(np.float32)
+        if factor > 1:
+            scaled = np.clip(scaled, 0, 255)
+        blended = scaled.astype(np.uint8)
+    if x.shape[-1] == 4:
+        blended = blended.copy()
+        blended[..., 3] = levels[..., 3]
+    result = blended.astype(np.float32)
+    if stretch:
+        result = result / 255 * (x_max - x_min) + x_min
+    return result
+
+
+def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray) -> np.ndarray:
+    """IDG's `apply_transform` for each image of a float batch, written into float32 `out`."""
+    height, width = batch.shape[1:3]
+    matrices, warped = idg_matrices(params, height, width)
+    flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]).reshape(-1, 2)
+    exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
+    if not exact:
+        warp_fast(batch if batch.dtype == np.float32 else batch.astype(np.float32), matrices, flips, config.fill_mode, config.cval, out)
+    for index, p in enumerate(params):
+        intensity, brightness = p.get("channel_shift_intensity"), p.get("brightness")
+        if exact:
+            matrix = matrices[index] if warped[index] else None
+            y = _warp_exact(batch[index], matrix, tuple(flips[index]), config)
+        elif intensity is None:
+            continue
+        else:
+            y = out[index]
+        if intensity is not None:
+            y = _channel_shift(y, intensity)
+        if brightness is not None:
+            y = _brightness(y, brightness)
+        out[index] = y
+    return out
+
+
+def _warp_exact(x: np.ndarray, matrix, flips: tuple[bool, bool], config: AugmentConfig) -> np.ndarray:
+    """SciPy's warp in float64, stored in the image's own precision as SciPy stores it."""
+    if matrix is None:
+        # Nothing to resample: IDG skips the warp; flips are exact array reversals.
+        y = x[:, ::-1] if flips[0] else x
+        return y[::-1] if flips[1] else y
+    return warp_exact(x, matrix, flips, config.fill_mode, config.cval, config.interpolation_order).astype(x.dtype)
+
+
+def apply_transform(x, params: dict, config: AugmentConfig) -> np.ndarray:
+    """What `ImageDataGenerator(**config.to_idg_kwargs()).apply_transform(x, params)` returns,
+    as float32.
+
+    x is H x W x C (C = 1, 3 or 4), float or integer (converted as IDG's `flow` does). IDG's
+    quirks are reproduced, not fixed: swapped shift axes, off-centre pivot on non-square
+    images, zoom > 1 zooming out (`geometry`); 'wrap' with period n-1 and 'constant' filling
+    any position outside [0, n-1] with cval, no blending at the edge
+    (`geometry.map_to_border`); channel shift clipped to the image's own range; brightness
+    through uint8 truncation (`_brightness`). Rescale and standardization are not part of it
+    (see `augment_batch`).
+    """
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[-1] not in (1, 3, 4):
+        raise ValueError(f"x must be one image H x W x C with C = 1, 3 or 4; got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float32)
+    out = np.empty(x.shape, dtype=np.float32)
+    return _transform_batch(x[None], [params], config, out[None])[0]
+
+
+def standardize(batch: np.ndarray, config: AugmentConfig) -> np.ndarray:
+    """IDG's `standardize` for the settings we support, in place, in IDG's order:
+    x *= rescale; then per image x -= mean; x /= std + 1e-6.
+
+    Quirk kept from IDG: samplewise_std_normalization turns samplewise_center on.
+    """
+    if config.rescale:
+        batch *= config.rescale
+    axes = tuple(range(1, batch.ndim))
+    if config.samplewise_center or config.samplewise_std_normalization:
+        batch -= batch.mean(axis=axes, keepdims=True)
+    if config.samplewise_std_normalization:
+        batch /= batch.std(axis=axes, keepdims=True) + 1e-6
+    return batch
+
+
+def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dict] | None = None) -> np.ndarray:
+    """Augment a batch N x H x W x C (float or uint8) with one draw per image.
+
+    Returns float32 N x H x W x C: each image transformed as IDG's `apply_transform` would,
+    then rescaled and standardized as IDG's `standardize` would. The draws come from
+    `sample_batch(config, images.shape[1:], N, seed)` (reproducible from the seed; call it
+    yourself to see what each image got, and pass the list back as `params`).
+    """
+    batch = _as_image_batch(images)
+    count = batch.shape[0]
+    if params is None:
+        params = sample_batch(config, batch.shape[1:], count, seed)
+    elif len(params) != count:
+        raise ValueError(f"params has {len(params)} entries for {count} images")
+    if batch.dtype != np.float32:
+        batch = batch.astype(np.float32)  # IDG's flow casts to float32 first, too
+    out = np.empty(batch.shape, dtype=np.float32)
+    return standardize(_transform_batch(batch, params, config, out), config)

@@ -1,0 +1,115 @@
+"""Where each output pixel samples the input: IDG's affine matrix and SciPy's border rules.
+
+IDG composes Rotation . Shift . Shear . Zoom about a pivot and hands the result to
+`scipy.ndimage.affine_transform` as an inverse map. Written in image terms (x = column,
+y = row, pixel centres at integers), output pixel (x, y) samples the input at
+`A @ (x, y, 1)`. The consequences users do not expect all come from that matrix:
+- the shift axes are swapped: tx (height_shift_range) moves content along x, so +3 moves the
+  image 3 columns LEFT; ty (width_shift_range) moves it along y;
+- zoom > 1 samples a larger area, so content shrinks (zooms OUT);
+- the pivot is (x = H/2 - 0.5, y = W/2 - 0.5): with H != W, rotation, shear and zoom turn
+  about a point off the image centre;
+- positive theta turns content counter-clockwise; the shear term also scales one axis by
+  cos(shear).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def idg_matrices(params: list[dict], height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """IDG's inverse maps for a batch, as N x 2 x 3 matrices in (row, col) order, and a mask
+    of the images that need a warp at all (IDG skips it when every setting is neutral).
+
+    Input (row, col) = M @ (out_row, out_col, 1). M is IDG's product
+    Rotation . Shift . Shear . Zoom about the pivot, then conjugated by IDG's x/y swap,
+    written out in closed form so that a batch costs a few array operations.
+    """
+    def column(key, default):
+        return np.array([float(p.get(key, default)) for p in params], dtype=np.float64)
+
+    theta, shear = np.radians(column("theta", 0)), np.radians(column("shear", 0))
+    tx, ty, zx, zy = column("tx", 0), column("ty", 0), column("zx", 1), column("zy", 1)
+    warped = (theta != 0) | (tx != 0) | (ty != 0) | (shear != 0) | (zx != 1) | (zy != 1)
+
+    cos_t, sin_t = np.cos(theta), np.sin(theta)
+    sin_s, cos_s = np.sin(shear), np.cos(shear)
+    # Linear part of R . S . Sh . Z in IDG's (x, y) frame; the shear term also scales y by
+    # cos(shear). The shift only adds a translation (tx along x, ty along y).
+    a00, a01 = cos_t * zx, (-cos_t * sin_s - sin_t * cos_s) * zy
+    a10, a11 = sin_t * zx, (-sin_t * sin_s + cos_t * cos_s) * zy
+    t0, t1 = cos_t * tx - sin_t * ty, sin_t * tx + cos_t * ty
+    # Quirk kept from IDG: the pivot uses (H, W) for the (x, y) axes ...
+    o_x, o_y = height / 2 - 0.5, width / 2 - 0.5
+    t0 = t0 + o_x - (a00 * o_x + a01 * o_y)
+    t1 = t1 + o_y - (a10 * o_x + a11 * o_y)
+    # ... and the matrix is then conjugated by the x/y swap, so x becomes the column axis:
+    # this is what swaps the shifts and puts the pivot off-centre on non-square images.
+    matrices = np.empty((len(params), 2, 3), dtype=np.float64)
+    matrices[:, 0] = np.stack([a11, a10, t1], axis=1)
+    matrices[:, 1] = np.stack([a01, a00, t0], axis=1)
+    return matrices, warped
+
+
+def source_coordinates(matrix: np.ndarray | None, height: int, width: int, flip_horizontal: bool, flip_vertical: bool):
+    """Input (row, col) position sampled by every output pixel, as SciPy computes it (float64).
+
+    The flips are applied to the output grid, which is where IDG's later flip puts each value.
+    """
+    rows = np.arange(height, dtype=np.float64)
+    cols = np.arange(width, dtype=np.float64)
+    if flip_vertical:
+        rows = rows[::-1]
+    if flip_horizontal:
+        cols = cols[::-1]
+    if matrix is None:
+        return np.broadcast_to(rows[:, None], (height, width)), np.broadcast_to(cols[None, :], (height, width))
+    # Same operation order as SciPy's NI_GeometricTransform: r*m0 + c*m1, then + offset.
+    (r_r, r_c, r_0), (c_r, c_c, c_0) = matrix
+    src_row = rows[:, None] * r_r + cols[None, :] * r_c
+    src_row += r_0
+    src_col = rows[:, None] * c_r + cols[None, :] * c_c
+    src_col += c_0
+    return src_row, src_col
+
+
+def map_to_border(coord: np.ndarray, length: int, fill_mode: str) -> np.ndarray:
+    """SciPy's legacy boundary rule for sample positions outside [0, length - 1].
+
+    Returns the position actually interpolated at; for 'constant', positions outside the
+    image come back as -1 (they take cval). Quirks reproduced here:
+    - 'wrap' has period length - 1, not length (SciPy's legacy 'wrap'): the first and last
+      pixel are treated as the same point (a row 0..11 shifted by 4 ends ... 10 11 | 1 2 3 4);
+    - 'reflect' repeats the edge pixel (... 10 11 | 11 10 9 8); a mapped position may stay in
+      (-1, 0) or (length - 1, length), where both interpolation neighbours are the edge pixel.
+    Interpolation neighbours outside the image are clamped to the edge (see `warp_exact`).
+    """
+    coord = np.array(coord, dtype=np.float64, copy=True)
+    last = length - 1
+    if fill_mode == "nearest":
+        return np.clip(coord, 0, last)
+    if fill_mode == "constant":
+        coord[(coord < 0) | (coord > last)] = -1
+        return coord
+    if length <= 1:
+        return np.zeros_like(coord)
+    low, high = coord < 0, coord > last
+    if fill_mode == "reflect":
+        size2 = 2 * length
+        c = coord[low]
+        far = c < -size2
+        c[far] = size2 * np.trunc(-c[far] / size2) + c[far]
+        coord[low] = np.where(c < -length, c + size2, -c - 1)
+        c = coord[high]
+        c -= size2 * np.trunc(c / size2)
+        coord[high] = np.where(c >= length, size2 - c - 1, c)
+        return coord
+    if fill_mode == "wrap":
+        period = length - 1
+        c = coord[low]
+        coord[low] = c + period * (np.trunc(-c / period) + 1)
+        c = coord[high]
+        coord[high] = c - period * np.trunc(c / period)
+        return coord
+    raise ValueError(f"unknown fill_mode {fill_mode!r}")

@@ -1,0 +1,107 @@
+"""Random draws: what ImageDataGenerator's `get_random_transform` would pick for one image.
+
+Drawing is kept apart from applying (see `engine`), so that what was drawn can be shown,
+logged and replayed. The draws are IDG's own calls, in IDG's order, on the generator you
+pass: with `np.random.RandomState(s)` the result equals
+`ImageDataGenerator(**kw).get_random_transform(shape, seed=s)`, value for value.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from .config import AugmentConfig, ShiftRange
+
+PARAM_KEYS = (
+    "theta",
+    "tx",
+    "ty",
+    "shear",
+    "zx",
+    "zy",
+    "flip_horizontal",
+    "flip_vertical",
+    "channel_shift_intensity",
+    "brightness",
+)
+
+
+def _draw_shift(rng, shift_range: ShiftRange, size: int):
+    """One shift in pixels, drawn as IDG draws it.
+
+    A float range draws U(-r, r); an int n or a list draws one element (for n: 0..n-1) times
+    a random sign, so an int range of 1 never shifts. When every value is < 1 the draw is a
+    fraction and is multiplied by `size`.
+    """
+    if not shift_range:
+        return 0
+    if isinstance(shift_range, float):
+        shift = rng.uniform(-shift_range, shift_range)
+    else:
+        shift = rng.choice(shift_range)
+        shift *= rng.choice([-1, 1])
+    if (max(shift_range) if isinstance(shift_range, tuple) else shift_range) < 1:
+        shift *= size
+    return shift
+
+
+def sample_transform(config: AugmentConfig, image_shape: Sequence[int], rng) -> dict:
+    """Draw one image's transform parameters, with IDG's keys, draws and order.
+
+    image_shape is (height, width[, channels]); rng is a `np.random.RandomState` (exactly
+    IDG's stream) or anything with the same `uniform`, `choice` and `random` methods.
+    Returned keys: theta (degrees), tx, ty (pixels; IDG's tx is scaled by the HEIGHT and moves
+    the image sideways, ty by the WIDTH and moves it vertically), shear (degrees), zx, zy,
+    flip_horizontal, flip_vertical (0/1), channel_shift_intensity, brightness (None when off).
+    """
+    height, width = int(image_shape[0]), int(image_shape[1])
+
+    theta = rng.uniform(-config.rotation_range, config.rotation_range) if config.rotation_range else 0
+    # Quirk kept from IDG: tx comes from height_shift_range and is scaled by the image height,
+    # ty from width_shift_range and the width (the axes are swapped downstream).
+    tx = _draw_shift(rng, config.height_shift_range, height)
+    ty = _draw_shift(rng, config.width_shift_range, width)
+    shear = rng.uniform(-config.shear_range, config.shear_range) if config.shear_range else 0
+
+    low, high = config.zoom_bounds
+    if low == 1 and high == 1:
+        zx, zy = 1, 1
+    else:
+        zx, zy = rng.uniform(low, high, 2)
+
+    # IDG always consumes both flip draws, even when flips are off.
+    flip_horizontal = (rng.random() < 0.5) * config.horizontal_flip
+    flip_vertical = (rng.random() < 0.5) * config.vertical_flip
+
+    channel_shift_intensity = None
+    if config.channel_shift_range != 0:
+        channel_shift_intensity = rng.uniform(-config.channel_shift_range, config.channel_shift_range)
+
+    brightness = None
+    if config.brightness_range is not None:
+        brightness = rng.uniform(config.brightness_range[0], config.brightness_range[1])
+
+    return {
+        "theta": theta,
+        "tx": tx,
+        "ty": ty,
+        "shear": shear,
+        "zx": zx,
+        "zy": zy,
+        "flip_horizontal": flip_horizontal,
+        "flip_vertical": flip_vertical,
+        "channel_shift_intensity": channel_shift_intensity,
+        "brightness": brightness,
+    }
+
+
+def sample_batch(config: AugmentConfig, image_shape: Sequence[int], count: int, seed: int) -> list[dict]:
+    """Parameters for `count` images from one seed, drawn one image after another.
+
+    This is the stream `ImageDataGenerator.flow(x, batch_size=count, shuffle=False, seed=seed)`
+    uses for its first batch, so a batch augmented with these parameters is that batch.
+    """
+    rng = np.random.RandomState(seed)
+    return [sample_transform(config, image_shape, rng) for _ in range(count)]

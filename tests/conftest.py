@@ -1,0 +1,41 @@
+"""Shared test set-up: the real ImageDataGenerator as the oracle, imported once per session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (skip with -m 'not slow')")
+
+
+@pytest.fixture(scope="session")
+def idg_class():
+    """`tf.keras.preprocessing.image.ImageDataGenerator`, the class the engine must match."""
+    import tensorflow as tf  # a missing oracle must fail the suite, not skip it
+    return tf.keras.preprocessing.image.ImageDataGenerator
+
+
+@pytest.fixture(scope="session")
+def make_idg(idg_class):
+    def make(config):
+        return idg_class(**config.to_idg_kwargs())
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def photo():
+    """The shipped sample photo as float32 0..255, H x W x 3 (non-square: 200 x 300)."""
+    from PIL import Image
+
+    return np.asarray(Image.open(ROOT / "sample_images" / "coffee.jpg").convert("RGB"), dtype=np.float32)
