@@ -8,6 +8,9 @@ which IDG applies after the transform, and equals the first batch of
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .config import AugmentConfig
@@ -73,28 +76,63 @@ def _brightness(x: np.ndarray, brightness: float) -> np.ndarray:
     return result
 
 
+# Work is split across threads (OpenCV and NumPy's large loops release the GIL) once a batch
+# holds this many pixels; below it, thread hand-offs cost more than they save.
+PARALLEL_MIN_PIXELS = 1 << 17
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _in_parallel(count: int, pixels: int, work) -> None:
+    """Run work(start, stop) over [0, count), split across threads for big batches."""
+    global _POOL
+    parts = min(_workers(), count) if count * pixels >= PARALLEL_MIN_PIXELS else 1
+    if parts <= 1:
+        work(0, count)
+        return
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="augment")
+    bounds = np.linspace(0, count, parts + 1).astype(int)
+    for future in [_POOL.submit(work, start, stop) for start, stop in zip(bounds[:-1], bounds[1:])]:
+        future.result()
+
+
 def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray) -> np.ndarray:
-    """IDG's `apply_transform` for each image of a float batch, written into float32 `out`."""
+    """IDG's `apply_transform` for each image of a float batch, written into float32 `out`.
+
+    The draws are already made, so images are independent and may be processed in any order.
+    """
     height, width = batch.shape[1:3]
     matrices, warped = idg_matrices(params, height, width)
     flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]).reshape(-1, 2)
     exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
-    if not exact:
-        warp_fast(batch if batch.dtype == np.float32 else batch.astype(np.float32), matrices, flips, config.fill_mode, config.cval, out)
-    for index, p in enumerate(params):
-        intensity, brightness = p.get("channel_shift_intensity"), p.get("brightness")
-        if exact:
-            matrix = matrices[index] if warped[index] else None
-            y = _warp_exact(batch[index], matrix, tuple(flips[index]), config)
-        elif intensity is None:
-            continue
-        else:
-            y = out[index]
-        if intensity is not None:
-            y = _channel_shift(y, intensity)
-        if brightness is not None:
-            y = _brightness(y, brightness)
-        out[index] = y
+
+    def work(start: int, stop: int) -> None:
+        if not exact:
+            # uint8 is cast to float32 inside, as IDG's flow casts before warping.
+            warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop], config.fill_mode, config.cval, out[start:stop])
+        for index in range(start, stop):
+            intensity, brightness = params[index].get("channel_shift_intensity"), params[index].get("brightness")
+            if exact:
+                matrix = matrices[index] if warped[index] else None
+                image = batch[index]
+                if image.dtype != np.float64:
+                    image = image.astype(np.float32, copy=False)  # IDG's flow casts first, too
+                y = _warp_exact(image, matrix, tuple(flips[index]), config)
+            elif intensity is None:
+                continue
+            else:
+                y = out[index]
+            if intensity is not None:
+                y = _channel_shift(y, intensity)
+            if brightness is not None:
+                y = _brightness(y, brightness)
+            out[index] = y
+
+    _in_parallel(len(params), height * width, work)
     return out
 
 
@@ -158,7 +196,7 @@ def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dic
         params = sample_batch(config, batch.shape[1:], count, seed)
     elif len(params) != count:
         raise ValueError(f"params has {len(params)} entries for {count} images")
-    if batch.dtype != np.float32:
-        batch = batch.astype(np.float32)  # IDG's flow casts to float32 first, too
+    if batch.dtype not in (np.float32, np.uint8):
+        batch = batch.astype(np.float32)  # as IDG's flow does; uint8 is cast per thread
     out = np.empty(batch.shape, dtype=np.float32)
     return standardize(_transform_batch(batch, params, config, out), config)

@@ -117,7 +117,8 @@ MOSAIC_SIDE = 256
 
 
 def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, out: np.ndarray) -> np.ndarray:
-    """Bilinear `warp_exact` for a batch N x H x W x C of float32 images, with OpenCV.
+    """Bilinear `warp_exact` for a batch N x H x W x C of images (float32, or uint8 cast to
+    float32 a chunk at a time, while it is in cache), with OpenCV.
 
     Positions are computed in float64 and folded into the image before OpenCV sees them
     (`cv2.warpAffine` evaluates them in float32, whose error grows far outside the image).
@@ -130,7 +131,7 @@ def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_
         n = len(chunk)
         map_y, map_x, outside = _sample_maps(matrices[first:first + n], flips[first:first + n], height, width, fill_mode)
         if n == 1:
-            mosaic = chunk[0]
+            mosaic = chunk[0].astype(np.float32, copy=False)
         else:
             # Image k of the chunk sits in mosaic cell (k // per_side, k % per_side).
             cells = np.arange(n)

@@ -123,6 +123,10 @@ ARTICLE_EXAMPLES = {
     "measured": dict(rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True,
                      rescale=1 / 255),
     "lighting": dict(brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255),
+    "nearest-neighbour with brightness": dict(rotation_range=30, zoom_range=0.3, interpolation_order=0,
+                                              brightness_range=[0.7, 1.3], fill_mode="wrap"),
+    "bilinear with brightness": dict(rotation_range=30, shear_range=10, brightness_range=[0.7, 1.3],
+                                     channel_shift_range=20, fill_mode="constant", cval=50),
     "standardized": dict(rotation_range=15, fill_mode="reflect", rescale=1 / 255, samplewise_center=True,
                          samplewise_std_normalization=True),
 }

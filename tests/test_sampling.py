@@ -66,3 +66,14 @@ def test_height_shift_is_scaled_by_height_and_width_shift_by_width():
     draws = sample_batch(config, (10, 1000, 3), 200, seed=0)
     assert max(abs(p["tx"]) for p in draws) <= 5  # tx: height_shift_range x HEIGHT (10)
     assert max(abs(p["ty"]) for p in draws) > 100  # ty: width_shift_range x WIDTH (1000)
+
+
+@pytest.mark.parametrize("form", RANGE_FORMS, ids=list(RANGE_FORMS))
+def test_batch_draws_equal_one_image_at_a_time(form):
+    # sample_batch takes a shortcut for float ranges; it must not change a single value.
+    config = AugmentConfig(**RANGE_FORMS[form])
+    rng = np.random.RandomState(11)
+    expected = [sample_transform(config, (30, 50, 3), rng) for _ in range(25)]
+    drawn = sample_batch(config, (30, 50, 3), 25, seed=11)
+    assert drawn == expected
+    assert [[type(v) for v in p.values()] for p in drawn] == [[type(v) for v in p.values()] for p in expected]
