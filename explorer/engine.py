@@ -79,6 +79,8 @@ def _brightness(x: np.ndarray, brightness: float) -> np.ndarray:
 # Work is split across threads (OpenCV and NumPy's large loops release the GIL) once a batch
 # holds this many pixels; below it, thread hand-offs cost more than they save.
 PARALLEL_MIN_PIXELS = 1 << 17
+# The exact path's float64 temporaries are bounded by resampling this many pixels at a time.
+EXACT_CHUNK_PIXELS = 1 << 16
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -106,43 +108,41 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
     The draws are already made, so images are independent and may be processed in any order.
     """
     height, width = batch.shape[1:3]
-    matrices, warped = idg_matrices(params, height, width)
+    matrices, _ = idg_matrices(params, height, width)
     flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]).reshape(-1, 2)
     exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
 
     def work(start: int, stop: int) -> None:
-        if not exact:
+        if exact:
+            step = max(1, EXACT_CHUNK_PIXELS // (height * width))
+            for first in range(start, stop, step):
+                last = min(stop, first + step)
+                source = batch[first:last]
+                if source.dtype != np.float64:
+                    source = source.astype(np.float32, copy=False)  # IDG's flow casts first, too
+                warped = warp_exact(source, matrices[first:last], flips[first:last], config.fill_mode, config.cval, config.interpolation_order)
+                for index in range(first, last):
+                    # Stored in the image's precision, as SciPy stores its double sums.
+                    out[index] = _pointwise(warped[index - first].astype(source.dtype), params[index])
+        else:
             # uint8 is cast to float32 inside, as IDG's flow casts before warping.
             warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop], config.fill_mode, config.cval, out[start:stop])
-        for index in range(start, stop):
-            intensity, brightness = params[index].get("channel_shift_intensity"), params[index].get("brightness")
-            if exact:
-                matrix = matrices[index] if warped[index] else None
-                image = batch[index]
-                if image.dtype != np.float64:
-                    image = image.astype(np.float32, copy=False)  # IDG's flow casts first, too
-                y = _warp_exact(image, matrix, tuple(flips[index]), config)
-            elif intensity is None:
-                continue
-            else:
-                y = out[index]
-            if intensity is not None:
-                y = _channel_shift(y, intensity)
-            if brightness is not None:
-                y = _brightness(y, brightness)
-            out[index] = y
+            for index in range(start, stop):
+                if params[index].get("channel_shift_intensity") is not None:
+                    out[index] = _pointwise(out[index], params[index])
 
     _in_parallel(len(params), height * width, work)
     return out
 
 
-def _warp_exact(x: np.ndarray, matrix, flips: tuple[bool, bool], config: AugmentConfig) -> np.ndarray:
-    """SciPy's warp in float64, stored in the image's own precision as SciPy stores it."""
-    if matrix is None:
-        # Nothing to resample: IDG skips the warp; flips are exact array reversals.
-        y = x[:, ::-1] if flips[0] else x
-        return y[::-1] if flips[1] else y
-    return warp_exact(x, matrix, flips, config.fill_mode, config.cval, config.interpolation_order).astype(x.dtype)
+def _pointwise(y: np.ndarray, params: dict) -> np.ndarray:
+    """IDG's steps after the warp (the flips are already folded into it): channel shift, then
+    brightness."""
+    if params.get("channel_shift_intensity") is not None:
+        y = _channel_shift(y, params["channel_shift_intensity"])
+    if params.get("brightness") is not None:
+        y = _brightness(y, params["brightness"])
+    return y
 
 
 def apply_transform(x, params: dict, config: AugmentConfig) -> np.ndarray:

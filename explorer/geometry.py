@@ -52,25 +52,24 @@ def idg_matrices(params: list[dict], height: int, width: int) -> tuple[np.ndarra
     return matrices, warped
 
 
-def source_coordinates(matrix: np.ndarray | None, height: int, width: int, flip_horizontal: bool, flip_vertical: bool):
-    """Input (row, col) position sampled by every output pixel, as SciPy computes it (float64).
+def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, width: int):
+    """Input (row, col) positions sampled by every output pixel of N images, N x H x W each,
+    in float64 with SciPy's operations in SciPy's order: r * m0 + c * m1, then + offset.
 
-    The flips are applied to the output grid, which is where IDG's later flip puts each value.
+    matrices is N x 2 x 3 (`idg_matrices`); flips is N x 2 (horizontal, vertical) and is
+    applied to the output grid, which is where IDG's later flip puts each value.
     """
-    rows = np.arange(height, dtype=np.float64)
-    cols = np.arange(width, dtype=np.float64)
-    if flip_vertical:
-        rows = rows[::-1]
-    if flip_horizontal:
-        cols = cols[::-1]
-    if matrix is None:
-        return np.broadcast_to(rows[:, None], (height, width)), np.broadcast_to(cols[None, :], (height, width))
-    # Same operation order as SciPy's NI_GeometricTransform: r*m0 + c*m1, then + offset.
-    (r_r, r_c, r_0), (c_r, c_c, c_0) = matrix
-    src_row = rows[:, None] * r_r + cols[None, :] * r_c
-    src_row += r_0
-    src_col = rows[:, None] * c_r + cols[None, :] * c_c
-    src_col += c_0
+    count = len(matrices)
+    rows = np.broadcast_to(np.arange(height, dtype=np.float64), (count, height)).copy()
+    cols = np.broadcast_to(np.arange(width, dtype=np.float64), (count, width)).copy()
+    rows[flips[:, 1]] = rows[flips[:, 1], ::-1]
+    cols[flips[:, 0]] = cols[flips[:, 0], ::-1]
+    rows, cols = rows[:, :, None], cols[:, None, :]
+    m = matrices[:, :, :, None, None]
+    src_row = rows * m[:, 0, 0] + cols * m[:, 0, 1]
+    src_row += m[:, 0, 2]
+    src_col = rows * m[:, 1, 0] + cols * m[:, 1, 1]
+    src_col += m[:, 1, 2]
     return src_row, src_col
 
 

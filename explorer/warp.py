@@ -18,42 +18,49 @@ import numpy as np
 from .geometry import map_to_border, source_coordinates
 
 
-def warp_exact(image: np.ndarray, matrix, flips: tuple[bool, bool], fill_mode: str, cval: float, order: int) -> np.ndarray:
-    """SciPy's `affine_transform` per channel, in float64. image is H x W x C."""
-    height, width = image.shape[:2]
-    src_row, src_col = source_coordinates(matrix, height, width, flips[0], flips[1])
+def warp_exact(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, order: int) -> np.ndarray:
+    """SciPy's `affine_transform` for each channel of N images N x H x W x C, in float64.
+
+    An identity matrix reads every pixel with weight exactly 1, so images IDG would not warp
+    come back exactly as they are (flipped if asked).
+    """
+    count, height, width, channels = images.shape
+    src_row, src_col = source_coordinates(matrices, flips, height, width)
     row = map_to_border(src_row, height, fill_mode)
     col = map_to_border(src_col, width, fill_mode)
-    # SciPy reads a position of -1 or less as outside (only 'constant' produces those).
-    outside = (row <= -1) | (col <= -1)
-    data = image.astype(np.float64, copy=False)
+    # Channel planes C x (N*H*W): gathers and weights run over long contiguous rows.
+    planes = np.ascontiguousarray(images.transpose(3, 0, 1, 2)).reshape(channels, -1)
+    base = (np.arange(count) * (height * width))[:, None, None]
     if order == 0:
-        # Spline order 0 rounds halves up: floor(c + 0.5).
-        r = np.clip(np.floor(row + 0.5).astype(np.intp), 0, height - 1)
-        c = np.clip(np.floor(col + 0.5).astype(np.intp), 0, width - 1)
-        out = data[r, c]
+        # Spline order 0 rounds halves up: floor(c + 0.5); neighbours clamp to the edge.
+        r = np.clip(np.floor(row + 0.5), 0, height - 1).astype(np.intp)
+        c = np.clip(np.floor(col + 0.5), 0, width - 1).astype(np.intp)
+        out = np.take(planes, base + r * width + c, axis=1).astype(np.float64)
     else:
-        r0 = np.floor(row)
-        c0 = np.floor(col)
+        r0, c0 = np.floor(row), np.floor(col)
         # SciPy's order-1 spline weights: w0 = 1 - f, w1 = 1 - w0.
         wr0 = 1.0 - (row - r0)
         wr1 = 1.0 - wr0
         wc0 = 1.0 - (col - c0)
         wc1 = 1.0 - wc0
-        r0 = r0.astype(np.intp)
-        c0 = c0.astype(np.intp)
         # Neighbours outside the image read the edge pixel (mapped positions lie in (-1, n)).
-        ra, rb = np.clip(r0, 0, height - 1), np.clip(r0 + 1, 0, height - 1)
-        ca, cb = np.clip(c0, 0, width - 1), np.clip(c0 + 1, 0, width - 1)
-        wr0, wr1, wc0, wc1 = (w[..., None] for w in (wr0, wr1, wc0, wc1))
-        # Summation in SciPy's order: (r0,c0), (r0,c1), (r1,c0), (r1,c1); value * wr * wc.
-        out = data[ra, ca] * wr0 * wc0
-        out += data[ra, cb] * wr0 * wc1
-        out += data[rb, ca] * wr1 * wc0
-        out += data[rb, cb] * wr1 * wc1
-    if outside.any():
-        out[outside] = cval
-    return out
+        ra = base + np.clip(r0, 0, height - 1).astype(np.intp) * width
+        rb = base + np.clip(r0 + 1, 0, height - 1).astype(np.intp) * width
+        ca = np.clip(c0, 0, width - 1).astype(np.intp)
+        cb = np.clip(c0 + 1, 0, width - 1).astype(np.intp)
+        # SciPy's sum, in its order: (r0,c0), (r0,c1), (r1,c0), (r1,c1), each value * wr * wc.
+        out = None
+        for index, w_row, w_col in ((ra + ca, wr0, wc0), (ra + cb, wr0, wc1), (rb + ca, wr1, wc0), (rb + cb, wr1, wc1)):
+            term = np.take(planes, index, axis=1) * w_row
+            term *= w_col
+            if out is None:
+                out = term
+            else:
+                out += term
+    if fill_mode == "constant":
+        # SciPy reads a mapped position of -1 (outside) as cval.
+        out[:, (row <= -1) | (col <= -1)] = cval
+    return out.transpose(1, 2, 3, 0)
 
 
 def _fold_fast(coord: np.ndarray, length: int, fill_mode: str) -> np.ndarray:

@@ -16,6 +16,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (skip with -m 'not slow')")
+    # The oracle's own SciPy call warns on every image; it says nothing about our code.
+    config.addinivalue_line("filterwarnings", "ignore:Please import `affine_transform`:DeprecationWarning")
 
 
 @pytest.fixture(scope="session")

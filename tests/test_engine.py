@@ -158,3 +158,23 @@ def test_augment_batch_rejects_bad_batches(images, message):
         augment_batch(images, CONFIG, seed=0)
     with pytest.raises(ValueError, match="params has 1 entries"):
         augment_batch(np.zeros((2, 4, 4, 3)), CONFIG, params=[{}])
+
+
+def test_engine_runs_without_scipy_or_tensorflow():
+    # IDG needs SciPy at run time; the engine must not, on any of its paths.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, numpy as np\n"
+        "sys.modules['scipy'] = None; sys.modules['tensorflow'] = None  # any import now fails\n"
+        "from explorer import AugmentConfig, augment_batch\n"
+        "x = np.zeros((2, 16, 16, 3), np.uint8)\n"
+        "for kw in ({'rotation_range': 30}, {'rotation_range': 30, 'interpolation_order': 0},\n"
+        "           {'rotation_range': 30, 'brightness_range': [0.5, 1.5]}, {'fill_mode': 'wrap', 'zoom_range': 0.3}):\n"
+        "    augment_batch(x, AugmentConfig(**kw), seed=0)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
