@@ -56,19 +56,10 @@ def _brightness(x: np.ndarray, brightness: float) -> np.ndarray:
             data /= top
         data *= 255
     levels = data.astype(np.uint8)
-    factor = np.float32(brightness)
-    # Pillow's ImagingBlend against black, in C float arithmetic.
-    if factor == 0:
-        blended = np.zeros_like(levels)
-    elif factor == 1:
-        blended = levels
-    else:
-        scaled = factor * levels.astype(np.float32)
-        if factor > 1:
-            scaled = np.clip(scaled, 0, 255)
-        blended = scaled.astype(np.uint8)
+    # Pillow's ImagingBlend against black, in C float arithmetic (factor 0 and 1 included).
+    blended = np.float32(brightness) * levels.astype(np.float32)
+    blended = np.clip(blended, 0, 255).astype(np.uint8)
     if x.shape[-1] == 4:
-        blended = blended.copy()
         blended[..., 3] = levels[..., 3]
     result = blended.astype(np.float32)
     if stretch:
@@ -103,12 +94,13 @@ def _in_parallel(count: int, pixels: int, work) -> None:
 
 
 def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray) -> np.ndarray:
-    """IDG's `apply_transform` for each image of a float batch, written into float32 `out`.
+    """IDG's `apply_transform` for each image of a batch (float, or uint8 cast to float32 as
+    IDG's flow casts it), written into float32 `out`.
 
     The draws are already made, so images are independent and may be processed in any order.
     """
     height, width = batch.shape[1:3]
-    matrices, _ = idg_matrices(params, height, width)
+    matrices = idg_matrices(params, height, width)
     flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]).reshape(-1, 2)
     exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
 

@@ -18,20 +18,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def idg_matrices(params: list[dict], height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """IDG's inverse maps for a batch, as N x 2 x 3 matrices in (row, col) order, and a mask
-    of the images that need a warp at all (IDG skips it when every setting is neutral).
+def idg_matrices(params: list[dict], height: int, width: int) -> np.ndarray:
+    """IDG's inverse maps for a batch, as N x 2 x 3 matrices in (row, col) order.
 
     Input (row, col) = M @ (out_row, out_col, 1). M is IDG's product
     Rotation . Shift . Shear . Zoom about the pivot, then conjugated by IDG's x/y swap,
-    written out in closed form so that a batch costs a few array operations.
+    written out in closed form so that a batch costs a few array operations. IDG skips the
+    warp when every setting is neutral; the identity matrix then reads each pixel exactly.
     """
     def column(key, default):
         return np.array([float(p.get(key, default)) for p in params], dtype=np.float64)
 
     theta, shear = np.radians(column("theta", 0)), np.radians(column("shear", 0))
     tx, ty, zx, zy = column("tx", 0), column("ty", 0), column("zx", 1), column("zy", 1)
-    warped = (theta != 0) | (tx != 0) | (ty != 0) | (shear != 0) | (zx != 1) | (zy != 1)
 
     cos_t, sin_t = np.cos(theta), np.sin(theta)
     sin_s, cos_s = np.sin(shear), np.cos(shear)
@@ -49,7 +48,7 @@ def idg_matrices(params: list[dict], height: int, width: int) -> tuple[np.ndarra
     matrices = np.empty((len(params), 2, 3), dtype=np.float64)
     matrices[:, 0] = np.stack([a11, a10, t1], axis=1)
     matrices[:, 1] = np.stack([a01, a00, t0], axis=1)
-    return matrices, warped
+    return matrices
 
 
 def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, width: int):
