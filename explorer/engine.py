@@ -14,12 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .config import AugmentConfig
+from .errors import InputError
 from .geometry import idg_matrices
 from .sampling import sample_batch
+from .split import ValidationImages
 from .warp import warp_exact, warp_fast
 
 
 def _as_image_batch(images) -> np.ndarray:
+    if isinstance(images, ValidationImages):
+        raise InputError("these are validation images; validation data is never augmented")
     array = np.asarray(images)
     if array.ndim != 4:
         raise ValueError(f"images must be a batch N x H x W x C; got shape {array.shape}")
@@ -149,6 +153,8 @@ def apply_transform(x, params: dict, config: AugmentConfig) -> np.ndarray:
     through uint8 truncation (`_brightness`). Rescale and standardization are not part of it
     (see `augment_batch`).
     """
+    if isinstance(x, ValidationImages):
+        raise InputError("this is a validation image; validation data is never augmented")
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[-1] not in (1, 3, 4):
         raise ValueError(f"x must be one image H x W x C with C = 1, 3 or 4; got shape {x.shape}")

@@ -18,6 +18,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds (skip with -m 'not slow')")
     # The oracle's own SciPy call warns on every image; it says nothing about our code.
     config.addinivalue_line("filterwarnings", "ignore:Please import `affine_transform`:DeprecationWarning")
+    # Pillow's notes on the deliberately corrupted TIFF/EXIF data of the hostile corpus.
+    config.addinivalue_line("filterwarnings", "ignore::UserWarning:PIL.TiffImagePlugin")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,273 @@
+"""Loading a labelled dataset from a folder or a zip in the class-per-folder layout.
+
+The layout is the one `flow_from_directory` and `image_dataset_from_directory` read:
+root/class_name/image (images deeper inside a class folder count for that class). A zip
+is read in memory and never extracted; everything a user could not have meant (paths with
+'..', absolute paths, symlinks, nested archives, hidden files, non-images, duplicates,
+encrypted or suspiciously compressed entries, undecodable images) is skipped and counted in
+the report. Raises `InputError`, and only InputError, when nothing usable is left.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from .errors import InputError
+from .images import MAX_FILE_BYTES, decode_image, read_source, resize
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+ARCHIVE_EXTENSIONS = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
+MAX_ARCHIVE_BYTES = 1024 * 1024 * 1024  # the zip itself, read into memory
+MAX_ENTRIES = 20_000  # files in a zip or folder; more is not a dataset to explore on a laptop
+MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # declared uncompressed size of all entries
+MAX_RATIO = 200  # declared size / compressed size; images compress 1-20x, bombs 1000x
+RATIO_EXEMPT_BYTES = 1024 * 1024  # small entries cannot hurt, whatever their ratio
+MAX_DATASET_BYTES = 1024 * 1024 * 1024  # the decoded N x h x w x C array
+EXAMPLES_KEPT = 5
+
+
+@dataclass
+class LoadReport:
+    """What was loaded and what was skipped, with the reason and a few example names."""
+
+    source: str
+    loaded: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=lambda: defaultdict(list))
+
+    def skip(self, name: str, reason: str) -> None:
+        self.skipped[reason] += 1
+        if len(self.examples[reason]) < EXAMPLES_KEPT:
+            self.examples[reason].append(name)
+
+    def summary(self) -> str:
+        lines = [f"{self.source}: {self.loaded} images loaded"]
+        for reason, count in self.skipped.most_common():
+            shown = ", ".join(self.examples[reason])
+            lines.append(f"skipped {count}: {reason} (e.g. {shown})")
+        return "\n".join(lines)
+
+
+@dataclass
+class Dataset:
+    """Images N x h x w x C uint8, integer labels (N,), class names indexed by label."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    class_names: list[str]
+    report: LoadReport
+    name: str = ""
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.labels, minlength=len(self.class_names))
+        return dict(zip(self.class_names, counts.tolist()))
+
+
+@dataclass
+class _Entry:
+    parts: list[str]  # path components below the dataset root
+    size: int
+    read: Callable[[], bytes]
+
+
+def _skip_reason(parts: list[str]) -> str | None:
+    """Why a file is not a dataset image, judged from its path alone (None: keep it)."""
+    if any(part.startswith(".") or part == "__MACOSX" for part in parts):
+        return "hidden or system file"
+    suffix = os.path.splitext(parts[-1])[1].lower()
+    if suffix in ARCHIVE_EXTENSIONS:
+        return "nested archive (not opened)"
+    if suffix not in IMAGE_EXTENSIONS:
+        return "not an image file"
+    return None
+
+
+def _zip_entries(data: bytes, label: str, report: LoadReport) -> Iterator[_Entry]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except UnicodeDecodeError:
+        raise InputError(f"{label} has file names that are marked UTF-8 but are not; re-create the zip") from None
+    except Exception as error:
+        raise InputError(f"{label} is not a readable zip archive ({error})") from None
+    if len(infos) > MAX_ENTRIES:
+        raise InputError(f"{label} has {len(infos)} entries; the limit is {MAX_ENTRIES}")
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_TOTAL_BYTES:
+        raise InputError(
+            f"{label} would unpack to {declared / 2**30:.1f} GB; the limit is {MAX_TOTAL_BYTES / 2**30:.0f} GB"
+        )
+    seen = set()
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if info.is_dir():
+            continue
+        parts = [part for part in name.split("/") if part not in ("", ".")]
+        reason = None
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+            reason = "absolute path"
+        elif ".." in parts:
+            reason = "path with '..'"
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            reason = "symbolic link"
+        elif info.flag_bits & 0x1:
+            reason = "encrypted entry"
+        elif name in seen:
+            reason = "duplicate name"
+        else:
+            reason = _skip_reason(parts)
+        if reason is None and info.file_size > MAX_FILE_BYTES:
+            reason = f"larger than {MAX_FILE_BYTES // 2**20} MB"
+        if reason is None and info.file_size > RATIO_EXEMPT_BYTES and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            reason = f"compressed more than {MAX_RATIO}:1 (possible zip bomb)"
+        seen.add(name)
+        if reason:
+            report.skip(name, reason)
+            continue
+
+        def read(info=info) -> bytes:
+            # ZipExtFile stops at the declared size, so a lying header cannot inflate more.
+            with archive.open(info) as handle:
+                return handle.read(MAX_FILE_BYTES + 1)
+
+        yield _Entry(parts, info.file_size, read)
+
+
+def _folder_entries(root: Path, report: LoadReport) -> Iterator[_Entry]:
+    count = 0
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs.sort()
+        for file_name in sorted(files):
+            count += 1
+            if count > MAX_ENTRIES:
+                raise InputError(f"{root.name} has more than {MAX_ENTRIES} files; the limit is {MAX_ENTRIES}")
+            path = Path(folder) / file_name
+            parts = list(path.relative_to(root).parts)
+            name = "/".join(parts)
+            if path.is_symlink():
+                report.skip(name, "symbolic link")
+                continue
+            reason = _skip_reason(parts)
+            size = path.lstat().st_size
+            if reason is None and size > MAX_FILE_BYTES:
+                reason = f"larger than {MAX_FILE_BYTES // 2**20} MB"
+            if reason:
+                report.skip(name, reason)
+                continue
+            yield _Entry(parts, size, path.read_bytes)
+
+
+def _strip_wrapper(entries: list[_Entry]) -> list[_Entry]:
+    """A zip of a folder holds wrapper/class/image: drop one shared top folder."""
+    tops = {entry.parts[0] for entry in entries if len(entry.parts) > 1}
+    if len(tops) == 1 and all(len(entry.parts) >= 3 for entry in entries):
+        return [_Entry(entry.parts[1:], entry.size, entry.read) for entry in entries]
+    return entries
+
+
+def _normalise_size(image_size) -> tuple[int, int]:
+    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if len(size) != 2 or not all(isinstance(side, int) and 8 <= side <= 1024 for side in size):
+        raise InputError(f"image_size must be an int or (height, width) between 8 and 1024; got {image_size!r}")
+    return size
+
+
+def load_dataset(
+    source,
+    image_size=(64, 64),
+    color_mode: str = "auto",
+    min_per_class: int = 2,
+    name: str | None = None,
+) -> Dataset:
+    """Load root/class_name/image from a folder, or a .zip given as a path, bytes or file.
+
+    Every image is decoded with `load_image`'s rules and resized to image_size (height,
+    width). color_mode: 'rgb', 'grayscale', or 'auto' (grayscale when every image is).
+    Classes are the sorted folder names, as Keras sorts them. `report` says what was
+    skipped and why. InputError when no image is left, fewer than 2 classes have images,
+    or a class has fewer than `min_per_class` images (too few to split).
+    """
+    height, width = _normalise_size(image_size)
+    if color_mode not in ("auto", "rgb", "grayscale"):
+        raise InputError(f"color_mode must be 'auto', 'rgb' or 'grayscale'; got {color_mode!r}")
+
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        root = Path(source)
+        label = name or root.name
+        report = LoadReport(label)
+        entries = list(_folder_entries(root, report))
+    else:
+        data, label = read_source(source, name, limit=MAX_ARCHIVE_BYTES)
+        report = LoadReport(label)
+        entries = list(_zip_entries(data, label, report))
+    entries = _strip_wrapper(entries)
+
+    by_class: dict[str, list[np.ndarray]] = defaultdict(list)
+    for entry in entries:
+        entry_name = "/".join(entry.parts)
+        if len(entry.parts) < 2:
+            report.skip(entry_name, "not inside a class folder")
+            continue
+        try:
+            pixels = decode_image(entry.read(), entry_name, max_side=2 * max(height, width))
+        except InputError as error:
+            report.skip(f"{entry_name} ({error})", "not a usable image")
+            continue
+        except Exception as error:  # a corrupt entry: CRC mismatch, bad compression data
+            report.skip(f"{entry_name} ({error})", "unreadable entry")
+            continue
+        by_class[entry.parts[0]].append(resize(pixels, (height, width)))
+
+    class_names = sorted(by_class)
+    if not class_names:
+        raise InputError(f"{label} has no usable images in class folders (expected {label}/class_name/image.png)\n{report.summary()}")
+    if len(class_names) < 2:
+        raise InputError(f"{label} has one class ({class_names[0]}); a classifier needs at least 2 class folders")
+    small = [f"{cls} ({len(by_class[cls])})" for cls in class_names if len(by_class[cls]) < min_per_class]
+    if small:
+        raise InputError(
+            f"{label}: too few images to split into training and validation in {', '.join(small)}; "
+            f"each class needs at least {min_per_class}"
+        )
+    grey = all(pixels.shape[-1] == 1 for cls in class_names for pixels in by_class[cls])
+    channels = 1 if color_mode == "grayscale" or (color_mode == "auto" and grey) else 3
+    count = sum(len(by_class[cls]) for cls in class_names)
+    if count * height * width * channels > MAX_DATASET_BYTES:
+        raise InputError(
+            f"{label}: {count} images at {height}x{width} would take "
+            f"{count * height * width * channels / 2**30:.1f} GB; the limit is "
+            f"{MAX_DATASET_BYTES / 2**30:.0f} GB (choose a smaller image size)"
+        )
+    images = np.empty((count, height, width, channels), np.uint8)
+    labels = np.empty(count, np.int64)
+    index = 0
+    for class_index, cls in enumerate(class_names):
+        for pixels in by_class.pop(cls):
+            images[index] = _to_channels(pixels, channels)
+            labels[index] = class_index
+            index += 1
+    report.loaded = count
+    return Dataset(images, labels, class_names, report, name=label)
+
+
+def _to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
+    if pixels.shape[-1] == channels:
+        return pixels
+    if channels == 3:
+        return np.repeat(pixels, 3, axis=-1)
+    # ITU-R 601 luma, as Pillow's convert("L") computes it.
+    weights = np.array([299, 587, 114]) / 1000
+    return np.rint(pixels @ weights).astype(np.uint8)[..., None]
