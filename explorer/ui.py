@@ -11,23 +11,28 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from .config import FILL_MODES, AugmentConfig
+from .datasets import IMAGE_EXTENSIONS
 from .engine import augment_batch
+from .errors import InputError
+from .images import load_image
 from .sampling import sample_batch
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_images"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+DEFAULT_SAMPLE = "coffee.jpg"
+PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview grid
 
 
 def load_sample_images(folder: Path = SAMPLE_DIR) -> dict[str, np.ndarray]:
-    """The images in `folder` (.jpg, .jpeg, .png), by file name, as uint8 RGB H x W x 3."""
-    paths = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    """The images in `folder`, by file name, through `load_image` (uint8 H x W x 3 or x 1).
+    Files that are not usable images are left out."""
     images = {}
-    for path in paths:
-        with Image.open(path) as image:
-            images[path.name] = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    for path in sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS):
+        try:
+            images[path.name] = load_image(path, max_side=PREVIEW_SIDE)
+        except InputError:
+            continue
     return images
 
 
@@ -65,8 +70,45 @@ def format_caption(params: dict) -> str:
 
 
 def to_display(batch: np.ndarray) -> np.ndarray:
-    """Engine output (float, 0..255 scale) as uint8 images for display."""
-    return np.clip(batch, 0, 255).astype(np.uint8)
+    """Engine output (float, 0..255 scale) as uint8 images for display (grey as 2-D)."""
+    shown = np.clip(batch, 0, 255).astype(np.uint8)
+    return shown[..., 0] if shown.ndim >= 3 and shown.shape[-1] == 1 else shown
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _decode_upload(data: bytes, name: str) -> np.ndarray:
+    return load_image(data, max_side=PREVIEW_SIDE, name=name)
+
+
+def _choose_image() -> tuple[str, np.ndarray] | None:
+    """The image to augment: a shipped sample or an upload. A rejected upload shows its
+    message; the other uploads stay usable."""
+    source = st.sidebar.radio("Images", ["Samples", "Upload"], key="image_source", horizontal=True)
+    if source == "Samples":
+        samples = _cached_samples()
+        if not samples:
+            st.error(f"No usable images found in {SAMPLE_DIR}.")
+            return None
+        names = list(samples)
+        default = names.index(DEFAULT_SAMPLE) if DEFAULT_SAMPLE in names else 0
+        name = st.sidebar.selectbox("Sample image", names, index=default, key="sample")
+        return name, samples[name]
+    uploads = st.sidebar.file_uploader(
+        "Your images", type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
+        accept_multiple_files=True, key="uploads",
+        help="PNG, JPEG, BMP, GIF, TIFF or WebP. Large images are reduced for the preview.",
+    )
+    usable = {}
+    for upload in uploads or []:
+        try:
+            usable[upload.name] = _decode_upload(upload.getvalue(), upload.name)
+        except InputError as error:
+            st.sidebar.error(str(error))
+    if not usable:
+        st.info("Upload one or more images to preview them.")
+        return None
+    name = st.sidebar.selectbox("Uploaded image", list(usable), key="upload_choice")
+    return name, usable[name]
 
 
 @st.cache_data
@@ -123,12 +165,10 @@ def _settings() -> tuple[dict, int, int]:
 def render() -> None:
     """The whole page. `st.set_page_config` is the caller's (app.py)."""
     st.title("Augmentation Explorer")
-    samples = _cached_samples()
-    if not samples:
-        st.error(f"No .jpg, .jpeg or .png images found in {SAMPLE_DIR}.")
-        st.stop()
-    name = st.sidebar.selectbox("Sample image", list(samples), key="sample")
-    image = samples[name]
+    chosen = _choose_image()
+    if chosen is None:
+        return
+    name, image = chosen
     kwargs, seed, count = _settings()
 
     try:
@@ -142,7 +182,7 @@ def render() -> None:
 
     original, grid = st.columns([1, 3], gap="medium")
     height, width = image.shape[:2]
-    original.image(image, caption=f"Original: {name} ({width} x {height})", width="stretch")
+    original.image(to_display(image), caption=f"Original: {name} ({width} x {height})", width="stretch")
     per_row = math.ceil(math.sqrt(count))
     for start in range(0, count, per_row):
         columns = grid.columns(per_row)

@@ -104,13 +104,39 @@ def test_format_caption():
 def test_load_sample_images(tmp_path):
     from PIL import Image
 
-    Image.new("L", (5, 4), 200).save(tmp_path / "grey.png")
-    Image.new("RGB", (3, 2), (1, 2, 3)).save(tmp_path / "b.JPEG")
+    Image.new("L", (10, 8), 200).save(tmp_path / "grey.png")
+    Image.new("RGB", (12, 9), (1, 2, 3)).save(tmp_path / "b.JPEG")
     (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "fake.png").write_text("<html>not an image</html>")
     images = load_sample_images(tmp_path)
-    assert list(images) == ["b.JPEG", "grey.png"]
-    assert images["grey.png"].shape == (4, 5, 3) and images["grey.png"].dtype == np.uint8
-    assert load_sample_images()["coffee.jpg"].shape == (200, 300, 3)
+    assert list(images) == ["b.JPEG", "grey.png"]  # the fake is left out, the text ignored
+    assert images["grey.png"].shape == (8, 10, 1) and images["grey.png"].dtype == np.uint8
+    shipped = load_sample_images()
+    assert shipped["coffee.jpg"].shape == (200, 300, 3)
+    assert 4 <= len(shipped) <= 8 and any(image.shape[-1] == 1 for image in shipped.values())
+
+
+def _png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_uploads_preview_and_a_rejected_file_says_why():
+    at = run_app()
+    at.radio(key="image_source").set_value("Upload").run()
+    assert not at.exception
+    at.file_uploader(key="uploads").set_value(
+        [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", _png(), "image/png")]
+    ).run()
+    assert not at.exception
+    assert [error.value for error in at.error] == ["notes.png is an HTML file, not an image"]
+    assert at.selectbox(key="upload_choice").value == "red.png"
+    assert len(tile_captions(at)) == 9
 
 
 def test_to_display_clips_to_uint8():
