@@ -1,0 +1,267 @@
+"""Code export: a config as copy-ready ImageDataGenerator code, as Keras 3 layers, or as JSON.
+
+`idg_code` is exact: exec'ing it rebuilds the same config. `keras_layers_code` is a
+translation, and no translation is exact (see /work/shared/IDG_SEMANTICS.md, "Keras 3 layer
+equivalents"): it returns the code together with one note per setting that differs, so
+the user knows what they are giving up. Nothing here imports Keras; the code is text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Sequence
+
+from .config import AugmentConfig
+
+IDG_IMPORT = "from tensorflow.keras.preprocessing.image import ImageDataGenerator"
+
+# An int shift range (whole pixels) is not the same setting as a float one: keep the type.
+_TYPED_FIELDS = ("width_shift_range", "height_shift_range")
+
+
+# -- ImageDataGenerator code --------------------------------------------------------------
+
+
+def _float_literal(value: float, field: str = "") -> str:
+    """A float as short, exact Python: 40.0 -> '40' where the field is float anyway,
+    1/255 -> '1 / 255' (within 1e-12), else repr."""
+    if field == "rescale" and 1e-9 < value < 1:
+        n = round(1 / value)
+        expression = f"1 / {n}"
+        if n >= 2 and abs(value - 1 / n) <= 1e-12 and len(repr(value)) > len(expression):
+            return expression
+    if field not in _TYPED_FIELDS and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _literal(value, field: str = "") -> str:
+    """A config value as a Python literal: tuples and lists print as lists."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(item, field) for item in value) + "]"
+    if isinstance(value, float):
+        return _float_literal(value, field)
+    return repr(value)  # None, bool, int, str
+
+
+def idg_code(config: AugmentConfig) -> str:
+    """Python that builds `ImageDataGenerator` with this config's non-default settings."""
+    kwargs = config.to_idg_kwargs(only_changed=True)
+    lines = [IDG_IMPORT, ""]
+    if not kwargs:
+        lines.append("datagen = ImageDataGenerator()")
+    else:
+        lines.append("datagen = ImageDataGenerator(")
+        lines += [f"    {name}={_literal(value, name)}," for name, value in kwargs.items()]
+        lines.append(")")
+    return "\n".join(lines) + "\n"
+
+
+def config_json(config: AugmentConfig) -> str:
+    """Every setting as pretty JSON (what `parse_config_text` and `from_dict` read back)."""
+    return json.dumps(config.to_dict(), indent=2)
+
+
+# -- Keras 3 preprocessing layers ---------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    """A computed factor, rounded to 6 significant digits (0.19999999999999996 -> 0.2)."""
+    return repr(float(f"{value:.6g}"))
+
+
+def _clamp(value: float, low: float, high: float, field: str, layer: str, notes: list) -> float:
+    """Keep a factor inside what the layer accepts, and say so when it had to be cut."""
+    if low <= value <= high:
+        return value
+    clamped = min(max(value, low), high)
+    notes.append(f"{field}: {layer} accepts factors in [{low}, {high}]; {_num(value)} was cut to {_num(clamped)}.")
+    return clamped
+
+
+def _shift_extent(value, field: str, notes: list) -> tuple[float, bool]:
+    """The largest shift a range draws, and whether it is a fraction (else pixels).
+
+    IDG: a float < 1 is a fraction of the size, a float >= 1 is pixels (U(-r, r), like the
+    layer); an int n draws whole pixels in -(n-1)..n-1; a list draws one element with a
+    random sign. The layer draws any shift up to the largest: close, not the same.
+    """
+    if isinstance(value, tuple):
+        largest = max(value)
+        notes.append(
+            f"{field}: IDG picks one of {list(value)} with a random sign; RandomTranslation draws "
+            f"any shift up to {largest} {'of the image size' if largest < 1 else 'pixels'} instead."
+        )
+        return largest, largest < 1
+    if isinstance(value, int):
+        notes.append(
+            f"{field}: an int range draws whole pixels in -{max(value - 1, 0)}..{max(value - 1, 0)}; "
+            "RandomTranslation draws continuous shifts, so it is converted to a fraction of the image size."
+        )
+        return max(value - 1, 0), False
+    if value >= 1:
+        notes.append(f"{field}: {_num(value)} is in pixels (a float >= 1); it is converted to a fraction of the image size.")
+    return value, value < 1
+
+
+def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: list) -> str | None:
+    """RandomTranslation with IDG's axis swap: width_shift_range moves rows (scaled by the
+    width), height_shift_range moves columns (scaled by the height)."""
+    w_range, h_range = config.width_shift_range, config.height_shift_range
+    active = [name for name in config.active_transforms() if name in ("width_shift_range", "height_shift_range")]
+    if not active:
+        return None
+    vertical, v_fraction = _shift_extent(w_range, "width_shift_range", notes) if "width_shift_range" in active else (0.0, True)
+    horizontal, h_fraction = _shift_extent(h_range, "height_shift_range", notes) if "height_shift_range" in active else (0.0, True)
+    notes.append(
+        "shifts: IDG swaps the axes — width_shift_range moves images up/down (scaled by the width) and "
+        "height_shift_range left/right (scaled by the height) — so the code passes "
+        "height_factor=width_shift_range*W/H and width_factor=height_shift_range*H/W."
+    )
+    if size is None:
+        if v_fraction and h_fraction:
+            notes.append("shifts: the image size was not given, so square images are assumed (W/H = 1).")
+        else:
+            notes.append("shifts: pixel ranges need the image size; set IMAGE_HEIGHT and IMAGE_WIDTH in the code.")
+            preamble.append("IMAGE_HEIGHT, IMAGE_WIDTH = 256, 256  # your images' size: pixel shifts become fractions of it")
+        # Square assumed: a fraction of the width is the same fraction of the height.
+        height_factor = _num(vertical) if v_fraction else f"{_literal(vertical)} / IMAGE_HEIGHT"
+        width_factor = _num(horizontal) if h_fraction else f"{_literal(horizontal)} / IMAGE_WIDTH"
+    else:
+        height, width = size
+        pixels_down = vertical * width if v_fraction else vertical
+        pixels_across = horizontal * height if h_fraction else horizontal
+        height_factor = _num(_clamp(pixels_down / height, 0, 1, "width_shift_range", "RandomTranslation", notes))
+        width_factor = _num(_clamp(pixels_across / width, 0, 1, "height_shift_range", "RandomTranslation", notes))
+    return f"RandomTranslation(height_factor={height_factor}, width_factor={width_factor}{warp})"
+
+
+def _off_centre_note(field: str, size) -> str | None:
+    if size is None:
+        return (f"{field}: matches IDG only on square images (the image size was not given); IDG turns "
+                "non-square images about an off-centre point, the layer about the centre.")
+    if size[0] != size[1]:
+        return (f"{field}: on this {size[0]} x {size[1]} image IDG's pivot is off the centre (its row and "
+                "column centres are swapped); the layer works about the centre, so results are shifted.")
+    return None
+
+
+def _normalize_size(image_shape) -> tuple[int, int] | None:
+    if image_shape is None:
+        return None
+    if len(image_shape) not in (2, 3) or any(int(side) < 1 for side in image_shape[:2]):
+        raise ValueError(f"image_shape must be (height, width) or (height, width, channels); got {image_shape!r}")
+    return int(image_shape[0]), int(image_shape[1])
+
+
+def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None = None) -> tuple[str, list[str]]:
+    """Keras 3 preprocessing layers that approximate this config, and notes on what differs.
+
+    The code builds `data_augmentation = keras.Sequential([...])` for batches of raw 0..255
+    images (as IDG's flow receives them), in IDG's order: warp, channel shift, flips,
+    brightness, rescale, per-image standardization. image_shape (height, width[, channels])
+    sizes the shift factors and says whether rotation and zoom can match; None assumes square.
+    Each note starts with the setting it is about.
+    """
+    size = _normalize_size(image_shape)
+    notes: list[str] = []
+    preamble: list[str] = []
+    layers: list[str] = []
+    active = set(config.active_transforms())
+
+    # Geometric layers: IDG's default fill is 'nearest', the layers' is 'reflect', so always pass it.
+    warp = f', fill_mode="{config.fill_mode}"'
+    if config.fill_mode == "constant":
+        warp += f", fill_value={_literal(config.cval)}"
+    if config.interpolation_order == 0:
+        warp += ', interpolation="nearest"'
+
+    if "rotation_range" in active:
+        factor = config.rotation_range / 360
+        if factor > 1:
+            _clamp(factor, 0, 1, "rotation_range", "RandomRotation", notes)
+            layers.append(f"RandomRotation(factor=1.0{warp})")
+        else:
+            layers.append(f"RandomRotation(factor={_literal(config.rotation_range)} / 360{warp})")
+        notes += filter(None, [_off_centre_note("rotation_range", size)])
+    translation = _translation(config, size, warp, notes, preamble)
+    if translation:
+        layers.append(translation)
+    if "shear_range" in active:
+        # IDG's shear moves column x by -sin(shear) * row: the same slope as RandomShear's x_factor.
+        slope = math.sin(math.radians(min(config.shear_range, 90)))
+        layers.append(f"RandomShear(x_factor={_num(slope)}{warp})")
+        degrees = " (it is in degrees: a value this small barely shows)" if config.shear_range < 1 else ""
+        notes.append(
+            f"shear_range: RandomShear(x_factor=sin({_literal(config.shear_range)}°)) has the same slope range, but is "
+            "an uncentred pure shear (about the top-left corner, so images also slide sideways), while IDG "
+            f"shears about the centre and also scales rows by cos(shear): not exact{degrees}."
+        )
+    if "zoom_range" in active:
+        low, high = config.zoom_bounds
+        low_factor = _clamp(low - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
+        high_factor = _clamp(high - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
+        # Same sign convention: IDG zoom 1.2 and RandomZoom factor +0.2 both zoom OUT.
+        factors = f"({_num(low_factor)}, {_num(high_factor)})"
+        layers.append(f"RandomZoom(height_factor={factors}, width_factor={factors}{warp})")
+        notes += filter(None, [_off_centre_note("zoom_range", size)])
+    geometric = len(layers)
+    if geometric and config.fill_mode in ("constant", "wrap"):
+        differs = ("IDG fills every position outside the image with cval, with no blending at the edge"
+                   if config.fill_mode == "constant" else "IDG wraps with period n-1, the layers with period n")
+        notes.append(f"fill_mode: '{config.fill_mode}' differs at the border: {differs}.")
+    if geometric > 1:
+        notes.append(
+            "stacked layers: each layer resamples the image again, where IDG warps once; near the borders "
+            "the difference can reach most of the pixel range. One keras.ops.image.affine_transform with "
+            "the composed matrix matches IDG closely."
+        )
+
+    if "channel_shift_range" in active:
+        factor = _clamp(config.channel_shift_range / 255, 0, 1, "channel_shift_range", "RandomBrightness", notes)
+        layers.append(f"RandomBrightness(factor={_num(factor)}, value_range=(0, 255))")
+        notes.append(
+            "channel_shift_range: RandomBrightness(factor=r/255, value_range=(0, 255)) adds the same offset to "
+            "all channels like IDG, but clips to 0..255, not to the image's own min and max."
+        )
+    if config.horizontal_flip:
+        layers.append('RandomFlip("horizontal")')
+    if config.vertical_flip:
+        layers.append('RandomFlip("vertical")')
+    if "brightness_range" in active:
+        low, high = config.brightness_range
+        layers.append(f"# brightness_range=[{_literal(low)}, {_literal(high)}]: no Keras layer; see the notes")
+        notes.append(
+            f"brightness_range: IDG multiplies pixels by a factor in [{_literal(low)}, {_literal(high)}]; "
+            "keras.layers.RandomBrightness adds an offset instead, so there is no exact layer. A small custom "
+            "layer is needed (x * U(low, high) per image, clipped to 0..255); it is left out of the code."
+        )
+    if config.rescale is not None:
+        layers.append(f"Rescaling({_literal(config.rescale, 'rescale')})")
+    if config.samplewise_center or config.samplewise_std_normalization:
+        # IDG turns samplewise_center on whenever samplewise_std_normalization is set.
+        layers.append("Lambda(lambda x: x - keras.ops.mean(x, axis=(1, 2, 3), keepdims=True))")
+        if config.samplewise_std_normalization:
+            layers.append("Lambda(lambda x: x / (keras.ops.std(x, axis=(1, 2, 3), keepdims=True) + 1e-6))")
+        notes.append(
+            "samplewise_center / samplewise_std_normalization: no built-in layer (keras.layers.Normalization uses "
+            "statistics of a whole data set from adapt(), not of each image); the code uses Lambda layers, "
+            "which a saved .keras model only loads back with safe_mode=False."
+        )
+
+    body = [f"    {line}" if line.startswith("#") else f"    keras.layers.{line}," for line in layers]
+    if len(body) == sum(line.lstrip().startswith("#") for line in body):
+        why = "no exact layer: see the notes" if notes else "every setting is at IDG's default"
+        body.append(f"    keras.layers.Identity(),  # {why}")
+    code = [
+        "import keras",
+        "",
+        *preamble,
+        *([""] if preamble else []),
+        "# Random layers act only when called with training=True; input: raw 0..255 images (N, H, W, C).",
+        "data_augmentation = keras.Sequential([",
+        *body,
+        "])",
+    ]
+    return "\n".join(code) + "\n", notes
