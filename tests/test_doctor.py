@@ -1,0 +1,268 @@
+"""The doctor: each IDG pitfall is reported when (and only when) it applies, with the
+user's numbers and a concrete one-line fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer import AugmentConfig
+from explorer import doctor
+from explorer.doctor import CHECKS, Finding, Inputs, diagnose
+
+# The article's three examples.
+EX1 = AugmentConfig(
+    rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
+    zoom_range=0.2, horizontal_flip=True, fill_mode="nearest",
+)
+EX2 = AugmentConfig(
+    rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+)
+EX3 = AugmentConfig(
+    brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+)
+
+SQUARE = np.zeros((64, 64, 3), np.uint8)
+TALL = np.zeros((100, 60, 3), np.uint8)  # H=100, W=60: pivot 20 px off the centre
+
+
+def codes(findings):
+    return [finding.code for finding in findings]
+
+
+def by_code(findings, code):
+    matches = [finding for finding in findings if finding.code == code]
+    assert len(matches) == 1, codes(findings)
+    return matches[0]
+
+
+# Scenarios that together trigger every check; used for the code/fix/order invariants.
+SCENARIOS = [
+    (EX1, dict(images=[TALL], mean_fill_fraction=0.3)),
+    (EX2, dict()),
+    (EX3, dict()),
+    (EX3, dict(input_range="0-1")),
+    (AugmentConfig(channel_shift_range=200, zoom_range=[1.0, 1.5], fill_mode="constant", cval=128,
+                   vertical_flip=True, samplewise_std_normalization=True),
+     dict(images=[SQUARE, TALL], mean_fill_fraction=0.08)),
+    (AugmentConfig(width_shift_range=1, height_shift_range=5, channel_shift_range=0.01, fill_mode="wrap"),
+     dict(input_range="0-1", images=[TALL], mean_fill_fraction=0.2)),
+    (AugmentConfig(channel_shift_range=25, width_shift_range=0.1, fill_mode="reflect"),
+     dict(input_range="0-1", mean_fill_fraction=0.5)),
+]
+
+
+def all_findings():
+    return [finding for config, kwargs in SCENARIOS for finding in diagnose(config, **kwargs)]
+
+
+# -- the article's examples ---------------------------------------------------------------
+
+
+def test_default_config_has_no_findings():
+    assert diagnose(AugmentConfig()) == []
+    assert diagnose(AugmentConfig(), images=[TALL, SQUARE], input_range="0-1", mean_fill_fraction=0.0) == []
+
+
+def test_example3_channel_shift_is_invisible_on_0_255_data():
+    findings = diagnose(EX3, images=[SQUARE], input_range="0-255")
+    finding = by_code(findings, "channel_shift_invisible")
+    assert finding.severity == "warning"
+    assert finding.setting == "channel_shift_range"
+    assert "0.1" in finding.message and "255" in finding.message
+    assert "channel_shift_range=25.5" in finding.fix
+    assert "brightness_truncates" in codes(findings)
+    assert "brightness_on_unit_data" not in codes(findings) and "rescale_twice" not in codes(findings)
+
+
+def test_example3_on_0_1_data_goes_black_and_is_rescaled_twice():
+    findings = diagnose(EX3, input_range="0-1")
+    black = by_code(findings, "brightness_on_unit_data")
+    twice = by_code(findings, "rescale_twice")
+    assert black.severity == twice.severity == "warning"
+    assert "black" in black.message and "[0.8, 1.2]" in black.message
+    assert "rescale=1/255" in black.fix
+    assert "1/255" in twice.message
+    assert "brightness_truncates" not in codes(findings)
+    # 0.1 is a visible shift of 0..1 data: no longer invisible, not huge either.
+    assert "channel_shift_invisible" not in codes(findings)
+    assert "channel_shift_huge" not in codes(findings)
+
+
+def test_example1_is_over_augmented_zooms_out_and_swaps_shift_axes():
+    findings = diagnose(EX1)
+    for code in ("over_augmentation", "zoom_out", "shift_axes_swapped", "flips_orientation"):
+        assert code in codes(findings)
+    over = by_code(findings, "over_augmentation")
+    assert over.severity == "warning"
+    assert "rotation_range=40" in over.message and "0.2" in over.message
+    assert "rotation_range=10" in over.fix and "0.1" in over.fix
+    zoom = by_code(findings, "zoom_out")
+    assert zoom.severity == "note" and "0.8..1.2" in zoom.message and "OUT" in zoom.message
+    swapped = by_code(findings, "shift_axes_swapped")
+    assert "LEFT/RIGHT" in swapped.message and "UP/DOWN" in swapped.message
+
+
+def test_example2_is_not_over_augmented():
+    found = codes(diagnose(EX2))
+    assert "over_augmentation" not in found and "zoom_out" not in found
+    assert "shift_axes_swapped" in found and "flips_orientation" in found
+
+
+# -- individual checks ---------------------------------------------------------------------
+
+
+def test_int_shift_one_never_shifts():
+    finding = by_code(diagnose(AugmentConfig(width_shift_range=1)), "int_shift")
+    assert finding.severity == "warning" and finding.setting == "width_shift_range"
+    assert "never shifts" in finding.message
+    assert "width_shift_range=1.0" in finding.fix
+    # An int 1 moves nothing, so it is not reported as a (swapped) shift.
+    assert "shift_axes_swapped" not in codes(diagnose(AugmentConfig(width_shift_range=1)))
+
+
+def test_int_shift_n_reaches_n_minus_one_and_floats_are_fine():
+    finding = by_code(diagnose(AugmentConfig(height_shift_range=5)), "int_shift")
+    assert "-4 to 4" in finding.message and finding.setting == "height_shift_range"
+    assert "int_shift" not in codes(diagnose(AugmentConfig(height_shift_range=5.0)))
+    assert "int_shift" not in codes(diagnose(AugmentConfig(height_shift_range=0.1)))
+
+
+def test_shift_axes_say_what_each_does_when_they_differ():
+    finding = by_code(diagnose(AugmentConfig(width_shift_range=0.3, height_shift_range=0.1)), "shift_axes_swapped")
+    assert "height_shift_range=0.1 moves the image LEFT/RIGHT" in finding.message
+    assert "width_shift_range=0.3 moves the image UP/DOWN" in finding.message
+    assert "width_shift_range=0.1 and height_shift_range=0.3" in finding.fix
+
+
+def test_shift_axes_fix_rescales_fractions_on_non_square_images():
+    # Left/right by 10% of the width (6 px) needs height_shift_range = 6 / 100.
+    finding = by_code(diagnose(AugmentConfig(width_shift_range=0.1), images=[TALL]), "shift_axes_swapped")
+    assert "±6 px" in finding.message and "only up/down" in finding.message
+    assert "height_shift_range=0.06" in finding.fix
+
+
+def test_off_centre_pivot_gives_the_offset_of_the_first_non_square_image():
+    findings = diagnose(AugmentConfig(rotation_range=20), images=[SQUARE, TALL])
+    finding = by_code(findings, "off_centre_pivot")
+    assert finding.severity == "note" and finding.setting == "rotation_range"
+    assert "20 px off" in finding.message  # |100 - 60| / 2
+    assert "60 x 100" in finding.message and "column 49.5, row 29.5" in finding.message
+    wide = np.zeros((30, 41, 1), np.uint8)
+    assert "5.5 px off" in by_code(diagnose(AugmentConfig(zoom_range=0.1), images=[wide]), "off_centre_pivot").message
+
+
+def test_off_centre_pivot_needs_a_non_square_image_and_a_turning_transform():
+    assert "off_centre_pivot" not in codes(diagnose(AugmentConfig(rotation_range=20), images=[SQUARE]))
+    assert "off_centre_pivot" not in codes(diagnose(AugmentConfig(rotation_range=20)))
+    assert "off_centre_pivot" not in codes(diagnose(AugmentConfig(width_shift_range=0.2), images=[TALL]))
+
+
+@pytest.mark.parametrize("fraction, severity", [(0.02, None), (0.08, "note"), (0.3, "warning"), (None, None)])
+def test_fill_fraction_thresholds(fraction, severity):
+    findings = diagnose(EX2, mean_fill_fraction=fraction)
+    if severity is None:
+        assert "high_fill" not in codes(findings)
+    else:
+        finding = by_code(findings, "high_fill")
+        assert finding.severity == severity
+        assert f"{fraction * 100:.0f}%" in finding.message
+
+
+def test_fill_message_depends_on_fill_mode():
+    constant = by_code(diagnose(EX1.replace(fill_mode="constant", cval=7), mean_fill_fraction=0.2), "high_fill")
+    assert "cval=7" in constant.message and "fill_mode='reflect'" in constant.fix
+    nearest = by_code(diagnose(EX1, mean_fill_fraction=0.2), "high_fill")
+    assert "streaks" in nearest.message and "rotation_range=40" in nearest.fix
+    reflect = by_code(diagnose(EX1.replace(fill_mode="reflect"), mean_fill_fraction=0.2), "high_fill")
+    assert "mirrored" in reflect.message and "fill_mode" not in reflect.fix
+
+
+def test_channel_shift_thresholds_depend_on_the_input_range():
+    assert "channel_shift_invisible" in codes(diagnose(AugmentConfig(channel_shift_range=5)))
+    assert "channel_shift_invisible" not in codes(diagnose(AugmentConfig(channel_shift_range=20)))
+    assert "channel_shift_huge" in codes(diagnose(AugmentConfig(channel_shift_range=128)))
+    assert "channel_shift_huge" not in codes(diagnose(AugmentConfig(channel_shift_range=127)))
+    assert "channel_shift_invisible" in codes(diagnose(AugmentConfig(channel_shift_range=0.01), input_range="0-1"))
+    huge = by_code(diagnose(AugmentConfig(channel_shift_range=25), input_range="0-1"), "channel_shift_huge")
+    assert "0.098" in huge.fix  # 25 levels of 255, in 0..1 units
+
+
+def test_zoom_in_only_is_not_zoom_out():
+    assert "zoom_out" not in codes(diagnose(AugmentConfig(zoom_range=[0.8, 1.0])))
+    finding = by_code(diagnose(AugmentConfig(zoom_range=[1.0, 1.25])), "zoom_out")
+    assert "zoom_range=[0.8, 1]" in finding.fix
+
+
+def test_flips_and_samplewise_notes():
+    flips = by_code(diagnose(AugmentConfig(vertical_flip=True)), "flips_orientation")
+    assert flips.setting == "vertical_flip" and "upside-down" in flips.message
+    std = by_code(diagnose(AugmentConfig(samplewise_std_normalization=True)), "samplewise_std_turns_on_center")
+    assert std.severity == "note"
+    both = AugmentConfig(samplewise_std_normalization=True, samplewise_center=True)
+    assert diagnose(both) == []
+
+
+def test_rescale_on_unit_data_only_when_it_changes_something():
+    assert "rescale_twice" not in codes(diagnose(AugmentConfig(rescale=1.0), input_range="0-1"))
+    assert "rescale_twice" not in codes(diagnose(AugmentConfig(rescale=1 / 255), input_range="0-255"))
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError):
+        diagnose(AugmentConfig(), input_range="0-65535")
+    with pytest.raises(ValueError):
+        diagnose(AugmentConfig(), mean_fill_fraction=1.5)
+    with pytest.raises(ValueError):
+        diagnose(AugmentConfig(), mean_fill_fraction=float("nan"))
+    assert codes(diagnose({"rotation_range": 10}, images=[TALL])) == ["off_centre_pivot"]
+
+
+# -- invariants over every check -----------------------------------------------------------
+
+
+def test_every_finding_code_is_unique_across_the_checks():
+    registered = [check.code for check in CHECKS]
+    assert len(registered) == len(set(registered)) == 14
+    # Each check reports only its own code, and every check is exercised by the scenarios.
+    seen = set()
+    for config, kwargs in SCENARIOS:
+        inputs = Inputs(config, tuple(kwargs.get("images", ())), kwargs.get("input_range", "0-255"),
+                        kwargs.get("mean_fill_fraction"))
+        for check in CHECKS:
+            finding = check(inputs)
+            if finding is not None:
+                assert isinstance(finding, Finding)
+                assert finding.code == check.code
+                seen.add(finding.code)
+    assert seen == set(registered)
+
+
+def test_findings_follow_the_check_order():
+    order = [check.code for check in CHECKS]
+    for config, kwargs in SCENARIOS:
+        found = codes(diagnose(config, **kwargs))
+        assert found == sorted(found, key=order.index)
+        assert len(found) == len(set(found))
+
+
+def test_every_fix_is_one_non_empty_line_and_fields_are_well_formed():
+    fields = {name for name in AugmentConfig.__dataclass_fields__}
+    for finding in all_findings():
+        assert finding.fix.strip() and "\n" not in finding.fix, finding
+        assert finding.message.strip() and "\n" not in finding.message, finding
+        assert finding.severity in ("warning", "note")
+        assert finding.setting == "" or finding.setting in fields, finding
+
+
+def test_doctor_stays_pure():
+    with open(doctor.__file__, encoding="utf-8") as handle:
+        imports = [line for line in handle if line.lstrip().startswith(("import ", "from "))]
+    assert imports and not any("streamlit" in line or "tensorflow" in line or "keras" in line for line in imports)
+
+
+def test_article_shear_of_point_two_is_a_fraction_of_a_degree():
+    findings = {f.code: f for f in diagnose(AugmentConfig(shear_range=0.2))}
+    assert findings["shear_in_degrees"].severity == "warning"
+    assert "0.2°" in findings["shear_in_degrees"].message
+    assert "shear_in_degrees" not in codes(diagnose(AugmentConfig(shear_range=10)))
