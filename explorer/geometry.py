@@ -51,18 +51,20 @@ def idg_matrices(params: list[dict], height: int, width: int) -> np.ndarray:
     return matrices
 
 
-def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, width: int):
-    """Input (row, col) positions sampled by every output pixel of N images, N x H x W each,
-    in float64 with SciPy's operations in SciPy's order: r * m0 + c * m1, then + offset.
+def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, width: int,
+                       rows: np.ndarray | None = None, cols: np.ndarray | None = None):
+    """Input (row, col) positions sampled by output pixels of N images, N x len(rows) x
+    len(cols) each (every pixel by default), in float64 with SciPy's operations in SciPy's
+    order: r * m0 + c * m1, then + offset.
 
     matrices is N x 2 x 3 (`idg_matrices`); flips is N x 2 (horizontal, vertical) and is
     applied to the output grid, which is where IDG's later flip puts each value.
     """
     count = len(matrices)
-    rows = np.broadcast_to(np.arange(height, dtype=np.float64), (count, height)).copy()
-    cols = np.broadcast_to(np.arange(width, dtype=np.float64), (count, width)).copy()
-    rows[flips[:, 1]] = rows[flips[:, 1], ::-1]
-    cols[flips[:, 0]] = cols[flips[:, 0], ::-1]
+    rows = np.arange(height, dtype=np.float64) if rows is None else np.asarray(rows, np.float64)
+    cols = np.arange(width, dtype=np.float64) if cols is None else np.asarray(cols, np.float64)
+    rows = np.where(flips[:, 1:2], height - 1 - rows[None, :], rows[None, :])
+    cols = np.where(flips[:, 0:1], width - 1 - cols[None, :], cols[None, :])
     rows, cols = rows[:, :, None], cols[:, None, :]
     m = matrices[:, :, :, None, None]
     src_row = rows * m[:, 0, 0] + cols * m[:, 0, 1]
@@ -70,6 +72,15 @@ def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, wid
     src_col = rows * m[:, 1, 0] + cols * m[:, 1, 1]
     src_col += m[:, 1, 2]
     return src_row, src_col
+
+
+def outside_mask(matrices: np.ndarray, flips: np.ndarray, height: int, width: int,
+                 rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
+    """True where an output pixel samples from outside the input image, i.e. the pixels the
+    fill mode invents (edge streaks for 'nearest', cval for 'constant'...); N x H x W, or
+    only at the output `rows` and `cols` given."""
+    src_row, src_col = source_coordinates(matrices, flips, height, width, rows, cols)
+    return (src_row < 0) | (src_row > height - 1) | (src_col < 0) | (src_col > width - 1)
 
 
 def map_to_border(coord: np.ndarray, length: int, fill_mode: str) -> np.ndarray:

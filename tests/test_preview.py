@@ -1,0 +1,76 @@
+"""The preview's pure parts: input range, display scale, fill fraction, tint, captions, extremes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer import AugmentConfig
+from explorer.presets import preset
+from explorer.preview import caption, extremes, fill_masks, random_grid, render, tint, to_display
+
+IMAGE = np.random.RandomState(0).randint(30, 220, (20, 30, 3)).astype(np.uint8)
+
+
+def test_unchanged_tiles_show_the_image_for_both_input_ranges():
+    for input_range in ("0-255", "0-1"):
+        for config in (AugmentConfig(), AugmentConfig(rescale=1 / 255)):
+            shown = render(IMAGE, config, [{}], input_range=input_range).tiles[0]
+            assert np.abs(shown.astype(int) - IMAGE).max() <= 1
+
+
+def test_brightness_on_zero_to_one_input_shows_idgs_black_tiles():
+    lighting = preset("lighting").replace(rescale=None)
+    black = random_grid(IMAGE, lighting, 4, seed=0, input_range="0-1").tiles
+    assert black.max() == 0
+    assert random_grid(IMAGE, lighting, 4, seed=0, input_range="0-255").tiles.mean() > 50
+
+
+def test_standardized_output_is_stretched_for_display():
+    config = AugmentConfig(samplewise_std_normalization=True)
+    shown = to_display(np.random.RandomState(1).normal(size=(2, 4, 4, 3)), config, "0-255")
+    assert shown.min() == 0 and shown.max() == 255
+
+
+def test_fill_fraction_counts_pixels_sampled_from_outside():
+    masks = fill_masks([{}, {"tx": 3}, {"ty": -10}, {"flip_horizontal": 1}], 20, 30)
+    assert masks.mean(axis=(1, 2)).tolist() == [0.0, 3 / 30, 10 / 20, 0.0]
+    assert masks[1][:, -3:].all() and not masks[1][:, :-3].any()  # content moved left, right edge filled
+
+
+def test_tint_marks_only_filled_pixels():
+    tiles = np.full((1, 4, 4, 1), 100, np.uint8)
+    masks = np.zeros((1, 4, 4), bool)
+    masks[0, 0, 0] = True
+    tinted = tint(tiles, masks)
+    assert tinted.shape == (1, 4, 4, 3)
+    assert tinted[0, 0, 0].tolist() != [100, 100, 100] and tinted[0, 1, 1].tolist() == [100, 100, 100]
+
+
+def test_captions_say_which_way_content_moved():
+    text = caption({"theta": 12.34, "tx": 4.0, "ty": -2.5, "zx": 0.9, "zy": 1.1, "flip_horizontal": 1}, 0.125)
+    assert text == "rot +12.3°, 4.0 px left, 2.5 px down, zoom 0.90/1.10, flip H, fill 12%"
+    assert caption({"shear": 0.2}, 0) == "shear +0.20°, fill 0%"
+
+
+def test_extremes_render_each_active_transform_alone_at_both_ends():
+    labels = [label for label, _ in extremes(preset("over-augmentation"), (200, 300, 3))]
+    assert labels == [
+        "rotation -40°", "rotation +40°", "height_shift_range -40.0 px", "height_shift_range +40.0 px",
+        "width_shift_range -60.0 px", "width_shift_range +60.0 px", "shear -0.2°", "shear +0.2°",
+        "zoom 0.8", "zoom 1.2", "horizontal flip",
+    ]
+    assert extremes(AugmentConfig(), (8, 8, 3)) == []
+    lighting = [label for label, _ in extremes(preset("lighting"), (8, 8, 3))]
+    assert lighting == ["horizontal flip", "brightness 0.8", "brightness 1.2", "channel shift -0.1", "channel shift +0.1"]
+
+
+def test_thumbnails_and_labels():
+    preview = render(IMAGE, AugmentConfig(), [{}, {"tx": 1}], thumbnail=15, labels=["a", "b"])
+    assert preview.tiles.shape == (2, 10, 15, 3)
+    assert preview.labels[1].startswith("b: 1.0 px left")
+
+
+def test_input_range_is_validated():
+    with pytest.raises(ValueError, match="input_range"):
+        render(IMAGE, AugmentConfig(), [{}], input_range="0-65535")
