@@ -5,4 +5,4 @@ import streamlit as st
 from explorer import ui
 
 st.set_page_config(page_title="Augmentation Explorer", layout="wide")
-ui.render()
+ui.render_page()

@@ -1,7 +1,10 @@
-"""The Streamlit page: pick a sample photo and IDG settings, see a grid of augmented tiles.
+"""The explorer page: IDG's settings, a live preview of what Keras would produce, the config
+doctor, export, import and a shareable URL.
 
-The only module of `explorer` that imports Streamlit. It never imports TensorFlow: the
-previews come from the NumPy/OpenCV engine, so they update as fast as the sliders move.
+The only module of `explorer` that imports Streamlit, and it never imports TensorFlow: the
+preview runs on the NumPy/OpenCV engine. The controls, preview, doctor and export live in
+one fragment, so moving a slider reruns only them; decoded images are cached.
+Every control's key is its ImageDataGenerator keyword.
 """
 
 from __future__ import annotations
@@ -14,15 +17,25 @@ import streamlit as st
 
 from .config import FILL_MODES, AugmentConfig
 from .datasets import IMAGE_EXTENSIONS
-from .engine import augment_batch
+from .demos import DEMO_NAMES, load_demo
+from .doctor import diagnose
 from .errors import InputError
+from .export import config_json, idg_code, keras_layers_code
 from .images import load_image
-from .sampling import sample_batch
+from .paste import parse_config_text
+from .presets import PRESETS
+from .preview import INPUT_RANGES, extremes, random_grid, render
+from .urlstate import config_from_query, config_to_query
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_images"
 DEFAULT_SAMPLE = "coffee.jpg"
-PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview grid
+PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
+THUMBNAIL_SIDE = 256  # tiles are sent to the browser at most this large
+SHIFT_KEYS = ("width_shift_range", "height_shift_range")
+PAGE_KEYS = ("seed", "tiles", "input_range")
 
+
+# -- pure helpers ------------------------------------------------------------------------
 
 def load_sample_images(folder: Path = SAMPLE_DIR) -> dict[str, np.ndarray]:
     """The images in `folder`, by file name, through `load_image` (uint8 H x W x 3 or x 1).
@@ -36,43 +49,114 @@ def load_sample_images(folder: Path = SAMPLE_DIR) -> dict[str, np.ndarray]:
     return images
 
 
-def _number(value: float) -> str:
-    """An int as it is, anything else with one decimal: 4 -> "4", -4.26 -> "-4.3"."""
-    return str(value) if isinstance(value, (int, np.integer)) else f"{value:.1f}"
+def widget_values(config: AugmentConfig) -> dict:
+    """The controls' values for a config (shift ranges that are not a fraction < 1 have no
+    slider position: they are kept as they are, see `config_from_widgets`)."""
+    low, high = config.zoom_bounds
+    return {
+        "rotation_range": float(min(config.rotation_range, 180.0)),
+        "width_shift_range": _fraction(config.width_shift_range),
+        "height_shift_range": _fraction(config.height_shift_range),
+        "shear_range": float(min(config.shear_range, 60.0)),
+        "zoom_range": (float(low), float(high)),
+        "brightness_range": tuple(config.brightness_range) if config.brightness_range else (1.0, 1.0),
+        "channel_shift_range": float(config.channel_shift_range),
+        "horizontal_flip": config.horizontal_flip,
+        "vertical_flip": config.vertical_flip,
+        "fill_mode": config.fill_mode,
+        "cval": float(config.cval),
+        "interpolation_order": config.interpolation_order,
+        "rescale": float(config.rescale or 0.0),
+        "samplewise_center": config.samplewise_center,
+        "samplewise_std_normalization": config.samplewise_std_normalization,
+    }
 
 
-def format_caption(params: dict) -> str:
-    """One tile's draws from `sample_batch`, short: "rot 12.3°, shift x -4.0 px y 2.0 px, ...".
-
-    Values are IDG's, unconverted: shift x is tx and y is ty (IDG moves the content the
-    opposite way: tx = +3 moves it 3 columns left); zoom is zx/zy (above 1 zooms out).
-    Settings that drew nothing (no rotation, zoom 1/1, no flip...) are left out.
-    """
-    parts = []
-    if params.get("theta"):
-        parts.append(f"rot {params['theta']:.1f}°")
-    tx, ty = params.get("tx", 0), params.get("ty", 0)
-    if tx or ty:
-        parts.append(f"shift x {_number(tx)} px y {_number(ty)} px")
-    if params.get("shear"):
-        parts.append(f"shear {params['shear']:.1f}°")
-    zx, zy = params.get("zx", 1), params.get("zy", 1)
-    if zx != 1 or zy != 1:
-        parts.append(f"zoom {zx:.2f}/{zy:.2f}")
-    flips = "".join(name for key, name in (("flip_horizontal", "H"), ("flip_vertical", "V")) if params.get(key))
-    if flips:
-        parts.append(f"flip {flips}")
-    if params.get("channel_shift_intensity") is not None:
-        parts.append(f"channel {params['channel_shift_intensity']:+.1f}")
-    if params.get("brightness") is not None:
-        parts.append(f"brightness {params['brightness']:.2f}")
-    return ", ".join(parts) or "unchanged"
+def _fraction(value) -> float:
+    return float(value) if isinstance(value, float) and value < 1 else 0.0
 
 
-def to_display(batch: np.ndarray) -> np.ndarray:
-    """Engine output (float, 0..255 scale) as uint8 images for display (grey as 2-D)."""
-    shown = np.clip(batch, 0, 255).astype(np.uint8)
-    return shown[..., 0] if shown.ndim >= 3 and shown.shape[-1] == 1 else shown
+def config_from_widgets(values: dict, kept_shifts: dict) -> AugmentConfig:
+    """The config the controls describe. A zoom range symmetric about 1 is written as IDG's
+    float form (0.2, not [0.8, 1.2]); a brightness range of (1, 1) means off; rescale 0
+    means none; `kept_shifts` holds shift ranges in a form no slider shows (pixels, lists)."""
+    low, high = values["zoom_range"]
+    zoom = round(high - 1, 6) if math.isclose(low + high, 2.0) and high >= 1 else (low, high)
+    brightness = tuple(values["brightness_range"])
+    kwargs = dict(values)
+    kwargs.update(
+        zoom_range=zoom,
+        brightness_range=None if brightness == (1.0, 1.0) else brightness,
+        rescale=values["rescale"] or None,
+        rotation_range=float(values["rotation_range"]),
+        shear_range=float(values["shear_range"]),
+    )
+    kwargs.update(kept_shifts)
+    return AugmentConfig(**kwargs)
+
+
+# -- state -------------------------------------------------------------------------------
+
+def _apply_config(config: AugmentConfig) -> None:
+    """Make the controls show `config` (call before they are drawn, e.g. in a callback)."""
+    st.session_state.update(widget_values(config))
+    st.session_state["kept_shifts"] = {
+        key: getattr(config, key) for key in SHIFT_KEYS
+        if getattr(config, key) and _fraction(getattr(config, key)) == 0.0
+    }
+
+
+def _keep_controls() -> None:
+    """Streamlit forgets a widget's value in any run that does not draw it (no image yet,
+    the extremes view...); the last values are kept aside and put back."""
+    kept = st.session_state.get("controls_kept") or {**widget_values(AugmentConfig()), "seed": 0, "tiles": 9}
+    for key, value in kept.items():
+        st.session_state.setdefault(key, value)
+
+
+def _start_from_url() -> None:
+    """On a session's first run, the config (and seed, tiles, input range) from the link."""
+    if "started" in st.session_state:
+        return
+    st.session_state["started"] = True
+    config, problems = config_from_query(st.query_params.to_dict())
+    _apply_config(config)
+    query = st.query_params.to_dict()
+    try:
+        st.session_state["seed"] = max(0, min(2**31 - 1, int(query.get("seed", 0))))
+        st.session_state["tiles"] = max(1, min(36, int(query.get("tiles", 9))))
+    except ValueError:
+        problems.append("Ignored a seed or tile count from the link that is not a whole number.")
+    if query.get("input_range") in INPUT_RANGES:
+        st.session_state["input_range"] = query["input_range"]
+    st.session_state["url_problems"] = problems
+
+
+def _use_preset() -> None:
+    _apply_config(AugmentConfig(**PRESETS[st.session_state["preset"]]))
+
+
+def _import_pasted() -> None:
+    try:
+        _apply_config(parse_config_text(st.session_state.get("paste_text", "")))
+        st.session_state["paste_message"] = ("success", "Imported: the controls now show the pasted settings.")
+    except InputError as error:
+        st.session_state["paste_message"] = ("error", str(error))
+
+
+def _new_samples() -> None:
+    st.session_state["seed"] = (st.session_state.get("seed", 0) + 1) % 2**31
+
+
+def _release_shift(key: str) -> None:
+    st.session_state["kept_shifts"].pop(key, None)
+
+
+# -- the page ----------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def _cached_samples() -> dict[str, np.ndarray]:
+    return load_sample_images()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -80,10 +164,15 @@ def _decode_upload(data: bytes, name: str) -> np.ndarray:
     return load_image(data, max_side=PREVIEW_SIDE, name=name)
 
 
+@st.cache_resource(show_spinner=False)
+def _demo(name: str):
+    return load_demo(name, image_size=64)
+
+
 def _choose_image() -> tuple[str, np.ndarray] | None:
-    """The image to augment: a shipped sample or an upload. A rejected upload shows its
-    message; the other uploads stay usable."""
-    source = st.sidebar.radio("Images", ["Samples", "Upload"], key="image_source", horizontal=True)
+    """The image to augment: a shipped sample, an upload or a demo dataset image. A rejected
+    upload shows its message; the other uploads stay usable."""
+    source = st.sidebar.radio("Images", ["Samples", "Upload", "Demo datasets"], key="image_source")
     if source == "Samples":
         samples = _cached_samples()
         if not samples:
@@ -93,6 +182,12 @@ def _choose_image() -> tuple[str, np.ndarray] | None:
         default = names.index(DEFAULT_SAMPLE) if DEFAULT_SAMPLE in names else 0
         name = st.sidebar.selectbox("Sample image", names, index=default, key="sample")
         return name, samples[name]
+    if source == "Demo datasets":
+        demo = st.sidebar.selectbox("Demo dataset", DEMO_NAMES, key="demo")
+        dataset = _demo(demo)
+        index = st.sidebar.number_input("Image number", 0, len(dataset) - 1, 0, key="demo_index")
+        label = dataset.class_names[dataset.labels[index]]
+        return f"{demo} #{index} (class {label})", dataset.images[index]
     uploads = st.sidebar.file_uploader(
         "Your images", type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
         accept_multiple_files=True, key="uploads",
@@ -111,80 +206,141 @@ def _choose_image() -> tuple[str, np.ndarray] | None:
     return name, usable[name]
 
 
-@st.cache_data
-def _cached_samples() -> dict[str, np.ndarray]:
-    return load_sample_images()
+def _shift_slider(key: str, label: str, help_text: str) -> None:
+    kept = st.session_state["kept_shifts"].get(key)
+    st.slider(label, 0.0, 0.99, step=0.01, key=key, help=help_text, disabled=kept is not None)
+    if kept is not None:
+        st.caption(f"{key}={kept!r} from imported settings (pixels or a list: no slider position).")
+        st.button("Use the slider instead", key=f"release_{key}", on_click=_release_shift, args=(key,))
 
 
-def _settings() -> tuple[dict, int, int]:
-    """The sidebar controls: IDG keyword arguments (widget keys are the IDG names), seed, tiles."""
-    sb = st.sidebar
-    kwargs = {
-        "rotation_range": sb.slider(
-            "Rotation range (degrees)", 0, 180, 20, key="rotation_range",
-            help="Angle drawn from U(-r, r); positive turns the content counter-clockwise.",
-        ),
-        "width_shift_range": sb.slider(
-            "width_shift_range (fraction)", 0.0, 0.99, 0.1, 0.01, key="width_shift_range",
-            help="IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction "
-            "of the image WIDTH. (IDG reads values >= 1 as pixels, so the slider stops below 1.)",
-        ),
-        "height_shift_range": sb.slider(
-            "height_shift_range (fraction)", 0.0, 0.99, 0.1, 0.01, key="height_shift_range",
-            help="IDG swaps the axes: this moves the image SIDEWAYS, by up to this fraction "
-            "of the image HEIGHT. (IDG reads values >= 1 as pixels, so the slider stops below 1.)",
-        ),
-        "shear_range": sb.slider(
-            "Shear range (degrees)", 0, 60, 0, key="shear_range",
-            help="Shear angle drawn from U(-s, s), in degrees.",
-        ),
-        "zoom_range": sb.slider(
-            "Zoom range", 0.0, 1.0, 0.1, 0.01, key="zoom_range",
-            help="z draws x and y zoom independently from [1-z, 1+z]. Zoom above 1 zooms OUT "
-            "(the content gets smaller), below 1 zooms in.",
-        ),
-        "horizontal_flip": sb.checkbox(
-            "Horizontal flip", True, key="horizontal_flip", help="Mirror left/right with probability 1/2."
-        ),
-        "vertical_flip": sb.checkbox(
-            "Vertical flip", False, key="vertical_flip", help="Mirror top/bottom with probability 1/2."
-        ),
-        "fill_mode": sb.selectbox(
-            "Fill mode", FILL_MODES, key="fill_mode",
-            help="How pixels from outside the image are filled (constant fills with 0, black).",
-        ),
-    }
-    seed = sb.number_input(
-        "Seed", 0, 2**32 - 1, 0, 1, key="seed",
-        help="Same seed and settings give the same tiles (IDG's flow with this seed, shuffle off).",
-    )
-    tiles = sb.slider("Tiles", 1, 36, 9, key="tiles", help="How many augmented copies to draw.")
-    return kwargs, int(seed), int(tiles)
+def _controls() -> dict:
+    """The IDG controls; returns their values by IDG keyword."""
+    st.selectbox("Preset", list(PRESETS), key="preset", on_change=_use_preset,
+                 help="The article's three examples, or nothing.")
+    st.slider("rotation_range (degrees)", 0.0, 180.0, step=1.0, key="rotation_range",
+              help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.")
+    _shift_slider("height_shift_range", "height_shift_range (fraction of height)",
+                  "IDG swaps the axes: this moves the image LEFT/RIGHT, by up to this fraction of its HEIGHT.")
+    _shift_slider("width_shift_range", "width_shift_range (fraction of width)",
+                  "IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction of its WIDTH.")
+    st.slider("shear_range (degrees)", 0.0, 60.0, step=0.1, key="shear_range",
+              help="Shear angle drawn from U(-s, s) in DEGREES (0.2 means 0.2°).")
+    st.slider("zoom_range (factor)", 0.1, 3.0, step=0.01, key="zoom_range",
+              help="x and y zoom drawn independently from [low, high]. Above 1 zooms OUT (content "
+              "shrinks); zoom_range=0.2 in code means [0.8, 1.2].")
+    st.checkbox("horizontal_flip", key="horizontal_flip", help="Mirror left/right with probability 1/2.")
+    st.checkbox("vertical_flip", key="vertical_flip", help="Mirror top/bottom with probability 1/2.")
+    st.selectbox("fill_mode", FILL_MODES, key="fill_mode",
+                 help="What fills pixels sampled from outside the image. 'wrap' repeats with period n-1.")
+    st.number_input("cval (pixel value for 'constant')", 0.0, 255.0, step=1.0, key="cval")
+    st.slider("brightness_range (factor, 1 = off)", 0.1, 3.0, step=0.01, key="brightness_range",
+              help="IDG applies it through uint8: fractions are truncated, and 0..1 data becomes black.")
+    st.number_input("channel_shift_range (pixel levels, input units)", 0.0, 255.0, step=0.1,
+                    format="%.2f", key="channel_shift_range",
+                    help="One offset for all channels, in the units IDG sees (0.1 of 0..255 is nothing), "
+                    "clipped to the image's own range.")
+    st.radio("interpolation_order", [1, 0], key="interpolation_order", horizontal=True,
+             format_func=lambda order: "bilinear (1)" if order else "nearest (0)")
+    st.number_input("rescale (0 = none)", 0.0, 1.0, step=0.001, format="%.6f", key="rescale",
+                    help="Multiplies pixels after augmentation; 1/255 = 0.003922.")
+    st.checkbox("samplewise_center", key="samplewise_center")
+    st.checkbox("samplewise_std_normalization", key="samplewise_std_normalization")
+    return {key: st.session_state[key] for key in widget_values(AugmentConfig())}
 
 
-def render() -> None:
-    """The whole page. `st.set_page_config` is the caller's (app.py)."""
-    st.title("Augmentation Explorer")
-    chosen = _choose_image()
-    if chosen is None:
-        return
-    name, image = chosen
-    kwargs, seed, count = _settings()
-
-    try:
-        config = AugmentConfig(**kwargs)
-    except ValueError as error:
-        st.error(str(error))
-        st.stop()
-
-    params = sample_batch(config, image.shape, count, seed)
-    tiles = to_display(augment_batch(np.repeat(image[None], count, axis=0), config, seed=seed, params=params))
-
+def _show_preview(name: str, image: np.ndarray, config: AugmentConfig, input_range: str):
+    top = st.columns([2, 1, 1, 1])
+    view = top[0].radio("View", ["Random draws", "Extremes"], key="view", horizontal=True,
+                        help="Extremes: each active setting alone at both ends of its range.")
+    tint = top[1].checkbox("Tint filled pixels", key="tint_fill", help="Magenta marks pixels IDG invented.")
+    top[2].number_input("Seed", 0, 2**31 - 1, step=1, key="seed")
+    top[3].button("New samples", on_click=_new_samples, help="Draw again (next seed).")
+    options = dict(input_range=input_range, tint_fill=tint, thumbnail=THUMBNAIL_SIDE)
+    if view == "Extremes":
+        cases = extremes(config, image.shape)
+        if not cases:
+            st.info("No setting is active: nothing to show at its extremes.")
+            return None
+        preview = render(image, config, [params for _, params in cases], labels=[label for label, _ in cases], **options)
+    else:
+        count = st.slider("Tiles", 1, 36, key="tiles")
+        preview = random_grid(image, config, count, st.session_state["seed"], **options)
     original, grid = st.columns([1, 3], gap="medium")
     height, width = image.shape[:2]
-    original.image(to_display(image), caption=f"Original: {name} ({width} x {height})", width="stretch")
-    per_row = math.ceil(math.sqrt(count))
-    for start in range(0, count, per_row):
-        columns = grid.columns(per_row)
-        for column, tile, draw in zip(columns, tiles[start:start + per_row], params[start:start + per_row]):
-            column.image(tile, caption=format_caption(draw), width="stretch")
+    original.image(image[..., 0] if image.shape[-1] == 1 else image, caption=f"Original: {name} ({width} x {height})",
+                   width="stretch")
+    per_row = max(1, math.ceil(math.sqrt(len(preview.tiles))))
+    for start in range(0, len(preview.tiles), per_row):
+        for column, tile, text in zip(grid.columns(per_row), preview.tiles[start:start + per_row],
+                                      preview.labels[start:start + per_row]):
+            column.image(tile[..., 0] if tile.shape[-1] == 1 else tile, caption=text, width="stretch")
+    return preview
+
+
+def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None) -> None:
+    findings = diagnose(config, [image], input_range=input_range, mean_fill_fraction=fill)
+    if not findings:
+        st.success("The doctor has nothing to say about these settings.")
+    for finding in findings:
+        show = st.warning if finding.severity == "warning" else st.info
+        show(f"**{finding.setting or 'general'}**: {finding.message}  \nFix: {finding.fix}")
+
+
+def _show_export(config: AugmentConfig, image_shape) -> None:
+    code_tab, layers_tab, json_tab, import_tab = st.tabs(["ImageDataGenerator", "Keras 3 layers", "JSON", "Import"])
+    code_tab.code(idg_code(config), language="python")
+    layers, notes = keras_layers_code(config, image_shape)
+    layers_tab.code(layers, language="python")
+    for note in notes:
+        layers_tab.markdown(f"- {note}")
+    json_tab.code(config_json(config), language="json")
+    json_tab.download_button("Download JSON", config_json(config), file_name="augmentation.json",
+                             mime="application/json", key="download_json")
+    import_tab.text_area("Paste an ImageDataGenerator(...) call or JSON", key="paste_text", height=150)
+    import_tab.button("Apply", key="apply_paste", on_click=_import_pasted)
+    message = st.session_state.pop("paste_message", None)
+    if message:
+        (import_tab.success if message[0] == "success" else import_tab.error)(message[1])
+
+
+@st.fragment
+def _workspace(name: str, image: np.ndarray) -> None:
+    controls, main = st.columns([1, 3], gap="large")
+    with controls:
+        values = _controls()
+    with main:
+        input_range = st.radio(
+            "Your pipeline feeds IDG", INPUT_RANGES, key="input_range", horizontal=True,
+            format_func=lambda r: "0..255 (images as loaded)" if r == "0-255" else "0..1 (already divided by 255)",
+        )
+        try:
+            config = config_from_widgets(values, st.session_state["kept_shifts"])
+        except ValueError as error:
+            st.error(str(error))
+            return
+        preview = _show_preview(name, image, config, input_range)
+        st.subheader("Config doctor")
+        fill = float(preview.fill_fractions.mean()) if preview is not None else None
+        _show_doctor(config, image, input_range, fill)
+        st.subheader("Take it home")
+        _show_export(config, image.shape)
+    st.session_state["controls_kept"] = {
+        **values, "seed": st.session_state.get("seed", 0), "tiles": st.session_state.get("tiles", 9)}
+    st.query_params.from_dict(
+        {**config_to_query(config), "seed": str(st.session_state.get("seed", 0)),
+         "tiles": str(st.session_state.get("tiles", 9)), "input_range": input_range}
+    )
+
+
+def render_page() -> None:
+    """The whole page. `st.set_page_config` is the caller's (app.py)."""
+    _start_from_url()
+    _keep_controls()
+    st.title("Augmentation Explorer")
+    st.caption("What ImageDataGenerator really does to your images: every tile is IDG's output, pixel for pixel.")
+    for problem in st.session_state.pop("url_problems", []):
+        st.warning(problem)
+    chosen = _choose_image()
+    if chosen is not None:
+        _workspace(*chosen)

@@ -1,7 +1,9 @@
-"""The Streamlit page, run headless with AppTest, and the pure helpers behind it."""
+"""The explorer page, run headless with AppTest: controls, preview, uploads, doctor, export,
+import, presets and the URL."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -9,17 +11,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from explorer.ui import format_caption, load_sample_images, to_display
+from explorer import AugmentConfig
+from explorer.ui import config_from_widgets, load_sample_images, widget_values
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 TIMEOUT = 30  # seconds per script run; the first one imports the engine
 
+SLIDERS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
+           "brightness_range", "tiles")
+NUMBERS = ("channel_shift_range", "cval", "rescale", "seed")
+CHECKBOXES = ("horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization", "tint_fill")
+RADIOS = ("interpolation_order", "input_range", "view", "image_source")
+SELECTBOXES = ("fill_mode", "preset", "sample")
 
-def run_app() -> AppTest:
+
+def run_app(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(query or {})
     at.run()
     assert not at.exception, at.exception
     return at
@@ -32,78 +44,175 @@ def tile_captions(at: AppTest) -> list[str]:
     return captions[1:]
 
 
-def test_page_runs_with_default_nine_tiles():
-    at = run_app()
-    assert not at.error
-    assert at.slider(key="tiles").value == 9
-    assert len(tile_captions(at)) == 9
-    assert at.selectbox(key="sample").value == "coffee.jpg"
+def messages(at: AppTest) -> str:
+    return "\n".join(element.value for group in (at.error, at.warning, at.info, at.success) for element in group)
 
 
-def test_every_idg_setting_has_a_widget_keyed_by_its_idg_name():
+def test_every_control_exists_under_its_idg_keyword():
     at = run_app()
-    for key in ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range", "tiles"):
+    for key in SLIDERS:
         at.slider(key=key)
-    at.checkbox(key="horizontal_flip")
-    at.checkbox(key="vertical_flip")
+    for key in NUMBERS:
+        at.number_input(key=key)
+    for key in CHECKBOXES:
+        at.checkbox(key=key)
+    for key in RADIOS:
+        at.radio(key=key)
+    for key in SELECTBOXES:
+        at.selectbox(key=key)
     assert at.selectbox(key="fill_mode").options == ["nearest", "reflect", "wrap", "constant"]
-    assert at.number_input(key="seed").value == 0
+    assert at.selectbox(key="sample").value == "coffee.jpg"
+    assert len(tile_captions(at)) == 9
 
 
-def test_changing_rotation_rerenders_cleanly():
+def test_moving_a_slider_changes_the_tiles():
     at = run_app()
     before = tile_captions(at)
-    at.slider(key="rotation_range").set_value(40).run()
-    assert not at.exception and not at.error
+    assert all(caption.endswith("fill 0%") for caption in before)  # the defaults do nothing
+    at.slider(key="rotation_range").set_value(40.0).run()
     after = tile_captions(at)
-    assert len(after) == 9
-    assert after != before  # same seed, wider range: the drawn angles change
-
-
-def test_tiles_slider_sets_the_tile_count():
-    at = run_app()
+    assert not at.exception and after != before
+    assert all(re.match(r"rot [+-]\d+\.\d°", caption) for caption in after)
     at.slider(key="tiles").set_value(4).run()
-    assert not at.exception
     assert len(tile_captions(at)) == 4
 
 
-def test_captions_show_the_draws_the_tiles_were_made_with():
+def test_new_samples_draws_again():
+    at = run_app({"rotation_range": "30"})
+    before = tile_captions(at)
+    [button for button in at.button if button.label == "New samples"][0].click().run()
+    assert at.number_input(key="seed").value == 1 and tile_captions(at) != before
+
+
+def _png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_uploads_preview_and_a_rejected_file_says_why():
     at = run_app()
-    at.slider(key="rotation_range").set_value(30)
-    at.checkbox(key="horizontal_flip").uncheck()
-    at.slider(key="zoom_range").set_value(0.0)
-    at.slider(key="width_shift_range").set_value(0.0)
-    at.slider(key="height_shift_range").set_value(0.0)
-    at.run()
+    at.radio(key="image_source").set_value("Upload").run()
+    at.file_uploader(key="uploads").set_value(
+        [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", _png(), "image/png")]
+    ).run()
     assert not at.exception
-    for caption in tile_captions(at):
-        assert re.fullmatch(r"rot -?\d+\.\d°", caption), caption
-        assert abs(float(caption[4:-1])) <= 30
+    assert [error.value for error in at.error] == ["notes.png is an HTML file, not an image"]
+    assert at.selectbox(key="upload_choice").value == "red.png"
+    assert tile_captions(at) and at.image[0].captions[0].startswith("Original: red.png")
 
 
-def test_seed_changes_the_tiles_and_is_reproducible():
-    first = tile_captions(run_app())
-    assert tile_captions(run_app()) == first
+def test_demo_dataset_images_are_a_source():
     at = run_app()
-    at.number_input(key="seed").set_value(7).run()
-    assert tile_captions(at) != first
+    at.radio(key="image_source").set_value("Demo datasets").run()
+    assert not at.exception
+    assert at.image[0].captions[0].startswith("Original: digits #0 (class 0)")
 
 
-def test_format_caption():
-    params = {
-        "theta": 12.34, "tx": -4.26, "ty": 2, "shear": 0, "zx": 0.931, "zy": 1.1,
-        "flip_horizontal": 1, "flip_vertical": 0, "channel_shift_intensity": None, "brightness": None,
-    }
-    assert format_caption(params) == "rot 12.3°, shift x -4.3 px y 2 px, zoom 0.93/1.10, flip H"
-    identity = dict(params, theta=0, tx=0, ty=0, zx=1, zy=1, flip_horizontal=0)
-    assert format_caption(identity) == "unchanged"
-    everything = dict(identity, shear=-5.06, flip_vertical=1, channel_shift_intensity=12.0, brightness=0.8)
-    assert format_caption(everything) == "shear -5.1°, flip V, channel +12.0, brightness 0.80"
+@pytest.mark.parametrize("name", ["over-augmentation", "measured", "lighting"])
+def test_presets_set_the_controls(name):
+    at = run_app()
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+    from explorer.presets import preset
+
+    expected = widget_values(preset(name))
+    for key in ("rotation_range", "width_shift_range", "zoom_range", "brightness_range"):
+        assert at.slider(key=key).value == pytest.approx(expected[key]), key
+    assert at.number_input(key="channel_shift_range").value == pytest.approx(expected["channel_shift_range"])
+    assert at.number_input(key="rescale").value == pytest.approx(expected["rescale"])
+
+
+def test_the_doctor_explains_the_articles_third_example():
+    at = run_app()
+    at.selectbox(key="preset").set_value("lighting").run()
+    text = messages(at)
+    assert "channel_shift_range=0.1" in text and "Fix:" in text
+    at.radio(key="input_range").set_value("0-1").run()
+    text = messages(at)
+    assert "black" in text  # brightness on 0..1 data
+    tiles_black = all("bright" in caption for caption in tile_captions(at))
+    assert tiles_black
+
+
+def test_pasting_code_sets_the_controls():
+    at = run_app()
+    at.text_area(key="paste_text").input(
+        "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+        "datagen = ImageDataGenerator(rotation_range=25, zoom_range=[0.9, 1.3], vertical_flip=True,\n"
+        "                             width_shift_range=4, fill_mode='reflect')\n"
+    ).run()
+    at.button(key="apply_paste").click().run()
+    assert not at.exception
+    assert at.slider(key="rotation_range").value == 25
+    assert at.slider(key="zoom_range").value == pytest.approx((0.9, 1.3))
+    assert at.checkbox(key="vertical_flip").value is True
+    assert at.selectbox(key="fill_mode").value == "reflect"
+    assert "width_shift_range=4" in messages(at) + "".join(c.value for c in at.caption)
+    assert "width_shift_range=4" in at.code[0].value  # the int pixel range is kept, not rounded to a slider
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "ImageDataGenerator(rotation_range=__import__('os').system('touch /tmp/explorer_pwned'))",
+        "ImageDataGenerator(rotation_range=os.environ)",
+        "ImageDataGenerator(**settings)",
+        "import os; os.system('touch /tmp/explorer_pwned')",
+        "{" * 5000,
+    ],
+)
+def test_hostile_pasted_code_is_refused_and_nothing_changes(code):
+    Path("/tmp/explorer_pwned").unlink(missing_ok=True)
+    at = run_app()
+    at.text_area(key="paste_text").input(code).run()
+    at.button(key="apply_paste").click().run()
+    assert not at.exception
+    assert at.error and at.slider(key="rotation_range").value == 0
+    assert not Path("/tmp/explorer_pwned").exists()
+
+
+def test_the_url_holds_the_config_and_restores_it():
+    at = run_app()
+    at.selectbox(key="preset").set_value("over-augmentation").run()
+    query = dict(at.query_params)
+    assert query["rotation_range"] == "40.0" and query["zoom_range"] == "0.2"
+    restored = run_app(query)
+    assert restored.slider(key="rotation_range").value == 40
+    assert restored.slider(key="zoom_range").value == pytest.approx((0.8, 1.2))
+    assert tile_captions(restored) == tile_captions(at)
+
+
+def test_garbage_in_the_url_keeps_defaults_with_a_message():
+    at = run_app({"rotation_range": "nan", "zoom_range": "lots", "fill_mode": "<script>", "seed": "x"})
+    assert not at.exception
+    assert at.slider(key="rotation_range").value == 0 and at.selectbox(key="fill_mode").value == "nearest"
+    text = messages(at)
+    assert "rotation_range" in text and "zoom_range" in text and "fill_mode" in text
+
+
+def test_extremes_view_shows_each_setting_at_both_ends():
+    at = run_app({"rotation_range": "30", "horizontal_flip": "1"})
+    at.radio(key="view").set_value("Extremes").run()
+    assert not at.exception
+    assert [c.split(":")[0] for c in tile_captions(at)] == ["rotation -30°", "rotation +30°", "horizontal flip"]
+
+
+def test_export_shows_idg_code_keras_layers_and_json():
+    at = run_app({"rotation_range": "10", "horizontal_flip": "1"})
+    codes = [block.value for block in at.code]
+    assert any("ImageDataGenerator(" in code and "rotation_range=10" in code for code in codes)
+    assert any("RandomRotation" in code for code in codes)
+    assert any('"rotation_range": 10' in code for code in codes)
+
+
+def test_widget_values_and_config_round_trip():
+    for config in (AugmentConfig(), AugmentConfig(rotation_range=40, zoom_range=0.2, brightness_range=[0.8, 1.2],
+                                                  rescale=1 / 255, width_shift_range=0.1)):
+        assert config_from_widgets(widget_values(config), {}) == config
 
 
 def test_load_sample_images(tmp_path):
-    from PIL import Image
-
     Image.new("L", (10, 8), 200).save(tmp_path / "grey.png")
     Image.new("RGB", (12, 9), (1, 2, 3)).save(tmp_path / "b.JPEG")
     (tmp_path / "notes.txt").write_text("not an image")
@@ -116,34 +225,6 @@ def test_load_sample_images(tmp_path):
     assert 4 <= len(shipped) <= 8 and any(image.shape[-1] == 1 for image in shipped.values())
 
 
-def _png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def test_uploads_preview_and_a_rejected_file_says_why():
-    at = run_app()
-    at.radio(key="image_source").set_value("Upload").run()
-    assert not at.exception
-    at.file_uploader(key="uploads").set_value(
-        [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", _png(), "image/png")]
-    ).run()
-    assert not at.exception
-    assert [error.value for error in at.error] == ["notes.png is an HTML file, not an image"]
-    assert at.selectbox(key="upload_choice").value == "red.png"
-    assert len(tile_captions(at)) == 9
-
-
-def test_to_display_clips_to_uint8():
-    shown = to_display(np.array([-3.0, 0.4, 254.9, 300.0], dtype=np.float32))
-    assert shown.dtype == np.uint8 and shown.tolist() == [0, 0, 254, 255]
-
-
 def test_only_ui_imports_streamlit():
     importing = re.compile(r"^\s*(import|from)\s+streamlit\b", re.MULTILINE)
     offenders = [
@@ -154,15 +235,6 @@ def test_only_ui_imports_streamlit():
 
 
 def test_page_does_not_import_tensorflow():
-    for path in (ROOT / "app.py", ROOT / "explorer" / "ui.py"):
-        assert "tensorflow" not in path.read_text(encoding="utf-8"), path
-    code = "import sys, explorer.ui; assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
+    code = "import sys, explorer.ui; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-
-
-@pytest.mark.parametrize("fill_mode", ["nearest", "reflect", "wrap", "constant"])
-def test_every_fill_mode_renders(fill_mode):
-    at = run_app()
-    at.selectbox(key="fill_mode").set_value(fill_mode).run()
-    assert not at.exception and not at.error
