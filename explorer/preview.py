@@ -40,15 +40,18 @@ def idg_input(image: np.ndarray, input_range: str) -> np.ndarray:
 def to_display(batch: np.ndarray, config: AugmentConfig, input_range: str) -> np.ndarray:
     """IDG's output on the 0..255 display scale, uint8. Standardized output (mean 0, std 1)
     is stretched per tile; otherwise the scale undoes the input range and rescale."""
-    shown = np.array(batch, dtype=np.float32)
     if config.samplewise_center or config.samplewise_std_normalization:
+        shown = np.array(batch, dtype=np.float32)
         shown -= shown.min(axis=(1, 2, 3), keepdims=True)
         shown *= 255 / np.maximum(shown.max(axis=(1, 2, 3), keepdims=True), 1e-6)
-    else:
-        scale = (255.0 if input_range == "0-1" else 1.0) / (config.rescale or 1.0)
-        if scale != 1.0:
-            shown *= scale
-    return np.clip(shown, 0, 255, out=shown).astype(np.uint8)
+        return np.clip(shown, 0, 255, out=shown).astype(np.uint8)
+    scale = (255.0 if input_range == "0-1" else 1.0) / (config.rescale or 1.0)
+    flat = np.ascontiguousarray(batch, dtype=np.float32).reshape(-1, batch.shape[-1])
+    # OpenCV's saturating conversion: one multithreaded pass. It takes |x|, so negative
+    # values (a negative cval) are zeroed first.
+    if flat.size and flat.min() < 0:
+        flat = np.maximum(flat, 0)
+    return cv2.convertScaleAbs(flat, alpha=scale).reshape(batch.shape)
 
 
 def fill_masks(params: list[dict], height: int, width: int, shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -115,14 +118,14 @@ def render(
     average of IDG's full-size output), and fill masks are evaluated on the thumbnail grid.
     """
     height, width = image.shape[:2]
-    batch = np.repeat(idg_input(image, input_range)[None], len(params), axis=0)
-    output = augment_batch(batch, config, params=params)
+    # One float32 copy seen N times (a broadcast view): IDG's flow casts to float32 anyway.
+    batch = np.broadcast_to(idg_input(image, input_range).astype(np.float32), (len(params),) + image.shape)
+    tiles = to_display(augment_batch(batch, config, params=params), config, input_range)
     size = None
     if thumbnail and max(height, width) > thumbnail:
         scale = thumbnail / max(height, width)
         size = (max(1, round(height * scale)), max(1, round(width * scale)))
-        output = np.stack([_shrink(tile, size) for tile in output])
-    tiles = to_display(output, config, input_range)
+        tiles = np.stack([_shrink(tile, size) for tile in tiles])
     masks = fill_masks(params, height, width, size)
     fractions = masks.mean(axis=(1, 2))
     if tint_fill:
@@ -134,7 +137,7 @@ def render(
 
 
 def _shrink(tile: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-average downscale of one float H x W x C tile to (height, width)."""
+    """Area-average downscale of one uint8 H x W x C tile to (height, width)."""
     small = cv2.resize(tile, (size[1], size[0]), interpolation=cv2.INTER_AREA)
     return small.reshape(size + (tile.shape[-1],))
 
