@@ -11,6 +11,8 @@ Public API (stable names):
 - `load_dataset(source, image_size)`: a class-per-folder folder or zip to a `Dataset`.
 - `load_demo(name)`: the offline demo datasets, 'digits' and 'shapes'.
 - `split_dataset(dataset, validation_fraction, seed)`: stratified, seeded `Split`.
+- `FastImageDataGenerator(**idg_kwargs).flow(x, y, batch_size, shuffle, seed)`: a drop-in for
+  IDG's `flow` on the engine (imports Keras on first use, not with the package).
 """
 
 from .config import AugmentConfig
@@ -24,6 +26,7 @@ from .split import Split, ValidationImages, split_dataset
 
 __all__ = [
     "AugmentConfig",
+    "FastImageDataGenerator",
     "DEMO_NAMES",
     "Dataset",
     "InputError",
@@ -40,3 +43,12 @@ __all__ = [
     "split_dataset",
     "standardize",
 ]
+
+
+def __getattr__(name: str):
+    # Keras takes seconds to import: only training code pays for it.
+    if name == "FastImageDataGenerator":
+        from .pipeline import FastImageDataGenerator
+
+        return FastImageDataGenerator
+    raise AttributeError(f"module 'explorer' has no attribute {name!r}")

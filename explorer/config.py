@@ -250,6 +250,12 @@ class AugmentConfig:
                 active.append(name)
         return active
 
+    def without_transforms(self) -> "AugmentConfig":
+        """The same preprocessing (rescale, samplewise_*) with every random transform off:
+        the baseline arm of a fair comparison."""
+        defaults = AugmentConfig()
+        return self.replace(**{name: getattr(defaults, name) for name in TRANSFORM_FIELDS})
+
     def replace(self, **changes: Any) -> "AugmentConfig":
         """A copy with some settings changed (validated again)."""
         return dataclasses.replace(self, **changes)

@@ -1,0 +1,99 @@
+"""The comparison, with real TensorFlow on tiny data: pairing, validation, stop, results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer import AugmentConfig
+from explorer.demos import make_shapes
+
+keras = pytest.importorskip("keras")
+from explorer import training  # noqa: E402  (imports Keras)
+from explorer.pipeline import AugmentedSequence  # noqa: E402
+
+TINY = training.TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
+AUGMENTED = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
+ARMS = {"baseline": AUGMENTED.without_transforms(), "augmented": AUGMENTED}
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    return make_shapes(image_size=16, per_class=12)
+
+
+def test_arms_share_initial_weights_and_batch_order_per_seed(shapes, monkeypatch):
+    initial, orders = {}, {}
+    build = training.build_model
+    epoch_arrays = AugmentedSequence.epoch_arrays
+
+    def recording_build(*args, **kwargs):
+        model = build(*args, **kwargs)
+        initial.setdefault(len(initial), [w.copy() for w in model.get_weights()])
+        return model
+
+    def recording_epoch_arrays(self, epoch):
+        x, y = epoch_arrays(self, epoch)
+        orders.setdefault((self.seed, epoch), []).append(y.tolist())
+        return x, y
+
+    monkeypatch.setattr(training, "build_model", recording_build)
+    monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
+    training.run_comparison(shapes, ARMS, TINY)
+    # Build order: seed 0 baseline, seed 0 augmented, seed 1 baseline, seed 1 augmented.
+    for first, second in ((0, 1), (2, 3)):
+        assert all(np.array_equal(a, b) for a, b in zip(initial[first], initial[second]))
+    assert not all(np.array_equal(a, b) for a, b in zip(initial[0], initial[2]))
+    for (seed, epoch), seen in orders.items():
+        assert len(seen) == 2 and seen[0] == seen[1], (seed, epoch)
+    assert orders[(0, 0)][0] != orders[(1, 0)][0]
+
+
+def test_validation_data_is_never_augmented(shapes, monkeypatch):
+    seen = []
+    fit = keras.Model.fit
+
+    def spying_fit(self, *args, **kwargs):
+        seen.append(kwargs["validation_data"][0].copy())
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spying_fit)
+    training.run_comparison(shapes, ARMS, TINY)
+    split = training.prepare(shapes, TINY)
+    expected = np.asarray(split.validation_images, dtype=np.float32) / 255  # preprocessing only
+    assert seen and all(np.allclose(x, expected) for x in seen)
+
+
+def test_results_hold_every_epoch_of_every_arm_and_seed(shapes):
+    result = training.run_comparison(shapes, ARMS, TINY)
+    assert result["status"] == "finished"
+    for arm in ARMS:
+        for metric in training.METRICS:
+            values = result["arms"][arm][metric]
+            assert len(values) == 2 and all(len(per_seed) == 2 for per_seed in values)
+    summary = result["summary"]
+    assert summary["n_seeds"] == 2 and len(summary["ci95"]) == 2 and summary["verdict"]
+
+
+def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
+    batches = []
+
+    def stop_after_first_epoch_and_a_batch(progress_steps=[]):
+        return len(batches) > steps + 1
+
+    split = training.prepare(shapes, TINY)
+    steps = -(-len(split.train_labels) // TINY.batch_size)
+    result = training.run_comparison(
+        shapes, ARMS, TINY, progress=batches.append, should_stop=stop_after_first_epoch_and_a_batch,
+    )
+    assert result["status"] == "stopped"
+    assert len(batches) == steps + 2  # stopped right after the batch that saw the request
+    assert [len(v) for v in result["arms"]["baseline"]["val_accuracy"]] == [1, 0]  # epoch 1 kept, epoch 2 not
+    assert result["arms"]["augmented"]["val_accuracy"] == [[], []]
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError, match="epochs"):
+        training.TrainSettings(epochs=0)
+    with pytest.raises(ValueError, match="seeds"):
+        training.TrainSettings(seeds=())
