@@ -1,0 +1,120 @@
+"""The run history on disk: one folder per comparison, plain JSON and PNG files.
+
+runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, running, finished,
+stopped, failed or interrupted), progress.json, result.json (rewritten after every finished
+epoch, so a crash loses at most the epoch in progress), figure.png and tensorboard/.
+No process has to stay alive for the history to make sense: a run left "running" or
+"queued" by a process that is gone is reported as interrupted, with what it finished.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ACTIVE = ("queued", "running")
+
+
+def runs_root() -> Path:
+    """Where runs are kept: $AUGMENT_RUNS_DIR, else ./runs."""
+    return Path(os.environ.get("AUGMENT_RUNS_DIR", "runs"))
+
+
+def write_json(path: Path, data) -> None:
+    """Write atomically: readers never see half a file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, allow_nan=False))
+    os.replace(temporary, path)
+
+
+def read_json(path: Path, default=None):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return default
+
+
+def new_run(spec: dict, root: Path) -> Path:
+    """A new run folder with its spec, marked queued."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    run_dir = root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir.mkdir()
+    write_json(run_dir / "spec.json", spec)
+    set_status(run_dir, "queued")
+    return run_dir
+
+
+def set_status(run_dir: Path, status: str, **extra) -> None:
+    current = read_json(Path(run_dir) / "status.json", {}) or {}
+    current.update(extra, status=status, updated=time.time())
+    current.setdefault("created", current["updated"])
+    write_json(Path(run_dir) / "status.json", current)
+
+
+def pid_alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class RunInfo:
+    run_id: str
+    path: Path
+    status: str
+    spec: dict
+    result: dict | None
+    progress: dict | None
+    created: float
+
+    @property
+    def verdict(self) -> str:
+        return ((self.result or {}).get("summary") or {}).get("verdict", "")
+
+
+def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
+    """A run's files; an active run whose owner is gone is marked interrupted on disk."""
+    run_dir = Path(run_dir)
+    status = read_json(run_dir / "status.json", {}) or {}
+    state = status.get("status", "interrupted")
+    owner_alive = run_dir.name in active_ids or pid_alive(status.get("pid"))
+    if state in ACTIVE and not owner_alive:
+        state = "interrupted"
+        set_status(run_dir, state, note="the process running it ended (crash or restart); finished epochs are kept")
+    return RunInfo(run_dir.name, run_dir, state, read_json(run_dir / "spec.json", {}) or {},
+                   read_json(run_dir / "result.json"), read_json(run_dir / "progress.json"),
+                   status.get("created", 0.0))
+
+
+def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:
+    """Every run, newest first."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    runs = [load_run(path, active_ids) for path in root.iterdir() if (path / "spec.json").is_file()]
+    return sorted(runs, key=lambda run: run.run_id, reverse=True)
+
+
+def run_zip(run_dir: Path) -> bytes:
+    """The run folder as a zip, for download."""
+    run_dir = Path(run_dir)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(run_dir.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                archive.write(path, f"{run_dir.name}/{path.relative_to(run_dir)}")
+    return buffer.getvalue()

@@ -1,0 +1,68 @@
+"""Training speed: augmentation must not starve training, and the default comparison must
+finish in under 45 s on 2 cores.
+
+    python tests/benchmarks/bench_training.py
+
+1. Epoch time with and without augmentation (the article's "over-augmentation" example) on
+   the `digits` demo at 32 px, same model, same run; epoch 1 (graph tracing) is left out.
+   Goal: augmented <= 1.15x unaugmented.
+2. The default comparison as the page and the CLI run it: digits, baseline and augmented,
+   3 seeds x 10 epochs. Goal: <= 45 s, TensorFlow's import (paid once per worker) included.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    start = time.perf_counter()
+    from explorer import training  # imports Keras and TensorFlow
+    from explorer.demos import load_demo
+    from explorer.presets import preset
+
+    imported = time.perf_counter() - start
+    digits = load_demo("digits", image_size=32)
+    augmented = preset("over-augmentation")
+    arms = {"baseline": augmented.without_transforms(), "augmented": augmented}
+
+    stamps: dict[str, list[float]] = {name: [] for name in arms}
+    current = {"arm": None}
+
+    def progress(state):
+        current["arm"] = state.arm
+
+    def on_epoch(_result):
+        stamps[current["arm"]].append(time.perf_counter())
+
+    # 1. epoch times, one seed, both arms
+    began = time.perf_counter()
+    training.run_comparison(digits, arms, training.TrainSettings(seeds=(0,), epochs=8), progress=progress, on_epoch=on_epoch)
+    per_epoch = {name: [b - a for a, b in zip(times, times[1:])] for name, times in stamps.items()}
+    baseline, augmented_time = statistics.median(per_epoch["baseline"]), statistics.median(per_epoch["augmented"])
+    ratio = augmented_time / baseline
+    print(f"CPU cores: {os.cpu_count()}; digits at 32 px, {training.TrainSettings().batch_size} per batch")
+    print(f"epoch time, median of epochs 2-8: unaugmented {baseline * 1000:.0f} ms, augmented "
+          f"{augmented_time * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.15x: {'met' if ratio <= 1.15 else 'MISSED'})")
+    del began
+
+    # 2. the default comparison
+    began = time.perf_counter()
+    result = training.run_comparison(digits, arms, training.TrainSettings())
+    took = time.perf_counter() - began
+    total = took + imported
+    print(f"default comparison (2 arms x 3 seeds x 10 epochs): {took:.1f} s + TensorFlow import {imported:.1f} s "
+          f"= {total:.1f} s (goal <= 45 s: {'met' if total <= 45 else 'MISSED'})")
+    print(f"verdict: {result['summary']['verdict']}")
+
+
+if __name__ == "__main__":
+    main()
