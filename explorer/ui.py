@@ -9,6 +9,7 @@ Every control's key is its ImageDataGenerator keyword.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -16,15 +17,19 @@ import numpy as np
 import streamlit as st
 
 from .config import FILL_MODES, AugmentConfig
-from .datasets import IMAGE_EXTENSIONS
+from .datasets import IMAGE_EXTENSIONS, load_dataset
 from .demos import DEMO_NAMES, load_demo
 from .doctor import diagnose
 from .errors import InputError
 from .export import config_json, idg_code, keras_layers_code
 from .images import load_image
+from .jobs import JobManager
 from .paste import parse_config_text
+from .plots import comparison_figure, figure_png
 from .presets import PRESETS
 from .preview import INPUT_RANGES, extremes, random_grid, render
+from .runs import list_runs, load_run, read_json, run_zip, runs_root
+from .stats import summarize
 from .urlstate import config_from_query, config_to_query
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_images"
@@ -325,6 +330,7 @@ def _workspace(name: str, image: np.ndarray) -> None:
         _show_doctor(config, image, input_range, fill)
         st.subheader("Take it home")
         _show_export(config, image.shape)
+    st.session_state["config"] = config
     st.session_state["controls_kept"] = {
         **values, "seed": st.session_state.get("seed", 0), "tiles": st.session_state.get("tiles", 9)}
     st.query_params.from_dict(
@@ -344,3 +350,142 @@ def render_page() -> None:
     chosen = _choose_image()
     if chosen is not None:
         _workspace(*chosen)
+    _train_panel(st.session_state.get("config", AugmentConfig()))
+    _history()
+
+
+# -- train and compare -------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _jobs(root: str) -> JobManager:
+    """One job manager, hence one run at a time, for the whole server."""
+    return JobManager(Path(root))
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the dataset...")
+def _check_dataset(data: bytes, name: str) -> tuple[str, dict]:
+    dataset = load_dataset(data, image_size=32, name=name)
+    return dataset.report.summary(), dataset.class_counts()
+
+
+def _dataset_spec() -> dict | None:
+    """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
+    choice = st.selectbox("Dataset", [*DEMO_NAMES, "your zip", "your folder"], key="train_dataset",
+                          help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
+    if choice in DEMO_NAMES:
+        return {"kind": "demo", "name": choice}
+    if choice == "your folder":
+        folder = st.text_input("Folder on this server (root/class_name/image)", key="train_folder")
+        if not folder:
+            return None
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            st.error(f"{folder} is not a folder on this server.")
+            return None
+        return {"kind": "path", "path": str(path.resolve()), "name": path.name}
+    upload = st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        report, counts = _check_dataset(data, upload.name)
+    except InputError as error:
+        st.error(str(error))
+        return None
+    st.caption(f"{len(counts)} classes: " + ", ".join(f"{name} ({count})" for name, count in counts.items()))
+    if "skipped" in report:
+        st.caption(report.replace("\n", "  \n"))
+    store = runs_root() / "datasets"
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    if not path.exists():
+        path.write_bytes(data)
+    return {"kind": "path", "path": str(path.resolve()), "name": upload.name}
+
+
+def _train_panel(config: AugmentConfig) -> None:
+    """Pick a dataset and settings, click Train: the run goes to the server's job queue."""
+    st.subheader("Train and compare")
+    st.caption("The same small CNN, initial weights and batch order with and without your augmentation, "
+               "over several seeds; validation images are never augmented.")
+    dataset = _dataset_spec()
+    cols = st.columns(5)
+    epochs = cols[0].number_input("Epochs", 1, 200, 10, key="train_epochs")
+    seeds = cols[1].number_input("Seeds", 1, 20, 3, key="train_seeds", help="3 or more for an interval worth reading")
+    size = cols[2].number_input("Image size", 16, 128, 32, step=8, key="train_image_size")
+    batch = cols[3].number_input("Batch size", 8, 512, 64, step=8, key="train_batch_size")
+    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, 3e-3, format="%.4f", key="train_learning_rate")
+    if st.button("Train", type="primary", key="train", disabled=dataset is None):
+        if not config.active_transforms():
+            st.error("No augmentation is active, so both arms would be the same: move a slider or pick a preset first.")
+            return
+        spec = {
+            "dataset": dataset, "image_size": int(size),
+            "arms": {"baseline": config.without_transforms().to_dict(), "augmented": config.to_dict()},
+            "settings": {"seeds": list(range(int(seeds))), "epochs": int(epochs), "batch_size": int(batch),
+                         "learning_rate": float(rate)},
+        }
+        st.session_state["run_id"] = _jobs(str(runs_root())).submit(spec)
+    _run_status()
+
+
+@st.fragment(run_every=1.0)
+def _run_status() -> None:
+    """The current run, refreshed every second: queue position, progress, live curves, result."""
+    run_id = st.session_state.get("run_id")
+    if not run_id:
+        return
+    jobs = _jobs(str(runs_root()))
+    run = load_run(runs_root() / run_id, jobs.active_ids())
+    position = jobs.position(run_id)
+    if run.status == "queued" or (position or 0) > 0:
+        st.info(f"Queued: {position - 1 if position else 0} run(s) ahead of yours.")
+    if run.status in ("queued", "running"):
+        st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
+                  help="Ends within a batch; finished epochs are kept.")
+    if run.status == "running" and run.progress:
+        p = run.progress
+        eta = f", about {p['eta']:.0f} s left" if p.get("eta") is not None else ""
+        st.progress(min(1.0, p["done_fraction"]),
+                    text=f"{p['arm']}, seed {p['seed']}, epoch {p['epoch']}, batch {p['batch']}/{p['batches']}{eta}")
+    if run.result:
+        curves = {arm: values["val_accuracy"]["mean"]
+                  for arm, values in (run.result.get("summary") or summarize(run.result))["per_epoch"].items()}
+        if any(curves.values()) and run.status in ("queued", "running"):
+            st.line_chart({f"{arm} validation accuracy": values for arm, values in curves.items() if values})
+    if run.status in ("finished", "stopped", "interrupted", "failed"):
+        _show_run(run)
+
+
+def _show_run(run) -> None:
+    if run.status == "failed":
+        st.error(f"The run failed: {read_json(run.path / 'status.json', {}).get('error', 'unknown error')}")
+        return
+    figure = run.path / "figure.png"
+    if figure.is_file():
+        st.image(str(figure), width="stretch")
+    elif run.result:
+        st.image(figure_png(comparison_figure(run.result)), width="stretch")
+    summary = (run.result or {}).get("summary") or (summarize(run.result) if run.result else {})
+    if summary:
+        (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {summary['verdict']}")
+        for warning in summary.get("warnings", []):
+            st.warning(warning)
+
+
+def _history() -> None:
+    """Every run kept on disk, newest first, with its verdict, figure and files."""
+    jobs = _jobs(str(runs_root()))
+    runs = list_runs(runs_root(), jobs.active_ids())
+    if not runs:
+        return
+    st.subheader("Run history")
+    for run in runs[:20]:
+        dataset = run.spec.get("dataset", {}).get("name", "?")
+        label = f"{run.run_id} · {dataset} · {run.status} · {run.verdict[:90]}"
+        with st.expander(label):
+            augmented = run.spec.get("arms", {}).get("augmented", {})
+            st.code(idg_code(AugmentConfig.from_dict(augmented)) if augmented else "", language="python")
+            _show_run(run)
+            st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
+                               file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")

@@ -238,3 +238,28 @@ def test_page_does_not_import_tensorflow():
     code = "import sys, explorer.ui; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_clicking_train_runs_a_comparison_and_shows_the_verdict(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
+    at = run_app()
+    at.selectbox(key="preset").set_value("over-augmentation").run()
+    at.selectbox(key="train_dataset").set_value("shapes")
+    at.number_input(key="train_epochs").set_value(1)
+    at.number_input(key="train_seeds").set_value(2)
+    at.number_input(key="train_image_size").set_value(16).run()
+    at.button(key="train").click().run()
+    assert not at.exception
+    deadline = time.time() + 180
+    while time.time() < deadline and not any("paired seeds" in s.value or "interval" in s.value for s in at.success):
+        time.sleep(1)
+        at.run()
+        assert not at.exception
+    verdicts = [s.value for s in at.success if s.value.startswith("Finished:")]
+    assert verdicts, messages(at)
+    assert any(image.value for image in at.image)  # the figure
+    assert (tmp_path / "runs").is_dir() and len(list((tmp_path / "runs").glob("*/result.json"))) == 1
+    assert any("shapes" in expander.label for expander in at.expander)  # listed in the history
