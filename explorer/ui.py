@@ -429,9 +429,11 @@ def _train_panel(config: AugmentConfig) -> None:
     _run_status()
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def _run_status() -> None:
-    """The current run, refreshed every second: queue position, progress, live curves, result."""
+    """The current run, refreshed every 2 s (the worker needs the CPU more than the page):
+    queue position, progress, live curves, result. The whole page reruns once when the run
+    ends, so the history below shows it."""
     run_id = st.session_state.get("run_id")
     if not run_id:
         return
@@ -454,6 +456,9 @@ def _run_status() -> None:
         if any(curves.values()) and run.status in ("queued", "running"):
             st.line_chart({f"{arm} validation accuracy": values for arm, values in curves.items() if values})
     if run.status in ("finished", "stopped", "interrupted", "failed"):
+        if st.session_state.get("run_shown") != run_id:
+            st.session_state["run_shown"] = run_id
+            st.rerun()  # refresh the history too
         _show_run(run)
 
 
