@@ -1,4 +1,5 @@
-"""Learning-curve figure for the with/without-augmentation comparison.
+"""Learning-curve figure for the with/without-augmentation comparison, and the ablation's
+figures (effect bars, affinity/diversity scatter, change in confusion counts).
 
 Built on `matplotlib.figure.Figure` directly (no pyplot), so it needs no backend switch,
 keeps no global figure state and is safe inside a web app's threads. The numbers come
@@ -11,6 +12,7 @@ from __future__ import annotations
 import textwrap
 from io import BytesIO
 
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -105,3 +107,183 @@ def figure_png(figure: Figure) -> bytes:
     buffer = BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return buffer.getvalue()
+
+
+# --- ablation, affinity/diversity and confusion-change figures -----------------------------
+
+HURTS, HELPS, UNCLEAR = "#C44E52", "#55A868", "#8C8C8C"  # red, green, grey
+EFFECT_LABEL = "change in final validation accuracy, points (negative = the setting hurts)"
+ABLATION_PANELS = (
+    ("one_at_a_time", "Each setting alone vs no augmentation (one at a time)"),
+    ("leave_one_out", "Each setting's share of the full config (full minus full without it)"),
+)
+
+
+def _plain(text) -> str:
+    """Text for a matplotlib label, shown as typed: a '$' never starts mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _effect_colour(row: dict | None) -> str:
+    """Red when the 95% interval is entirely below zero, green entirely above, else grey."""
+    low, high = (row or {}).get("ci95") or (None, None)
+    if high is not None and high < 0:
+        return HURTS
+    if low is not None and low > 0:
+        return HELPS
+    return UNCLEAR
+
+
+def _effect_panel(ax, rows: list[dict], heading: str) -> None:
+    """Horizontal bars in percentage points, the first row (most harmful) at the top."""
+    names = [_plain(row["transform"]) for row in rows]
+    positions = list(range(len(rows)))[::-1]
+    for y, row in zip(positions, rows):
+        mean = row.get("delta_mean")
+        if mean is None:
+            ax.text(0, y, "  no finished paired runs", va="center", ha="left", fontsize=8, color="0.4")
+            continue
+        points = mean * 100
+        low, high = row.get("ci95") or (None, None)
+        xerr = None
+        if low is not None and high is not None:
+            xerr = [[max(0.0, points - low * 100)], [max(0.0, high * 100 - points)]]
+        ax.barh(y, points, color=_effect_colour(row), height=0.6, xerr=xerr,
+                error_kw={"ecolor": "0.2", "capsize": 4, "linewidth": 1})
+        n = row.get("n_seeds")
+        label = f"{points:+.1f}" + (f"  (n={n})" if n else "")
+        end = high * 100 if high is not None and points >= 0 else (low * 100 if low is not None else points)
+        ax.annotate(label, (end, y), xytext=(4 if points >= 0 else -4, 0), textcoords="offset points",
+                    ha="left" if points >= 0 else "right", va="center", fontsize=8)
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(positions)
+    ax.set_yticklabels(names)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.margins(x=0.25)
+    ax.set_title(heading, fontsize=10)
+    ax.set_xlabel(EFFECT_LABEL, fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+
+
+def ablation_figure(analysis: dict, title: str | None = None) -> Figure:
+    """One-at-a-time effects (and leave-one-out effects when there are any) as horizontal
+    bars in percentage points, most harmful at the top, with 95% t-interval error bars (none
+    where one seed gives no interval). Red: the interval is entirely below zero (the setting
+    hurts); green: entirely above (it helps); grey: the interval includes zero."""
+    panels = [(key, heading, list(analysis.get(key) or [])) for key, heading in ABLATION_PANELS]
+    panels = [panels[0]] + [panel for panel in panels[1:] if panel[2]]
+    rows = max(len(panel[2]) for panel in panels)
+    fig = Figure(figsize=(6.5 * len(panels), 1.6 + 0.5 * max(rows, 2)))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (_, heading, panel_rows) in zip(axes, panels):
+        if panel_rows:
+            _effect_panel(ax, panel_rows, heading)
+        else:
+            ax.set_title(heading, fontsize=10)
+            ax.text(0.5, 0.5, "No ablation results yet", ha="center", va="center", transform=ax.transAxes, color="0.4")
+            ax.set_xticks([])
+            ax.set_yticks([])
+    heading = title if title is not None else "Which setting hurts? Error bars: 95% interval over paired seeds"
+    fig.suptitle(_plain(heading), fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def affinity_figure(analysis: dict) -> Figure:
+    """Affinity (x) against diversity (y) per setting, labelled with its IDG keyword and
+    coloured by its one-at-a-time effect. Reference lines at 1: affinity 1 means the baseline
+    model scores as well on images augmented by the setting as on clean ones; diversity 1
+    means training with the setting is no harder than without. Settings missing either
+    number are left out; with none left, the figure says so."""
+    affinity = analysis.get("affinity") or {}
+    diversity = analysis.get("diversity") or {}
+    effects = {row["transform"]: row for row in analysis.get("one_at_a_time") or []}
+    points = [(name, affinity[name], diversity[name]) for name in affinity
+              if name in diversity and affinity[name] is not None and diversity[name] is not None]
+    fig = Figure(figsize=(6.5, 5))
+    ax = fig.subplots()
+    ax.axvline(1, color="0.5", linestyle="--", linewidth=1)
+    ax.axhline(1, color="0.5", linestyle="--", linewidth=1)
+    for name, x, y in points:
+        ax.scatter([x], [y], s=60, color=_effect_colour(effects.get(name)), edgecolor="black", linewidth=0.5, zorder=3)
+        ax.annotate(_plain(name), (x, y), xytext=(6, 4), textcoords="offset points", fontsize=8)
+    if points:
+        xs = [x for _, x, _ in points] + [1.0]
+        ys = [y for _, _, y in points] + [1.0]
+        pad_x = max(0.05, (max(xs) - min(xs)) * 0.15)
+        pad_y = max(0.05, (max(ys) - min(ys)) * 0.15)
+        ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x * 2.5)
+        ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
+    else:
+        ax.text(0.5, 0.5, "Nothing to plot: affinity and diversity need the baseline's probe\n"
+                "accuracies and each setting's own arm", ha="center", va="center", transform=ax.transAxes,
+                color="0.4", fontsize=9)
+    ax.set_xlabel("affinity: baseline model's accuracy on augmented ÷ clean validation images\n"
+                  "(1 = images stay on the data's distribution; lower = pushed off it)", fontsize=9)
+    ax.set_ylabel("diversity: final training loss with the setting ÷ without\n(higher = harder training data)",
+                  fontsize=9)
+    ax.set_title("Affinity and diversity per setting (Gontijo-Lopes et al. 2020)\n"
+                 "colour: red hurts, green helps, grey unclear (alone vs baseline)", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _summed_confusion(result: dict, arm: str, seeds: list[int]) -> np.ndarray:
+    matrices = (result.get("confusion") or {}).get(arm) or []
+    return np.sum([np.asarray(matrices[i], dtype=np.int64) for i in seeds], axis=0)
+
+
+def paired_confusion_seeds(result: dict, arm: str, baseline: str = "baseline") -> list[int]:
+    """Seed indices where both the arm and the baseline have a confusion matrix."""
+    confusion = result.get("confusion") or {}
+    ours, theirs = confusion.get(arm) or [], confusion.get(baseline) or []
+    return [i for i, (a, b) in enumerate(zip(ours, theirs)) if a is not None and b is not None]
+
+
+def class_names(result: dict, classes: int) -> list[str]:
+    """The result's class names, or "class 0", "class 1", ... when it has none (or too few)."""
+    names = [str(name) for name in result.get("class_names") or []]
+    return names if len(names) == classes else [f"class {i}" for i in range(classes)]
+
+
+def confusion_figure(result: dict, arm: str, baseline: str = "baseline") -> Figure:
+    """The change in confusion counts, arm minus baseline, summed over the seeds where both
+    have a matrix: rows are the true class, columns the predicted class. Diverging colours
+    centred at 0 (red: more images in that cell with the arm, blue: fewer). On the diagonal
+    red is good (more correct); off it, red is new confusion. Counts are annotated for up to
+    12 classes."""
+    seeds = paired_confusion_seeds(result, arm, baseline)
+    fig = Figure(figsize=(7, 6))
+    ax = fig.subplots()
+    heading = f"Change in confusion counts: {arm} minus {baseline}"
+    if not seeds:
+        ax.text(0.5, 0.5, "No confusion matrices for both arms yet", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(_plain(heading), fontsize=10)
+        return fig
+    change = _summed_confusion(result, arm, seeds) - _summed_confusion(result, baseline, seeds)
+    classes = change.shape[0]
+    names = [_plain(name) for name in class_names(result, classes)]
+    limit = max(1, int(abs(change).max()))
+    image = ax.imshow(change, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_plain(f"images ({arm} minus {baseline})"))
+    ax.set_xticks(range(classes))
+    ax.set_yticks(range(classes))
+    ax.set_xticklabels(names, rotation=45 if classes > 4 else 0, ha="right" if classes > 4 else "center",
+                       fontsize=8 if classes > 12 else 9)
+    ax.set_yticklabels(names, fontsize=8 if classes > 12 else 9)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if classes <= 12:
+        for (row, col), value in np.ndenumerate(change):
+            strong = abs(value) > limit * 0.6
+            ax.text(col, row, f"{value:+d}" if value else "0", ha="center", va="center", fontsize=8,
+                    color="white" if strong else "black", fontweight="bold" if row == col else "normal")
+    ax.set_title(_plain(f"{heading}, summed over {len(seeds)} seed(s)\n"
+                        "diagonal: correct (red = more right); off-diagonal: confusions (red = more wrong)"),
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
