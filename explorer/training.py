@@ -123,6 +123,7 @@ def run_comparison(
     should_stop: Callable[[], bool] | None = None,
     on_epoch: Callable[[dict], None] | None = None,
     log_dir: Path | None = None,
+    probes: dict[str, AugmentConfig] | None = None,
 ) -> dict:
     """Train every arm for every seed and return the result dict (see `stats.summarize`).
 
@@ -131,6 +132,12 @@ def run_comparison(
     depends on the seed and epoch only). Validation images go through the config's
     preprocessing (rescale, samplewise) but never through augmentation. `on_epoch` gets the
     partial result after every finished epoch; `should_stop` is polled after every batch.
+
+    After each arm's training, its final confusion matrix on the validation set is stored
+    (result["confusion"][arm], one per seed). `probes` (name -> config) measure affinity
+    without retraining: the baseline arm's trained model is evaluated on validation images
+    augmented by each probe (result["probe_accuracy"][name], one per seed). That is the one
+    place validation images are augmented on purpose, to test the model, never to train it.
     """
     should_stop = should_stop or (lambda: False)
     split = prepare(dataset, settings)
@@ -149,6 +156,8 @@ def run_comparison(
         "configs": {name: config.to_dict() for name, config in arms.items()},
         "arms": {name: {m: [[] for _ in settings.seeds] for m in METRICS} for name in arms},
         "status": "running",
+        "confusion": {name: [None for _ in settings.seeds] for name in arms},
+        "probe_accuracy": {name: [None for _ in settings.seeds] for name in (probes or {})},
     }
     steps = -(-len(split.train_labels) // settings.batch_size)
     total_batches = len(arms) * len(settings.seeds) * settings.epochs * steps
@@ -188,9 +197,33 @@ def run_comparison(
                 result["status"] = "stopped"
                 result["summary"] = summarize(result)
                 return result
+            predicted = model.predict(validation_x, verbose=0, batch_size=256).argmax(axis=1)
+            result["confusion"][arm][seed_index] = confusion_matrix(split.validation_labels, predicted, len(split.class_names)).tolist()
+            if probes and arm == "baseline":
+                for name, probe in probes.items():
+                    probed = _probe_images(split, probe, seed)
+                    accuracy = float((model.predict(probed, verbose=0, batch_size=256).argmax(axis=1) == split.validation_labels).mean())
+                    result["probe_accuracy"][name][seed_index] = accuracy
+            if on_epoch:
+                on_epoch(result)
     result["status"] = "finished"
     result["summary"] = summarize(result)
     return result
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
+    """counts[true class, predicted class]."""
+    counts = np.zeros((classes, classes), np.int64)
+    np.add.at(counts, (truth, predicted), 1)
+    return counts
+
+
+def _probe_images(split, config: AugmentConfig, seed: int) -> np.ndarray:
+    """Validation images augmented by `config`, to test a trained model (affinity). The
+    read-only ValidationImages type is set aside deliberately here and nowhere else."""
+    from .engine import augment_batch
+
+    return augment_batch(np.asarray(split.validation_images).copy(), config, seed=10_000 + seed)
 
 
 class _EpochSink(keras.callbacks.Callback):

@@ -43,6 +43,7 @@ def execute(run_dir: Path, on_progress=None) -> dict:
     try:
         dataset = load_spec_dataset(spec)
         arms = {name: AugmentConfig.from_dict(config) for name, config in spec["arms"].items()}
+        probes = {name: AugmentConfig.from_dict(config) for name, config in spec.get("probes", {}).items()}
         settings = TrainSettings(**spec.get("settings", {}))
         last_write = [0.0]
 
@@ -59,8 +60,10 @@ def execute(run_dir: Path, on_progress=None) -> dict:
 
         result = run_comparison(
             dataset, arms, settings, progress=progress, should_stop=(run_dir / "STOP").exists,
-            on_epoch=save, log_dir=run_dir / "tensorboard",
+            on_epoch=save, log_dir=run_dir / "tensorboard", probes=probes,
         )
+        if spec.get("mode") == "ablation":
+            result["ablation"] = write_ablation(run_dir, result, spec, dataset)
         save(result)
         (run_dir / "figure.png").write_bytes(figure_png(comparison_figure(result)))
         set_status(run_dir, result["status"], finished=time.time())
@@ -69,6 +72,28 @@ def execute(run_dir: Path, on_progress=None) -> dict:
         set_status(run_dir, "failed", error=str(error) or type(error).__name__,
                    traceback=traceback.format_exc(limit=5))
         raise
+
+
+def write_ablation(run_dir: Path, result: dict, spec: dict, dataset) -> dict:
+    """ablation.json, the ablation figures and the one-page report, next to result.json."""
+    from .ablation import analyze
+    from .doctor import diagnose
+    from .pixelstats import pixel_stats
+    from .plots import ablation_figure, affinity_figure, figure_png
+    from .report import build_report
+
+    analysis = analyze(result)
+    write_json(run_dir / "ablation.json", analysis)
+    (run_dir / "ablation.png").write_bytes(figure_png(ablation_figure(analysis)))
+    (run_dir / "affinity.png").write_bytes(figure_png(affinity_figure(analysis)))
+    config = AugmentConfig.from_dict(spec.get("config", {}))
+    sample = dataset.images[:64]
+    findings = diagnose(config, list(sample[:4]), input_range="0-255")
+    pixel = pixel_stats(sample, config, input_range="0-255")
+    html = build_report(result, analysis, config=config, findings=findings, pixel=pixel,
+                        title=f"Augmentation report: {dataset.name}")
+    (run_dir / "report.html").write_text(html, encoding="utf-8")
+    return analysis
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,50 @@
+"""Ablation speed: the default one-at-a-time run on digits, 7 settings x 3 seeds x 10 epochs,
+must finish in under 3 minutes on 2 cores (TensorFlow's import included).
+
+    python tests/benchmarks/bench_ablation.py
+
+Settings: the article's "over-augmentation" example plus vertical_flip (7 active settings),
+so 8 arms (the baseline and each setting alone). Prints the ranked table and the timing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+GOAL_SECONDS = 180
+
+
+def main() -> None:
+    start = time.perf_counter()
+    from explorer.ablation import ablation_arms, analyze, probe_configs
+    from explorer.demos import load_demo
+    from explorer.presets import preset
+    from explorer.training import TrainSettings, run_comparison
+
+    config = preset("over-augmentation").replace(vertical_flip=True)
+    digits = load_demo("digits", image_size=32)
+    arms = ablation_arms(config)
+    result = run_comparison(digits, arms, TrainSettings(), probes=probe_configs(config))
+    analysis = analyze(result)
+    took = time.perf_counter() - start
+    print(f"CPU cores: {os.cpu_count()}; digits at 32 px; {len(arms) - 1} settings alone + baseline, "
+          f"3 seeds x 10 epochs")
+    print(f"{'setting':<20} {'alone vs baseline, points (95% CI)':<36} {'affinity':>8} {'diversity':>9}")
+    for row in analysis["one_at_a_time"]:
+        low, high = row["ci95"]
+        print(f"{row['transform']:<20} {row['delta_mean'] * 100:+6.1f} ({low * 100:+.1f} to {high * 100:+.1f}){'':<12} "
+              f"{analysis['affinity'][row['transform']]:8.2f} {analysis['diversity'][row['transform']]:9.2f}")
+    print(analysis["sentence"])
+    print(f"total {took:.0f} s including TensorFlow's import (goal <= {GOAL_SECONDS} s: "
+          f"{'met' if took <= GOAL_SECONDS else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
