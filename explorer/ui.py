@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from .ablation import ablation_arms, probe_configs
 from .config import FILL_MODES, AugmentConfig
 from .datasets import IMAGE_EXTENSIONS, load_dataset
 from .demos import DEMO_NAMES, load_demo
@@ -409,6 +410,11 @@ def _train_panel(config: AugmentConfig) -> None:
     st.caption("The same small CNN, initial weights and batch order with and without your augmentation, "
                "over several seeds; validation images are never augmented.")
     dataset = _dataset_spec()
+    mode = st.radio("Run", ["compare", "ablation"], key="train_mode", horizontal=True,
+                    format_func=lambda m: "Compare: with vs without augmentation" if m == "compare"
+                    else "Ablation: which setting hurts (each setting alone)")
+    leave_one_out = mode == "ablation" and st.checkbox(
+        "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
     cols = st.columns(5)
     epochs = cols[0].number_input("Epochs", 1, 200, 10, key="train_epochs")
     seeds = cols[1].number_input("Seeds", 1, 20, 3, key="train_seeds", help="3 or more for an interval worth reading")
@@ -420,11 +426,15 @@ def _train_panel(config: AugmentConfig) -> None:
             st.error("No augmentation is active, so both arms would be the same: move a slider or pick a preset first.")
             return
         spec = {
-            "dataset": dataset, "image_size": int(size),
+            "dataset": dataset, "image_size": int(size), "config": config.to_dict(),
             "arms": {"baseline": config.without_transforms().to_dict(), "augmented": config.to_dict()},
             "settings": {"seeds": list(range(int(seeds))), "epochs": int(epochs), "batch_size": int(batch),
                          "learning_rate": float(rate)},
         }
+        if mode == "ablation":
+            spec.update(mode="ablation",
+                        arms={name: arm.to_dict() for name, arm in ablation_arms(config, leave_one_out).items()},
+                        probes={name: probe.to_dict() for name, probe in probe_configs(config).items()})
         st.session_state["run_id"] = _jobs(str(runs_root())).submit(spec)
     _run_status()
 
@@ -459,12 +469,16 @@ def _run_status() -> None:
         if st.session_state.get("run_shown") != run_id:
             st.session_state["run_shown"] = run_id
             st.rerun()  # refresh the history too
-        _show_run(run)
+        _show_run(run, "current")
 
 
-def _show_run(run) -> None:
+def _show_run(run, where: str) -> None:
     if run.status == "failed":
         st.error(f"The run failed: {read_json(run.path / 'status.json', {}).get('error', 'unknown error')}")
+        return
+    analysis = (run.result or {}).get("ablation")
+    if analysis:
+        _show_ablation(run, analysis, where)
         return
     figure = run.path / "figure.png"
     if figure.is_file():
@@ -476,6 +490,31 @@ def _show_run(run) -> None:
         (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {summary['verdict']}")
         for warning in summary.get("warnings", []):
             st.warning(warning)
+
+
+def _show_ablation(run, analysis: dict, where: str) -> None:
+    """The ranked effects with intervals, the affinity scatter and the one-page report."""
+    (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {analysis['sentence']}")
+    for line in analysis["recommendation"]:
+        st.markdown(f"- {line}")
+    rows = []
+    for row in analysis["one_at_a_time"]:
+        low, high = row["ci95"]
+        interval = f"{low * 100:+.1f} to {high * 100:+.1f}" if low is not None else "one seed"
+        effect = "-" if row["delta_mean"] is None else f"{row['delta_mean'] * 100:+.1f}"
+        affinity, diversity = analysis["affinity"].get(row["transform"]), analysis["diversity"].get(row["transform"])
+        rows.append({"setting": row["transform"], "alone vs baseline (points)": effect, "95% CI": interval,
+                     "affinity": "-" if affinity is None else f"{affinity:.2f}",
+                     "diversity": "-" if diversity is None else f"{diversity:.2f}"})
+    st.table(rows)
+    left, right = st.columns(2)
+    for column, name in ((left, "ablation.png"), (right, "affinity.png")):
+        if (run.path / name).is_file():
+            column.image(str(run.path / name), width="stretch")
+    report = run.path / "report.html"
+    if report.is_file():
+        st.download_button("Download the one-page report (HTML)", report.read_bytes(), file_name=f"{run.run_id}-report.html",
+                           mime="text/html", key=f"report_{where}_{run.run_id}")
 
 
 def _history() -> None:
@@ -491,6 +530,6 @@ def _history() -> None:
         with st.expander(label):
             augmented = run.spec.get("arms", {}).get("augmented", {})
             st.code(idg_code(AugmentConfig.from_dict(augmented)) if augmented else "", language="python")
-            _show_run(run)
+            _show_run(run, "history")
             st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
                                file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")
