@@ -64,7 +64,7 @@ def comparison_figure(result: dict, title: str | None = None) -> Figure:
     """
     summary = _summary(result)
     per_epoch = summary["per_epoch"]
-    arms = list(per_epoch)
+    arms = _headline_arms(list(per_epoch))
     fig = Figure(figsize=(11, 4.6))
     axes = fig.subplots(1, 2)
     longest = 0
@@ -102,6 +102,15 @@ def comparison_figure(result: dict, title: str | None = None) -> Figure:
     return fig
 
 
+def _headline_arms(arms: list[str]) -> list[str]:
+    """An ablation trains many arms; its learning curves show the baseline against the full
+    config (or the augmented arm). The per-setting effects have their own figure."""
+    for main in ("full", "augmented"):
+        if "baseline" in arms and main in arms and len(arms) > 3:
+            return ["baseline", main]
+    return arms
+
+
 def figure_png(figure: Figure) -> bytes:
     """The figure as PNG bytes (110 dpi, trimmed to its content)."""
     buffer = BytesIO()
@@ -125,8 +134,10 @@ def _plain(text) -> str:
 
 
 def _effect_colour(row: dict | None) -> str:
-    """Red when the 95% interval is entirely below zero, green entirely above, else grey."""
-    low, high = (row or {}).get("ci95") or (None, None)
+    """Red when the interval the decisions use (family-wise when several settings were
+    tested at once, see `ablation._paired`) is entirely below zero, green above, else grey."""
+    row = row or {}
+    low, high = row.get("ci_family") or row.get("ci95") or (None, None)
     if high is not None and high < 0:
         return HURTS
     if low is not None and low > 0:

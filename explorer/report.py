@@ -138,7 +138,8 @@ def _effect(row: dict | None) -> tuple[str, str]:
     low, high = row.get("ci95") or (None, None)
     if low is None or high is None:
         return f"{_points(row['delta_mean'])} (one seed: no interval)", "unclear"
-    kind = "hurts" if high < 0 else "helps" if low > 0 else "unclear"
+    decide_low, decide_high = row.get("ci_family") or (low, high)  # family-wise when available
+    kind = "hurts" if decide_high < 0 else "helps" if decide_low > 0 else "unclear"
     return f"{_points(row['delta_mean'])} (95% CI {_points(low)} to {_points(high)})", kind
 
 
@@ -352,8 +353,10 @@ def _ablation_section(analysis: dict) -> str:
         classes.append(kind if kind != "unclear" else "")
     parts = [
         "<p>Each setting was trained on its own against the same baseline (same preprocessing, no random "
-        "transform), with the same seeds. Negative = the setting costs accuracy. Red rows: the 95% interval is "
-        "entirely below zero; green: entirely above; uncoloured: the data cannot tell.</p>",
+        "transform), with the same seeds. Negative = the setting costs accuracy. The intervals shown are 95% "
+        "intervals; a row is coloured (red: hurts, green: helps) only when its interval stays clear of zero "
+        "after allowing for all the settings tested at once (Bonferroni), since with several settings one "
+        "plain 95% interval misses zero by chance fairly often. Uncoloured: the data cannot tell.</p>",
         _table(header, rows, classes),
     ]
     if loo:

@@ -263,3 +263,26 @@ def test_clicking_train_runs_a_comparison_and_shows_the_verdict(tmp_path, monkey
     assert any(image.value for image in at.image)  # the figure
     assert (tmp_path / "runs").is_dir() and len(list((tmp_path / "runs").glob("*/result.json"))) == 1
     assert any("shapes" in expander.label for expander in at.expander)  # listed in the history
+
+
+@pytest.mark.slow
+def test_an_ablation_from_the_page_ranks_the_settings_and_offers_the_report(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
+    at = run_app({"rotation_range": "20", "horizontal_flip": "1"})
+    at.selectbox(key="train_dataset").set_value("shapes")
+    at.radio(key="train_mode").set_value("ablation")
+    at.number_input(key="train_epochs").set_value(1)
+    at.number_input(key="train_seeds").set_value(2)
+    at.number_input(key="train_image_size").set_value(16).run()
+    at.button(key="train").click().run()
+    deadline = time.time() + 240
+    while time.time() < deadline and not any(s.value.startswith("Finished:") for s in at.success):
+        time.sleep(1)
+        at.run()
+        assert not at.exception
+    assert any(s.value.startswith("Finished:") for s in at.success), messages(at)
+    table = at.table[0].value
+    assert set(table["setting"]) == {"rotation_range", "horizontal_flip"}
+    assert list((tmp_path / "runs").glob("*/report.html"))

@@ -180,7 +180,8 @@ def test_ablation_figure(analysis):
 
 
 def test_ablation_figure_without_intervals_or_leave_one_out(analysis):
-    one_seed = {"one_at_a_time": [dict(row, ci95=[None, None], n_seeds=1) for row in analysis["one_at_a_time"]],
+    one_seed = {"one_at_a_time": [dict(row, ci95=[None, None], ci_family=[None, None], n_seeds=1)
+                                  for row in analysis["one_at_a_time"]],
                 "leave_one_out": []}
     fig = ablation_figure(one_seed, title="one seed")
     assert len(fig.axes) == 1 and is_png(figure_png(fig))

@@ -74,13 +74,23 @@ def test_the_cli_writes_the_result_schema(tmp_path):
     assert any((out / "tensorboard").rglob("events.out.tfevents*"))
 
 
-def test_the_cli_refuses_bad_input_clearly(tmp_path):
-    config = tmp_path / "cfg.json"
-    config.write_text('{"rotation_range": -4}')
-    result = subprocess.run(
-        [sys.executable, "-m", "explorer", "compare", "--dataset", "nowhere", "--config", str(config),
-         "--out", str(tmp_path / "out")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 2 and result.stderr.startswith("error: --dataset nowhere")
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    "dataset, config, message",
+    [
+        ("nowhere", '{"rotation_range": 4}', "error: --dataset nowhere: not a demo"),
+        ("digits", '{"rotation_range": -4}', "error: rotation_range must be a number of degrees >= 0"),
+        ("digits", "{not json", "error: --config"),
+        ("digits", '{"featurewise_center": true}', "error: unsupported setting(s): featurewise_center"),
+    ],
+)
+def test_the_cli_refuses_bad_input_clearly(tmp_path, dataset, config, message):
+    path = tmp_path / "cfg.json"
+    path.write_text(config)
+    for command in ("compare", "ablate"):
+        result = subprocess.run(
+            [sys.executable, "-m", "explorer", command, "--dataset", dataset, "--config", str(path),
+             "--out", str(tmp_path / "out")],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+        assert "Traceback" not in result.stderr
