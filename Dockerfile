@@ -1,8 +1,13 @@
+# Augmentation Explorer, after Streamlit's deployment guide (docs.streamlit.io: Docker).
+#   docker build -t augmentation-explorer .
+#   docker run -p 8501:8501 -v explorer-runs:/app/runs augmentation-explorer
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    STREAMLIT_BROWSER_GATHER_USAGE_STATS=false
+    PIP_NO_CACHE_DIR=1 \
+    AUGMENT_RUNS_DIR=/app/runs \
+    TF_CPP_MIN_LOG_LEVEL=3
 
 WORKDIR /app
 
@@ -10,15 +15,20 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
+COPY .streamlit/ .streamlit/
 COPY app.py .
 COPY explorer/ explorer/
 COPY sample_images/ sample_images/
 
-RUN useradd --create-home --uid 1000 app
+RUN useradd --create-home --uid 1000 app && mkdir -p /app/runs && chown app:app /app/runs
 USER app
+
+# The run history (JSON, PNG, TensorBoard logs) outlives the container.
+VOLUME ["/app/runs"]
 
 EXPOSE 8501
 
-HEALTHCHECK CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://localhost:8501/_stcore/health')" || exit 1
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"
 
 ENTRYPOINT ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

@@ -13,6 +13,7 @@ import hashlib
 import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import streamlit as st
 
@@ -36,7 +37,7 @@ from .urlstate import config_from_query, config_to_query
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_images"
 DEFAULT_SAMPLE = "coffee.jpg"
 PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
-THUMBNAIL_SIDE = 256  # tiles are sent to the browser at most this large
+THUMBNAIL_SIDE = 320  # tiles are sent to the browser at most this large (they show ~250 px wide)
 SHIFT_KEYS = ("width_shift_range", "height_shift_range")
 PAGE_KEYS = ("seed", "tiles", "input_range")
 
@@ -255,6 +256,14 @@ def _controls() -> dict:
     return {key: st.session_state[key] for key in widget_values(AugmentConfig())}
 
 
+def _jpeg(pixels: np.ndarray) -> bytes:
+    """uint8 H x W x C as JPEG bytes, encoded by OpenCV (Streamlit's own PNG or JPEG path
+    through Pillow cost ~10 ms an image, most of a preview rerun)."""
+    colour = pixels[..., 0] if pixels.shape[-1] == 1 else cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(colour), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return encoded.tobytes()
+
+
 def _show_preview(name: str, image: np.ndarray, config: AugmentConfig, input_range: str):
     top = st.columns([2, 1, 1, 1])
     view = top[0].radio("View", ["Random draws", "Extremes"], key="view", horizontal=True,
@@ -274,13 +283,12 @@ def _show_preview(name: str, image: np.ndarray, config: AugmentConfig, input_ran
         preview = random_grid(image, config, count, st.session_state["seed"], **options)
     original, grid = st.columns([1, 3], gap="medium")
     height, width = image.shape[:2]
-    original.image(image[..., 0] if image.shape[-1] == 1 else image, caption=f"Original: {name} ({width} x {height})",
-                   width="stretch")
+    original.image(_jpeg(image), caption=f"Original: {name} ({width} x {height})", width="stretch")
     per_row = max(1, math.ceil(math.sqrt(len(preview.tiles))))
     for start in range(0, len(preview.tiles), per_row):
         for column, tile, text in zip(grid.columns(per_row), preview.tiles[start:start + per_row],
                                       preview.labels[start:start + per_row]):
-            column.image(tile[..., 0] if tile.shape[-1] == 1 else tile, caption=text, width="stretch")
+            column.image(_jpeg(tile), caption=text, width="stretch")
     return preview
 
 

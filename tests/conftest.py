@@ -43,3 +43,11 @@ def photo():
     from PIL import Image
 
     return np.asarray(Image.open(ROOT / "sample_images" / "coffee.jpg").convert("RGB"), dtype=np.float32)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (the browser tests screenshot failures)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -1,0 +1,123 @@
+"""End to end in a real headless Chromium against `streamlit run app.py`.
+
+Each test saves a screenshot when it fails (under $E2E_SCREENSHOTS, default the pytest tmp
+folder); with E2E_README_SCREENSHOTS=folder, the main views are saved there for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from browser import ROOT, TILE_IMAGES, chromium_page, chromium_path, first_tile_src, press_slider, streamlit_server, wait_for_new_tile
+
+pytestmark = pytest.mark.slow
+
+if chromium_path() is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs chromium for the end-to-end tests: apt-get install -y chromium")
+    pytest.skip("no chromium here (CI installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    with streamlit_server(ROOT / "app.py", env={"AUGMENT_RUNS_DIR": str(runs)}) as url:
+        yield url
+
+
+@pytest.fixture
+def page(request, tmp_path):
+    with chromium_page() as page:
+        yield page
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            folder = Path(os.environ.get("E2E_SCREENSHOTS", tmp_path))
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"{request.node.name}.png"), full_page=True)
+
+
+def _readme_shot(page, name: str) -> None:
+    folder = os.environ.get("E2E_README_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.jpg"), type="jpeg", quality=70)
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick an option of a selectbox found by its widget key."""
+    box = page.locator(f".st-key-{key} [role=combobox]")
+    box.scroll_into_view_if_needed()
+    for _ in range(3):
+        box.click()
+        try:
+            page.get_by_role("option", name=option).click(timeout=5000)
+            return
+        except Exception:  # the menu did not open (the page was rerunning): try again
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option} in {key}")
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(TILE_IMAGES, timeout=60000)
+
+
+def test_moving_a_slider_changes_the_preview(server, page):
+    _open(page, server)
+    old = first_tile_src(page)
+    press_slider(page, "rotation_range")
+    wait_for_new_tile(page, old)
+    assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "1"
+    assert "rot" in page.locator('[data-testid="stImage"]').nth(1).inner_text()
+
+
+def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
+    _open(page, server)
+    page.get_by_text("Upload", exact=True).click()
+    page.wait_for_selector("input[type=file]", state="attached")
+    fake = tmp_path / "notes.png"
+    fake.write_text("<!DOCTYPE html><html>not an image</html>")
+    page.set_input_files("input[type=file]", [str(fake), str(ROOT / "sample_images" / "cell.png")])
+    page.wait_for_selector("text=notes.png is an HTML file, not an image", timeout=30000)
+    page.wait_for_selector("text=Original: cell.png", timeout=30000)
+    _readme_shot(page, "upload")
+
+
+def test_pasting_an_idg_line_sets_the_controls(server, page):
+    _open(page, server)
+    page.get_by_role("tab", name="Import").click()
+    page.locator(".st-key-paste_text textarea").fill("ImageDataGenerator(rotation_range=33, vertical_flip=True)")
+    page.locator(".st-key-paste_text textarea").press("Control+Enter")
+    page.locator(".st-key-apply_paste button").click()
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '33'", timeout=30000)
+    assert page.locator(".st-key-vertical_flip input[type=checkbox]").is_checked()
+    page.get_by_text("Config doctor").scroll_into_view_if_needed()
+    _readme_shot(page, "doctor")
+
+
+def test_train_then_reload_keeps_the_config_and_the_history(server, page):
+    _open(page, server + "/?rotation_range=30.0&horizontal_flip=1")
+    _readme_shot(page, "preview")
+    choose(page, "train_dataset", "shapes")
+    for key, value in (("train_epochs", "1"), ("train_seeds", "2"), ("train_image_size", "16")):
+        field = page.locator(f".st-key-{key} input")
+        field.fill(value)
+        field.press("Enter")
+    time.sleep(1)
+    page.locator(".st-key-train button").click()
+    page.wait_for_selector("text=/^Finished: /", timeout=180000)
+    assert page.locator('[data-testid="stImage"] img').count() >= 2  # the figure is in
+    page.locator("text=/^Finished: /").first.scroll_into_view_if_needed()
+    _readme_shot(page, "train")
+    url = page.url
+    assert "rotation_range=30" in url
+    page.reload()
+    page.wait_for_selector(TILE_IMAGES, timeout=60000)
+    assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "30"
+    page.wait_for_selector("text=Run history", timeout=30000)
+    assert page.locator('[data-testid="stExpander"]').filter(has_text=re.compile("shapes · finished")).count() == 1
