@@ -261,6 +261,25 @@ class AugmentConfig:
         return dataclasses.replace(self, **changes)
 
 
+# What the user's pipeline feeds IDG: images as loaded, or already divided by 255.
+INPUT_RANGES = ("0-255", "0-1")
+
+
+def check_input_range(input_range: str) -> str:
+    if input_range not in INPUT_RANGES:
+        raise ValueError(f"input_range must be one of {', '.join(INPUT_RANGES)}; got {input_range!r}")
+    return input_range
+
+
+def as_config(config: Any) -> AugmentConfig:
+    """An AugmentConfig from a config or a dict of IDG keyword arguments."""
+    if isinstance(config, dict):
+        return AugmentConfig.from_dict(config)
+    if not isinstance(config, AugmentConfig):
+        raise TypeError(f"config must be an AugmentConfig; got {type(config).__name__}")
+    return config
+
+
 def _shift_is_active(value: ShiftRange) -> bool:
     if isinstance(value, tuple):
         return any(item != 0 for item in value)

@@ -15,11 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .config import AugmentConfig
+from .config import AugmentConfig, as_config, check_input_range
 
 WARNING = "warning"
 NOTE = "note"
-INPUT_RANGES = ("0-255", "0-1")
 
 
 @dataclass(frozen=True)
@@ -508,12 +507,8 @@ def diagnose(
     feeds IDG the images as loaded, "0-1" if it divides by 255 first. mean_fill_fraction:
     the measured share (0..1) of preview pixels IDG filled from outside the image, or None.
     """
-    if isinstance(config, dict):
-        config = AugmentConfig.from_dict(config)
-    if not isinstance(config, AugmentConfig):
-        raise TypeError(f"config must be an AugmentConfig; got {type(config).__name__}")
-    if input_range not in INPUT_RANGES:
-        raise ValueError(f"input_range must be one of {', '.join(INPUT_RANGES)}; got {input_range!r}")
+    config = as_config(config)
+    check_input_range(input_range)
     if mean_fill_fraction is not None:
         mean_fill_fraction = float(mean_fill_fraction)
         if not 0 <= mean_fill_fraction <= 1:  # also rejects NaN

@@ -60,7 +60,6 @@ def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, wid
     matrices is N x 2 x 3 (`idg_matrices`); flips is N x 2 (horizontal, vertical) and is
     applied to the output grid, which is where IDG's later flip puts each value.
     """
-    count = len(matrices)
     rows = np.arange(height, dtype=np.float64) if rows is None else np.asarray(rows, np.float64)
     cols = np.arange(width, dtype=np.float64) if cols is None else np.asarray(cols, np.float64)
     rows = np.where(flips[:, 1:2], height - 1 - rows[None, :], rows[None, :])

@@ -16,8 +16,7 @@ import math
 
 import numpy as np
 
-from .config import AugmentConfig
-from .doctor import INPUT_RANGES
+from .config import AugmentConfig, as_config, check_input_range
 from .engine import augment_batch
 
 FLAT_STD_RATIO = 0.01  # augmented std below 1% of the original's: the output is flat
@@ -183,12 +182,8 @@ def pixel_stats(images, config, input_range: str = "0-255", seed: int = 0) -> di
     "flag_codes": [code]}, each stats dict holding plain floats min, max, mean, std and
     share_at_min (the share of pixels at their own image's darkest value).
     """
-    if isinstance(config, dict):
-        config = AugmentConfig.from_dict(config)
-    if not isinstance(config, AugmentConfig):
-        raise TypeError(f"config must be an AugmentConfig; got {type(config).__name__}")
-    if input_range not in INPUT_RANGES:
-        raise ValueError(f"input_range must be one of {', '.join(INPUT_RANGES)}; got {input_range!r}")
+    config = as_config(config)
+    check_input_range(input_range)
     fed = [_fed(batch, input_range) for batch in _batches(images)]
     if not fed or any(batch.size == 0 for batch in fed):
         raise ValueError("pixel_stats needs at least one non-empty image")

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .config import AugmentConfig
+from .config import AugmentConfig, check_input_range
 from .engine import augment_batch
 from .geometry import idg_matrices, outside_mask
 from .sampling import sample_batch
 
-INPUT_RANGES = ("0-255", "0-1")
 TINT = np.array([255, 0, 255], np.float32)  # magenta: obviously not image content
 TINT_ALPHA = 0.55
 
@@ -32,8 +31,7 @@ class Preview:
 
 def idg_input(image: np.ndarray, input_range: str) -> np.ndarray:
     """The image as the user's pipeline hands it to IDG."""
-    if input_range not in INPUT_RANGES:
-        raise ValueError(f"input_range must be one of {INPUT_RANGES}; got {input_range!r}")
+    check_input_range(input_range)
     return image if input_range == "0-255" else image.astype(np.float32) / 255
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from .ablation import ablation_arms, probe_configs
-from .config import FILL_MODES, AugmentConfig
+from .config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from .datasets import IMAGE_EXTENSIONS, load_dataset
 from .demos import DEMO_NAMES, load_demo
 from .doctor import diagnose
@@ -29,7 +29,7 @@ from .jobs import JobManager
 from .paste import parse_config_text
 from .plots import comparison_figure, figure_png
 from .presets import PRESETS
-from .preview import INPUT_RANGES, extremes, random_grid, render
+from .preview import extremes, random_grid, render
 from .runs import list_runs, load_run, read_json, run_zip, runs_root
 from .stats import summarize
 from .urlstate import config_from_query, config_to_query
