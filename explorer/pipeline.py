@@ -69,12 +69,7 @@ class AugmentedSequence(keras.utils.PyDataset):
         block = self._block
         if block is None or block[0] != self.epoch or not block[1] <= index < block[1] + self.block_batches:
             first = index - index % self.block_batches
-            last = min(len(self), first + self.block_batches)
-            chosen = self.order[first * self.batch_size:last * self.batch_size]
-            shape = np.shape(self.images)[1:]
-            params = [draw for batch in range(first, last) for draw in sample_batch(
-                self.config, shape, len(self.batch_indices(batch)), self.batch_seed(batch))]
-            block = self._block = (self.epoch, first, augment_batch(self.images[chosen], self.config, params=params))
+            block = self._block = (self.epoch, first, self._augment_batches(first, min(len(self), first + self.block_batches)))
         start = (index - block[1]) * self.batch_size
         return block[2][start:start + self.batch_size]
 
@@ -83,11 +78,16 @@ class AugmentedSequence(keras.utils.PyDataset):
         `__getitem__`): for `model.fit(x, y, shuffle=False)`, which feeds arrays with less
         overhead per step than a PyDataset."""
         self.epoch, self.order = epoch, self.epoch_order(epoch)
-        shape = np.shape(self.images)[1:]
-        params = [draw for batch in range(len(self)) for draw in sample_batch(
-            self.config, shape, len(self.batch_indices(batch)), self.batch_seed(batch))]
-        images = augment_batch(self.images[self.order], self.config, params=params)
+        images = self._augment_batches(0, len(self))
         return images, None if self.labels is None else self.labels[self.order]
+
+    def _augment_batches(self, first: int, last: int) -> np.ndarray:
+        """Batches first..last-1 of the current epoch in one engine call, each with its own draws."""
+        shape = np.shape(self.images)[1:]
+        params = [draw for batch in range(first, last) for draw in sample_batch(
+            self.config, shape, len(self.batch_indices(batch)), self.batch_seed(batch))]
+        chosen = self.order[first * self.batch_size:last * self.batch_size]
+        return augment_batch(self.images[chosen], self.config, params=params)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1

@@ -82,12 +82,12 @@ def build_model(input_shape: tuple, classes: int, scale_inputs: bool) -> keras.M
 
 
 class _Recorder(keras.callbacks.Callback):
-    """Keeps finished epochs only; reports progress; stops within a batch when asked."""
+    """Hands on finished epochs only; reports progress; stops within a batch when asked."""
 
-    def __init__(self, on_batch: Callable[[int, int], None], should_stop: Callable[[], bool]):
+    def __init__(self, on_batch: Callable[[int, int], None], should_stop: Callable[[], bool],
+                 on_finished_epoch: Callable[[dict], None]):
         super().__init__()
-        self.on_batch, self.should_stop = on_batch, should_stop
-        self.epochs: list[dict] = []
+        self.on_batch, self.should_stop, self.on_finished_epoch = on_batch, should_stop, on_finished_epoch
         self.stopped = False
         self.current_epoch = 0
 
@@ -104,7 +104,7 @@ class _Recorder(keras.callbacks.Callback):
         if self.stopped:
             return  # an interrupted epoch is not a finished one
         logs = logs or {}
-        self.epochs.append({
+        self.on_finished_epoch({
             "train_accuracy": float(logs["accuracy"]), "train_loss": float(logs["loss"]),
             "val_accuracy": float(logs["val_accuracy"]), "val_loss": float(logs["val_loss"]),
         })
@@ -174,12 +174,18 @@ def run_comparison(
                     progress(Progress(arm, seed, epoch + 1, batch + 1, steps, fraction, elapsed,
                                       elapsed / fraction * (1 - fraction) if fraction else None))
 
-            recorder = _Recorder(on_batch, should_stop)
+            def finished(metrics, arm=arm, seed_index=seed_index):
+                for metric, value in metrics.items():
+                    result["arms"][arm][metric][seed_index].append(value)
+                if on_epoch:
+                    on_epoch(result)
+
+            recorder = _Recorder(on_batch, should_stop, finished)
             keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
             model = build_model(split.train_images.shape[1:], len(split.class_names), scale_inputs)
             model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            callbacks = [recorder, _EpochSink(result, arm, seed_index, recorder, on_epoch)]
+            callbacks = [recorder]
             if log_dir is not None:
                 callbacks.append(keras.callbacks.TensorBoard(str(Path(log_dir) / f"{arm}-seed{seed}"), write_graph=False))
             sequence = AugmentedSequence(split.train_images, split.train_labels, config, settings.batch_size, seed=seed)
@@ -224,19 +230,3 @@ def _probe_images(split, config: AugmentConfig, seed: int) -> np.ndarray:
     from .engine import augment_batch
 
     return augment_batch(np.asarray(split.validation_images).copy(), config, seed=10_000 + seed)
-
-
-class _EpochSink(keras.callbacks.Callback):
-    """Copies each finished epoch into the result and hands the partial result on."""
-
-    def __init__(self, result: dict, arm: str, seed_index: int, recorder: _Recorder, on_epoch):
-        super().__init__()
-        self.result, self.arm, self.seed_index, self.recorder, self.on_epoch = result, arm, seed_index, recorder, on_epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.recorder.stopped or len(self.recorder.epochs) <= epoch:
-            return
-        for metric, value in self.recorder.epochs[epoch].items():
-            self.result["arms"][self.arm][metric][self.seed_index].append(value)
-        if self.on_epoch:
-            self.on_epoch(self.result)
