@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer import ui
+from explorer.ui import page
 
 st.set_page_config(page_title="Augmentation Explorer", layout="wide")
-ui.render_page()
+page.render_page()

@@ -12,43 +12,50 @@ Public API (stable names):
 - `load_demo(name)`: the offline demo datasets, 'digits' and 'shapes'.
 - `split_dataset(dataset, validation_fraction, seed)`: stratified, seeded `Split`.
 - `FastImageDataGenerator(**idg_kwargs).flow(x, y, batch_size, shuffle, seed)`: a drop-in for
-  IDG's `flow` on the engine (imports Keras on first use, not with the package).
+  IDG's `flow` on the engine.
+
+The code is layered (see the README's map): `augment` (NumPy and OpenCV only), `data`,
+`interchange`, `dropin`, `experiments`, `diagnostics`, `ui`. Every name above is imported on
+first use, so `import explorer.augment` loads neither Pillow nor Keras, and Keras (seconds to
+import) is loaded only with `FastImageDataGenerator`.
 """
 
-from .config import AugmentConfig
-from .datasets import Dataset, LoadReport, load_dataset
-from .demos import DEMO_NAMES, load_demo
-from .engine import apply_transform, augment_batch, standardize
-from .errors import InputError
-from .images import load_image
-from .sampling import sample_batch, sample_transform
-from .split import Split, ValidationImages, split_dataset
+from __future__ import annotations
 
-__all__ = [
-    "AugmentConfig",
-    "FastImageDataGenerator",
-    "DEMO_NAMES",
-    "Dataset",
-    "InputError",
-    "LoadReport",
-    "Split",
-    "ValidationImages",
-    "apply_transform",
-    "augment_batch",
-    "load_dataset",
-    "load_demo",
-    "load_image",
-    "sample_batch",
-    "sample_transform",
-    "split_dataset",
-    "standardize",
-]
+import importlib
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "AugmentConfig": "explorer.augment.config",
+    "apply_transform": "explorer.augment.engine",
+    "augment_batch": "explorer.augment.engine",
+    "standardize": "explorer.augment.engine",
+    "sample_batch": "explorer.augment.sampling",
+    "sample_transform": "explorer.augment.sampling",
+    "ValidationImages": "explorer.augment.validation",
+    "InputError": "explorer.errors",
+    "load_image": "explorer.data.images",
+    "Dataset": "explorer.data.datasets",
+    "LoadReport": "explorer.data.datasets",
+    "load_dataset": "explorer.data.datasets",
+    "DEMO_NAMES": "explorer.data.demos",
+    "load_demo": "explorer.data.demos",
+    "Split": "explorer.data.split",
+    "split_dataset": "explorer.data.split",
+    "FastImageDataGenerator": "explorer.dropin.pipeline",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str):
-    # Keras takes seconds to import: only training code pays for it.
-    if name == "FastImageDataGenerator":
-        from .pipeline import FastImageDataGenerator
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return FastImageDataGenerator
-    raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -11,10 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from .config import AugmentConfig
-from .demos import DEMO_NAMES
+from .augment.config import AugmentConfig
+from .data.demos import DEMO_NAMES
 from .errors import InputError
-from .runs import read_json, write_json
+from .experiments.runs import read_json, write_json
 
 
 def _dataset(args) -> dict:
@@ -35,7 +35,7 @@ def _config(args) -> AugmentConfig:
 
 
 def _spec(args, ablation: bool = False) -> dict:
-    from .ablation import ablation_arms, probe_configs
+    from .experiments.ablation import ablation_arms, probe_configs
 
     config = _config(args)
     spec = {
@@ -69,7 +69,7 @@ class _Bar:
 
 
 def _run(args, ablation: bool) -> tuple[Path, dict]:
-    from .worker import execute
+    from .experiments.worker import execute
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from explorer import AugmentConfig
-from explorer.ablation import ablation_arms, analyze, probe_configs
-from explorer.datasets import Dataset, LoadReport
+from explorer.data.datasets import Dataset, LoadReport
+from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
 
 CONFIG = AugmentConfig(horizontal_flip=True, vertical_flip=True, rotation_range=5, rescale=1 / 255)
 
@@ -70,7 +70,7 @@ def test_no_setting_is_named_when_every_interval_spans_zero():
 
 @pytest.mark.slow
 def test_the_planted_harmful_flip_is_ranked_first_with_training(tmp_path):
-    from explorer.training import TrainSettings, run_comparison
+    from explorer.experiments.training import TrainSettings, run_comparison
 
     dataset = left_right()
     arms = ablation_arms(CONFIG, leave_one_out=False)

@@ -15,7 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from explorer import AugmentConfig
-from explorer.ui import config_from_widgets, load_sample_images, widget_values
+from explorer.ui.page import config_from_widgets, load_sample_images, widget_values
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -114,7 +114,7 @@ def test_presets_set_the_controls(name):
     at = run_app()
     at.selectbox(key="preset").set_value(name).run()
     assert not at.exception
-    from explorer.presets import preset
+    from explorer.augment.presets import preset
 
     expected = widget_values(preset(name))
     for key in ("rotation_range", "width_shift_range", "zoom_range", "brightness_range"):
@@ -228,14 +228,14 @@ def test_load_sample_images(tmp_path):
 def test_only_ui_imports_streamlit():
     importing = re.compile(r"^\s*(import|from)\s+streamlit\b", re.MULTILINE)
     offenders = [
-        path.name for path in sorted((ROOT / "explorer").glob("*.py"))
-        if path.name != "ui.py" and importing.search(path.read_text(encoding="utf-8"))
+        path.name for path in sorted((ROOT / "explorer").rglob("*.py"))
+        if path.parent.name != "ui" and importing.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
 
 
 def test_page_does_not_import_tensorflow():
-    code = "import sys, explorer.ui; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    code = "import sys, explorer.ui.page; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
+import hostile_files as hf
 import numpy as np
 import pytest
 
-import hostile_files as hf
 from explorer import InputError, load_dataset
-from explorer import datasets as datasets_module
+from explorer.data import datasets as datasets_module
 
 
 def test_zip_in_the_flow_from_directory_layout():

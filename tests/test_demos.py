@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from explorer import DEMO_NAMES, InputError, load_demo
-from explorer.demos import SHAPE_CLASSES, _draw
+from explorer.data.demos import SHAPE_CLASSES, _draw
 
 
 def test_digits_are_scikit_learns_1797_upscaled():

@@ -52,7 +52,7 @@ def test_every_copied_path_exists_and_the_build_context_keeps_them():
 
 
 def test_streamlit_config_matches_the_loaders():
-    from explorer import datasets
+    from explorer.data import datasets
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["headless"] is True

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from explorer import AugmentConfig
-from explorer import doctor
-from explorer.doctor import CHECKS, Finding, Inputs, diagnose
+from explorer.diagnostics import doctor
+from explorer.diagnostics.doctor import CHECKS, Finding, Inputs, diagnose
 
 # The article's three examples.
 EX1 = AugmentConfig(

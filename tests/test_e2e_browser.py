@@ -12,8 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from browser import ROOT, TILE_IMAGES, chromium_page, chromium_path, first_tile_src, press_slider, streamlit_server, wait_for_new_tile
+from browser import (
+    ROOT,
+    TILE_IMAGES,
+    chromium_page,
+    chromium_path,
+    first_tile_src,
+    press_slider,
+    streamlit_server,
+    wait_for_new_tile,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from explorer import AugmentConfig, apply_transform
-from explorer.export import IDG_IMPORT, config_json, idg_code, keras_layers_code
+from explorer.interchange.export import (
+    IDG_IMPORT,
+    config_json,
+    idg_code,
+    keras_layers_code,
+)
 
 ARTICLE = {
     "over_augmentation": AugmentConfig(

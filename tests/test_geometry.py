@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.geometry import idg_matrices, map_to_border
+from explorer.augment.geometry import idg_matrices, map_to_border
 
 PARAMS = [
     {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1},

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
+import hostile_files as hf
 import numpy as np
 import pytest
 from PIL import Image
 
-import hostile_files as hf
 from explorer import InputError, load_image
-from explorer import images as images_module
+from explorer.data import images as images_module
 
 VALID = {
     "png RGB": (hf.png("RGB"), 3),

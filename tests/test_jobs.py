@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import time
 
+import hostile_files as hf
 import pytest
 
-import hostile_files as hf
-from explorer.jobs import JobManager
-from explorer.runs import load_run
+from explorer.experiments.jobs import JobManager
+from explorer.experiments.runs import load_run
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from explorer import AugmentConfig, InputError
-from explorer.export import config_json, idg_code
-from explorer.paste import MAX_CHARS, parse_config_text
+from explorer.interchange.export import config_json, idg_code
+from explorer.interchange.paste import MAX_CHARS, parse_config_text
 
 ARTICLE_EXAMPLES = {
     "ImageDataGenerator(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, "
@@ -249,7 +249,7 @@ def test_errors_are_value_errors_for_callers_that_catch_those():
 
 
 def test_paste_module_never_evaluates_code():
-    source = (Path(__file__).resolve().parents[1] / "explorer" / "paste.py").read_text()
+    source = (Path(__file__).resolve().parents[1] / "explorer" / "interchange" / "paste.py").read_text()
     called = {node.func.id for node in ast.walk(ast.parse(source))
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert not called & {"eval", "exec", "compile", "__import__", "literal_eval"}

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer import AugmentConfig, FastImageDataGenerator, InputError, load_demo, split_dataset
-from explorer.pipeline import AugmentedSequence
+from explorer import (
+    AugmentConfig,
+    FastImageDataGenerator,
+    InputError,
+    load_demo,
+    split_dataset,
+)
+from explorer.dropin.pipeline import AugmentedSequence
 
 IMAGES = np.random.RandomState(0).randint(0, 256, (50, 12, 12, 3)).astype(np.uint8)
 LABELS = np.arange(50)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer import pixelstats
-from explorer.config import AugmentConfig
-from explorer.pixelstats import pixel_stats
+from explorer.augment.config import AugmentConfig
+from explorer.diagnostics import pixelstats
+from explorer.diagnostics.pixelstats import pixel_stats
 
 # The article's third example: brightness, a channel shift meant as a fraction, a flip, rescale.
 ARTICLE = AugmentConfig(brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from explorer import plots
-from explorer.plots import comparison_figure, figure_png
-from explorer.stats import summarize
+from explorer.diagnostics import plots
+from explorer.diagnostics.plots import comparison_figure, figure_png
+from explorer.experiments.stats import summarize
 
 
 def curves(rng, seeds, epochs, start, end, noise=0.01):

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from explorer import AugmentConfig
-from explorer.presets import preset
-from explorer.preview import caption, extremes, fill_masks, random_grid, render, tint, to_display
+from explorer.augment.presets import preset
+from explorer.ui.preview import (
+    caption,
+    extremes,
+    fill_masks,
+    random_grid,
+    render,
+    tint,
+    to_display,
+)
 
 IMAGE = np.random.RandomState(0).randint(30, 220, (20, 30, 3)).astype(np.uint8)
 

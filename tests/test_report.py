@@ -13,14 +13,19 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from explorer import plots, report
-from explorer.ablation import analyze
-from explorer.config import AugmentConfig
-from explorer.doctor import diagnose
-from explorer.pixelstats import pixel_stats
-from explorer.plots import ablation_figure, affinity_figure, confusion_figure, figure_png
-from explorer.report import build_report, per_class
-from explorer.stats import summarize
+from explorer.augment.config import AugmentConfig
+from explorer.diagnostics import plots, report
+from explorer.diagnostics.doctor import diagnose
+from explorer.diagnostics.pixelstats import pixel_stats
+from explorer.diagnostics.plots import (
+    ablation_figure,
+    affinity_figure,
+    confusion_figure,
+    figure_png,
+)
+from explorer.diagnostics.report import build_report, per_class
+from explorer.experiments.ablation import analyze
+from explorer.experiments.stats import summarize
 
 SEEDS, EPOCHS = 3, 3
 CLASSES = ["<b>cats</b>", "dogs", "birds"]

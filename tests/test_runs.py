@@ -10,10 +10,17 @@ import time
 import zipfile
 from pathlib import Path
 
+import hostile_files as hf
 import pytest
 
-import hostile_files as hf
-from explorer.runs import list_runs, load_run, new_run, run_zip, set_status, write_json
+from explorer.experiments.runs import (
+    list_runs,
+    load_run,
+    new_run,
+    run_zip,
+    set_status,
+    write_json,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer import AugmentConfig, InputError, ValidationImages, apply_transform, augment_batch, load_demo, split_dataset
+from explorer import (
+    AugmentConfig,
+    InputError,
+    ValidationImages,
+    apply_transform,
+    augment_batch,
+    load_demo,
+    split_dataset,
+)
 
 
 @pytest.fixture(scope="module")

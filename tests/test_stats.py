@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from explorer import stats
-from explorer.stats import paired_interval, summarize, t_quantile
+from explorer.experiments import stats
+from explorer.experiments.stats import paired_interval, summarize, t_quantile
 
 PROBS = (1e-6, 0.001, 0.01, 0.025, 0.05, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95, 0.975, 0.99, 0.999)
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from explorer import AugmentConfig
-from explorer.demos import make_shapes
+from explorer.data.demos import make_shapes
 
 keras = pytest.importorskip("keras")
-from explorer import training  # noqa: E402  (imports Keras)
-from explorer.pipeline import AugmentedSequence  # noqa: E402
+from explorer.dropin.pipeline import AugmentedSequence  # noqa: E402
+from explorer.experiments import training  # noqa: E402  (imports Keras)
 
 TINY = training.TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
 AUGMENTED = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from explorer import AugmentConfig
-from explorer.presets import PRESETS, preset
-from explorer.urlstate import config_from_query, config_to_query
+from explorer.augment.presets import PRESETS, preset
+from explorer.interchange.urlstate import config_from_query, config_to_query
 
 
 @pytest.mark.parametrize("name", PRESETS)

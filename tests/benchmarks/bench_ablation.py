@@ -23,10 +23,10 @@ GOAL_SECONDS = 180
 
 def main() -> None:
     start = time.perf_counter()
-    from explorer.ablation import ablation_arms, analyze, probe_configs
-    from explorer.demos import load_demo
-    from explorer.presets import preset
-    from explorer.training import TrainSettings, run_comparison
+    from explorer.augment.presets import preset
+    from explorer.data.demos import load_demo
+    from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
+    from explorer.experiments.training import TrainSettings, run_comparison
 
     config = preset("over-augmentation").replace(vertical_flip=True)
     digits = load_demo("digits", image_size=32)

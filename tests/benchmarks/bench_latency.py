@@ -19,7 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from browser import ROOT, TILE_IMAGES, chromium_page, first_tile_src, press_slider, streamlit_server, wait_for_new_tile  # noqa: E402
+from browser import (  # noqa: E402
+    ROOT,
+    TILE_IMAGES,
+    chromium_page,
+    first_tile_src,
+    press_slider,
+    streamlit_server,
+    wait_for_new_tile,
+)
 
 GOAL_P95_MS = 250
 OVER_AUGMENTATION = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"

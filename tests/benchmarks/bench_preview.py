@@ -4,7 +4,7 @@
 
 The engine side is everything the page computes for the grid: the draws, the augmented
 tiles, fill masks and fractions, display conversion and 256 px thumbnails
-(`explorer.preview.random_grid`). The IDG side is `get_random_transform` + `apply_transform`
+(`explorer.ui.preview.random_grid`). The IDG side is `get_random_transform` + `apply_transform`
 + `standardize` for the same nine tiles. Goal: <= 25 ms (median) for the engine. Settings:
 the article's "over-augmentation" example. Needs TensorFlow and SciPy (test dependencies).
 """
@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from explorer import load_image  # noqa: E402
-from explorer.images import resize  # noqa: E402
-from explorer.presets import preset  # noqa: E402
-from explorer.preview import random_grid  # noqa: E402
+from explorer.augment.presets import preset  # noqa: E402
+from explorer.data.images import resize  # noqa: E402
+from explorer.ui.preview import random_grid  # noqa: E402
 
 GOAL_MS = 25
 

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     start = time.perf_counter()
-    from explorer import training  # imports Keras and TensorFlow
-    from explorer.demos import load_demo
-    from explorer.presets import preset
+    from explorer.augment.presets import preset
+    from explorer.data.demos import load_demo
+    from explorer.experiments import training  # imports Keras and TensorFlow
 
     imported = time.perf_counter() - start
     digits = load_demo("digits", image_size=32)

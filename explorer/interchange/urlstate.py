@@ -11,7 +11,7 @@ import dataclasses
 import math
 from typing import Mapping
 
-from .config import AugmentConfig
+from ..augment.config import AugmentConfig
 
 _FLAGS = {"horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization"}
 _PAIRS = {"zoom_range", "brightness_range"}

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .config import AugmentConfig, check_input_range
-from .engine import augment_batch
-from .geometry import idg_matrices, outside_mask
-from .sampling import sample_batch
+from ..augment.config import AugmentConfig, check_input_range
+from ..augment.engine import augment_batch
+from ..augment.geometry import idg_matrices, outside_mask
+from ..augment.sampling import sample_batch
 
 TINT = np.array([255, 0, 255], np.float32)  # magenta: obviously not image content
 TINT_ALPHA = 0.55

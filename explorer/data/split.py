@@ -10,13 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..augment.validation import ValidationImages
+from ..errors import InputError
 from .datasets import Dataset
-from .errors import InputError
-
-
-class ValidationImages(np.ndarray):
-    """Read-only validation images. `augment_batch` refuses them: validation data is never
-    augmented, by construction rather than by care."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ and returns `Finding`s: what IDG will really do, with the user's numbers, and a 
 
 Each finding comes from one small check function (`Inputs -> Finding | None`) registered in
 `CHECKS`, in the order the findings are reported. The semantics behind every check are those
-of IDG's own code (see /work/shared/IDG_SEMANTICS.md and `explorer.config.AugmentConfig`).
+of IDG's own code (see /work/shared/IDG_SEMANTICS.md and `explorer.augment.config.AugmentConfig`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .config import AugmentConfig, as_config, check_input_range
+from ..augment.config import AugmentConfig, as_config, check_input_range
 
 WARNING = "warning"
 NOTE = "note"

@@ -17,24 +17,24 @@ import cv2
 import numpy as np
 import streamlit as st
 
-from .ablation import ablation_arms, probe_configs
-from .config import FILL_MODES, INPUT_RANGES, AugmentConfig
-from .datasets import IMAGE_EXTENSIONS, load_dataset
-from .demos import DEMO_NAMES, load_demo
-from .doctor import diagnose
-from .errors import InputError
-from .export import config_json, idg_code, keras_layers_code
-from .images import load_image
-from .jobs import JobManager
-from .paste import parse_config_text
-from .plots import comparison_figure, figure_png
-from .presets import PRESETS
+from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
+from ..augment.presets import PRESETS
+from ..data.datasets import IMAGE_EXTENSIONS, load_dataset
+from ..data.demos import DEMO_NAMES, load_demo
+from ..data.images import load_image
+from ..diagnostics.doctor import diagnose
+from ..diagnostics.plots import comparison_figure, figure_png
+from ..errors import InputError
+from ..experiments.ablation import ablation_arms, probe_configs
+from ..experiments.jobs import JobManager
+from ..experiments.runs import list_runs, load_run, read_json, run_zip, runs_root
+from ..experiments.stats import summarize
+from ..interchange.export import config_json, idg_code, keras_layers_code
+from ..interchange.paste import parse_config_text
+from ..interchange.urlstate import config_from_query, config_to_query
 from .preview import extremes, random_grid, render
-from .runs import list_runs, load_run, read_json, run_zip, runs_root
-from .stats import summarize
-from .urlstate import config_from_query, config_to_query
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_images"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_images"
 DEFAULT_SAMPLE = "coffee.jpg"
 PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
 THUMBNAIL_SIDE = 320  # tiles are sent to the browser at most this large (they show ~250 px wide)

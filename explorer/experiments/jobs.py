@@ -1,7 +1,7 @@
 """One comparison at a time for the whole server: a queue, a worker process per run.
 
 The web page submits runs and polls their folders; a background thread starts one worker
-process after another (`python -m explorer.worker RUN_DIR`), so TensorFlow never runs in
+process after another (`python -m explorer.experiments.worker RUN_DIR`), so TensorFlow never runs in
 the server and a crash of a run cannot take the page down.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .runs import list_runs, new_run, set_status
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class JobManager:
@@ -76,7 +76,7 @@ class JobManager:
                 self._running = self._queue.popleft()
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-m", "explorer.worker", str(self._running)], cwd=PACKAGE_ROOT,
+                    [sys.executable, "-m", "explorer.experiments.worker", str(self._running)], cwd=PACKAGE_ROOT,
                     stdout=subprocess.DEVNULL, stderr=(self._running / "worker.log").open("wb"),
                 )
                 set_status(self._running, "running", pid=self._process.pid)

@@ -18,9 +18,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .ablation import ALONE, BASELINE, FULL, WITHOUT, analyze
-from .config import AugmentConfig
-from .export import idg_code
+from ..augment.config import AugmentConfig
+from ..experiments.ablation import ALONE, BASELINE, FULL, WITHOUT, analyze
+from ..experiments.stats import summarize
+from ..interchange.export import idg_code
 from .plots import (
     ablation_figure,
     affinity_figure,
@@ -30,7 +31,6 @@ from .plots import (
     figure_png,
     paired_confusion_seeds,
 )
-from .stats import summarize
 
 TOP_PAIRS = 3
 

@@ -14,8 +14,8 @@ import difflib
 import json
 import numbers
 
-from .config import AugmentConfig
-from .errors import InputError
+from ..augment.config import AugmentConfig
+from ..errors import InputError
 
 MAX_CHARS = 20_000
 MAX_DEPTH = 32  # nesting of one value (lists, arithmetic); real configs need 3 or 4

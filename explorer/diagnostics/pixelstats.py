@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from .config import AugmentConfig, as_config, check_input_range
-from .engine import augment_batch
+from ..augment.config import AugmentConfig, as_config, check_input_range
+from ..augment.engine import augment_batch
 
 FLAT_STD_RATIO = 0.01  # augmented std below 1% of the original's: the output is flat
 FLAT_SHARE = 0.95  # share of pixels at their image's darkest value that counts as "nearly all"

@@ -7,12 +7,12 @@ arms of a comparison trained with the same seed see the same images in the same 
 
 from __future__ import annotations
 
-import numpy as np
 import keras
+import numpy as np
 
-from .config import AugmentConfig
-from .engine import augment_batch
-from .sampling import sample_batch
+from ..augment.config import AugmentConfig
+from ..augment.engine import augment_batch
+from ..augment.sampling import sample_batch
 
 BLOCK_PIXELS = 1 << 22  # batches are augmented many at a time, up to this many pixels
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .config import AugmentConfig
+from ..augment.config import AugmentConfig
 from .stats import paired_interval
 
 BASELINE, FULL = "baseline", "full"

@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..errors import InputError
 from .config import AugmentConfig
-from .errors import InputError
 from .geometry import idg_matrices
 from .sampling import sample_batch
-from .split import ValidationImages
+from .validation import ValidationImages
 from .warp import warp_exact, warp_fast
 
 

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Sequence
 
-from .config import AugmentConfig
+from ..augment.config import AugmentConfig
 
 IDG_IMPORT = "from tensorflow.keras.preprocessing.image import ImageDataGenerator"
 

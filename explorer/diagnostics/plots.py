@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from .stats import summarize
+from ..experiments.stats import summarize
 
 ARM_COLOURS = {"baseline": "#4C72B0", "augmented": "#DD8452"}  # blue, orange
 EXTRA_COLOURS = ("#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import InputError
+from ..errors import InputError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 40 MP PNG photo is 30-60 MB; phone JPEGs are < 15 MB
 MAX_PIXELS = 40_000_000  # about a 48 MP phone photo's neighbourhood; 120 MB decoded as RGB

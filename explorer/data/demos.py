@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..errors import InputError
 from .datasets import Dataset, LoadReport
-from .errors import InputError
 from .images import resize
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent
 DEMO_NAMES = ("digits", "shapes")
 SHAPE_CLASSES = ("circle", "square", "triangle", "plus")
 

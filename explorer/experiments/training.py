@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import keras
+import numpy as np
 
-from .config import AugmentConfig
-from .datasets import Dataset
-from .engine import standardize
-from .pipeline import AugmentedSequence
-from .split import split_dataset
+from ..augment.config import AugmentConfig
+from ..augment.engine import standardize
+from ..data.datasets import Dataset
+from ..data.split import split_dataset
+from ..dropin.pipeline import AugmentedSequence
 from .stats import summarize
 
 METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
@@ -227,6 +227,6 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> 
 def _probe_images(split, config: AugmentConfig, seed: int) -> np.ndarray:
     """Validation images augmented by `config`, to test a trained model (affinity). The
     read-only ValidationImages type is set aside deliberately here and nowhere else."""
-    from .engine import augment_batch
+    from ..augment.engine import augment_batch
 
     return augment_batch(np.asarray(split.validation_images).copy(), config, seed=10_000 + seed)

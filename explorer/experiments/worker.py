@@ -1,4 +1,4 @@
-"""Runs one comparison from its run folder: `python -m explorer.worker RUN_DIR`.
+"""Runs one comparison from its run folder: `python -m explorer.experiments.worker RUN_DIR`.
 
 A separate process per run keeps TensorFlow's state (graphs, memory) out of the web
 server: repeated runs cannot leak. Progress goes to progress.json, each finished epoch to
@@ -15,15 +15,15 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .config import AugmentConfig  # noqa: E402
-from .runs import set_status, write_json, read_json  # noqa: E402
+from ..augment.config import AugmentConfig  # noqa: E402
+from .runs import read_json, set_status, write_json  # noqa: E402
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress.json writes
 
 
 def load_spec_dataset(spec: dict):
-    from .datasets import load_dataset
-    from .demos import load_demo
+    from ..data.datasets import load_dataset
+    from ..data.demos import load_demo
 
     source = spec["dataset"]
     size = int(spec.get("image_size", 32))
@@ -34,7 +34,7 @@ def load_spec_dataset(spec: dict):
 
 def execute(run_dir: Path, on_progress=None) -> dict:
     """Run the comparison described by RUN_DIR/spec.json; returns the result dict."""
-    from .plots import comparison_figure, figure_png
+    from ..diagnostics.plots import comparison_figure, figure_png
     from .training import TrainSettings, run_comparison
 
     run_dir = Path(run_dir)
@@ -76,11 +76,11 @@ def execute(run_dir: Path, on_progress=None) -> dict:
 
 def write_ablation(run_dir: Path, result: dict, spec: dict, dataset) -> dict:
     """ablation.json, the ablation figures and the one-page report, next to result.json."""
+    from ..diagnostics.doctor import diagnose
+    from ..diagnostics.pixelstats import pixel_stats
+    from ..diagnostics.plots import ablation_figure, affinity_figure, figure_png
+    from ..diagnostics.report import build_report
     from .ablation import analyze
-    from .doctor import diagnose
-    from .pixelstats import pixel_stats
-    from .plots import ablation_figure, affinity_figure, figure_png
-    from .report import build_report
 
     analysis = analyze(result)
     write_json(run_dir / "ablation.json", analysis)
@@ -98,7 +98,7 @@ def write_ablation(run_dir: Path, result: dict, spec: dict, dataset) -> dict:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m explorer.worker RUN_DIR", file=sys.stderr)
+        print("usage: python -m explorer.experiments.worker RUN_DIR", file=sys.stderr)
         return 2
     try:
         execute(Path(argv[0]))
