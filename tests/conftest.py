@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than a few seconds (skip with -m 'not slow')")
-    # The oracle's own SciPy call warns on every image; it says nothing about our code.
-    config.addinivalue_line("filterwarnings", "ignore:Please import `affine_transform`:DeprecationWarning")
-    # Pillow's notes on the deliberately corrupted TIFF/EXIF data of the hostile corpus.
-    config.addinivalue_line("filterwarnings", "ignore::UserWarning:PIL.TiffImagePlugin")
 
 
 @pytest.fixture(scope="session")
