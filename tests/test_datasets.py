@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
-import hostile_files as hf
 import numpy as np
 import pytest
 
+import hostile_files as hf
 from explorer import InputError, load_dataset
 from explorer.data import datasets as datasets_module
 
@@ -91,7 +91,8 @@ def test_non_utf8_names_load_under_their_decoded_name():
         (hf.zip_with_too_many_entries(), "pets.zip has 25000 entries; the limit is 20000"),
         (hf.corrupt_zip(), "pets.zip is not a readable zip archive"),
         (hf.png(), "pets.zip is not a readable zip archive"),
-        (hf.dataset_zip(classes={"cats": 4, "dogs": 1}), "pets.zip: too few images to split into training and validation in dogs (1)"),
+        (hf.dataset_zip(classes={"cats": 4, "dogs": 1}),
+         "pets.zip: too few images to split into training and validation in dogs (1)"),
         (hf.dataset_zip(classes={}, extra={"notes.txt": b"hello"}), "pets.zip has no usable images in class folders"),
         (b"", "pets.zip is not a readable zip archive"),
     ],

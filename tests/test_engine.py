@@ -172,7 +172,8 @@ def test_engine_runs_without_scipy_or_tensorflow():
         "from explorer import AugmentConfig, augment_batch\n"
         "x = np.zeros((2, 16, 16, 3), np.uint8)\n"
         "for kw in ({'rotation_range': 30}, {'rotation_range': 30, 'interpolation_order': 0},\n"
-        "           {'rotation_range': 30, 'brightness_range': [0.5, 1.5]}, {'fill_mode': 'wrap', 'zoom_range': 0.3}):\n"
+        "           {'rotation_range': 30, 'brightness_range': [0.5, 1.5]},"
+        " {'fill_mode': 'wrap', 'zoom_range': 0.3}):\n"
         "    augment_batch(x, AugmentConfig(**kw), seed=0)\n"
     )
     root = Path(__file__).resolve().parents[1]

@@ -162,7 +162,9 @@ def test_default_config_gives_an_identity_and_no_notes():
 def test_geometric_layers_get_idg_fill_mode_and_interpolation():
     model = build_layers(OTHERS["everything"], (32, 32))
     geometric = [layer for layer in model.layers if hasattr(layer, "fill_mode")]
-    assert [type(layer).__name__ for layer in geometric] == ["RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom"]
+    assert [type(layer).__name__ for layer in geometric] == [
+        "RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom"
+    ]
     assert all(layer.fill_mode == "wrap" and layer.interpolation == "nearest" for layer in geometric)
     # IDG's default is 'nearest'; the layers' own default ('reflect') must not leak through.
     model = build_layers(ARTICLE["over_augmentation"], (32, 32))
@@ -207,7 +209,8 @@ def test_translation_swaps_axes_like_idg_on_a_non_square_image():
     across = keras.layers.RandomTranslation((0.0, 0.0), (0.25, 0.25), fill_mode="nearest")
     # Ranges are symmetric, so a layer shift matches IDG's with one of the two signs.
     assert min(np.abs(run(down, x) - apply_transform(x, {"ty": ty}, AugmentConfig())).max() for ty in (10, -10)) < 0.01
-    assert min(np.abs(run(across, x) - apply_transform(x, {"tx": tx}, AugmentConfig())).max() for tx in (10, -10)) < 0.01
+    assert min(np.abs(run(across, x) - apply_transform(x, {"tx": tx}, AugmentConfig())).max()
+               for tx in (10, -10)) < 0.01
 
 
 def test_rotation_factor_is_degrees_over_360_and_matches_idg_on_a_square():

@@ -53,7 +53,8 @@ def _noise(rng, shape, dtype=np.float64):
 CASES = list(itertools.product(SHAPES, FILL_MODES, [0, 1]))
 
 
-@pytest.mark.parametrize("shape, fill_mode, order", CASES, ids=[f"{s[0]}x{s[1]}x{s[2]}-{m}-order{o}" for s, m, o in CASES])
+@pytest.mark.parametrize("shape, fill_mode, order", CASES,
+                         ids=[f"{s[0]}x{s[1]}x{s[2]}-{m}-order{o}" for s, m, o in CASES])
 def test_geometry_matches_idg_on_noise(shape, fill_mode, order, make_idg):
     rng = np.random.RandomState(hash((shape, fill_mode, order)) % 2**31)
     _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, shape))
@@ -64,7 +65,8 @@ def test_geometry_matches_idg_on_noise(shape, fill_mode, order, make_idg):
 @pytest.mark.parametrize("order", [0, 1])
 def test_geometry_matches_idg_at_224(fill_mode, order, make_idg):
     rng = np.random.RandomState(224 + order)
-    _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, (224, 224, 3), np.float32), draws=3)
+    _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, (224, 224, 3), np.float32),
+                        draws=3)
 
 
 @pytest.mark.parametrize("fill_mode", FILL_MODES)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-import hostile_files as hf
 import numpy as np
 import pytest
 from PIL import Image
 
+import hostile_files as hf
 from explorer import InputError, load_image
 from explorer.data import images as images_module
 

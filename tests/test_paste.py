@@ -117,7 +117,8 @@ def test_int_shift_range_stays_an_int():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("ImageDataGenerator(rotation_range=__import__('os').system('echo hi'))", "rotation_range: only literal values are accepted.*got a function call"),
+        ("ImageDataGenerator(rotation_range=__import__('os').system('echo hi'))",
+         "rotation_range: only literal values are accepted.*got a function call"),
         ("ImageDataGenerator(rotation_range=os.environ)", "rotation_range: .*got an attribute"),
         ("ImageDataGenerator(rotation_range=angle)", "rotation_range: .*got the name angle"),
         ("ImageDataGenerator(**kw)", r"\*\*kwargs unpacking"),
@@ -145,7 +146,8 @@ def test_int_shift_range_stays_an_int():
         ("ImageDataGenerator(fill_mode='mirror')", "fill_mode must be one of"),
         ("ImageDataGenerator(rotation_range=10, rotation_range=20)", "rotation_range given more than once"),
         ('{"rotation_range": 10, "rotation_range": 20}', "rotation_range more than once"),
-        ("ImageDataGenerator(rotation_range=10)\nImageDataGenerator(zoom_range=0.1)", "found 2 ImageDataGenerator calls"),
+        ("ImageDataGenerator(rotation_range=10)\nImageDataGenerator(zoom_range=0.1)",
+         "found 2 ImageDataGenerator calls"),
         ("ImageDataGenerator(rotation_range=ImageDataGenerator())", "found 2 ImageDataGenerator calls"),
         ("x = 1", "no ImageDataGenerator"),
         ("[1, 2]", "no ImageDataGenerator"),
@@ -156,7 +158,8 @@ def test_int_shift_range_stays_an_int():
         ("ImageDataGenerator(rotation_range=10)\x00", "null bytes"),
         ("ImageDataGenerator(fill_mode='\udcff')", "not valid Unicode"),
         ("ÿþ\x01\x02 ImageDataGenerator(☃=1)", "not valid Python"),
-        ("ImageDataGenerator(rötation_range=1)", "rötation_range is not an ImageDataGenerator setting .did you mean rotation_range"),
+        ("ImageDataGenerator(rötation_range=1)",
+         "rötation_range is not an ImageDataGenerator setting .did you mean rotation_range"),
     ],
 )
 def test_refused_with_a_clear_input_error(text, message):

@@ -70,7 +70,9 @@ def test_extremes_render_each_active_transform_alone_at_both_ends():
     ]
     assert extremes(AugmentConfig(), (8, 8, 3)) == []
     lighting = [label for label, _ in extremes(preset("lighting"), (8, 8, 3))]
-    assert lighting == ["horizontal flip", "brightness 0.8", "brightness 1.2", "channel shift -0.1", "channel shift +0.1"]
+    assert lighting == [
+        "horizontal flip", "brightness 0.8", "brightness 1.2", "channel shift -0.1", "channel shift +0.1"
+    ]
 
 
 def test_thumbnails_and_labels():

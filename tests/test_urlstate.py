@@ -47,7 +47,8 @@ def test_defaults_write_nothing():
     ],
 )
 def test_bad_values_are_reported_and_defaults_kept(query, bad):
-    config, problems = config_from_query({**query, "rotation_range": query.get("rotation_range", "20")} if bad != "rotation_range" else query)
+    config, problems = config_from_query({**query, "rotation_range": query.get("rotation_range", "20")}
+                                         if bad != "rotation_range" else query)
     assert len(problems) == 1 and bad in problems[0]
     assert getattr(config, bad) == getattr(AugmentConfig(), bad)
 

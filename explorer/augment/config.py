@@ -12,14 +12,14 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 FILL_MODES = ("nearest", "reflect", "wrap", "constant")
 
-ShiftRange = Union[int, float, tuple]
-ZoomRange = Union[float, tuple]
+ShiftRange = int | float | tuple
+ZoomRange = float | tuple
 
 # Settings that draw something at random per image (what an ablation toggles), as opposed
 # to the preprocessing that `standardize` applies to every image (rescale, samplewise_*).
@@ -205,10 +205,12 @@ class AugmentConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> "AugmentConfig":
+    def from_dict(cls, data: Any) -> AugmentConfig:
         """Build from `to_dict()` output or any dict of IDG keyword arguments."""
         if not isinstance(data, dict):
-            raise ValueError(f"a config must be a JSON object of ImageDataGenerator arguments; got {type(data).__name__}")
+            raise ValueError(
+                f"a config must be a JSON object of ImageDataGenerator arguments; got {type(data).__name__}"
+            )
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
@@ -250,13 +252,13 @@ class AugmentConfig:
                 active.append(name)
         return active
 
-    def without_transforms(self) -> "AugmentConfig":
+    def without_transforms(self) -> AugmentConfig:
         """The same preprocessing (rescale, samplewise_*) with every random transform off:
         the baseline arm of a fair comparison."""
         defaults = AugmentConfig()
         return self.replace(**{name: getattr(defaults, name) for name in TRANSFORM_FIELDS})
 
-    def replace(self, **changes: Any) -> "AugmentConfig":
+    def replace(self, **changes: Any) -> AugmentConfig:
         """A copy with some settings changed (validated again)."""
         return dataclasses.replace(self, **changes)
 

@@ -105,7 +105,8 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
     """
     height, width = batch.shape[1:3]
     matrices = idg_matrices(params, height, width)
-    flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]).reshape(-1, 2)
+    flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False)))
+                      for p in params]).reshape(-1, 2)
     exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
 
     def work(start: int, stop: int) -> None:
@@ -116,13 +117,15 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
                 source = batch[first:last]
                 if source.dtype != np.float64:
                     source = source.astype(np.float32, copy=False)  # IDG's flow casts first, too
-                warped = warp_exact(source, matrices[first:last], flips[first:last], config.fill_mode, config.cval, config.interpolation_order)
+                warped = warp_exact(source, matrices[first:last], flips[first:last],
+                                    config.fill_mode, config.cval, config.interpolation_order)
                 for index in range(first, last):
                     # Stored in the image's precision, as SciPy stores its double sums.
                     out[index] = _pointwise(warped[index - first].astype(source.dtype), params[index])
         else:
             # uint8 is cast to float32 inside, as IDG's flow casts before warping.
-            warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop], config.fill_mode, config.cval, out[start:stop])
+            warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop],
+                      config.fill_mode, config.cval, out[start:stop])
             for index in range(start, stop):
                 if params[index].get("channel_shift_intensity") is not None:
                     out[index] = _pointwise(out[index], params[index])

@@ -8,7 +8,7 @@ pass: with `np.random.RandomState(s)` the result equals
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

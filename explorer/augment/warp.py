@@ -18,7 +18,8 @@ import numpy as np
 from .geometry import map_to_border, source_coordinates
 
 
-def warp_exact(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, order: int) -> np.ndarray:
+def warp_exact(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float,
+               order: int) -> np.ndarray:
     """SciPy's `affine_transform` for each channel of N images N x H x W x C, in float64.
 
     An identity matrix reads every pixel with weight exactly 1, so images IDG would not warp
@@ -106,7 +107,8 @@ def _sample_maps(matrices: np.ndarray, flips: np.ndarray, height: int, width: in
         col_part = cols[None, :] * coeffs[:, axis, 1, None]
         if fill_mode == "nearest":
             # Summed in float64, stored in float32: inside the image that is within 2e-5 px.
-            position = np.add(row_part[:, :, None], col_part[:, None, :], out=np.empty(shape, np.float32), casting="same_kind")
+            position = np.add(row_part[:, :, None], col_part[:, None, :],
+                              out=np.empty(shape, np.float32), casting="same_kind")
             maps.append(np.clip(position, 0, length - 1, out=position))
             continue
         position = row_part[:, :, None] + col_part[:, None, :]
@@ -123,7 +125,8 @@ def _sample_maps(matrices: np.ndarray, flips: np.ndarray, height: int, width: in
 MOSAIC_SIDE = 256
 
 
-def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, out: np.ndarray) -> np.ndarray:
+def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float,
+              out: np.ndarray) -> np.ndarray:
     """Bilinear `warp_exact` for a batch N x H x W x C of images (float32, or uint8 cast to
     float32 a chunk at a time, while it is in cache), with OpenCV.
 
@@ -136,7 +139,8 @@ def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_
     for first in range(0, count, per_side * per_side):
         chunk = images[first:first + per_side * per_side]
         n = len(chunk)
-        map_y, map_x, outside = _sample_maps(matrices[first:first + n], flips[first:first + n], height, width, fill_mode)
+        map_y, map_x, outside = _sample_maps(matrices[first:first + n], flips[first:first + n],
+                                             height, width, fill_mode)
         if n == 1:
             mosaic = chunk[0].astype(np.float32, copy=False)
         else:

@@ -16,9 +16,9 @@ import re
 import stat
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -131,7 +131,8 @@ def _zip_entries(data: bytes, label: str, report: LoadReport) -> Iterator[_Entry
             reason = _skip_reason(parts)
         if reason is None and info.file_size > MAX_FILE_BYTES:
             reason = f"larger than {MAX_FILE_BYTES // 2**20} MB"
-        if reason is None and info.file_size > RATIO_EXEMPT_BYTES and info.file_size > MAX_RATIO * max(1, info.compress_size):
+        too_compressed = info.file_size > RATIO_EXEMPT_BYTES and info.file_size > MAX_RATIO * max(1, info.compress_size)
+        if reason is None and too_compressed:
             reason = f"compressed more than {MAX_RATIO}:1 (possible zip bomb)"
         seen.add(name)
         if reason:
@@ -185,6 +186,91 @@ def _normalise_size(image_size) -> tuple[int, int]:
     return size
 
 
+def _source_entries(source, name: str | None) -> tuple[str, LoadReport, list[_Entry]]:
+    """The source's label, its report, and the files it offers, wrapper folder stripped."""
+    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
+        root = Path(source)
+        label = name or root.name
+        report = LoadReport(label)
+        entries = list(_folder_entries(root, report))
+    else:
+        data, label = read_source(source, name, limit=MAX_ARCHIVE_BYTES)
+        report = LoadReport(label)
+        entries = list(_zip_entries(data, label, report))
+    return label, report, _strip_wrapper(entries)
+
+
+def _decode_by_class(
+    entries: list[_Entry], height: int, width: int, report: LoadReport
+) -> dict[str, list[np.ndarray]]:
+    """Each entry decoded and resized to height x width, grouped by its class folder."""
+    by_class: dict[str, list[np.ndarray]] = defaultdict(list)
+    for entry in entries:
+        entry_name = "/".join(entry.parts)
+        if len(entry.parts) < 2:
+            report.skip(entry_name, "not inside a class folder")
+            continue
+        try:
+            pixels = decode_image(entry.read(), entry_name, max_side=2 * max(height, width))
+        except InputError as error:
+            report.skip(f"{entry_name} ({error})", "not a usable image")
+            continue
+        except Exception as error:  # a corrupt entry: CRC mismatch, bad compression data
+            report.skip(f"{entry_name} ({error})", "unreadable entry")
+            continue
+        by_class[entry.parts[0]].append(resize(pixels, (height, width)))
+    return by_class
+
+
+def _class_names(
+    by_class: dict[str, list[np.ndarray]], label: str, report: LoadReport, min_per_class: int
+) -> list[str]:
+    """The sorted class names; InputError unless there are 2 or more with enough images each."""
+    class_names = sorted(by_class)
+    if not class_names:
+        raise InputError(
+            f"{label} has no usable images in class folders (expected {label}/class_name/image.png)\n{report.summary()}"
+        )
+    if len(class_names) < 2:
+        raise InputError(f"{label} has one class ({class_names[0]}); a classifier needs at least 2 class folders")
+    small = [f"{cls} ({len(by_class[cls])})" for cls in class_names if len(by_class[cls]) < min_per_class]
+    if small:
+        raise InputError(
+            f"{label}: too few images to split into training and validation in {', '.join(small)}; "
+            f"each class needs at least {min_per_class}"
+        )
+    return class_names
+
+
+def _stack(
+    by_class: dict[str, list[np.ndarray]], class_names: list[str], height: int, width: int, color_mode: str, label: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images N x height x width x C uint8 and labels (N,), class by class; empties by_class.
+
+    C is 1 for 'grayscale', or for 'auto' when every image is grey, else 3. InputError when
+    the array would exceed MAX_DATASET_BYTES.
+    """
+    grey = all(pixels.shape[-1] == 1 for cls in class_names for pixels in by_class[cls])
+    channels = 1 if color_mode == "grayscale" or (color_mode == "auto" and grey) else 3
+    count = sum(len(by_class[cls]) for cls in class_names)
+    if count * height * width * channels > MAX_DATASET_BYTES:
+        raise InputError(
+            f"{label}: {count} images at {height}x{width} would take "
+            f"{count * height * width * channels / 2**30:.1f} GB; the limit is "
+            f"{MAX_DATASET_BYTES / 2**30:.0f} GB (choose a smaller image size)"
+        )
+    images = np.empty((count, height, width, channels), np.uint8)
+    labels = np.empty(count, np.int64)
+    index = 0
+    for class_index, cls in enumerate(class_names):
+        # pop: each class's decoded list is freed as soon as it is copied into the array.
+        for pixels in by_class.pop(cls):
+            images[index] = _to_channels(pixels, channels)
+            labels[index] = class_index
+            index += 1
+    return images, labels
+
+
 def load_dataset(
     source,
     image_size=(64, 64),
@@ -203,63 +289,11 @@ def load_dataset(
     height, width = _normalise_size(image_size)
     if color_mode not in ("auto", "rgb", "grayscale"):
         raise InputError(f"color_mode must be 'auto', 'rgb' or 'grayscale'; got {color_mode!r}")
-
-    if isinstance(source, (str, os.PathLike)) and Path(source).is_dir():
-        root = Path(source)
-        label = name or root.name
-        report = LoadReport(label)
-        entries = list(_folder_entries(root, report))
-    else:
-        data, label = read_source(source, name, limit=MAX_ARCHIVE_BYTES)
-        report = LoadReport(label)
-        entries = list(_zip_entries(data, label, report))
-    entries = _strip_wrapper(entries)
-
-    by_class: dict[str, list[np.ndarray]] = defaultdict(list)
-    for entry in entries:
-        entry_name = "/".join(entry.parts)
-        if len(entry.parts) < 2:
-            report.skip(entry_name, "not inside a class folder")
-            continue
-        try:
-            pixels = decode_image(entry.read(), entry_name, max_side=2 * max(height, width))
-        except InputError as error:
-            report.skip(f"{entry_name} ({error})", "not a usable image")
-            continue
-        except Exception as error:  # a corrupt entry: CRC mismatch, bad compression data
-            report.skip(f"{entry_name} ({error})", "unreadable entry")
-            continue
-        by_class[entry.parts[0]].append(resize(pixels, (height, width)))
-
-    class_names = sorted(by_class)
-    if not class_names:
-        raise InputError(f"{label} has no usable images in class folders (expected {label}/class_name/image.png)\n{report.summary()}")
-    if len(class_names) < 2:
-        raise InputError(f"{label} has one class ({class_names[0]}); a classifier needs at least 2 class folders")
-    small = [f"{cls} ({len(by_class[cls])})" for cls in class_names if len(by_class[cls]) < min_per_class]
-    if small:
-        raise InputError(
-            f"{label}: too few images to split into training and validation in {', '.join(small)}; "
-            f"each class needs at least {min_per_class}"
-        )
-    grey = all(pixels.shape[-1] == 1 for cls in class_names for pixels in by_class[cls])
-    channels = 1 if color_mode == "grayscale" or (color_mode == "auto" and grey) else 3
-    count = sum(len(by_class[cls]) for cls in class_names)
-    if count * height * width * channels > MAX_DATASET_BYTES:
-        raise InputError(
-            f"{label}: {count} images at {height}x{width} would take "
-            f"{count * height * width * channels / 2**30:.1f} GB; the limit is "
-            f"{MAX_DATASET_BYTES / 2**30:.0f} GB (choose a smaller image size)"
-        )
-    images = np.empty((count, height, width, channels), np.uint8)
-    labels = np.empty(count, np.int64)
-    index = 0
-    for class_index, cls in enumerate(class_names):
-        for pixels in by_class.pop(cls):
-            images[index] = _to_channels(pixels, channels)
-            labels[index] = class_index
-            index += 1
-    report.loaded = count
+    label, report, entries = _source_entries(source, name)
+    by_class = _decode_by_class(entries, height, width, report)
+    class_names = _class_names(by_class, label, report, min_per_class)
+    images, labels = _stack(by_class, class_names, height, width, color_mode, label)
+    report.loaded = len(labels)
     return Dataset(images, labels, class_names, report, name=label)
 
 

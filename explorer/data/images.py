@@ -195,7 +195,9 @@ def decode_image(data: bytes, label: str = "the image", max_side: int | None = N
     except InputError:
         raise
     except Exception as error:  # truncated or corrupt data, whatever the decoder raises
-        raise InputError(f"{label} could not be decoded: the {fmt} data is truncated or corrupt ({_reason(error)})") from None
+        raise InputError(
+            f"{label} could not be decoded: the {fmt} data is truncated or corrupt ({_reason(error)})"
+        ) from None
     if max_side and max(pixels.shape[:2]) > max_side:
         pixels = resize(pixels, _fit(pixels.shape[:2], max_side))
     return pixels

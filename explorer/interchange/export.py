@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..augment.config import AugmentConfig
 
@@ -43,6 +43,13 @@ def _literal(value, field: str = "") -> str:
     if isinstance(value, float):
         return _float_literal(value, field)
     return repr(value)  # None, bool, int, str
+
+
+def kwargs_text(config: AugmentConfig) -> str:
+    """The non-default settings as IDG keyword arguments on one line ('' for none):
+    'rotation_range=40, horizontal_flip=True, rescale=1 / 255'."""
+    kwargs = config.to_idg_kwargs(only_changed=True)
+    return ", ".join(f"{name}={_literal(value, name)}" for name, value in kwargs.items())
 
 
 def idg_code(config: AugmentConfig) -> str:
@@ -101,7 +108,9 @@ def _shift_extent(value, field: str, notes: list) -> tuple[float, bool]:
         )
         return max(value - 1, 0), False
     if value >= 1:
-        notes.append(f"{field}: {_num(value)} is in pixels (a float >= 1); it is converted to a fraction of the image size.")
+        notes.append(
+            f"{field}: {_num(value)} is in pixels (a float >= 1); it is converted to a fraction of the image size."
+        )
     return value, value < 1
 
 
@@ -112,8 +121,12 @@ def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: 
     active = [name for name in config.active_transforms() if name in ("width_shift_range", "height_shift_range")]
     if not active:
         return None
-    vertical, v_fraction = _shift_extent(w_range, "width_shift_range", notes) if "width_shift_range" in active else (0.0, True)
-    horizontal, h_fraction = _shift_extent(h_range, "height_shift_range", notes) if "height_shift_range" in active else (0.0, True)
+    vertical, v_fraction = (
+        _shift_extent(w_range, "width_shift_range", notes) if "width_shift_range" in active else (0.0, True)
+    )
+    horizontal, h_fraction = (
+        _shift_extent(h_range, "height_shift_range", notes) if "height_shift_range" in active else (0.0, True)
+    )
     notes.append(
         "shifts: IDG swaps the axes — width_shift_range moves images up/down (scaled by the width) and "
         "height_shift_range left/right (scaled by the height) — so the code passes "
@@ -124,7 +137,9 @@ def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: 
             notes.append("shifts: the image size was not given, so square images are assumed (W/H = 1).")
         else:
             notes.append("shifts: pixel ranges need the image size; set IMAGE_HEIGHT and IMAGE_WIDTH in the code.")
-            preamble.append("IMAGE_HEIGHT, IMAGE_WIDTH = 256, 256  # your images' size: pixel shifts become fractions of it")
+            preamble.append(
+                "IMAGE_HEIGHT, IMAGE_WIDTH = 256, 256  # your images' size: pixel shifts become fractions of it"
+            )
         # Square assumed: a fraction of the width is the same fraction of the height.
         height_factor = _num(vertical) if v_fraction else f"{_literal(vertical)} / IMAGE_HEIGHT"
         width_factor = _num(horizontal) if h_fraction else f"{_literal(horizontal)} / IMAGE_WIDTH"
@@ -155,69 +170,82 @@ def _normalize_size(image_shape) -> tuple[int, int] | None:
     return int(image_shape[0]), int(image_shape[1])
 
 
-def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None = None) -> tuple[str, list[str]]:
-    """Keras 3 preprocessing layers that approximate this config, and notes on what differs.
-
-    The code builds `data_augmentation = keras.Sequential([...])` for batches of raw 0..255
-    images (as IDG's flow receives them), in IDG's order: warp, channel shift, flips,
-    brightness, rescale, per-image standardization. image_shape (height, width[, channels])
-    sizes the shift factors and says whether rotation and zoom can match; None assumes square.
-    Each note starts with the setting it is about.
-    """
-    size = _normalize_size(image_shape)
-    notes: list[str] = []
-    preamble: list[str] = []
-    layers: list[str] = []
-    active = set(config.active_transforms())
-
-    # Geometric layers: IDG's default fill is 'nearest', the layers' is 'reflect', so always pass it.
+def _warp_arguments(config: AugmentConfig) -> str:
+    """The keyword arguments every geometric layer gets, as text after its own arguments."""
+    # IDG's default fill is 'nearest', the layers' is 'reflect', so always pass it.
     warp = f', fill_mode="{config.fill_mode}"'
     if config.fill_mode == "constant":
         warp += f", fill_value={_literal(config.cval)}"
     if config.interpolation_order == 0:
         warp += ', interpolation="nearest"'
+    return warp
 
+
+def _rotation_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
+    """RandomRotation: rotation_range in degrees becomes a fraction of a full turn, at most 1."""
+    factor = config.rotation_range / 360
+    if factor > 1:
+        _clamp(factor, 0, 1, "rotation_range", "RandomRotation", notes)
+        layer = f"RandomRotation(factor=1.0{warp})"
+    else:
+        layer = f"RandomRotation(factor={_literal(config.rotation_range)} / 360{warp})"
+    notes += filter(None, [_off_centre_note("rotation_range", size)])
+    return layer
+
+
+def _shear_layer(config: AugmentConfig, warp: str, notes: list) -> str:
+    """RandomShear with the same slope range as IDG's shear_range (degrees)."""
+    # IDG's shear moves column x by -sin(shear) * row: the same slope as RandomShear's x_factor.
+    slope = math.sin(math.radians(min(config.shear_range, 90)))
+    degrees = " (it is in degrees: a value this small barely shows)" if config.shear_range < 1 else ""
+    notes.append(
+        f"shear_range: RandomShear(x_factor=sin({_literal(config.shear_range)}°)) has the same slope range, but is "
+        "an uncentred pure shear (about the top-left corner, so images also slide sideways), while IDG "
+        f"shears about the centre and also scales rows by cos(shear): not exact{degrees}."
+    )
+    return f"RandomShear(x_factor={_num(slope)}{warp})"
+
+
+def _zoom_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
+    """RandomZoom with IDG's zoom bounds as factors (zoom - 1), cut to what the layer accepts."""
+    low, high = config.zoom_bounds
+    low_factor = _clamp(low - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
+    high_factor = _clamp(high - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
+    # Same sign convention: IDG zoom 1.2 and RandomZoom factor +0.2 both zoom OUT.
+    factors = f"({_num(low_factor)}, {_num(high_factor)})"
+    notes += filter(None, [_off_centre_note("zoom_range", size)])
+    return f"RandomZoom(height_factor={factors}, width_factor={factors}{warp})"
+
+
+def _geometric_layers(config: AugmentConfig, size, active: set, notes: list, preamble: list) -> list[str]:
+    """The warp as layers, in IDG's order (rotation, shift, shear, zoom), with the border notes."""
+    warp = _warp_arguments(config)
+    layers: list[str] = []
     if "rotation_range" in active:
-        factor = config.rotation_range / 360
-        if factor > 1:
-            _clamp(factor, 0, 1, "rotation_range", "RandomRotation", notes)
-            layers.append(f"RandomRotation(factor=1.0{warp})")
-        else:
-            layers.append(f"RandomRotation(factor={_literal(config.rotation_range)} / 360{warp})")
-        notes += filter(None, [_off_centre_note("rotation_range", size)])
+        layers.append(_rotation_layer(config, size, warp, notes))
     translation = _translation(config, size, warp, notes, preamble)
     if translation:
         layers.append(translation)
     if "shear_range" in active:
-        # IDG's shear moves column x by -sin(shear) * row: the same slope as RandomShear's x_factor.
-        slope = math.sin(math.radians(min(config.shear_range, 90)))
-        layers.append(f"RandomShear(x_factor={_num(slope)}{warp})")
-        degrees = " (it is in degrees: a value this small barely shows)" if config.shear_range < 1 else ""
-        notes.append(
-            f"shear_range: RandomShear(x_factor=sin({_literal(config.shear_range)}°)) has the same slope range, but is "
-            "an uncentred pure shear (about the top-left corner, so images also slide sideways), while IDG "
-            f"shears about the centre and also scales rows by cos(shear): not exact{degrees}."
-        )
+        layers.append(_shear_layer(config, warp, notes))
     if "zoom_range" in active:
-        low, high = config.zoom_bounds
-        low_factor = _clamp(low - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
-        high_factor = _clamp(high - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
-        # Same sign convention: IDG zoom 1.2 and RandomZoom factor +0.2 both zoom OUT.
-        factors = f"({_num(low_factor)}, {_num(high_factor)})"
-        layers.append(f"RandomZoom(height_factor={factors}, width_factor={factors}{warp})")
-        notes += filter(None, [_off_centre_note("zoom_range", size)])
-    geometric = len(layers)
-    if geometric and config.fill_mode in ("constant", "wrap"):
+        layers.append(_zoom_layer(config, size, warp, notes))
+    if layers and config.fill_mode in ("constant", "wrap"):
         differs = ("IDG fills every position outside the image with cval, with no blending at the edge"
                    if config.fill_mode == "constant" else "IDG wraps with period n-1, the layers with period n")
         notes.append(f"fill_mode: '{config.fill_mode}' differs at the border: {differs}.")
-    if geometric > 1:
+    if len(layers) > 1:
         notes.append(
             "stacked layers: each layer resamples the image again, where IDG warps once; near the borders "
             "the difference can reach most of the pixel range. One keras.ops.image.affine_transform with "
             "the composed matrix matches IDG closely."
         )
+    return layers
 
+
+def _pointwise_layers(config: AugmentConfig, active: set, notes: list) -> list[str]:
+    """Channel shift, flips and brightness, in IDG's order (brightness only as a comment)."""
+    layers: list[str] = []
     if "channel_shift_range" in active:
         factor = _clamp(config.channel_shift_range / 255, 0, 1, "channel_shift_range", "RandomBrightness", notes)
         layers.append(f"RandomBrightness(factor={_num(factor)}, value_range=(0, 255))")
@@ -237,6 +265,12 @@ def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None =
             "keras.layers.RandomBrightness adds an offset instead, so there is no exact layer. A small custom "
             "layer is needed (x * U(low, high) per image, clipped to 0..255); it is left out of the code."
         )
+    return layers
+
+
+def _standardization_layers(config: AugmentConfig, notes: list) -> list[str]:
+    """Rescale, then per-image centring and scaling (Lambda layers: no built-in one)."""
+    layers: list[str] = []
     if config.rescale is not None:
         layers.append(f"Rescaling({_literal(config.rescale, 'rescale')})")
     if config.samplewise_center or config.samplewise_std_normalization:
@@ -249,7 +283,11 @@ def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None =
             "statistics of a whole data set from adapt(), not of each image); the code uses Lambda layers, "
             "which a saved .keras model only loads back with safe_mode=False."
         )
+    return layers
 
+
+def _sequential_code(layers: list[str], notes: list[str], preamble: list[str]) -> str:
+    """The `keras.Sequential` source; lines starting with '#' stay comments, not layers."""
     body = [f"    {line}" if line.startswith("#") else f"    keras.layers.{line}," for line in layers]
     if len(body) == sum(line.lstrip().startswith("#") for line in body):
         why = "no exact layer: see the notes" if notes else "every setting is at IDG's default"
@@ -264,4 +302,24 @@ def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None =
         *body,
         "])",
     ]
-    return "\n".join(code) + "\n", notes
+    return "\n".join(code) + "\n"
+
+
+def keras_layers_code(config: AugmentConfig, image_shape: Sequence[int] | None = None) -> tuple[str, list[str]]:
+    """Keras 3 preprocessing layers that approximate this config, and notes on what differs.
+
+    The code builds `data_augmentation = keras.Sequential([...])` for batches of raw 0..255
+    images (as IDG's flow receives them), in IDG's order: warp, channel shift, flips,
+    brightness, rescale, per-image standardization. image_shape (height, width[, channels])
+    sizes the shift factors and says whether rotation and zoom can match; None assumes square.
+    Each note starts with the setting it is about.
+    """
+    size = _normalize_size(image_shape)
+    notes: list[str] = []
+    preamble: list[str] = []
+    active = set(config.active_transforms())
+    # Each helper appends its notes as it goes: the notes keep IDG's order, like the layers.
+    layers = _geometric_layers(config, size, active, notes, preamble)
+    layers += _pointwise_layers(config, active, notes)
+    layers += _standardization_layers(config, notes)
+    return _sequential_code(layers, notes, preamble), notes

@@ -22,7 +22,8 @@ MAX_DEPTH = 32  # nesting of one value (lists, arithmetic); real configs need 3 
 MAX_INT = 10**18  # larger integers mean nothing here, and would only cost time
 
 SUPPORTED = tuple(field.name for field in dataclasses.fields(AugmentConfig))
-ACCEPTED = "only literal values are accepted (numbers, strings, True/False/None, lists of those, and + - * / of numbers such as 1./255)"
+ACCEPTED = ("only literal values are accepted (numbers, strings, True/False/None, lists of those, "
+            "and + - * / of numbers such as 1./255)")
 
 # IDG arguments the explorer does not model, and why.
 _NEEDS_FIT = "it needs statistics from datagen.fit() on a whole data set; the explorer shows per-image augmentation"
@@ -118,7 +119,8 @@ def _from_python(text: str, json_error: json.JSONDecodeError | None = None) -> A
             return _build(_dict_literal(body[0].value))
         if json_error is not None:
             raise InputError(f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: {json_error.msg})")
-        raise InputError("no ImageDataGenerator(...) call found: paste the code that creates it, or a JSON object of its settings")
+        raise InputError("no ImageDataGenerator(...) call found: paste the code that creates it, "
+                         "or a JSON object of its settings")
     if len(calls) > 1:
         lines = ", ".join(str(call.lineno) for call in calls)
         raise InputError(f"found {len(calls)} ImageDataGenerator calls (lines {lines}); paste only one")
@@ -131,7 +133,8 @@ def _parse(text: str, json_error) -> ast.Module:
         return ast.parse(text)
     except SyntaxError as error:
         if json_error is not None:
-            raise InputError(f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: {json_error.msg})") from None
+            raise InputError(f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: "
+                             f"{json_error.msg})") from None
         if "digits" in str(error.msg):  # Python refuses int literals over 4,300 digits
             raise InputError("a number in the text has too many digits") from None
         where = f"line {error.lineno}: " if error.lineno else ""
@@ -196,7 +199,8 @@ def _check_names(names: list) -> None:
             problems.append(f"{name} is not supported by the explorer ({UNSUPPORTED[name]})")
         else:
             close = difflib.get_close_matches(str(name), SUPPORTED, n=1)
-            problems.append(f"{name} is not an ImageDataGenerator setting" + (f" (did you mean {close[0]}?)" if close else ""))
+            suggestion = f" (did you mean {close[0]}?)" if close else ""
+            problems.append(f"{name} is not an ImageDataGenerator setting" + suggestion)
     if problems:
         raise InputError("; ".join(problems))
 
