@@ -42,7 +42,7 @@ _EXPORTS = {
     "load_demo": "explorer.data.demos",
     "Split": "explorer.data.split",
     "split_dataset": "explorer.data.split",
-    "FastImageDataGenerator": "explorer.dropin.pipeline",
+    "FastImageDataGenerator": "explorer.dropin.generator",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,29 +1,37 @@
-"""Command line, writing the same files as a run from the page, in DIR:
+"""Command line (`python -m explorer`, or `augment-explorer` once installed), writing the same
+files as a run from the page, in DIR:
 
     python -m explorer compare --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
     python -m explorer ablate  --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
+    python -m explorer worker RUN_DIR    (what the page's job queue starts for each run)
+
+This module sits above every layer: it wires the worker (experiments) to the step that draws
+the figures and writes the report (diagnostics).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from .augment.config import AugmentConfig
 from .data.demos import DEMO_NAMES
 from .errors import InputError
-from .experiments.runs import read_json, write_json
+from .experiments.records import ABLATION, COMPARE, DatasetRef, Progress, RunResult, TrainSettings
+from .experiments.runs import write_json
+from .experiments.stats import effect_text
 
 
-def _dataset(args) -> dict:
+def _dataset(args) -> DatasetRef:
     if args.dataset in DEMO_NAMES:
-        return {"kind": "demo", "name": args.dataset}
+        return DatasetRef("demo", args.dataset)
     path = Path(args.dataset)
     if not path.exists():
         raise InputError(f"--dataset {args.dataset}: not a demo ({', '.join(DEMO_NAMES)}) and no such folder or zip")
-    return {"kind": "path", "path": str(path.resolve()), "name": path.name}
+    return DatasetRef("path", path.name, str(path.resolve()))
 
 
 def _config(args) -> AugmentConfig:
@@ -34,32 +42,15 @@ def _config(args) -> AugmentConfig:
     return AugmentConfig.from_dict(raw)
 
 
-def _spec(args, ablation: bool = False) -> dict:
-    from .experiments.ablation import ablation_arms, probe_configs
-
-    config = _config(args)
-    spec = {
-        "dataset": _dataset(args),
-        "image_size": args.image_size,
-        "config": config.to_dict(),
-        "settings": {"seeds": list(range(args.seeds)), "epochs": args.epochs, "batch_size": args.batch_size,
-                     "learning_rate": args.learning_rate},
-    }
-    if ablation:
-        if not config.active_transforms():
-            raise InputError("the config has no active augmentation setting to ablate")
-        arms = ablation_arms(config, leave_one_out=args.leave_one_out)
-        spec.update(mode="ablation", arms={name: arm.to_dict() for name, arm in arms.items()},
-                    probes={name: probe.to_dict() for name, probe in probe_configs(config).items()})
-    else:
-        spec["arms"] = {"baseline": config.without_transforms().to_dict(), "augmented": config.to_dict()}
-    return spec
+def _settings(args) -> TrainSettings:
+    return TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs, batch_size=args.batch_size,
+                         learning_rate=args.learning_rate, image_size=args.image_size)
 
 
 class _Bar:
     """A one-line progress bar on stderr: arm, seed, epoch, ETA."""
 
-    def __call__(self, state) -> None:
+    def __call__(self, state: Progress) -> None:
         width = 30
         filled = int(state.done_fraction * width)
         eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else ""
@@ -68,62 +59,70 @@ class _Bar:
         sys.stderr.flush()
 
 
-def _run(args, ablation: bool) -> tuple[Path, dict]:
+def _run(args, mode: str) -> tuple[Path, RunResult]:
+    from .diagnostics.runfiles import write_run_files
+    from .experiments.plan import build_spec
     from .experiments.worker import execute
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
-    spec = _spec(args, ablation)
+    spec = build_spec(_config(args), _dataset(args), _settings(args), mode,
+                      leave_one_out=getattr(args, "leave_one_out", False))
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "spec.json", spec)
-    result = execute(out, on_progress=_Bar())
+    write_json(out / "spec.json", spec.to_json())
+    result = execute(out, on_progress=_Bar(), on_finished=write_run_files)
     sys.stderr.write("\n")
     return out, result
-
-
-def ablate(args) -> int:
-    out, result = _run(args, ablation=True)
-    analysis = result["ablation"]
-    print(f"{'setting':<22} {'alone vs baseline (points, 95% CI)':<36} {'affinity':>8} {'diversity':>9}")
-    for row in analysis["one_at_a_time"]:
-        print(f"{row['transform']:<22} {_effect(row):<36} {_number(analysis['affinity'].get(row['transform'])):>8} "
-              f"{_number(analysis['diversity'].get(row['transform'])):>9}")
-    if analysis["leave_one_out"]:
-        print(f"\n{'setting':<22} full minus full-without-it (points, 95% CI)")
-        for row in analysis["leave_one_out"]:
-            print(f"{row['transform']:<22} {_effect(row)}")
-    print()
-    print(analysis["sentence"])
-    for line in analysis["recommendation"]:
-        print(f"- {line}")
-    print(f"files: {out}/ablation.json, report.html, result.json, figure.png, ablation.png, tensorboard/")
-    return 0 if result.get("status") == "finished" else 1
-
-
-def _effect(row: dict) -> str:
-    if row["delta_mean"] is None:
-        return "no finished pair"
-    low, high = row["ci95"]
-    interval = f" ({low * 100:+.1f} to {high * 100:+.1f})" if low is not None else " (one seed: no interval)"
-    return f"{row['delta_mean'] * 100:+.1f}{interval}"
 
 
 def _number(value) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def ablate(args) -> int:
+    out, result = _run(args, ABLATION)
+    analysis = result.ablation
+    print(f"{'setting':<22} {'alone vs baseline, points':<36} {'affinity':>8} {'diversity':>9}")
+    for effect in analysis.one_at_a_time:
+        print(f"{effect.transform:<22} {effect_text(effect):<36} {_number(analysis.affinity.get(effect.transform)):>8} "
+              f"{_number(analysis.diversity.get(effect.transform)):>9}")
+    if analysis.leave_one_out:
+        print(f"\n{'setting':<22} full minus full-without-it, points")
+        for effect in analysis.leave_one_out:
+            print(f"{effect.transform:<22} {effect_text(effect)}")
+    print()
+    print(analysis.sentence)
+    for line in analysis.recommendation:
+        print(f"- {line}")
+    print(f"files: {out}/ablation.json, report.html, result.json, figure.png, ablation.png, tensorboard/")
+    return 0 if result.status == "finished" else 1
+
+
 def compare(args) -> int:
-    out, result = _run(args, ablation=False)
-    summary = result["summary"]
-    for arm, values in summary["per_epoch"].items():
-        final = values["val_accuracy"]["mean"]
+    out, result = _run(args, COMPARE)
+    summary = result.summary
+    for arm, curves in summary.per_epoch.items():
+        final = curves["val_accuracy"].mean
         print(f"{arm:>10}: final validation accuracy {final[-1]:.1%}" if final else f"{arm:>10}: no finished epoch")
-    print(summary["verdict"])
-    for warning in summary["warnings"]:
+    print(summary.verdict)
+    for warning in summary.warnings:
         print(f"warning: {warning}")
     print(f"files: {out}/result.json, figure.png, tensorboard/")
-    return 0 if read_json(out / "result.json", {}).get("status") == "finished" else 1
+    return 0 if result.status == "finished" else 1
+
+
+def worker(args) -> int:
+    """One run folder from the page's queue; its log lines go to stderr (worker.log)."""
+    from .diagnostics.runfiles import write_run_files
+    from .experiments.worker import execute
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        execute(Path(args.run_dir), on_finished=write_run_files)
+    except Exception:  # already logged, and written to status.json with the reason
+        return 1
+    return 0
 
 
 def _add_run_arguments(command: argparse.ArgumentParser) -> None:
@@ -137,21 +136,28 @@ def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--out", required=True, help="a new folder for the run's files")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explorer", description="Augmentation Explorer from the command line")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer",
+                                     description="Augmentation Explorer from the command line")
     commands = parser.add_subparsers(dest="command", required=True)
-    _add_run_arguments(commands.add_parser("compare", help="train with and without augmentation over seeds; print the verdict"))
-    ablate_command = commands.add_parser("ablate", help="which setting hurts: each setting alone, and the full config minus each")
+    _add_run_arguments(commands.add_parser(
+        "compare", help="train with and without augmentation over seeds; print the verdict"))
+    ablate_command = commands.add_parser(
+        "ablate", help="which setting hurts: each setting alone, and the full config minus each")
     _add_run_arguments(ablate_command)
     ablate_command.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
                                 help="only the one-at-a-time arms (about half the time)")
-    args = parser.parse_args(argv)
+    worker_command = commands.add_parser("worker", help="run one queued run folder (the page's job queue starts this)")
+    worker_command.add_argument("run_dir", help="a run folder holding spec.json")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "worker":
+        return worker(args)
     try:
         return ablate(args) if args.command == "ablate" else compare(args)
     except (InputError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

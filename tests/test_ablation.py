@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from explorer import AugmentConfig
 from explorer.data.datasets import Dataset, LoadReport
 from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
+from explorer.experiments.records import AblationAnalysis, RunResult, TrainSettings
 
 CONFIG = AugmentConfig(horizontal_flip=True, vertical_flip=True, rotation_range=5, rescale=1 / 255)
 
@@ -37,10 +39,11 @@ def test_arms_change_one_setting_at_a_time():
     assert set(probe_configs(CONFIG)) == {"rotation_range", "horizontal_flip", "vertical_flip"}
 
 
-def _result(finals: dict[str, list[float]], probes=None, losses=None) -> dict:
+def _result(finals: dict[str, list[float]], probes=None, losses=None) -> RunResult:
     arms = {arm: {"val_accuracy": [[0.1, value] for value in values],
-                  "train_loss": [[1.0, (losses or {}).get(arm, 0.5)] for _ in values]} for arm, values in finals.items()}
-    return {"arms": arms, "probe_accuracy": probes or {}}
+                  "train_loss": [[1.0, (losses or {}).get(arm, 0.5)] for _ in values]}
+            for arm, values in finals.items()}
+    return RunResult.from_json({"arms": arms, "probe_accuracy": probes or {}})
 
 
 def test_intervals_match_a_hand_computation():
@@ -49,38 +52,44 @@ def test_intervals_match_a_hand_computation():
                      probes={"horizontal_flip": [0.45, 0.46, 0.47], "vertical_flip": [0.9, 0.92, 0.94]},
                      losses={"baseline": 0.5, "only:horizontal_flip": 0.8, "only:vertical_flip": 0.5})
     analysis = analyze(result)
-    flip = analysis["one_at_a_time"][0]
-    assert flip["transform"] == "horizontal_flip"
+    flip = analysis.one_at_a_time[0]
+    assert flip.transform == "horizontal_flip"
     deltas = [-0.05, -0.03, -0.04]
     mean, sd = sum(deltas) / 3, math.sqrt(sum((d + 0.04) ** 2 for d in deltas) / 2)
     half = 4.302652729749464 * sd / math.sqrt(3)  # t(0.975, 2)
-    assert flip["delta_mean"] == pytest.approx(mean)
-    assert flip["ci95"] == pytest.approx([mean - half, mean + half])
-    assert analysis["affinity"]["horizontal_flip"] == pytest.approx(np.mean([0.45 / 0.90, 0.46 / 0.92, 0.47 / 0.94]))
-    assert analysis["diversity"]["horizontal_flip"] == pytest.approx(1.6)
-    assert analysis["sentence"].startswith("horizontal_flip hurts most")
-    assert analysis["recommendation"][0].startswith("Drop or soften horizontal_flip")
+    assert flip.delta_mean == pytest.approx(mean)
+    assert flip.ci95 == pytest.approx((mean - half, mean + half))
+    assert analysis.affinity["horizontal_flip"] == pytest.approx(np.mean([0.45 / 0.90, 0.46 / 0.92, 0.47 / 0.94]))
+    assert analysis.diversity["horizontal_flip"] == pytest.approx(1.6)
+    assert analysis.sentence.startswith("horizontal_flip hurts most")
+    assert analysis.recommendation[0].startswith("Drop or soften horizontal_flip")
 
 
 def test_no_setting_is_named_when_every_interval_spans_zero():
     analysis = analyze(_result({"baseline": [0.90, 0.92, 0.94], "only:rotation_range": [0.93, 0.89, 0.94]}))
-    assert analysis["sentence"].startswith("No setting is clearly harmful")
-    assert "run more seeds" in analysis["recommendation"][0]
+    assert analysis.sentence.startswith("No setting is clearly harmful")
+    assert "run more seeds" in analysis.recommendation[0]
 
 
 @pytest.mark.slow
 def test_the_planted_harmful_flip_is_ranked_first_with_training(tmp_path):
-    from explorer.experiments.training import TrainSettings, run_comparison
+    from explorer.experiments.training import run_comparison
 
     dataset = left_right()
     arms = ablation_arms(CONFIG, leave_one_out=False)
     result = run_comparison(dataset, arms, TrainSettings(seeds=(0, 1, 2), epochs=6, batch_size=16, image_size=16,
                                                          learning_rate=5e-3), probes=probe_configs(CONFIG))
     analysis = analyze(result)
-    rows = {row["transform"]: row for row in analysis["one_at_a_time"]}
-    first = analysis["one_at_a_time"][0]
-    assert first["transform"] == "horizontal_flip" and first["ci95"][1] < 0, analysis
+    rows = {row.transform: row for row in analysis.one_at_a_time}
+    first = analysis.one_at_a_time[0]
+    assert first.transform == "horizontal_flip" and first.ci95[1] < 0, analysis
     for harmless in ("vertical_flip", "rotation_range"):
-        assert abs(rows[harmless]["delta_mean"]) < 0.1, analysis
-    assert analysis["affinity"]["horizontal_flip"] < 0.75 < analysis["affinity"]["vertical_flip"]
-    assert analysis["sentence"].startswith("horizontal_flip hurts most")
+        assert abs(rows[harmless].delta_mean) < 0.1, analysis
+    assert analysis.affinity["horizontal_flip"] < 0.75 < analysis.affinity["vertical_flip"]
+    assert analysis.sentence.startswith("horizontal_flip hurts most")
+
+
+def test_the_analysis_round_trips_through_json():
+    analysis = analyze(_result({"baseline": [0.90, 0.92, 0.94], "only:horizontal_flip": [0.85, 0.89, 0.90]},
+                               probes={"horizontal_flip": [0.45, 0.46, 0.47]}))
+    assert AblationAnalysis.from_json(json.loads(json.dumps(analysis.to_json()))) == analysis

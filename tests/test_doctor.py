@@ -1,14 +1,22 @@
 """The doctor: each IDG pitfall is reported when (and only when) it applies, with the
-user's numbers and a concrete one-line fix."""
+user's numbers and a concrete one-line fix; one registry of rules, one threshold table."""
 
 from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from code_map import Module, imported_modules
 from explorer import AugmentConfig
-from explorer.diagnostics import doctor
+from explorer.diagnostics import checks, doctor, findings, pixels
 from explorer.diagnostics.doctor import CHECKS, Finding, Inputs, diagnose
+from explorer.diagnostics.findings import THRESHOLDS, pct
+from explorer.diagnostics.pixels import measure_pixels
 
 # The article's three examples.
 EX1 = AugmentConfig(
@@ -24,6 +32,7 @@ EX3 = AugmentConfig(
 
 SQUARE = np.zeros((64, 64, 3), np.uint8)
 TALL = np.zeros((100, 60, 3), np.uint8)  # H=100, W=60: pivot 20 px off the centre
+NOISE = np.random.default_rng(0).integers(0, 256, size=(4, 16, 16, 3), dtype=np.uint8)
 
 
 def codes(findings):
@@ -49,6 +58,8 @@ SCENARIOS = [
      dict(input_range="0-1", images=[TALL], mean_fill_fraction=0.2)),
     (AugmentConfig(channel_shift_range=25, width_shift_range=0.1, fill_mode="reflect"),
      dict(input_range="0-1", mean_fill_fraction=0.5)),
+    # Measured: brightness on 0..1 data turns the output black.
+    (EX3, dict(input_range="0-1", images=list(NOISE), pixels=measure_pixels(NOISE, EX3, "0-1"))),
 ]
 
 
@@ -223,12 +234,12 @@ def test_bad_arguments_are_rejected():
 
 def test_every_finding_code_is_unique_across_the_checks():
     registered = [check.code for check in CHECKS]
-    assert len(registered) == len(set(registered)) == 14
+    assert len(registered) == len(set(registered)) == 15
     # Each check reports only its own code, and every check is exercised by the scenarios.
     seen = set()
     for config, kwargs in SCENARIOS:
         inputs = Inputs(config, tuple(kwargs.get("images", ())), kwargs.get("input_range", "0-255"),
-                        kwargs.get("mean_fill_fraction"))
+                        kwargs.get("mean_fill_fraction"), kwargs.get("pixels"))
         for check in CHECKS:
             finding = check(inputs)
             if finding is not None:
@@ -255,14 +266,116 @@ def test_every_fix_is_one_non_empty_line_and_fields_are_well_formed():
         assert finding.setting == "" or finding.setting in fields, finding
 
 
-def test_doctor_stays_pure():
-    with open(doctor.__file__, encoding="utf-8") as handle:
-        imports = [line for line in handle if line.lstrip().startswith(("import ", "from "))]
-    assert imports and not any("streamlit" in line or "tensorflow" in line or "keras" in line for line in imports)
-
-
 def test_article_shear_of_point_two_is_a_fraction_of_a_degree():
     findings = {f.code: f for f in diagnose(AugmentConfig(shear_range=0.2))}
     assert findings["shear_in_degrees"].severity == "warning"
     assert "0.2°" in findings["shear_in_degrees"].message
     assert "shear_in_degrees" not in codes(diagnose(AugmentConfig(shear_range=10)))
+
+
+def test_a_code_can_be_registered_only_once():
+    count = len(CHECKS)
+    with pytest.raises(ValueError, match="zoom_out"):
+        findings.check("zoom_out")(lambda inputs: None)
+    assert len(CHECKS) == count
+
+
+# -- one threshold table -------------------------------------------------------------------
+
+
+def test_thresholds_are_the_documented_numbers():
+    assert THRESHOLDS.channel_shift_invisible * 255 == pytest.approx(5.1)
+    assert THRESHOLDS.channel_shift_huge * 255 == pytest.approx(127.5)
+    assert (THRESHOLDS.fill_note, THRESHOLDS.fill_warning) == (0.05, 0.15)
+    assert (THRESHOLDS.flat_std_ratio, THRESHOLDS.flat_share, THRESHOLDS.flat_shrink) == (0.01, 0.95, 0.2)
+    assert (THRESHOLDS.over_rotation_deg, THRESHOLDS.over_shift) == (30.0, 0.2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        THRESHOLDS.fill_note = 0.5  # type: ignore[misc]
+
+
+def test_rules_follow_a_replaced_threshold_table(monkeypatch):
+    before = {
+        "fill": codes(diagnose(EX2, mean_fill_fraction=0.02)),
+        "shift": codes(diagnose(AugmentConfig(channel_shift_range=30))),
+        "small": codes(diagnose(AugmentConfig(channel_shift_range=20))),
+        "over": codes(diagnose(EX1)),
+        "shear": codes(diagnose(AugmentConfig(shear_range=3))),
+    }
+    assert not {"high_fill", "channel_shift_huge", "channel_shift_invisible", "shear_in_degrees"} & {
+        code for key in ("fill", "shift", "small", "shear") for code in before[key]}
+    assert "over_augmentation" in before["over"]
+    monkeypatch.setattr(findings, "THRESHOLDS", dataclasses.replace(
+        THRESHOLDS, fill_note=0.01, fill_warning=0.015, channel_shift_huge=0.1, channel_shift_invisible=0.09,
+        over_rotation_deg=45.0, shear_invisible_deg=5.0,
+    ))
+    assert by_code(diagnose(EX2, mean_fill_fraction=0.02), "high_fill").severity == "warning"
+    assert "channel_shift_huge" in codes(diagnose(AugmentConfig(channel_shift_range=30)))
+    assert "channel_shift_invisible" in codes(diagnose(AugmentConfig(channel_shift_range=20)))
+    assert "over_augmentation" not in codes(diagnose(EX1))
+    assert "shear_in_degrees" in codes(diagnose(AugmentConfig(shear_range=3)))
+
+
+def test_rules_compare_against_no_number_of_their_own():
+    """Thresholds live in THRESHOLDS: a rule compares only against 0 and 1 (units, signs,
+    IDG's own int/float boundaries), never against a literal limit."""
+    tree = ast.parse(Path(checks.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        if isinstance(node.left, ast.Call) and getattr(node.left.func, "id", "") == "len":
+            continue  # array ranks, not limits
+        for operand in (node.left, *node.comparators):
+            if isinstance(operand, ast.Constant) and isinstance(operand.value, (int, float)):
+                assert operand.value in (0, 1), f"line {node.lineno}: compares against {operand.value}"
+
+
+# -- merged rules: the measured range when given, the input range's span otherwise --------
+
+
+def test_channel_shift_rule_uses_the_measured_range_when_given():
+    narrow = np.random.default_rng(3).integers(100, 121, size=(3, 16, 16, 3), dtype=np.uint8)  # spans 100..120
+    huge = AugmentConfig(channel_shift_range=15)  # 6% of 255, 75% of 20
+    assert not {"channel_shift_huge", "channel_shift_invisible"} & set(codes(diagnose(huge, narrow)))
+    measured = diagnose(huge, narrow, pixels=measure_pixels(narrow, huge))
+    finding = by_code(measured, "channel_shift_huge")
+    assert "spanning 100..120" in finding.message and "75%" in finding.message
+    small = AugmentConfig(channel_shift_range=3)  # 1.2% of 255, 15% of 20
+    assert "channel_shift_invisible" in codes(diagnose(small, narrow))
+    assert not {"channel_shift_huge", "channel_shift_invisible"} & set(
+        codes(diagnose(small, narrow, pixels=measure_pixels(narrow, small))))
+
+
+def test_one_problem_gives_one_finding_with_or_without_measurements():
+    for config, input_range in ((EX3, "0-255"), (EX3, "0-1"), (AugmentConfig(channel_shift_range=200), "0-255")):
+        plain = codes(diagnose(config, NOISE, input_range))
+        measured = codes(diagnose(config, NOISE, input_range, pixels=measure_pixels(NOISE, config, input_range)))
+        assert len(measured) == len(set(measured))
+        assert set(plain) <= set(measured), (plain, measured)
+        assert set(measured) - set(plain) <= {"black_output"}
+
+
+def test_pct_never_rounds_nearly_all_up_to_all():
+    assert pct(0.9996) == "99.9%"
+    assert pct(1.0) == "100%" and pct(0.3) == "30%" and pct(0.08) == "8%" and pct(0.00039) == "0.039%"
+
+
+# -- layers ----------------------------------------------------------------------------------
+# (every layer's imports and every module's size are checked in test_layers.py)
+
+RULE_MODULES = tuple(Module(m.__name__, Path(m.__file__)) for m in (findings, checks, pixels, doctor))
+
+
+def test_the_rules_read_settings_images_and_measurements_only():
+    """Narrower than the diagnostics layer's rule: the doctor needs no run records."""
+    allowed_own = ("explorer.augment", "explorer.errors", "explorer.diagnostics")
+    for module in RULE_MODULES:
+        for name in imported_modules(module):
+            if name.startswith("explorer"):
+                assert name.startswith(allowed_own), f"{module.name} imports {name}"
+                if name.startswith("explorer.diagnostics"):
+                    assert name in {"explorer.diagnostics", *(m.name for m in RULE_MODULES)}, name
+
+
+def test_measurement_decides_nothing():
+    assert not {name for name in imported_modules(RULE_MODULES[2]) if name.startswith("explorer.diagnostics")}
+    assert inspect.getsourcefile(doctor.diagnose) == doctor.__file__

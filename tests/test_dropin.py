@@ -12,7 +12,7 @@ from explorer import (
     load_demo,
     split_dataset,
 )
-from explorer.dropin.pipeline import AugmentedSequence
+from explorer.dropin.sequence import AugmentedSequence
 
 IMAGES = np.random.RandomState(0).randint(0, 256, (50, 12, 12, 3)).astype(np.uint8)
 LABELS = np.arange(50)
@@ -35,7 +35,8 @@ def test_batch_order_depends_on_seed_and_epoch_not_on_augmentation():
     plain = AugmentedSequence(IMAGES, LABELS, AUGMENT.without_transforms(), batch_size=8, seed=5)
     augmented = AugmentedSequence(IMAGES, LABELS, AUGMENT, batch_size=8, seed=5)
     for _ in range(3):
-        assert [plain[i][1].tolist() for i in range(len(plain))] == [augmented[i][1].tolist() for i in range(len(augmented))]
+        assert ([plain[i][1].tolist() for i in range(len(plain))]
+                == [augmented[i][1].tolist() for i in range(len(augmented))])
         plain.on_epoch_end()
         augmented.on_epoch_end()
     assert plain.epoch_order(1).tolist() != plain.epoch_order(2).tolist()

@@ -10,8 +10,14 @@ import pytest
 from matplotlib.figure import Figure
 
 from explorer.diagnostics import plots
-from explorer.diagnostics.plots import comparison_figure, figure_png
+from explorer.diagnostics.plots import figure_png
+from explorer.experiments.records import RunResult
 from explorer.experiments.stats import summarize
+
+
+def comparison_figure(result: dict, **options) -> Figure:
+    """The figure of a result written as result.json holds it."""
+    return plots.comparison_figure(RunResult.from_json(result), **options)
 
 
 def curves(rng, seeds, epochs, start, end, noise=0.01):
@@ -54,7 +60,7 @@ def check(fig: Figure, arms, result):
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         for arm in arms:
             assert any(arm in label for label in labels), (arm, labels)
-    verdict_start = " ".join(summarize(result)["verdict"].split()[:4])
+    verdict_start = " ".join(summarize(RunResult.from_json(result)).verdict.split()[:4])
     assert verdict_start in fig._suptitle.get_text().replace("\n", " ")
     return png
 
@@ -86,7 +92,7 @@ def test_partial_stopped_result():
     check(fig, ["baseline", "augmented"], result)
     lines = {line.get_label(): line for line in fig.axes[0].lines}
     assert len(lines["augmented · validation"].get_xdata()) == 5
-    assert summarize(result)["n_seeds"] == 1
+    assert summarize(RunResult.from_json(result)).n_seeds == 1
 
 
 def test_arm_with_no_epochs_is_skipped():
@@ -127,7 +133,7 @@ def test_extra_arm_gets_its_own_colour_and_custom_title():
 
 def test_uses_stored_summary_when_present():
     result = make_result()
-    result["summary"] = dict(summarize(result), verdict="Stored verdict text.")
+    result["summary"] = dict(summarize(RunResult.from_json(result)).to_json(), verdict="Stored verdict text.")
     assert "Stored verdict text." in comparison_figure(result)._suptitle.get_text()
 
 

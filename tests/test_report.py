@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -14,17 +15,13 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from explorer.augment.config import AugmentConfig
-from explorer.diagnostics import plots, report
-from explorer.diagnostics.doctor import diagnose
-from explorer.diagnostics.pixelstats import pixel_stats
-from explorer.diagnostics.plots import (
-    ablation_figure,
-    affinity_figure,
-    confusion_figure,
-    figure_png,
-)
-from explorer.diagnostics.report import build_report, per_class
+from explorer.diagnostics import perclass, plots, report
+from explorer.diagnostics.doctor import diagnose, measure_pixels
+from explorer.diagnostics.perclass import ConfusionPair, per_class
+from explorer.diagnostics.plots import ablation_figure, affinity_figure, confusion_figure, figure_png
+from explorer.diagnostics.report import build_report
 from explorer.experiments.ablation import analyze
+from explorer.experiments.records import AblationAnalysis, RunResult
 from explorer.experiments.stats import summarize
 
 SEEDS, EPOCHS = 3, 3
@@ -107,7 +104,7 @@ def comparison_result() -> dict:
 
 @pytest.fixture(scope="module")
 def result():
-    return ablation_result()
+    return RunResult.from_json(ablation_result())
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +114,11 @@ def analysis(result):
 
 @pytest.fixture(scope="module")
 def html_report(result, analysis):
+    # Images already in 0..1 while FULL_CONFIG rescales by 1/255: the measured pixels show it.
     images = np.random.default_rng(0).integers(0, 256, size=(4, 16, 16, 3), dtype=np.uint8)
-    article = AugmentConfig(brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True,
-                            rescale=1 / 255)
-    return build_report(result, analysis, config=FULL_CONFIG, findings=diagnose(FULL_CONFIG, images),
-                        pixel=pixel_stats(images, article, input_range="0-1"))
+    pixels = measure_pixels(images, FULL_CONFIG, input_range="0-1")
+    findings = diagnose(FULL_CONFIG, images, input_range="0-1", pixels=pixels)
+    return build_report(result, analysis, config=FULL_CONFIG, findings=findings, pixels=pixels)
 
 
 def is_png(data: bytes) -> bool:
@@ -132,9 +129,9 @@ def is_png(data: bytes) -> bool:
 
 
 def test_synthetic_analysis_names_rotation(analysis):
-    assert analysis["one_at_a_time"][0]["transform"] == "rotation_range"
-    assert analysis["sentence"].startswith("rotation_range hurts most")
-    assert analysis["leave_one_out"] and analysis["affinity"]["rotation_range"] < 0.8
+    assert analysis.one_at_a_time[0].transform == "rotation_range"
+    assert analysis.sentence.startswith("rotation_range hurts most")
+    assert analysis.leave_one_out and analysis.affinity["rotation_range"] < 0.8
 
 
 # --- per_class --------------------------------------------------------------------------------
@@ -142,29 +139,29 @@ def test_synthetic_analysis_names_rotation(analysis):
 
 def test_per_class_finds_the_planted_confusion(result):
     classes = per_class(result)
-    assert classes["class_names"] == CLASSES and classes["n_seeds"] == SEEDS
-    full = classes["arms"]["full"]
-    assert full["n_seeds"] == SEEDS
-    top = full["most_affected_pairs"][0]
-    assert top == {"true": "dogs", "predicted": "birds", "baseline_count": 6, "arm_count": 24, "increase": 18}
-    assert len(full["most_affected_pairs"]) <= 3
-    assert full["baseline_accuracy"][1] == pytest.approx(26 / 30)
-    assert full["accuracy"][1] == pytest.approx(20 / 30)
-    assert full["change"][1] == pytest.approx(-6 / 30)
-    assert full["change"][2] == pytest.approx(0.0)
+    assert classes.class_names == CLASSES and classes.n_seeds == SEEDS
+    full = classes.arms["full"]
+    assert full.n_seeds == SEEDS
+    top = full.most_affected_pairs[0]
+    assert top == ConfusionPair(true="dogs", predicted="birds", baseline_count=6, arm_count=24, increase=18)
+    assert len(full.most_affected_pairs) <= 3
+    assert full.baseline_accuracy[1] == pytest.approx(26 / 30)
+    assert full.accuracy[1] == pytest.approx(20 / 30)
+    assert full.change[1] == pytest.approx(-6 / 30)
+    assert full.change[2] == pytest.approx(0.0)
     # the flip alone changes nothing in the confusion counts
-    assert classes["arms"]["only:horizontal_flip"]["most_affected_pairs"] == []
-    assert "baseline" not in classes["arms"]
-    assert report.pair_sentence(top) == "dogs predicted as birds: +18 images (6 → 24)"
+    assert classes.arms["only:horizontal_flip"].most_affected_pairs == []
+    assert "baseline" not in classes.arms
+    assert top.sentence() == "dogs predicted as birds: +18 images (6 → 24)"
 
 
 def test_per_class_pairs_over_seeds_both_arms_have():
     result = ablation_result()
     result["confusion"]["full"][2] = None  # a stopped run: the full arm lacks its last seed
-    full = per_class(result)["arms"]["full"]
-    assert full["n_seeds"] == 2
-    assert full["most_affected_pairs"][0]["increase"] == 12
-    assert per_class(comparison_result())["arms"] == {}
+    full = per_class(RunResult.from_json(result)).arms["full"]
+    assert full.n_seeds == 2
+    assert full.most_affected_pairs[0].increase == 12
+    assert per_class(RunResult.from_json(comparison_result())).arms == {}
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -179,20 +176,22 @@ def test_ablation_figure(analysis):
     assert max(heights, key=heights.get) == "rotation_range"  # most harmful at the top
     bars = {round(p.get_width(), 6): p.get_facecolor() for p in first.patches}
     rotation = min(bars)
-    assert rotation == pytest.approx(analysis["one_at_a_time"][0]["delta_mean"] * 100)
+    assert rotation == pytest.approx(analysis.one_at_a_time[0].delta_mean * 100)
     assert bars[rotation] == to_rgba(plots.HURTS)
     assert "negative = the setting hurts" in first.get_xlabel()
 
 
 def test_ablation_figure_without_intervals_or_leave_one_out(analysis):
-    one_seed = {"one_at_a_time": [dict(row, ci95=[None, None], ci_family=[None, None], n_seeds=1)
-                                  for row in analysis["one_at_a_time"]],
-                "leave_one_out": []}
+    one_seed = dataclasses.replace(
+        analysis, leave_one_out=[],
+        one_at_a_time=[dataclasses.replace(effect, ci95=(None, None), ci_family=(None, None), n_seeds=1)
+                       for effect in analysis.one_at_a_time])
     fig = ablation_figure(one_seed, title="one seed")
     assert len(fig.axes) == 1 and is_png(figure_png(fig))
     assert all(p.get_facecolor() == to_rgba(plots.UNCLEAR)
                for p in fig.axes[0].patches)
-    assert is_png(figure_png(ablation_figure({"one_at_a_time": [], "leave_one_out": []})))
+    empty = AblationAnalysis([], [], {}, {}, None, "", [])
+    assert is_png(figure_png(ablation_figure(empty)))
 
 
 def test_affinity_figure(analysis):
@@ -200,7 +199,7 @@ def test_affinity_figure(analysis):
     assert is_png(figure_png(fig))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "rotation_range" in texts and "horizontal_flip" in texts
-    empty = affinity_figure({"affinity": {"rotation_range": None}, "diversity": {"rotation_range": 1.2}})
+    empty = affinity_figure(AblationAnalysis([], [], {"rotation_range": None}, {"rotation_range": 1.2}, None, "", []))
     assert any("Nothing to plot" in t.get_text() for t in empty.axes[0].texts)
     assert is_png(figure_png(empty))
 
@@ -215,14 +214,14 @@ def test_confusion_figure(result):
     assert lo == -hi  # centred at zero
     assert [t.get_text() for t in heat.get_xticklabels()] == CLASSES
     assert "+18" in [t.get_text() for t in heat.texts]
-    missing = confusion_figure(comparison_result(), "augmented")
+    missing = confusion_figure(RunResult.from_json(comparison_result()), "augmented")
     assert is_png(figure_png(missing))
 
 
 def test_class_names_with_dollars_render():
     result = ablation_result()
     result["class_names"] = ["$x$", "a $b", r"$\frac$"]
-    assert is_png(figure_png(confusion_figure(result, "full")))
+    assert is_png(figure_png(confusion_figure(RunResult.from_json(result), "full")))
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -242,13 +241,13 @@ def test_report_is_one_self_contained_page(html_report, analysis):
 def test_report_contents(html_report, analysis):
     page = html_report
     text = html.unescape(page)
-    assert analysis["sentence"] in text
-    assert analysis["recommendation"][0] in text
+    assert analysis.sentence in text
+    assert analysis.recommendation[0] in text
     assert "horizontal_flip" in page and "rotation_range" in page
     assert "ImageDataGenerator(" in text and "rotation_range=40" in text  # the config as IDG code
     assert "Gontijo-Lopes" in page and "never augmented" in page
     assert "dogs predicted as birds: +18 images" in text
-    assert "Rescale applied twice" in text  # pixel flags
+    assert "Rescale applied twice" in text  # a units problem the measured pixels show
     finding = diagnose(FULL_CONFIG)[0]
     assert finding.fix in text
     # sections in the order a reader needs them
@@ -266,15 +265,15 @@ def test_report_escapes_user_text(html_report):
 
 def test_report_computes_the_analysis_when_not_given(result, analysis):
     page = build_report(result)
-    assert analysis["sentence"] in html.unescape(page)
+    assert analysis.sentence in html.unescape(page)
 
 
 def test_report_for_a_plain_comparison_without_ablation_or_confusion():
-    result = comparison_result()
+    result = RunResult.from_json(comparison_result())
     page = build_report(result, title="Digits <run>")
     assert page.startswith("<!DOCTYPE html>") and "</html>" in page
     assert "Digits &lt;run&gt;" in page
-    verdict = summarize(result)["verdict"]
+    verdict = summarize(result).verdict
     assert html.escape(verdict) in page
     assert "data:image/png;base64," in page
     assert "http://" not in page and "https://" not in page and "<script" not in page
@@ -284,18 +283,18 @@ def test_report_for_a_plain_comparison_without_ablation_or_confusion():
 
 
 def test_report_for_an_empty_or_unfinished_result():
-    page = build_report({"dataset": "x", "arms": {}, "status": "running"})
+    page = build_report(RunResult.from_json({"dataset": "x", "arms": {}, "status": "running"}))
     assert "No finished paired runs yet." in page and "</html>" in page
     result = comparison_result()
     for arm in result["arms"].values():
         for metric in arm:
             arm[metric] = [[] for _ in arm[metric]]
     result["status"] = "stopped"
-    assert "stopped" in build_report(result)
+    assert "stopped" in build_report(RunResult.from_json(result))
 
 
 def test_report_modules_import_no_heavy_packages():
-    for module in (report, plots):
+    for module in (report, plots, perclass):
         tree = ast.parse(Path(module.__file__).read_text())
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
 
-import hostile_files as hf
 import pytest
 
-from explorer.experiments.runs import (
-    list_runs,
-    load_run,
-    new_run,
-    run_zip,
-    set_status,
-    write_json,
-)
+import hostile_files as hf
+from explorer.augment.config import AugmentConfig
+from explorer.experiments.plan import build_spec
+from explorer.experiments.records import AblationAnalysis, DatasetRef, RunResult, RunSpec, TrainSettings
+from explorer.experiments.runs import list_runs, load_run, new_run, run_zip, set_status, write_json
+from explorer.experiments.stats import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run folders written by the code before the typed records (JSON files only): a comparison
+# and an ablation with leave-one-out, both from `python -m explorer` on shapes at 16 px.
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "runs"
+OLD_COMPARE, OLD_ABLATION = "20261202-050000-c0ffee", "20261202-050100-ab1a7e"
+SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "digits"), TrainSettings(seeds=(0,)))
 
 
 def _dead_pid() -> int:
@@ -32,30 +35,68 @@ def _dead_pid() -> int:
 
 
 def test_a_run_cut_short_is_marked_interrupted_and_keeps_its_epochs(tmp_path):
-    run = new_run({"dataset": {"kind": "demo", "name": "digits"}}, tmp_path)
+    run = new_run(SPEC, tmp_path)
     set_status(run, "running", pid=_dead_pid())
     partial = {"arms": {"baseline": {"val_accuracy": [[0.5, 0.6]]}, "augmented": {"val_accuracy": [[0.4]]}}}
     write_json(run / "result.json", partial)
     # A new server process (nothing active) reads the folder:
     (info,) = list_runs(tmp_path)
-    assert info.status == "interrupted" and info.result == partial
+    assert info.status == "interrupted" and info.result == RunResult.from_json(partial)
+    assert info.result.arms["baseline"].val_accuracy == [[0.5, 0.6]] and info.result.summary is None
     assert json.loads((run / "status.json").read_text())["status"] == "interrupted"
 
 
 def test_active_runs_of_this_server_are_not_interrupted(tmp_path):
-    queued = new_run({}, tmp_path)
+    queued = new_run(SPEC, tmp_path)
     assert load_run(queued, active_ids={queued.name}).status == "queued"
     assert load_run(queued).status == "interrupted"  # after a restart nobody will run it
 
 
 def test_history_lists_newest_first_and_zips_a_run(tmp_path):
-    first = new_run({"n": 1}, tmp_path)
+    first = new_run(SPEC, tmp_path)
     time.sleep(1.1)
-    second = new_run({"n": 2}, tmp_path)
+    second = new_run(SPEC, tmp_path)
     (second / "figure.png").write_bytes(b"\x89PNG fake")
     assert [run.run_id for run in list_runs(tmp_path)] == [second.name, first.name]
     names = zipfile.ZipFile(io.BytesIO(run_zip(second))).namelist()
     assert f"{second.name}/spec.json" in names and f"{second.name}/figure.png" in names
+
+
+def test_runs_written_before_the_typed_records_still_load(tmp_path):
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    compare, ablation = (load_run(tmp_path / name) for name in (OLD_COMPARE, OLD_ABLATION))
+    for run in (compare, ablation):
+        assert run.status == "finished" and run.spec is not None and run.result is not None
+        assert run.spec.dataset == DatasetRef("demo", "shapes") and run.spec.settings.image_size == 16
+        assert run.spec.config == AugmentConfig(rotation_range=20, horizontal_flip=True, rescale=1 / 255)
+        stored = json.loads((run.path / "result.json").read_text())
+        assert run.result.to_json()["arms"] == stored["arms"] and run.result.confusion == stored["confusion"]
+    # the comparison's stored verdict is what the summary computes from its numbers today
+    assert compare.spec.mode == "compare" and set(compare.spec.arms) == {"baseline", "augmented"}
+    assert compare.headline == summarize(compare.result).verdict == compare.result.summary.verdict
+    # the ablation: its analysis, and a headline that is the analysis, not "No paired results yet."
+    assert ablation.spec.mode == "ablation" and set(ablation.spec.probes) == {"rotation_range", "horizontal_flip"}
+    analysis = AblationAnalysis.from_json(json.loads((ablation.path / "ablation.json").read_text()))
+    assert ablation.result.ablation == analysis and ablation.headline == analysis.sentence
+    assert {effect.transform for effect in analysis.one_at_a_time} == {"rotation_range", "horizontal_flip"}
+    assert ablation.result.probe_accuracy["horizontal_flip"][0] is not None
+
+
+def test_records_round_trip_through_json():
+    spec = build_spec(AugmentConfig(rotation_range=20, horizontal_flip=True), DatasetRef("path", "pets", "/data/pets"),
+                      TrainSettings(seeds=(3, 4), epochs=2, image_size=48), "ablation", leave_one_out=True)
+    assert RunSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
+    result = load_run(FIXTURES / OLD_ABLATION).result
+    assert RunResult.from_json(json.loads(json.dumps(result.to_json()))) == result
+
+
+@pytest.mark.parametrize("damage", ["{not json", "[1, 2]", '{"arms": {"baseline": {"val_accuracy": "high"}}}'])
+def test_an_unreadable_result_leaves_the_rest_of_the_run_readable(tmp_path, damage):
+    run = new_run(SPEC, tmp_path)
+    set_status(run, "finished")
+    (run / "result.json").write_text(damage)
+    info = load_run(run)
+    assert info.status == "finished" and info.result is None and info.spec == SPEC and info.headline == ""
 
 
 @pytest.mark.slow
@@ -88,6 +129,7 @@ def test_the_cli_writes_the_result_schema(tmp_path):
         ("digits", '{"rotation_range": -4}', "error: rotation_range must be a number of degrees >= 0"),
         ("digits", "{not json", "error: --config"),
         ("digits", '{"featurewise_center": true}', "error: unsupported setting(s): featurewise_center"),
+        ("digits", '{"rescale": 0.5}', "error: no augmentation setting is active"),
     ],
 )
 def test_the_cli_refuses_bad_input_clearly(tmp_path, dataset, config, message):

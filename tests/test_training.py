@@ -9,10 +9,11 @@ from explorer import AugmentConfig
 from explorer.data.demos import make_shapes
 
 keras = pytest.importorskip("keras")
-from explorer.dropin.pipeline import AugmentedSequence  # noqa: E402
+from explorer.dropin.sequence import AugmentedSequence  # noqa: E402
 from explorer.experiments import training  # noqa: E402  (imports Keras)
+from explorer.experiments.records import METRICS, TrainSettings  # noqa: E402
 
-TINY = training.TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
+TINY = TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
 AUGMENTED = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
 ARMS = {"baseline": AUGMENTED.without_transforms(), "augmented": AUGMENTED}
 
@@ -66,19 +67,21 @@ def test_validation_data_is_never_augmented(shapes, monkeypatch):
 
 def test_results_hold_every_epoch_of_every_arm_and_seed(shapes):
     result = training.run_comparison(shapes, ARMS, TINY)
-    assert result["status"] == "finished"
+    assert result.status == "finished"
     for arm in ARMS:
-        for metric in training.METRICS:
-            values = result["arms"][arm][metric]
+        for metric in METRICS:
+            values = result.arms[arm].runs(metric)
             assert len(values) == 2 and all(len(per_seed) == 2 for per_seed in values)
-    summary = result["summary"]
-    assert summary["n_seeds"] == 2 and len(summary["ci95"]) == 2 and summary["verdict"]
+    summary = result.summary
+    assert summary.n_seeds == 2 and None not in summary.ci95 and summary.verdict
+    assert result.settings == TINY  # what was trained is recorded, image size included
+    assert all(matrix is not None for matrices in result.confusion.values() for matrix in matrices)
 
 
 def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
     batches = []
 
-    def stop_after_first_epoch_and_a_batch(progress_steps=[]):
+    def stop_after_first_epoch_and_a_batch():
         return len(batches) > steps + 1
 
     split = training.prepare(shapes, TINY)
@@ -86,14 +89,14 @@ def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
     result = training.run_comparison(
         shapes, ARMS, TINY, progress=batches.append, should_stop=stop_after_first_epoch_and_a_batch,
     )
-    assert result["status"] == "stopped"
+    assert result.status == "stopped"
     assert len(batches) == steps + 2  # stopped right after the batch that saw the request
-    assert [len(v) for v in result["arms"]["baseline"]["val_accuracy"]] == [1, 0]  # epoch 1 kept, epoch 2 not
-    assert result["arms"]["augmented"]["val_accuracy"] == [[], []]
+    assert [len(v) for v in result.arms["baseline"].val_accuracy] == [1, 0]  # epoch 1 kept, epoch 2 not
+    assert result.arms["augmented"].val_accuracy == [[], []]
 
 
 def test_settings_are_validated():
     with pytest.raises(ValueError, match="epochs"):
-        training.TrainSettings(epochs=0)
+        TrainSettings(epochs=0)
     with pytest.raises(ValueError, match="seeds"):
-        training.TrainSettings(seeds=())
+        TrainSettings(seeds=())

@@ -3,8 +3,9 @@ figures (effect bars, affinity/diversity scatter, change in confusion counts).
 
 Built on `matplotlib.figure.Figure` directly (no pyplot), so it needs no backend switch,
 keeps no global figure state and is safe inside a web app's threads. The numbers come
-from `stats.summarize(result)["per_epoch"]`: the line is the mean over seeds and the band
-is mean ± 1 SD over the seeds that reached each epoch (drawn only where >= 2 seeds did).
+from the run's `Summary.per_epoch`: the line is the mean over seeds and the band is
+mean ± 1 SD over the seeds that reached each epoch (drawn only where >= 2 seeds did).
+Colours of effects follow `Effect.decision()`, the one "clear of zero" decision.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..experiments.records import AUGMENTED, BASELINE, FULL, AblationAnalysis, Curve, Effect, RunResult, Summary
 from ..experiments.stats import summarize
+from .perclass import class_names, paired_confusion_seeds, summed_confusion
 
-ARM_COLOURS = {"baseline": "#4C72B0", "augmented": "#DD8452"}  # blue, orange
+ARM_COLOURS = {BASELINE: "#4C72B0", AUGMENTED: "#DD8452"}  # blue, orange
 EXTRA_COLOURS = ("#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")
 PANELS = (
     ("Accuracy", ("val_accuracy", "train_accuracy"), True),
@@ -33,15 +36,15 @@ def _colour(arm: str, arms: list[str]) -> str:
     return EXTRA_COLOURS[extras.index(arm) % len(EXTRA_COLOURS)]
 
 
-def _summary(result: dict) -> dict:
-    """The result's own summary when it has the curves and verdict, else a fresh one."""
-    summary = result.get("summary") or {}
-    return summary if "per_epoch" in summary and "verdict" in summary else summarize(result)
+def run_summary(result: RunResult) -> Summary:
+    """The result's stored summary, or one computed now (a run still going has none):
+    baseline against the augmented arm, or the full config of an ablation."""
+    return result.summary or summarize(result, augmented=result.headline_arm or AUGMENTED)
 
 
-def _draw(ax, curve: dict, colour: str, label: str, validation: bool) -> None:
+def _draw(ax, curve: Curve, colour: str, label: str, validation: bool) -> None:
     """One arm's metric: mean line, ±1 SD band where >= 2 seeds, a marker if one epoch."""
-    mean, std, n = curve["mean"], curve["std"], curve.get("n", [2] * len(curve["mean"]))
+    mean, std, n = curve.mean, curve.std, curve.n
     epochs = list(range(1, len(mean) + 1))
     ax.plot(
         epochs, mean, color=colour, label=label,
@@ -56,14 +59,14 @@ def _draw(ax, curve: dict, colour: str, label: str, validation: bool) -> None:
         )
 
 
-def comparison_figure(result: dict, title: str | None = None) -> Figure:
+def comparison_figure(result: RunResult, title: str | None = None, caption: str | None = None) -> Figure:
     """Validation (solid) and training (dashed) curves per arm: accuracy left, loss right.
 
-    The suptitle is `title` (default: the dataset name) followed by the verdict, wrapped.
-    Arms with no finished epoch are left out; with one seed there is no band.
+    The suptitle is `title` (default: the dataset name) followed by `caption` (default: the
+    verdict), wrapped. Arms with no finished epoch are left out; with one seed there is no band.
     """
-    summary = _summary(result)
-    per_epoch = summary["per_epoch"]
+    summary = run_summary(result)
+    per_epoch = summary.per_epoch
     arms = _headline_arms(list(per_epoch))
     fig = Figure(figsize=(11, 4.6))
     axes = fig.subplots(1, 2)
@@ -73,10 +76,10 @@ def comparison_figure(result: dict, title: str | None = None) -> Figure:
         for arm in arms:
             for metric in metrics:
                 curve = per_epoch[arm].get(metric)
-                if not curve or not curve["mean"]:
+                if not curve or not curve.mean:
                     continue
-                longest = max(longest, len(curve["mean"]))
-                most_seeds = max(most_seeds, max(curve.get("n", [0]), default=0))
+                longest = max(longest, len(curve.mean))
+                most_seeds = max(most_seeds, max(curve.n, default=0))
                 split = "validation" if metric.startswith("val") else "training"
                 _draw(ax, curve, _colour(arm, arms), f"{arm} · {split}", split == "validation")
         ax.set_title(f"{name}: validation (solid), training (dashed)", fontsize=10)
@@ -96,8 +99,9 @@ def comparison_figure(result: dict, title: str | None = None) -> Figure:
         else:
             ax.text(0.5, 0.5, "No finished epochs yet", ha="center", va="center",
                     transform=ax.transAxes, color="0.4")
-    heading = title if title is not None else str(result.get("dataset", "Comparison"))
-    fig.suptitle(f"{heading}\n" + textwrap.fill(summary["verdict"], width=120), fontsize=10)
+    heading = title if title is not None else (result.dataset or "Comparison")
+    text = caption if caption is not None else summary.verdict
+    fig.suptitle(_plain(f"{heading}\n" + textwrap.fill(text, width=120)), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -105,9 +109,9 @@ def comparison_figure(result: dict, title: str | None = None) -> Figure:
 def _headline_arms(arms: list[str]) -> list[str]:
     """An ablation trains many arms; its learning curves show the baseline against the full
     config (or the augmented arm). The per-setting effects have their own figure."""
-    for main in ("full", "augmented"):
-        if "baseline" in arms and main in arms and len(arms) > 3:
-            return ["baseline", main]
+    for main in (FULL, AUGMENTED):
+        if BASELINE in arms and main in arms and len(arms) > 3:
+            return [BASELINE, main]
     return arms
 
 
@@ -133,35 +137,32 @@ def _plain(text) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _effect_colour(row: dict | None) -> str:
+DECISION_COLOURS = {"hurts": HURTS, "helps": HELPS, "unclear": UNCLEAR}
+
+
+def _effect_colour(effect: Effect | None) -> str:
     """Red when the interval the decisions use (family-wise when several settings were
-    tested at once, see `ablation._paired`) is entirely below zero, green above, else grey."""
-    row = row or {}
-    low, high = row.get("ci_family") or row.get("ci95") or (None, None)
-    if high is not None and high < 0:
-        return HURTS
-    if low is not None and low > 0:
-        return HELPS
-    return UNCLEAR
+    tested at once) is entirely below zero, green above, else grey: `Effect.decision()`."""
+    return DECISION_COLOURS[effect.decision()] if effect is not None else UNCLEAR
 
 
-def _effect_panel(ax, rows: list[dict], heading: str) -> None:
+def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
     """Horizontal bars in percentage points, the first row (most harmful) at the top."""
-    names = [_plain(row["transform"]) for row in rows]
+    names = [_plain(row.transform) for row in rows]
     positions = list(range(len(rows)))[::-1]
     for y, row in zip(positions, rows):
-        mean = row.get("delta_mean")
+        mean = row.delta_mean
         if mean is None:
             ax.text(0, y, "  no finished paired runs", va="center", ha="left", fontsize=8, color="0.4")
             continue
         points = mean * 100
-        low, high = row.get("ci95") or (None, None)
+        low, high = row.ci95
         xerr = None
         if low is not None and high is not None:
             xerr = [[max(0.0, points - low * 100)], [max(0.0, high * 100 - points)]]
         ax.barh(y, points, color=_effect_colour(row), height=0.6, xerr=xerr,
                 error_kw={"ecolor": "0.2", "capsize": 4, "linewidth": 1})
-        n = row.get("n_seeds")
+        n = row.n_seeds
         label = f"{points:+.1f}" + (f"  (n={n})" if n else "")
         end = high * 100 if high is not None and points >= 0 else (low * 100 if low is not None else points)
         ax.annotate(label, (end, y), xytext=(4 if points >= 0 else -4, 0), textcoords="offset points",
@@ -176,12 +177,12 @@ def _effect_panel(ax, rows: list[dict], heading: str) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
-def ablation_figure(analysis: dict, title: str | None = None) -> Figure:
+def ablation_figure(analysis: AblationAnalysis, title: str | None = None) -> Figure:
     """One-at-a-time effects (and leave-one-out effects when there are any) as horizontal
     bars in percentage points, most harmful at the top, with 95% t-interval error bars (none
     where one seed gives no interval). Red: the interval is entirely below zero (the setting
     hurts); green: entirely above (it helps); grey: the interval includes zero."""
-    panels = [(key, heading, list(analysis.get(key) or [])) for key, heading in ABLATION_PANELS]
+    panels = [(key, heading, list(getattr(analysis, key))) for key, heading in ABLATION_PANELS]
     panels = [panels[0]] + [panel for panel in panels[1:] if panel[2]]
     rows = max(len(panel[2]) for panel in panels)
     fig = Figure(figsize=(6.5 * len(panels), 1.6 + 0.5 * max(rows, 2)))
@@ -200,15 +201,14 @@ def ablation_figure(analysis: dict, title: str | None = None) -> Figure:
     return fig
 
 
-def affinity_figure(analysis: dict) -> Figure:
+def affinity_figure(analysis: AblationAnalysis) -> Figure:
     """Affinity (x) against diversity (y) per setting, labelled with its IDG keyword and
     coloured by its one-at-a-time effect. Reference lines at 1: affinity 1 means the baseline
     model scores as well on images augmented by the setting as on clean ones; diversity 1
     means training with the setting is no harder than without. Settings missing either
     number are left out; with none left, the figure says so."""
-    affinity = analysis.get("affinity") or {}
-    diversity = analysis.get("diversity") or {}
-    effects = {row["transform"]: row for row in analysis.get("one_at_a_time") or []}
+    affinity, diversity = analysis.affinity, analysis.diversity
+    effects = {effect.transform: effect for effect in analysis.one_at_a_time}
     points = [(name, affinity[name], diversity[name]) for name in affinity
               if name in diversity and affinity[name] is not None and diversity[name] is not None]
     fig = Figure(figsize=(6.5, 5))
@@ -240,25 +240,7 @@ def affinity_figure(analysis: dict) -> Figure:
     return fig
 
 
-def _summed_confusion(result: dict, arm: str, seeds: list[int]) -> np.ndarray:
-    matrices = (result.get("confusion") or {}).get(arm) or []
-    return np.sum([np.asarray(matrices[i], dtype=np.int64) for i in seeds], axis=0)
-
-
-def paired_confusion_seeds(result: dict, arm: str, baseline: str = "baseline") -> list[int]:
-    """Seed indices where both the arm and the baseline have a confusion matrix."""
-    confusion = result.get("confusion") or {}
-    ours, theirs = confusion.get(arm) or [], confusion.get(baseline) or []
-    return [i for i, (a, b) in enumerate(zip(ours, theirs)) if a is not None and b is not None]
-
-
-def class_names(result: dict, classes: int) -> list[str]:
-    """The result's class names, or "class 0", "class 1", ... when it has none (or too few)."""
-    names = [str(name) for name in result.get("class_names") or []]
-    return names if len(names) == classes else [f"class {i}" for i in range(classes)]
-
-
-def confusion_figure(result: dict, arm: str, baseline: str = "baseline") -> Figure:
+def confusion_figure(result: RunResult, arm: str, baseline: str = BASELINE) -> Figure:
     """The change in confusion counts, arm minus baseline, summed over the seeds where both
     have a matrix: rows are the true class, columns the predicted class. Diverging colours
     centred at 0 (red: more images in that cell with the arm, blue: fewer). On the diagonal
@@ -275,7 +257,7 @@ def confusion_figure(result: dict, arm: str, baseline: str = "baseline") -> Figu
         ax.set_yticks([])
         ax.set_title(_plain(heading), fontsize=10)
         return fig
-    change = _summed_confusion(result, arm, seeds) - _summed_confusion(result, baseline, seeds)
+    change = summed_confusion(result, arm, seeds) - summed_confusion(result, baseline, seeds)
     classes = change.shape[0]
     names = [_plain(name) for name in class_names(result, classes)]
     limit = max(1, int(abs(change).max()))

@@ -20,11 +20,8 @@ import math
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from .stats import paired_interval
-
-BASELINE, FULL = "baseline", "full"
-ALONE, WITHOUT = "only:", "without:"
-MODES = ("one_at_a_time", "leave_one_out")
+from .records import ALONE, BASELINE, FULL, AblationAnalysis, Effect, RunResult, alone, setting_of, without
+from .stats import interval_text, paired_interval, points
 
 
 def ablation_arms(config: AugmentConfig, leave_one_out: bool = False) -> dict[str, AugmentConfig]:
@@ -33,10 +30,10 @@ def ablation_arms(config: AugmentConfig, leave_one_out: bool = False) -> dict[st
     base = config.without_transforms()
     settings = config.active_transforms()
     arms = {BASELINE: base}
-    arms.update({ALONE + name: base.replace(**{name: getattr(config, name)}) for name in settings})
+    arms.update({alone(name): base.replace(**{name: getattr(config, name)}) for name in settings})
     if leave_one_out:
         arms[FULL] = config
-        arms.update({WITHOUT + name: config.replace(**{name: getattr(base, name)}) for name in settings})
+        arms.update({without(name): config.replace(**{name: getattr(base, name)}) for name in settings})
     return arms
 
 
@@ -46,12 +43,7 @@ def probe_configs(config: AugmentConfig) -> dict[str, AugmentConfig]:
     return {name: base.replace(**{name: getattr(config, name)}) for name in config.active_transforms()}
 
 
-def _final(result: dict, arm: str, metric: str = "val_accuracy") -> list[float | None]:
-    runs = result["arms"].get(arm, {}).get(metric, [])
-    return [run[-1] if run else None for run in runs]
-
-
-def _paired(result: dict, better: str, worse: str, family: int = 1) -> dict:
+def paired_effect(result: RunResult, better: str, worse: str, transform: str = "", family: int = 1) -> Effect:
     """Paired effect better - worse over seeds where both arms finished the same epochs.
 
     `ci95` is the plain 95% t-interval. With `family` settings tested at once, one of them
@@ -59,20 +51,20 @@ def _paired(result: dict, better: str, worse: str, family: int = 1) -> dict:
     decisions (naming a setting, advising to drop or keep it) use `ci_family`, the
     Bonferroni interval at 1 - 0.05/family: 95% for the whole family of settings.
     """
-    ours, theirs = result["arms"][better]["val_accuracy"], result["arms"][worse]["val_accuracy"]
+    ours, theirs = result.arms[better].val_accuracy, result.arms[worse].val_accuracy
     deltas = [a[-1] - b[-1] for a, b in zip(ours, theirs) if a and b and len(a) == len(b)]
     if not deltas:
-        return {"delta_mean": None, "ci95": [None, None], "ci_family": [None, None], "per_seed": [], "n_seeds": 0}
+        return Effect(transform, None)
     mean, low, high = paired_interval(deltas)
     _, family_low, family_high = paired_interval(deltas, confidence=1 - 0.05 / max(1, family))
-    plain = [None, None] if math.isnan(low) else [low, high]
-    adjusted = [None, None] if math.isnan(family_low) else [family_low, family_high]
-    return {"delta_mean": mean, "ci95": plain, "ci_family": adjusted, "per_seed": deltas, "n_seeds": len(deltas)}
+    plain = (None, None) if math.isnan(low) else (low, high)
+    adjusted = (None, None) if math.isnan(family_low) else (family_low, family_high)
+    return Effect(transform, mean, plain, adjusted, deltas, len(deltas))
 
 
-def _rank(rows: list[dict]) -> list[dict]:
+def _rank(effects: list[Effect]) -> list[Effect]:
     """Most harmful first; settings without a number last."""
-    return sorted(rows, key=lambda row: (row["delta_mean"] is None, row["delta_mean"] if row["delta_mean"] is not None else 0))
+    return sorted(effects, key=lambda e: (e.delta_mean is None, e.delta_mean if e.delta_mean is not None else 0))
 
 
 def _ratio(values: list, references: list) -> float | None:
@@ -80,96 +72,83 @@ def _ratio(values: list, references: list) -> float | None:
     return float(np.mean([v / r for v, r in pairs])) if pairs else None
 
 
-def analyze(result: dict) -> dict:
+def analyze(result: RunResult) -> AblationAnalysis:
     """The ablation's table, affinity, diversity and a sentence that claims no more than
     the intervals support."""
-    arms = result["arms"]
-    settings = [arm[len(ALONE):] for arm in arms if arm.startswith(ALONE)]
+    arms = result.arms
+    settings = [name for arm in arms if (name := setting_of(arm, ALONE)) is not None]
     family = len(settings)
-    one = _rank([{"transform": name, **_paired(result, ALONE + name, BASELINE, family)} for name in settings])
+    one = _rank([paired_effect(result, alone(name), BASELINE, name, family) for name in settings])
     loo = []
     if FULL in arms:
-        loo = _rank([{"transform": name, **_paired(result, FULL, WITHOUT + name, family)}
-                     for name in settings if WITHOUT + name in arms])
-    clean = _final(result, BASELINE)
-    affinity = {name: _ratio(values, clean) for name, values in result.get("probe_accuracy", {}).items()}
-    base_loss = _final(result, BASELINE, "train_loss")
-    diversity = {name: _ratio(_final(result, ALONE + name, "train_loss"), base_loss) for name in settings}
-    analysis = {
-        "one_at_a_time": one,
-        "leave_one_out": loo,
-        "affinity": affinity,
-        "diversity": diversity,
-        "full": _paired(result, FULL, BASELINE) if FULL in arms else None,
-    }
-    analysis["sentence"] = sentence(analysis)
-    analysis["recommendation"] = recommendation(analysis)
-    return analysis
+        loo = _rank([paired_effect(result, FULL, without(name), name, family)
+                     for name in settings if without(name) in arms])
+    clean = arms[BASELINE].finals() if BASELINE in arms else []
+    base_loss = arms[BASELINE].finals("train_loss") if BASELINE in arms else []
+    analysis = AblationAnalysis(
+        one_at_a_time=one,
+        leave_one_out=loo,
+        affinity={name: _ratio(values, clean) for name, values in result.probe_accuracy.items()},
+        diversity={name: _ratio(arms[alone(name)].finals("train_loss"), base_loss) for name in settings},
+        full=paired_effect(result, FULL, BASELINE) if FULL in arms and BASELINE in arms else None,
+        sentence="",
+        recommendation=[],
+    )
+    return AblationAnalysis(**{**vars(analysis), "sentence": sentence(analysis),
+                               "recommendation": recommendation(analysis)})
 
 
-def _points(value: float) -> str:
-    return f"{value * 100:+.1f}"
+def _recovered(effect: Effect, suffix: str) -> str:
+    """What leaving a setting out gives back: minus its leave-one-out effect, with its interval."""
+    low, high = effect.ci95
+    return f"{points(-effect.delta_mean)} points{suffix} (95% CI {interval_text((-high, -low))})"
 
 
-def _interval(row: dict, key: str = "ci95") -> str:
-    low, high = row[key]
-    return f"{_points(low)} to {_points(high)}"
-
-
-def _clear(row: dict, below: bool) -> bool:
-    """The family-wise interval lies entirely below (or above) zero."""
-    low, high = row.get("ci_family", [None, None])
-    if low is None:
-        return False
-    return high < 0 if below else low > 0
-
-
-def sentence(analysis: dict) -> str:
+def sentence(analysis: AblationAnalysis) -> str:
     """Names the most harmful setting only when its family-wise interval excludes zero;
     otherwise says what the full config and leave-one-out show, with their intervals."""
-    rows = [row for row in analysis["one_at_a_time"] if row["delta_mean"] is not None]
+    rows = [effect for effect in analysis.one_at_a_time if effect.delta_mean is not None]
     if not rows:
         return "No finished paired runs yet."
     worst = rows[0]
-    if worst["ci95"][0] is None:
-        return (f"{worst['transform']} looks most harmful ({_points(worst['delta_mean'])} points) but one seed "
+    if worst.ci95[0] is None:
+        return (f"{worst.transform} looks most harmful ({points(worst.delta_mean)} points) but one seed "
                 f"cannot give an interval: run at least 3 seeds.")
     family = len(rows)
-    if _clear(worst, below=True):
-        return (f"{worst['transform']} hurts most: alone it changes final validation accuracy by "
-                f"{_points(worst['delta_mean'])} points (95% CI {_interval(worst)}; still below zero after "
-                f"allowing for {family} settings tested at once), over {worst['n_seeds']} paired seeds.")
-    text = (f"No setting is clearly harmful on its own: the lowest, {worst['transform']}, changes final validation "
-            f"accuracy by {_points(worst['delta_mean'])} points (95% CI {_interval(worst)}), an interval that "
+    if worst.decision() == "hurts":
+        return (f"{worst.transform} hurts most: alone it changes final validation accuracy by "
+                f"{points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}; still below zero after "
+                f"allowing for {family} settings tested at once), over {worst.n_seeds} paired seeds.")
+    text = (f"No setting is clearly harmful on its own: the lowest, {worst.transform}, changes final validation "
+            f"accuracy by {points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}), an interval that "
             f"includes zero once {family} settings tested at once are allowed for.")
-    full, loo = analysis.get("full"), [row for row in analysis.get("leave_one_out", []) if row["delta_mean"] is not None]
-    if full and full["delta_mean"] is not None and full["ci95"][1] is not None and full["ci95"][1] < 0:
-        text += (f" Together they hurt: the full config changes it by {_points(full['delta_mean'])} points "
-                 f"(95% CI {_interval(full)}).")
-        if loo:
-            top = loo[0]
-            text += (f" Leaving out {top['transform']} recovers the most: {_points(-top['delta_mean'])} points "
-                     f"(95% CI {_points(-top['ci95'][1])} to {_points(-top['ci95'][0])})." if top["ci95"][0] is not None else "")
+    full = analysis.full
+    loo = [effect for effect in analysis.leave_one_out if effect.delta_mean is not None]
+    if full is not None and full.decision() == "hurts":
+        text += (f" Together they hurt: the full config changes it by {points(full.delta_mean)} points "
+                 f"(95% CI {interval_text(full.ci95)}).")
+        if loo and loo[0].ci95[0] is not None:
+            text += f" Leaving out {loo[0].transform} recovers the most: {_recovered(loo[0], '')}."
     return text
 
 
-def recommendation(analysis: dict) -> list[str]:
-    """Which settings to drop or soften, backed by family-wise intervals (see `_paired`)."""
+def recommendation(analysis: AblationAnalysis) -> list[str]:
+    """Which settings to drop or soften, backed by family-wise intervals (see `paired_effect`)."""
     advice = []
-    for row in analysis["one_at_a_time"]:
-        name, delta = row["transform"], row["delta_mean"]
-        if delta is None or row["ci95"][0] is None:
+    for effect in analysis.one_at_a_time:
+        if effect.delta_mean is None or effect.ci95[0] is None:
             continue
-        affinity = analysis["affinity"].get(name)
+        affinity = analysis.affinity.get(effect.transform)
         affinity_text = f"; affinity {affinity:.2f}" if affinity is not None else ""
-        if _clear(row, below=True):
-            advice.append(f"Drop or soften {name}: {_points(delta)} points alone (95% CI {_interval(row)}){affinity_text}.")
-        elif _clear(row, below=False):
-            advice.append(f"Keep {name}: {_points(delta)} points alone (95% CI {_interval(row)}){affinity_text}.")
-    for row in analysis.get("leave_one_out", []):
-        if row["delta_mean"] is not None and _clear(row, below=True):
-            advice.append(f"Drop {row['transform']}: the full config without it scores {_points(-row['delta_mean'])} "
-                          f"points higher (95% CI {_points(-row['ci95'][1])} to {_points(-row['ci95'][0])}).")
+        alone_text = f"{points(effect.delta_mean)} points alone (95% CI {interval_text(effect.ci95)}){affinity_text}"
+        if effect.decision() == "hurts":
+            advice.append(f"Drop or soften {effect.transform}: {alone_text}.")
+        elif effect.decision() == "helps":
+            advice.append(f"Keep {effect.transform}: {alone_text}.")
+    for effect in analysis.leave_one_out:
+        if effect.delta_mean is not None and effect.decision() == "hurts":
+            gain = _recovered(effect, " higher")
+            advice.append(f"Drop {effect.transform}: the full config without it scores {gain}.")
     if not advice:
         advice.append("No single setting has an interval clear of zero once the number of settings is allowed for: "
                       "run more seeds or epochs before changing one setting; start from the settings with the "

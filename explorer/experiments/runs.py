@@ -2,7 +2,8 @@
 
 runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, running, finished,
 stopped, failed or interrupted), progress.json, result.json (rewritten after every finished
-epoch, so a crash loses at most the epoch in progress), figure.png and tensorboard/.
+epoch, so a crash loses at most the epoch in progress), ablation.json, figure.png, the
+report and tensorboard/. The JSON files are the typed records of `records`, read back here.
 No process has to stay alive for the history to make sense: a run left "running" or
 "queued" by a process that is gone is reported as interrupted, with what it finished.
 """
@@ -15,8 +16,12 @@ import os
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from .records import Progress, RunResult, RunSpec
 
 ACTIVE = ("queued", "running")
 
@@ -41,13 +46,13 @@ def read_json(path: Path, default=None):
         return default
 
 
-def new_run(spec: dict, root: Path) -> Path:
+def new_run(spec: RunSpec, root: Path) -> Path:
     """A new run folder with its spec, marked queued."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     run_dir = root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     run_dir.mkdir()
-    write_json(run_dir / "spec.json", spec)
+    write_json(run_dir / "spec.json", spec.to_json())
     set_status(run_dir, "queued")
     return run_dir
 
@@ -73,17 +78,38 @@ def pid_alive(pid) -> bool:
 
 @dataclass
 class RunInfo:
+    """A run folder as the history shows it. `spec`, `result` and `progress` are None where
+    the file is missing or unreadable (a half-made folder, a file edited by hand)."""
+
     run_id: str
     path: Path
     status: str
-    spec: dict
-    result: dict | None
-    progress: dict | None
+    spec: RunSpec | None
+    result: RunResult | None
+    progress: Progress | None
     created: float
+    error: str = ""  # why a failed run failed
+    note: str = ""
 
     @property
-    def verdict(self) -> str:
-        return ((self.result or {}).get("summary") or {}).get("verdict", "")
+    def headline(self) -> str:
+        """The run's verdict in one sentence: an ablation's finding, else the comparison's."""
+        if self.result is None:
+            return ""
+        if self.result.ablation is not None:
+            return self.result.ablation.sentence
+        return self.result.summary.verdict if self.result.summary else ""
+
+
+def _record(path: Path, reader: Callable[[Any], Any]):
+    """A record from a JSON file, or None when the file is missing or does not hold one."""
+    data = read_json(path)
+    if data is None:
+        return None
+    try:
+        return reader(data)
+    except (TypeError, ValueError, KeyError):
+        return None
 
 
 def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
@@ -95,9 +121,11 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
     if state in ACTIVE and not owner_alive:
         state = "interrupted"
         set_status(run_dir, state, note="the process running it ended (crash or restart); finished epochs are kept")
-    return RunInfo(run_dir.name, run_dir, state, read_json(run_dir / "spec.json", {}) or {},
-                   read_json(run_dir / "result.json"), read_json(run_dir / "progress.json"),
-                   status.get("created", 0.0))
+        status = read_json(run_dir / "status.json", {}) or {}
+    return RunInfo(run_dir.name, run_dir, state, _record(run_dir / "spec.json", RunSpec.from_json),
+                   _record(run_dir / "result.json", RunResult.from_json),
+                   _record(run_dir / "progress.json", Progress.from_json),
+                   status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")))
 
 
 def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:

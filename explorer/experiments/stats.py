@@ -3,16 +3,20 @@
 Pure Python and NumPy (no SciPy): the Student t quantile comes from the regularized
 incomplete beta function, so the app can give honest confidence intervals without a
 heavy dependency. `summarize` turns a comparison result into a verdict that claims no
-more than the interval supports, plus the per-epoch curves the plots draw.
+more than the interval supports, plus the per-epoch curves the plots draw. `points`,
+`interval_text` and `effect_text` are the one way numbers of an effect are written, in the
+verdicts, the ablation's sentences, the report, the page and the CLI.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
+from .records import AUGMENTED, BASELINE, METRICS, Curve, Effect, RunResult, Summary
+
 IMPROVING_POINTS = 0.5  # last-epoch gain (percentage points) that counts as "still improving"
 MIN_SEEDS = 3
 
@@ -104,40 +108,54 @@ def paired_interval(deltas, confidence: float = 0.95) -> tuple[float, float, flo
     return mean, mean - half, mean + half
 
 
+# --- how effects are written ----------------------------------------------------------------
+
+
+def points(fraction: float | None, signed: bool = True) -> str:
+    """A fraction as percentage points, one decimal, signed by default: 0.031 -> '+3.1'.
+    Never '-0.0'; a missing value (None or NaN) is '–'."""
+    if fraction is None or math.isnan(fraction):
+        return "–"
+    text = f"{fraction * 100:{'+' if signed else ''}.1f}"
+    return "0.0" if float(text) == 0 else text
+
+
+def interval_text(interval) -> str:
+    """'-5.0 to -1.2' (points) for an interval of fractions."""
+    low, high = interval
+    return f"{points(low)} to {points(high)}"
+
+
+def effect_text(effect: Effect | None) -> str:
+    """'-3.1 (95% CI -5.0 to -1.2)', '+1.0 (one seed: no interval)' or 'no finished paired runs'."""
+    if effect is None or effect.delta_mean is None:
+        return "no finished paired runs"
+    if effect.ci95[0] is None:
+        return f"{points(effect.delta_mean)} (one seed: no interval)"
+    return f"{points(effect.delta_mean)} (95% CI {interval_text(effect.ci95)})"
+
+
 # --- summary of a comparison result --------------------------------------------------------
 
 
-def _runs(result: dict, arm: str, metric: str) -> list[list[float]]:
-    """One list of per-epoch values per seed; a missing arm or metric counts as no epochs."""
-    return [list(r or []) for r in result.get("arms", {}).get(arm, {}).get(metric, [])]
+def _runs(result: RunResult, arm: str, metric: str) -> list[list[float]]:
+    """One list of per-epoch values per seed; a missing arm counts as no epochs."""
+    history = result.arms.get(arm)
+    return [list(run) for run in history.runs(metric)] if history else []
 
 
-def _seeds(result: dict) -> list:
-    seeds = list(result.get("settings", {}).get("seeds", []))
-    if seeds:
-        return seeds
-    longest = max((len(m) for arm in result.get("arms", {}).values() for m in arm.values()), default=0)
-    return list(range(longest))
-
-
-def _curve(runs: list[list[float]]) -> dict:
+def _curve(runs: list[list[float]]) -> Curve:
     """Mean, std and seed count per epoch index, over the seeds that reached that epoch.
 
     std uses ddof=1 (sample sd) where at least 2 seeds reached the epoch, else ddof=0 (0.0).
     """
-    out = {"mean": [], "std": [], "n": []}
+    mean, std, n = [], [], []
     for e in range(max((len(r) for r in runs), default=0)):
         values = np.array([r[e] for r in runs if len(r) > e], dtype=float)
-        out["mean"].append(float(values.mean()))
-        out["std"].append(float(values.std(ddof=1 if values.size >= 2 else 0)))
-        out["n"].append(int(values.size))
-    return out
-
-
-def _points(fraction: float, signed: bool = True) -> str:
-    """A fraction as percentage points, one decimal; never "-0.0"."""
-    text = f"{fraction * 100:{'+' if signed else ''}.1f}"
-    return "0.0" if float(text) == 0 else text
+        mean.append(float(values.mean()))
+        std.append(float(values.std(ddof=1 if values.size >= 2 else 0)))
+        n.append(int(values.size))
+    return Curve(mean, std, n)
 
 
 def _verdict(deltas: list[float], low, high) -> str:
@@ -148,23 +166,23 @@ def _verdict(deltas: list[float], low, high) -> str:
     if n == 1:
         return (
             f"One seed cannot give an interval: augmentation changed final validation accuracy "
-            f"by {_points(mean)} points on that seed; run at least {MIN_SEEDS} seeds before "
+            f"by {points(mean)} points on that seed; run at least {MIN_SEEDS} seeds before "
             f"drawing a conclusion."
         )
-    ci = f"(95% CI {_points(low)} to {_points(high)} points, {n} paired seeds)"
+    ci = f"(95% CI {points(low)} to {points(high)} points, {n} paired seeds)"
     if high < 0:
         return (
-            f"Augmentation hurt: final validation accuracy was {_points(-mean, False)} points "
+            f"Augmentation hurt: final validation accuracy was {points(-mean, False)} points "
             f"lower with augmentation {ci}."
         )
     if low > 0:
         return (
-            f"Augmentation helped: final validation accuracy was {_points(mean, False)} points "
+            f"Augmentation helped: final validation accuracy was {points(mean, False)} points "
             f"higher with augmentation {ci}."
         )
     return (
         f"No detectable difference: augmentation changed final validation accuracy by "
-        f"{_points(mean)} points {ci}; the interval includes zero."
+        f"{points(mean)} points {ci}; the interval includes zero."
     )
 
 
@@ -182,8 +200,64 @@ def _still_improving(runs: list[list[float]]) -> bool:
     return bool(gain_points > IMPROVING_POINTS + 1e-9)  # 1e-9: float noise at exactly 0.5
 
 
-def summarize(result: dict, baseline: str = "baseline", augmented: str = "augmented") -> dict:
-    """The comparison's verdict, interval, warnings and per-epoch curves (JSON-able).
+@dataclass(frozen=True)
+class _Pairing:
+    """Final validation accuracies of the two arms on the seeds that pair up."""
+
+    paired: list
+    unpaired: list
+    base_final: list[float]
+    aug_final: list[float]
+    lengths: set
+
+    @property
+    def deltas(self) -> list[float]:
+        return [a - b for a, b in zip(self.aug_final, self.base_final)]
+
+
+def _pair(seeds: list, base_runs: list[list[float]], aug_runs: list[list[float]]) -> _Pairing:
+    """A seed pairs when both arms finished at least one epoch and the SAME number of epochs."""
+    pairing = _Pairing([], [], [], [], set())
+    for i, seed in enumerate(seeds):
+        b = base_runs[i] if i < len(base_runs) else []
+        a = aug_runs[i] if i < len(aug_runs) else []
+        if not b and not a:
+            continue
+        if len(a) != len(b) or not a:
+            pairing.unpaired.append(seed)
+            continue
+        pairing.paired.append(seed)
+        pairing.lengths.add(len(a))
+        pairing.base_final.append(float(b[-1]))
+        pairing.aug_final.append(float(a[-1]))
+    return pairing
+
+
+def _warnings(pairing: _Pairing, improving: bool) -> list[str]:
+    warnings = []
+    n = len(pairing.paired)
+    if 0 < n < MIN_SEEDS:
+        warnings.append(f"Fewer than {MIN_SEEDS} paired seeds: the interval is wide and unreliable.")
+    if pairing.unpaired:
+        warnings.append(
+            f"{len(pairing.unpaired)} seed(s) left out ({', '.join(map(str, pairing.unpaired))}): the two arms "
+            f"finished different numbers of epochs, so their final accuracies are not comparable."
+        )
+    if len(pairing.lengths) > 1:
+        warnings.append(
+            f"Paired seeds stopped at different epochs ({min(pairing.lengths)} to {max(pairing.lengths)}), "
+            f"so their differences compare different training lengths."
+        )
+    if improving:
+        warnings.append(
+            "The augmented arm was still improving at the last epoch: augmented models converge "
+            "more slowly, so a longer run may change the verdict."
+        )
+    return warnings
+
+
+def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED) -> Summary:
+    """The comparison's verdict, interval, warnings and per-epoch curves.
 
     Pairing: for each seed, each arm's final validation accuracy is the last epoch it
     finished. A seed counts as paired only when both arms finished at least one epoch and
@@ -191,66 +265,30 @@ def summarize(result: dict, baseline: str = "baseline", augmented: str = "augmen
     where the arms reached different epochs are excluded and counted in `unpaired_seeds`.
     Accuracies and deltas are fractions; the verdict states them in percentage points.
 
-    `per_epoch[arm][metric]` has "mean", "std" and "n" per epoch index over every seed of
-    that arm that reached the epoch (paired or not): std is ddof=1 with >= 2 values, else 0.
+    `per_epoch[arm][metric]` is a `Curve` over every seed of that arm that reached the epoch
+    (paired or not): std is ddof=1 with >= 2 values, else 0.
     """
-    seeds = _seeds(result)
-    base_runs, aug_runs = _runs(result, baseline, "val_accuracy"), _runs(result, augmented, "val_accuracy")
-    paired, unpaired, deltas, base_final, aug_final, lengths = [], [], [], [], [], set()
-    for i, seed in enumerate(seeds):
-        b = base_runs[i] if i < len(base_runs) else []
-        a = aug_runs[i] if i < len(aug_runs) else []
-        if not b and not a:
-            continue
-        if len(a) != len(b) or not a:
-            unpaired.append(seed)
-            continue
-        paired.append(seed)
-        lengths.add(len(a))
-        base_final.append(float(b[-1]))
-        aug_final.append(float(a[-1]))
-        deltas.append(float(a[-1]) - float(b[-1]))
-
+    aug_runs = _runs(result, augmented, "val_accuracy")
+    pairing = _pair(result.seeds, _runs(result, baseline, "val_accuracy"), aug_runs)
+    deltas = pairing.deltas
     mean = low = high = None
     if deltas:
         mean, low, high = paired_interval(deltas)
         if math.isnan(low):
             low = high = None
-
-    warnings = []
-    if 0 < len(deltas) < MIN_SEEDS:
-        warnings.append(f"Fewer than {MIN_SEEDS} paired seeds: the interval is wide and unreliable.")
-    if unpaired:
-        warnings.append(
-            f"{len(unpaired)} seed(s) left out ({', '.join(map(str, unpaired))}): the two arms "
-            f"finished different numbers of epochs, so their final accuracies are not comparable."
-        )
-    if len(lengths) > 1:
-        warnings.append(
-            f"Paired seeds stopped at different epochs ({min(lengths)} to {max(lengths)}), "
-            f"so their differences compare different training lengths."
-        )
     improving = _still_improving(aug_runs)
-    if improving:
-        warnings.append(
-            "The augmented arm was still improving at the last epoch: augmented models converge "
-            "more slowly, so a longer run may change the verdict."
-        )
-
-    return {
-        "delta_mean": mean,
-        "ci95": [low, high],
-        "per_seed_delta": deltas,
-        "paired_seeds": paired,
-        "n_seeds": len(deltas),
-        "unpaired_seeds": len(unpaired),
-        "baseline_final": float(np.mean(base_final)) if base_final else None,
-        "augmented_final": float(np.mean(aug_final)) if aug_final else None,
-        "verdict": _verdict(deltas, low, high),
-        "still_improving": improving,
-        "warnings": warnings,
-        "per_epoch": {
-            arm: {metric: _curve(_runs(result, arm, metric)) for metric in values}
-            for arm, values in result.get("arms", {}).items()
-        },
-    }
+    return Summary(
+        delta_mean=mean,
+        ci95=(low, high),
+        per_seed_delta=deltas,
+        paired_seeds=pairing.paired,
+        n_seeds=len(deltas),
+        unpaired_seeds=len(pairing.unpaired),
+        baseline_final=float(np.mean(pairing.base_final)) if deltas else None,
+        augmented_final=float(np.mean(pairing.aug_final)) if deltas else None,
+        verdict=_verdict(deltas, low, high),
+        still_improving=improving,
+        warnings=_warnings(pairing, improving),
+        per_epoch={arm: {metric: _curve(history.runs(metric)) for metric in METRICS}
+                   for arm, history in result.arms.items()},
+    )

@@ -7,61 +7,22 @@ Imports Keras (seconds): used by the job worker and the CLI, never by the previe
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import standardize
+from ..augment.engine import augment_batch, standardize
 from ..data.datasets import Dataset
-from ..data.split import split_dataset
-from ..dropin.pipeline import AugmentedSequence
+from ..data.split import Split, split_dataset
+from ..dropin.sequence import AugmentedSequence
+from .records import AUGMENTED, BASELINE, SPLIT_SEED, ArmHistory, Progress, RunResult, TrainSettings
 from .stats import summarize
 
-METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
-SPLIT_SEED = 0  # one split for every seed and arm: only initial weights and batch order vary
 EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the PyDataset
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    seeds: tuple = (0, 1, 2)
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = 3e-3
-    image_size: int = 32
-    validation_fraction: float = 0.2
-
-    def __post_init__(self):
-        checks = [
-            (len(self.seeds) >= 1 and all(isinstance(s, int) and 0 <= s < 2**31 for s in self.seeds), "seeds", "one or more whole numbers >= 0"),
-            (1 <= self.epochs <= 500, "epochs", "1 to 500"),
-            (1 <= self.batch_size <= 4096, "batch_size", "1 to 4096"),
-            (0 < self.learning_rate <= 1, "learning_rate", "a number in (0, 1]"),
-            (8 <= self.image_size <= 256, "image_size", "8 to 256 pixels"),
-            (0 < self.validation_fraction < 1, "validation_fraction", "between 0 and 1"),
-        ]
-        for ok, name, accepted in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {accepted}; got {getattr(self, name)!r}")
-        object.__setattr__(self, "seeds", tuple(self.seeds))
-
-
-@dataclass
-class Progress:
-    """Where a comparison is: reported after every batch."""
-
-    arm: str
-    seed: int
-    epoch: int  # 1-based epoch being trained
-    batch: int
-    batches: int
-    done_fraction: float
-    elapsed: float
-    eta: float | None
 
 
 def build_model(input_shape: tuple, classes: int, scale_inputs: bool) -> keras.Model:
@@ -110,22 +71,112 @@ class _Recorder(keras.callbacks.Callback):
         })
 
 
-def prepare(dataset: Dataset, settings: TrainSettings):
+def prepare(dataset: Dataset, settings: TrainSettings) -> Split:
     """The split, shared by every arm and seed."""
     return split_dataset(dataset, settings.validation_fraction, seed=SPLIT_SEED)
+
+
+class _Clock:
+    """Batches done over all arms, seeds and epochs, and the time left at this pace."""
+
+    def __init__(self, total_batches: int, steps: int, report: Callable[[Progress], None] | None):
+        self.total, self.steps, self.report = total_batches, steps, report
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def tick(self, arm: str, seed: int, epoch: int, batch: int) -> None:
+        self.done += 1
+        if self.report:
+            elapsed = time.perf_counter() - self.start
+            fraction = self.done / self.total
+            eta = elapsed / fraction * (1 - fraction) if fraction else None
+            self.report(Progress(arm, seed, epoch + 1, batch + 1, self.steps, fraction, elapsed, eta))
+
+
+def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], settings: TrainSettings,
+                probes: dict[str, AugmentConfig]) -> RunResult:
+    seeds = len(settings.seeds)
+    return RunResult(
+        dataset=dataset.name, class_names=list(dataset.class_names), settings=settings,
+        train_images=int(len(split.train_labels)), validation_images=int(len(split.validation_labels)),
+        configs=dict(arms), arms={name: ArmHistory.empty(seeds) for name in arms},
+        confusion={name: [None] * seeds for name in arms},
+        probe_accuracy={name: [None] * seeds for name in probes},
+    )
+
+
+def _shared_preprocessing(arms: dict[str, AugmentConfig]) -> AugmentConfig:
+    preprocessing = {config.without_transforms() for config in arms.values()}
+    if len(preprocessing) != 1:
+        raise ValueError("every arm must share the same preprocessing (rescale, samplewise_*) to be comparable")
+    return preprocessing.pop()
+
+
+def _fit(model, sequence: AugmentedSequence, recorder: _Recorder, settings: TrainSettings, fit: dict) -> None:
+    if sequence.images.size * 4 <= EPOCH_IN_MEMORY_BYTES:
+        # A whole augmented epoch as arrays: far less per-step overhead than a PyDataset.
+        for epoch in range(settings.epochs):
+            x, y = sequence.epoch_arrays(epoch)
+            model.fit(x, y, batch_size=settings.batch_size, shuffle=False, initial_epoch=epoch, epochs=epoch + 1, **fit)
+            if recorder.stopped:
+                return
+    else:
+        model.fit(sequence, epochs=settings.epochs, **fit)
+
+
+@dataclass
+class _Comparison:
+    """What every arm and seed of one comparison share: the split, the preprocessed
+    validation images, the result being filled in and the callbacks."""
+
+    split: Split
+    settings: TrainSettings
+    validation_x: np.ndarray
+    scale_inputs: bool
+    result: RunResult
+    clock: _Clock
+    should_stop: Callable[[], bool]
+    on_epoch: Callable[[RunResult], None] | None
+    log_dir: Path | None
+
+    def train(self, arm: str, config: AugmentConfig, seed_index: int, seed: int):
+        """One arm on one seed; returns the trained model, or None when asked to stop."""
+        history = self.result.arms[arm]
+
+        def finished(metrics: dict) -> None:
+            for metric, value in metrics.items():
+                history.runs(metric)[seed_index].append(value)
+            if self.on_epoch:
+                self.on_epoch(self.result)
+
+        recorder = _Recorder(lambda epoch, batch: self.clock.tick(arm, seed, epoch, batch), self.should_stop, finished)
+        keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
+        split = self.split
+        model = build_model(split.train_images.shape[1:], len(split.class_names), self.scale_inputs)
+        model.compile(optimizer=keras.optimizers.Adam(self.settings.learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        callbacks = [recorder]
+        if self.log_dir is not None:
+            logs = str(Path(self.log_dir) / f"{arm}-seed{seed}")
+            callbacks.append(keras.callbacks.TensorBoard(logs, write_graph=False))
+        sequence = AugmentedSequence(split.train_images, split.train_labels, config, self.settings.batch_size,
+                                     seed=seed)
+        _fit(model, sequence, recorder, self.settings,
+             dict(validation_data=(self.validation_x, split.validation_labels), verbose=0, callbacks=callbacks))
+        return None if recorder.stopped else model
 
 
 def run_comparison(
     dataset: Dataset,
     arms: dict[str, AugmentConfig],
-    settings: TrainSettings = TrainSettings(),
+    settings: TrainSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    on_epoch: Callable[[dict], None] | None = None,
+    on_epoch: Callable[[RunResult], None] | None = None,
     log_dir: Path | None = None,
     probes: dict[str, AugmentConfig] | None = None,
-) -> dict:
-    """Train every arm for every seed and return the result dict (see `stats.summarize`).
+) -> RunResult:
+    """Train every arm for every seed and return the `RunResult` (summary included).
 
     Per seed, every arm starts from the same initial weights (Keras seeded with the seed
     before the model is built) and sees the same batches in the same order (the order
@@ -134,87 +185,52 @@ def run_comparison(
     partial result after every finished epoch; `should_stop` is polled after every batch.
 
     After each arm's training, its final confusion matrix on the validation set is stored
-    (result["confusion"][arm], one per seed). `probes` (name -> config) measure affinity
+    (result.confusion[arm], one per seed). `probes` (name -> config) measure affinity
     without retraining: the baseline arm's trained model is evaluated on validation images
-    augmented by each probe (result["probe_accuracy"][name], one per seed). That is the one
+    augmented by each probe (result.probe_accuracy[name], one per seed). That is the one
     place validation images are augmented on purpose, to test the model, never to train it.
     """
-    should_stop = should_stop or (lambda: False)
+    probes = probes or {}
+    settings = settings or TrainSettings()
     split = prepare(dataset, settings)
-    preprocessing = {name: config.without_transforms() for name, config in arms.items()}
-    if len({p for p in preprocessing.values()}) != 1:
-        raise ValueError("every arm must share the same preprocessing (rescale, samplewise_*) to be comparable")
-    shared = next(iter(preprocessing.values()))
-    validation_x = standardize(np.asarray(split.validation_images, dtype=np.float32), shared)
-    scale_inputs = not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization)
-
-    result = {
-        "dataset": dataset.name,
-        "class_names": list(dataset.class_names),
-        "settings": {**asdict(settings), "seeds": list(settings.seeds), "split_seed": SPLIT_SEED,
-                     "train_images": int(len(split.train_labels)), "validation_images": int(len(split.validation_labels))},
-        "configs": {name: config.to_dict() for name, config in arms.items()},
-        "arms": {name: {m: [[] for _ in settings.seeds] for m in METRICS} for name in arms},
-        "status": "running",
-        "confusion": {name: [None for _ in settings.seeds] for name in arms},
-        "probe_accuracy": {name: [None for _ in settings.seeds] for name in (probes or {})},
-    }
+    shared = _shared_preprocessing(arms)
+    result = _new_result(dataset, split, arms, settings, probes)
     steps = -(-len(split.train_labels) // settings.batch_size)
-    total_batches = len(arms) * len(settings.seeds) * settings.epochs * steps
-    done = 0
-    start = time.perf_counter()
+    comparison = _Comparison(
+        split, settings, standardize(np.asarray(split.validation_images, dtype=np.float32), shared),
+        scale_inputs=not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization),
+        result=result, clock=_Clock(len(arms) * len(settings.seeds) * settings.epochs * steps, steps, progress),
+        should_stop=should_stop or (lambda: False), on_epoch=on_epoch, log_dir=log_dir,
+    )
     for seed_index, seed in enumerate(settings.seeds):
         for arm, config in arms.items():
-            def on_batch(epoch, batch, arm=arm, seed=seed):
-                nonlocal done
-                done += 1
-                if progress:
-                    elapsed = time.perf_counter() - start
-                    fraction = done / total_batches
-                    progress(Progress(arm, seed, epoch + 1, batch + 1, steps, fraction, elapsed,
-                                      elapsed / fraction * (1 - fraction) if fraction else None))
-
-            def finished(metrics, arm=arm, seed_index=seed_index):
-                for metric, value in metrics.items():
-                    result["arms"][arm][metric][seed_index].append(value)
-                if on_epoch:
-                    on_epoch(result)
-
-            recorder = _Recorder(on_batch, should_stop, finished)
-            keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
-            model = build_model(split.train_images.shape[1:], len(split.class_names), scale_inputs)
-            model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
-                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-            callbacks = [recorder]
-            if log_dir is not None:
-                callbacks.append(keras.callbacks.TensorBoard(str(Path(log_dir) / f"{arm}-seed{seed}"), write_graph=False))
-            sequence = AugmentedSequence(split.train_images, split.train_labels, config, settings.batch_size, seed=seed)
-            fit = dict(validation_data=(validation_x, split.validation_labels), verbose=0, callbacks=callbacks)
-            if split.train_images.size * 4 <= EPOCH_IN_MEMORY_BYTES:
-                # A whole augmented epoch as arrays: far less per-step overhead than a PyDataset.
-                for epoch in range(settings.epochs):
-                    x, y = sequence.epoch_arrays(epoch)
-                    model.fit(x, y, batch_size=settings.batch_size, shuffle=False, initial_epoch=epoch, epochs=epoch + 1, **fit)
-                    if recorder.stopped:
-                        break
-            else:
-                model.fit(sequence, epochs=settings.epochs, **fit)
-            if recorder.stopped:
-                result["status"] = "stopped"
-                result["summary"] = summarize(result)
-                return result
-            predicted = model.predict(validation_x, verbose=0, batch_size=256).argmax(axis=1)
-            result["confusion"][arm][seed_index] = confusion_matrix(split.validation_labels, predicted, len(split.class_names)).tolist()
-            if probes and arm == "baseline":
-                for name, probe in probes.items():
-                    probed = _probe_images(split, probe, seed)
-                    accuracy = float((model.predict(probed, verbose=0, batch_size=256).argmax(axis=1) == split.validation_labels).mean())
-                    result["probe_accuracy"][name][seed_index] = accuracy
+            model = comparison.train(arm, config, seed_index, seed)
+            if model is None:
+                return _finish(result, "stopped")
+            _evaluate(model, result, arm, seed_index, seed, split, comparison.validation_x, probes)
             if on_epoch:
                 on_epoch(result)
-    result["status"] = "finished"
-    result["summary"] = summarize(result)
+    return _finish(result, "finished")
+
+
+def _finish(result: RunResult, status: str) -> RunResult:
+    result.status = status
+    result.summary = summarize(result, augmented=result.headline_arm or AUGMENTED)
     return result
+
+
+def _evaluate(model, result: RunResult, arm: str, seed_index: int, seed: int, split: Split,
+              validation_x: np.ndarray, probes: dict[str, AugmentConfig]) -> None:
+    """The trained model's confusion counts and, for the baseline, its accuracy on each probe."""
+    predicted = model.predict(validation_x, verbose=0, batch_size=256).argmax(axis=1)
+    classes = len(split.class_names)
+    result.confusion[arm][seed_index] = confusion_matrix(split.validation_labels, predicted, classes).tolist()
+    if arm != BASELINE:
+        return
+    for name, probe in probes.items():
+        probed = _probe_images(split, probe, seed)
+        hits = model.predict(probed, verbose=0, batch_size=256).argmax(axis=1) == split.validation_labels
+        result.probe_accuracy[name][seed_index] = float(hits.mean())
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
@@ -224,9 +240,7 @@ def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> 
     return counts
 
 
-def _probe_images(split, config: AugmentConfig, seed: int) -> np.ndarray:
+def _probe_images(split: Split, config: AugmentConfig, seed: int) -> np.ndarray:
     """Validation images augmented by `config`, to test a trained model (affinity). The
     read-only ValidationImages type is set aside deliberately here and nowhere else."""
-    from ..augment.engine import augment_batch
-
     return augment_batch(np.asarray(split.validation_images).copy(), config, seed=10_000 + seed)

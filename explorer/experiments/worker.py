@@ -1,111 +1,91 @@
-"""Runs one comparison from its run folder: `python -m explorer.experiments.worker RUN_DIR`.
+"""Runs one comparison or ablation from its run folder, in a process of its own.
 
 A separate process per run keeps TensorFlow's state (graphs, memory) out of the web
 server: repeated runs cannot leak. Progress goes to progress.json, each finished epoch to
-result.json, and the run stops within a batch once RUN_DIR/STOP exists.
+result.json, an ablation's analysis to ablation.json, and the run stops within a batch once
+RUN_DIR/STOP exists. The process is started as `python -m explorer worker RUN_DIR` (see
+`explorer.cli`), which passes `on_finished`: the step that draws the figures and writes the
+report, from the layer above this one.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from ..augment.config import AugmentConfig  # noqa: E402
-from .runs import read_json, set_status, write_json  # noqa: E402
+from ..data.datasets import Dataset
+from .records import ABLATION, Progress, RunResult, RunSpec
+from .runs import read_json, set_status, write_json
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress.json writes
+log = logging.getLogger(__name__)
+
+# on_finished(run_dir, spec, result, dataset): writes what the run's numbers are drawn into.
+Finisher = Callable[[Path, RunSpec, RunResult, Dataset], None]
 
 
-def load_spec_dataset(spec: dict):
+def load_spec_dataset(spec: RunSpec) -> Dataset:
+    """The dataset a spec names, at the spec's image size."""
     from ..data.datasets import load_dataset
     from ..data.demos import load_demo
 
-    source = spec["dataset"]
-    size = int(spec.get("image_size", 32))
-    if source.get("kind") == "demo":
-        return load_demo(source["name"], image_size=size)
-    return load_dataset(source["path"], image_size=size, name=source.get("name"))
+    size = spec.settings.image_size
+    if spec.dataset.kind == "demo":
+        return load_demo(spec.dataset.name, image_size=size)
+    return load_dataset(spec.dataset.path, image_size=size, name=spec.dataset.name or None)
 
 
-def execute(run_dir: Path, on_progress=None) -> dict:
-    """Run the comparison described by RUN_DIR/spec.json; returns the result dict."""
-    from ..diagnostics.plots import comparison_figure, figure_png
-    from .training import TrainSettings, run_comparison
+def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | None) -> Callable[[Progress], None]:
+    last_write = [0.0]
+
+    def report(state: Progress) -> None:
+        now = time.monotonic()
+        if now - last_write[0] >= PROGRESS_INTERVAL or state.done_fraction >= 1:
+            last_write[0] = now
+            write_json(run_dir / "progress.json", Progress(**{**vars(state), "time": time.time()}).to_json())
+        if on_progress:
+            on_progress(state)
+
+    return report
+
+
+def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
+            on_finished: Finisher | None = None) -> RunResult:
+    """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
+    failed, with the reason, in status.json (and is raised again)."""
+    from .ablation import analyze
+    from .training import run_comparison
 
     run_dir = Path(run_dir)
-    spec = read_json(run_dir / "spec.json")
     set_status(run_dir, "running", pid=os.getpid(), started=time.time())
+    log.info("run %s: started", run_dir.name)
     try:
+        spec = RunSpec.from_json(read_json(run_dir / "spec.json"))
         dataset = load_spec_dataset(spec)
-        arms = {name: AugmentConfig.from_dict(config) for name, config in spec["arms"].items()}
-        probes = {name: AugmentConfig.from_dict(config) for name, config in spec.get("probes", {}).items()}
-        settings = TrainSettings(**spec.get("settings", {}))
-        last_write = [0.0]
 
-        def progress(state) -> None:
-            now = time.monotonic()
-            if now - last_write[0] >= PROGRESS_INTERVAL or state.done_fraction >= 1:
-                last_write[0] = now
-                write_json(run_dir / "progress.json", dict(vars(state), time=time.time()))
-            if on_progress:
-                on_progress(state)
-
-        def save(partial: dict) -> None:
-            write_json(run_dir / "result.json", partial)
+        def save(partial: RunResult) -> None:
+            write_json(run_dir / "result.json", partial.to_json())
 
         result = run_comparison(
-            dataset, arms, settings, progress=progress, should_stop=(run_dir / "STOP").exists,
-            on_epoch=save, log_dir=run_dir / "tensorboard", probes=probes,
+            dataset, spec.arms, spec.settings, progress=_progress_writer(run_dir, on_progress),
+            should_stop=(run_dir / "STOP").exists, on_epoch=save, log_dir=run_dir / "tensorboard",
+            probes=spec.probes,
         )
-        if spec.get("mode") == "ablation":
-            result["ablation"] = write_ablation(run_dir, result, spec, dataset)
+        if spec.mode == ABLATION:
+            result.ablation = analyze(result)
+            write_json(run_dir / "ablation.json", result.ablation.to_json())
         save(result)
-        (run_dir / "figure.png").write_bytes(figure_png(comparison_figure(result)))
-        set_status(run_dir, result["status"], finished=time.time())
+        if on_finished is not None:
+            on_finished(run_dir, spec, result, dataset)
+        set_status(run_dir, result.status, finished=time.time())
+        log.info("run %s: %s", run_dir.name, result.status)
         return result
     except Exception as error:
+        log.exception("run %s failed", run_dir.name)
         set_status(run_dir, "failed", error=str(error) or type(error).__name__,
                    traceback=traceback.format_exc(limit=5))
         raise
-
-
-def write_ablation(run_dir: Path, result: dict, spec: dict, dataset) -> dict:
-    """ablation.json, the ablation figures and the one-page report, next to result.json."""
-    from ..diagnostics.doctor import diagnose
-    from ..diagnostics.pixelstats import pixel_stats
-    from ..diagnostics.plots import ablation_figure, affinity_figure, figure_png
-    from ..diagnostics.report import build_report
-    from .ablation import analyze
-
-    analysis = analyze(result)
-    write_json(run_dir / "ablation.json", analysis)
-    (run_dir / "ablation.png").write_bytes(figure_png(ablation_figure(analysis)))
-    (run_dir / "affinity.png").write_bytes(figure_png(affinity_figure(analysis)))
-    config = AugmentConfig.from_dict(spec.get("config", {}))
-    sample = dataset.images[:64]
-    findings = diagnose(config, list(sample[:4]), input_range="0-255")
-    pixel = pixel_stats(sample, config, input_range="0-255")
-    html = build_report(result, analysis, config=config, findings=findings, pixel=pixel,
-                        title=f"Augmentation report: {dataset.name}")
-    (run_dir / "report.html").write_text(html, encoding="utf-8")
-    return analysis
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m explorer.experiments.worker RUN_DIR", file=sys.stderr)
-        return 2
-    try:
-        execute(Path(argv[0]))
-    except Exception:
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -26,7 +26,9 @@ def main() -> None:
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
     from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
-    from explorer.experiments.training import TrainSettings, run_comparison
+    from explorer.experiments.records import TrainSettings
+    from explorer.experiments.stats import effect_text
+    from explorer.experiments.training import run_comparison
 
     config = preset("over-augmentation").replace(vertical_flip=True)
     digits = load_demo("digits", image_size=32)
@@ -36,12 +38,11 @@ def main() -> None:
     took = time.perf_counter() - start
     print(f"CPU cores: {os.cpu_count()}; digits at 32 px; {len(arms) - 1} settings alone + baseline, "
           f"3 seeds x 10 epochs")
-    print(f"{'setting':<20} {'alone vs baseline, points (95% CI)':<36} {'affinity':>8} {'diversity':>9}")
-    for row in analysis["one_at_a_time"]:
-        low, high = row["ci95"]
-        print(f"{row['transform']:<20} {row['delta_mean'] * 100:+6.1f} ({low * 100:+.1f} to {high * 100:+.1f}){'':<12} "
-              f"{analysis['affinity'][row['transform']]:8.2f} {analysis['diversity'][row['transform']]:9.2f}")
-    print(analysis["sentence"])
+    print(f"{'setting':<20} {'alone vs baseline, points':<36} {'affinity':>8} {'diversity':>9}")
+    for effect in analysis.one_at_a_time:
+        print(f"{effect.transform:<20} {effect_text(effect):<36} {analysis.affinity[effect.transform]:8.2f} "
+              f"{analysis.diversity[effect.transform]:9.2f}")
+    print(analysis.sentence)
     print(f"total {took:.0f} s including TensorFlow's import (goal <= {GOAL_SECONDS} s: "
           f"{'met' if took <= GOAL_SECONDS else 'MISSED'})")
 

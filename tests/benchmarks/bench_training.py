@@ -28,6 +28,7 @@ def main() -> None:
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
     from explorer.experiments import training  # imports Keras and TensorFlow
+    from explorer.experiments.records import TrainSettings
 
     imported = time.perf_counter() - start
     digits = load_demo("digits", image_size=32)
@@ -45,23 +46,24 @@ def main() -> None:
 
     # 1. epoch times, one seed, both arms
     began = time.perf_counter()
-    training.run_comparison(digits, arms, training.TrainSettings(seeds=(0,), epochs=8), progress=progress, on_epoch=on_epoch)
+    training.run_comparison(digits, arms, TrainSettings(seeds=(0,), epochs=8),
+                            progress=progress, on_epoch=on_epoch)
     per_epoch = {name: [b - a for a, b in zip(times, times[1:])] for name, times in stamps.items()}
     baseline, augmented_time = statistics.median(per_epoch["baseline"]), statistics.median(per_epoch["augmented"])
     ratio = augmented_time / baseline
-    print(f"CPU cores: {os.cpu_count()}; digits at 32 px, {training.TrainSettings().batch_size} per batch")
+    print(f"CPU cores: {os.cpu_count()}; digits at 32 px, {TrainSettings().batch_size} per batch")
     print(f"epoch time, median of epochs 2-8: unaugmented {baseline * 1000:.0f} ms, augmented "
           f"{augmented_time * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.15x: {'met' if ratio <= 1.15 else 'MISSED'})")
     del began
 
     # 2. the default comparison
     began = time.perf_counter()
-    result = training.run_comparison(digits, arms, training.TrainSettings())
+    result = training.run_comparison(digits, arms, TrainSettings())
     took = time.perf_counter() - began
     total = took + imported
     print(f"default comparison (2 arms x 3 seeds x 10 epochs): {took:.1f} s + TensorFlow import {imported:.1f} s "
           f"= {total:.1f} s (goal <= 45 s: {'met' if total <= 45 else 'MISSED'})")
-    print(f"verdict: {result['summary']['verdict']}")
+    print(f"verdict: {result.summary.verdict}")
 
 
 if __name__ == "__main__":

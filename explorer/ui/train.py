@@ -1,0 +1,198 @@
+"""Train and compare: pick a dataset and settings, queue the run, watch it, read the verdict;
+and the run history below.
+
+Runs go to the server's job queue (`experiments.jobs`), one worker process at a time, so
+TensorFlow never runs in the web server. The spec is built by `experiments.plan.build_spec`,
+the same function the command line uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from ..augment.config import AugmentConfig
+from ..data.datasets import load_dataset
+from ..data.demos import DEMO_NAMES
+from ..diagnostics.plots import comparison_figure, figure_png, run_summary
+from ..errors import InputError
+from ..experiments.jobs import JobManager
+from ..experiments.plan import build_spec
+from ..experiments.records import ABLATION, COMPARE, AblationAnalysis, DatasetRef, TrainSettings
+from ..experiments.runs import RunInfo, list_runs, load_run, run_zip, runs_root
+from ..experiments.stats import effect_text
+from ..interchange.export import idg_code
+
+DONE = ("finished", "stopped", "interrupted", "failed")
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(root: str) -> JobManager:
+    """One job manager, hence one run at a time, for the whole server."""
+    return JobManager(Path(root))
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the dataset...")
+def _check_dataset(data: bytes, name: str) -> tuple[str, dict]:
+    dataset = load_dataset(data, image_size=32, name=name)
+    return dataset.report.summary(), dataset.class_counts()
+
+
+def _dataset_ref() -> DatasetRef | None:
+    """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
+    choice = st.selectbox("Dataset", [*DEMO_NAMES, "your zip", "your folder"], key="train_dataset",
+                          help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
+    if choice in DEMO_NAMES:
+        return DatasetRef("demo", choice)
+    if choice == "your folder":
+        folder = st.text_input("Folder on this server (root/class_name/image)", key="train_folder")
+        if not folder:
+            return None
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            st.error(f"{folder} is not a folder on this server.")
+            return None
+        return DatasetRef("path", path.name, str(path.resolve()))
+    upload = st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        report, counts = _check_dataset(data, upload.name)
+    except InputError as error:
+        st.error(str(error))
+        return None
+    st.caption(f"{len(counts)} classes: " + ", ".join(f"{name} ({count})" for name, count in counts.items()))
+    if "skipped" in report:
+        st.caption(report.replace("\n", "  \n"))
+    store = runs_root() / "datasets"
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    if not path.exists():
+        path.write_bytes(data)
+    return DatasetRef("path", upload.name, str(path.resolve()))
+
+
+def _settings() -> TrainSettings:
+    cols = st.columns(5)
+    epochs = cols[0].number_input("Epochs", 1, 200, 10, key="train_epochs")
+    seeds = cols[1].number_input("Seeds", 1, 20, 3, key="train_seeds", help="3 or more for an interval worth reading")
+    size = cols[2].number_input("Image size", 16, 128, 32, step=8, key="train_image_size")
+    batch = cols[3].number_input("Batch size", 8, 512, 64, step=8, key="train_batch_size")
+    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, 3e-3, format="%.4f", key="train_learning_rate")
+    return TrainSettings(seeds=tuple(range(int(seeds))), epochs=int(epochs), batch_size=int(batch),
+                         learning_rate=float(rate), image_size=int(size))
+
+
+def train_panel(config: AugmentConfig) -> None:
+    """Pick a dataset and settings, click Train: the run goes to the server's job queue."""
+    st.subheader("Train and compare")
+    st.caption("The same small CNN, initial weights and batch order with and without your augmentation, "
+               "over several seeds; validation images are never augmented.")
+    dataset = _dataset_ref()
+    mode = st.radio("Run", [COMPARE, ABLATION], key="train_mode", horizontal=True,
+                    format_func=lambda m: "Compare: with vs without augmentation" if m == COMPARE
+                    else "Ablation: which setting hurts (each setting alone)")
+    leave_one_out = mode == ABLATION and st.checkbox(
+        "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
+    settings = _settings()
+    if st.button("Train", type="primary", key="train", disabled=dataset is None):
+        try:
+            spec = build_spec(config, dataset, settings, mode, leave_one_out)
+        except InputError as error:
+            st.error(str(error))
+            return
+        st.session_state["run_id"] = _jobs(str(runs_root())).submit(spec)
+    _run_status()
+
+
+@st.fragment(run_every=2.0)
+def _run_status() -> None:
+    """The current run, refreshed every 2 s (the worker needs the CPU more than the page):
+    queue position, progress, live curves, result. The whole page reruns once when the run
+    ends, so the history below shows it."""
+    run_id = st.session_state.get("run_id")
+    if not run_id:
+        return
+    jobs = _jobs(str(runs_root()))
+    run = load_run(runs_root() / run_id, jobs.active_ids())
+    position = jobs.position(run_id)
+    if run.status == "queued" or (position or 0) > 0:
+        st.info(f"Queued: {position - 1 if position else 0} run(s) ahead of yours.")
+    if run.status in ("queued", "running"):
+        st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
+                  help="Ends within a batch; finished epochs are kept.")
+    if run.status == "running" and run.progress:
+        p = run.progress
+        eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
+        st.progress(min(1.0, p.done_fraction),
+                    text=f"{p.arm}, seed {p.seed}, epoch {p.epoch}, batch {p.batch}/{p.batches}{eta}")
+    if run.result and run.status in ("queued", "running"):
+        curves = {arm: metrics["val_accuracy"].mean for arm, metrics in run_summary(run.result).per_epoch.items()}
+        if any(curves.values()):
+            st.line_chart({f"{arm} validation accuracy": values for arm, values in curves.items() if values})
+    if run.status in DONE:
+        if st.session_state.get("run_shown") != run_id:
+            st.session_state["run_shown"] = run_id
+            st.rerun()  # refresh the history too
+        show_run(run, "current")
+
+
+def show_run(run: RunInfo, where: str) -> None:
+    """A run's outcome: an ablation's ranked effects, or the comparison's figure and verdict."""
+    if run.status == "failed":
+        st.error(f"The run failed: {run.error or 'unknown error'}")
+        return
+    if run.result is None:
+        st.info("No finished epoch yet.")
+        return
+    if run.result.ablation is not None:
+        _show_ablation(run, run.result.ablation, where)
+        return
+    figure = run.path / "figure.png"
+    st.image(str(figure) if figure.is_file() else figure_png(comparison_figure(run.result)), width="stretch")
+    summary = run_summary(run.result)
+    (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {summary.verdict}")
+    for warning in summary.warnings:
+        st.warning(warning)
+
+
+def _show_ablation(run: RunInfo, analysis: AblationAnalysis, where: str) -> None:
+    """The ranked effects with intervals, the affinity scatter and the one-page report."""
+    (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {analysis.sentence}")
+    for line in analysis.recommendation:
+        st.markdown(f"- {line}")
+    rows = []
+    for effect in analysis.one_at_a_time:
+        affinity, diversity = analysis.affinity.get(effect.transform), analysis.diversity.get(effect.transform)
+        rows.append({"setting": effect.transform, "alone vs baseline, points": effect_text(effect),
+                     "affinity": "-" if affinity is None else f"{affinity:.2f}",
+                     "diversity": "-" if diversity is None else f"{diversity:.2f}"})
+    st.table(rows)
+    left, right = st.columns(2)
+    for column, name in ((left, "ablation.png"), (right, "affinity.png")):
+        if (run.path / name).is_file():
+            column.image(str(run.path / name), width="stretch")
+    report = run.path / "report.html"
+    if report.is_file():
+        st.download_button("Download the one-page report (HTML)", report.read_bytes(),
+                           file_name=f"{run.run_id}-report.html", mime="text/html", key=f"report_{where}_{run.run_id}")
+
+
+def history() -> None:
+    """Every run kept on disk, newest first, with its config, verdict, figures and files."""
+    jobs = _jobs(str(runs_root()))
+    runs = list_runs(runs_root(), jobs.active_ids())
+    if not runs:
+        return
+    st.subheader("Run history")
+    for run in runs[:20]:
+        dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
+        with st.expander(f"{run.run_id} · {dataset} · {run.status} · {mode}{run.headline[:90]}"):
+            if run.spec is not None:
+                st.code(idg_code(run.spec.config), language="python")
+            show_run(run, "history")
+            st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
+                               file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")
