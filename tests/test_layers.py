@@ -1,0 +1,123 @@
+"""The architecture holds: each layer imports only the layers below it, heavy packages stay in
+their layers, the augmentation core loads alone, and no function or module outgrows its size.
+
+The layers, bottom to top (README, "Map of explorer/"):
+    augment -> data, interchange -> dropin -> experiments -> diagnostics -> ui -> top level
+`errors` is the base every layer may use. Imports are read from the source (all of them, at
+the top of a module or inside a function), and checked again in fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from code_map import LAYERS, ROOT, imported_modules, layer_of, long_functions, modules
+
+# Which other layers each layer may import (explorer.errors is open to all).
+MAY_USE = {
+    "augment": set(),
+    "data": {"augment"},
+    "interchange": {"augment"},
+    "dropin": {"augment", "data"},
+    "experiments": {"augment", "data", "dropin"},
+    "diagnostics": {"augment", "data", "interchange", "dropin", "experiments"},
+    "ui": {"augment", "data", "interchange", "dropin", "experiments", "diagnostics"},
+    "errors": set(),
+    "top": set(LAYERS),
+}
+# Third-party packages that only some layers may import.
+ONLY_IN = {
+    "streamlit": {"ui"},
+    "keras": {"dropin", "experiments"},
+    "tensorflow": {"dropin", "experiments"},
+    "matplotlib": {"diagnostics"},
+    "jinja2": {"diagnostics"},
+    "PIL": {"data"},
+}
+# The augmentation core: NumPy and OpenCV, nothing else outside the standard library.
+AUGMENT_THIRD_PARTY = {"numpy", "cv2"}
+HEAVY = ("PIL", "keras", "tensorflow", "streamlit", "matplotlib", "scipy", "jinja2")
+FUNCTION_LINES, MODULE_LINES = 60, 500
+
+
+def _imports_by_layer() -> dict[str, dict[str, set[str]]]:
+    table: dict[str, dict[str, set[str]]] = {}
+    for module in modules():
+        table.setdefault(module.layer, {})[module.name] = imported_modules(module)
+    return table
+
+
+IMPORTS = _imports_by_layer()
+
+
+def test_every_module_belongs_to_a_layer():
+    assert set(IMPORTS) == set(LAYERS) | {"errors", "top"}
+    assert set(IMPORTS["top"]) == {"explorer", "explorer.__main__", "explorer.cli"}
+
+
+@pytest.mark.parametrize("layer", [*LAYERS, "errors", "top"])
+def test_layer_imports_only_the_layers_below_it(layer):
+    allowed = MAY_USE[layer] | {layer, "errors"}
+    broken = sorted(f"{module} imports {name}" for module, names in IMPORTS[layer].items() for name in names
+                    if layer_of(name) not in (None, *allowed))
+    assert broken == []
+
+
+@pytest.mark.parametrize("package", sorted(ONLY_IN))
+def test_heavy_packages_stay_in_their_layers(package):
+    broken = sorted(f"{module} imports {name}" for layer, table in IMPORTS.items() if layer not in ONLY_IN[package]
+                    for module, names in table.items() for name in names
+                    if name == package or name.startswith(package + "."))
+    assert broken == []
+
+
+def test_augment_uses_only_numpy_opencv_and_the_standard_library():
+    outside = {name.split(".")[0] for names in IMPORTS["augment"].values() for name in names
+               if layer_of(name) is None and name.split(".")[0] not in sys.stdlib_module_names}
+    assert outside <= AUGMENT_THIRD_PARTY
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level names in sys.modules after running `code` in a fresh interpreter."""
+    script = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.split())
+
+
+def test_the_augmentation_core_loads_alone():
+    core = [module.name for module in modules() if module.layer == "augment"]
+    loaded = _loaded_after("\n".join(f"import {name}" for name in core))
+    assert not {name for name in loaded if name.split(".")[0] in HEAVY}
+    others = {name for name in loaded if layer_of(name) not in (None, "augment", "errors", "top")}
+    assert others == set()  # no loader, no other layer: explorer/__init__ imports nothing eagerly
+
+
+@pytest.mark.parametrize("layer, absent", [
+    ("data", ("keras", "tensorflow", "streamlit", "matplotlib")),
+    ("interchange", ("keras", "tensorflow", "streamlit", "matplotlib", "PIL")),
+    ("diagnostics", ("keras", "tensorflow", "streamlit")),
+    ("ui", ("keras", "tensorflow")),
+])
+def test_a_layer_loads_without_what_it_must_not_use(layer, absent):
+    names = [module.name for module in modules() if module.layer == layer]
+    loaded = _loaded_after("\n".join(f"import {name}" for name in names))
+    assert not {name for name in loaded if name.split(".")[0] in absent}
+
+
+def test_the_run_records_and_the_job_queue_load_without_keras():
+    """The page reads runs and queues them; only the worker process trains."""
+    loaded = _loaded_after("import explorer.experiments.records, explorer.experiments.runs, "
+                           "explorer.experiments.jobs, explorer.experiments.plan, explorer.experiments.stats")
+    assert not {"keras", "tensorflow"} & loaded
+
+
+def test_no_function_over_60_lines_and_no_module_over_500():
+    too_long = [f"{module.name}.{name}: {lines} lines" for module in modules()
+                for name, lines in long_functions(module, FUNCTION_LINES)]
+    too_big = [f"{module.name}: {lines} lines" for module in modules()
+               if (lines := len(module.path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES]
+    assert too_long + too_big == []
