@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -222,6 +223,24 @@ def test_load_sample_images(tmp_path):
     shipped = load_sample_images()
     assert shipped["coffee.jpg"].shape == (200, 300, 3)
     assert 4 <= len(shipped) <= 8 and any(image.shape[-1] == 1 for image in shipped.values())
+
+
+def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch):
+    """Runs written by the previous version, an ablation among them: each history entry shows
+    its settings as IDG code and its own verdict (an ablation's finding, not "No paired
+    results yet.")."""
+    shutil.copytree(ROOT / "tests" / "fixtures" / "runs", tmp_path, dirs_exist_ok=True)
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    at = run_app()
+    labels = [expander.label for expander in at.expander]
+    ablation = next(label for label in labels if "ablation: " in label)
+    compare = next(label for label in labels if "compare: " in label)
+    assert "No setting is clearly harmful" in ablation and "No detectable difference" in compare
+    assert "No paired results yet" not in " ".join(labels)
+    # the export tab shows the page's (default) config; each of the two runs shows its own
+    runs = [block.value for block in at.code if "rotation_range=20" in block.value]
+    assert len(runs) == 2 and all("horizontal_flip=True" in code and "rescale=1 / 255" in code for code in runs)
+    assert any(table.value["setting"].tolist() for table in at.table)  # the ablation's ranked effects
 
 
 @pytest.mark.slow
