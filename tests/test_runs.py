@@ -84,7 +84,8 @@ def test_runs_written_before_the_typed_records_still_load(tmp_path):
 
 def test_records_round_trip_through_json():
     spec = build_spec(AugmentConfig(rotation_range=20, horizontal_flip=True), DatasetRef("path", "pets", "/data/pets"),
-                      TrainSettings(seeds=(3, 4), epochs=2, image_size=48), "ablation", leave_one_out=True)
+                      TrainSettings(seeds=(3, 4), epochs=2, image_size=48, validation_fraction=0.25), "ablation",
+                      leave_one_out=True)
     assert RunSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
     result = load_run(FIXTURES / OLD_ABLATION).result
     assert RunResult.from_json(json.loads(json.dumps(result.to_json()))) == result

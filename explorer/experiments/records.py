@@ -177,7 +177,6 @@ class RunSpec:
         # image_size sits at the top level, where spec.json has always kept it.
         settings = self.settings.to_json()
         image_size = settings.pop("image_size")
-        settings.pop("validation_fraction")
         data = {"mode": self.mode, "dataset": self.dataset.to_json(), "image_size": image_size,
                 "config": self.config.to_dict(), "arms": _config_json(self.arms), "settings": settings}
         if self.probes:
