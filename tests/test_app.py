@@ -229,7 +229,7 @@ def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch)
     """Runs written by the previous version, an ablation among them: each history entry shows
     its settings as IDG code and its own verdict (an ablation's finding, not "No paired
     results yet.")."""
-    shutil.copytree(ROOT / "tests" / "fixtures" / "runs", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs", tmp_path, dirs_exist_ok=True)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     at = run_app()
     labels = [expander.label for expander in at.expander]

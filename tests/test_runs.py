@@ -23,7 +23,7 @@ from explorer.experiments.stats import summarize
 ROOT = Path(__file__).resolve().parents[1]
 # Run folders written by the code before the typed records (JSON files only): a comparison
 # and an ablation with leave-one-out, both from `python -m explorer` on shapes at 16 px.
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "runs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "legacy_runs"
 OLD_COMPARE, OLD_ABLATION = "20261202-050000-c0ffee", "20261202-050100-ab1a7e"
 SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "digits"), TrainSettings(seeds=(0,)))
 

@@ -4,9 +4,9 @@ came out (`RunResult`), its verdict (`Summary`) and an ablation's analysis
 
 The JSON layout is the one runs/ folders have always held (spec.json, result.json,
 progress.json, ablation.json), so runs written before these records existed still load
-(tests/fixtures/runs). Readers are lenient where old or partial files leave a field out (a
-run cut short has no summary, a spec from before ablations has no mode) and strict about
-types: a value of the wrong kind raises ValueError naming the field.
+(tests/fixtures/legacy_runs). Readers are lenient where old or partial files leave a field
+out (a run cut short has no summary, a spec from before ablations has no mode) and strict
+about types: a value of the wrong kind raises ValueError naming the field.
 """
 
 from __future__ import annotations
