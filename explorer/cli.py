@@ -137,8 +137,9 @@ def _add_run_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m explorer",
-                                     description="Augmentation Explorer from the command line")
+    # Named as it was called: the console script, or python -m explorer.
+    prog = "augment-explorer" if Path(sys.argv[0]).name == "augment-explorer" else "python -m explorer"
+    parser = argparse.ArgumentParser(prog=prog, description="Augmentation Explorer from the command line")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_run_arguments(commands.add_parser(
         "compare", help="train with and without augmentation over seeds; print the verdict"))
