@@ -91,6 +91,13 @@ def test_records_round_trip_through_json():
     assert RunResult.from_json(json.loads(json.dumps(result.to_json()))) == result
 
 
+def test_a_status_file_that_is_not_an_object_counts_as_missing(tmp_path):
+    run = new_run(SPEC, tmp_path)
+    (run / "status.json").write_text("[1, 2]")
+    assert load_run(run).status == "interrupted"
+    assert json.loads((run / "status.json").read_text())["status"] == "interrupted"
+
+
 @pytest.mark.parametrize("damage", ["{not json", "[1, 2]", '{"arms": {"baseline": {"val_accuracy": "high"}}}'])
 def test_an_unreadable_result_leaves_the_rest_of_the_run_readable(tmp_path, damage):
     run = new_run(SPEC, tmp_path)

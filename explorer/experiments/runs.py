@@ -57,8 +57,14 @@ def new_run(spec: RunSpec, root: Path) -> Path:
     return run_dir
 
 
+def _status(run_dir: Path) -> dict:
+    """status.json as a dict ({} when missing or not an object)."""
+    status = read_json(Path(run_dir) / "status.json", {})
+    return status if isinstance(status, dict) else {}
+
+
 def set_status(run_dir: Path, status: str, **extra) -> None:
-    current = read_json(Path(run_dir) / "status.json", {}) or {}
+    current = _status(run_dir)
     current.update(extra, status=status, updated=time.time())
     current.setdefault("created", current["updated"])
     write_json(Path(run_dir) / "status.json", current)
@@ -115,13 +121,13 @@ def _record(path: Path, reader: Callable[[Any], Any]):
 def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
     """A run's files; an active run whose owner is gone is marked interrupted on disk."""
     run_dir = Path(run_dir)
-    status = read_json(run_dir / "status.json", {}) or {}
+    status = _status(run_dir)
     state = status.get("status", "interrupted")
     owner_alive = run_dir.name in active_ids or pid_alive(status.get("pid"))
     if state in ACTIVE and not owner_alive:
         state = "interrupted"
         set_status(run_dir, state, note="the process running it ended (crash or restart); finished epochs are kept")
-        status = read_json(run_dir / "status.json", {}) or {}
+        status = _status(run_dir)
     return RunInfo(run_dir.name, run_dir, state, _record(run_dir / "spec.json", RunSpec.from_json),
                    _record(run_dir / "result.json", RunResult.from_json),
                    _record(run_dir / "progress.json", Progress.from_json),
