@@ -14,14 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from .augment.config import AugmentConfig
 from .data.demos import DEMO_NAMES
 from .errors import InputError
-from .experiments.records import ABLATION, COMPARE, DatasetRef, Progress, RunResult, TrainSettings
+from .experiments.records import Progress, RunResult, Summary
 from .experiments.runs import write_json
+from .experiments.spec import ABLATION, AUGMENTED, BASELINE, COMPARE, DatasetRef, TrainSettings
 from .experiments.stats import effect_text
 
 
@@ -95,21 +97,64 @@ def ablate(args) -> int:
     print(analysis.sentence)
     for line in analysis.recommendation:
         print(f"- {line}")
+    _print_classes(result.summary)
     print(f"files: {out}/ablation.json, report.html, result.json, figure.png, ablation.png, tensorboard/")
     return 0 if result.status == "finished" else 1
+
+
+CLASS_ROWS = 12  # the most harmed classes printed; result.json and the report have them all
+
+
+def _print_classes(summary: Summary) -> None:
+    if not summary.classes:
+        return
+    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} seeds")
+    for row in summary.classes[:CLASS_ROWS]:
+        flag = {"hurts": "  harmed", "helps": "  helped"}.get(row.effect.decision(), "")
+        agree = f"{row.effect.agreeing}/{row.effect.n_seeds}" if row.effect.n_seeds else "-"
+        print(f"{row.name[:16]:<16} {_percent(row.baseline_accuracy):>8} {_percent(row.augmented_accuracy):>8}  "
+              f"{effect_text(row.effect):<34} {agree}{flag}")
+    if len(summary.classes) > CLASS_ROWS:
+        print(f"... and {len(summary.classes) - CLASS_ROWS} more classes (result.json, report.html)")
+    if summary.images is not None:
+        broken = sum(1 for b in summary.images.broken if b)
+        fixed = sum(1 for f in summary.images.fixed if f)
+        print(f"validation images over {summary.images.seeds} seed(s): {fixed} fixed, {broken} broken at least once")
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
 
 
 def compare(args) -> int:
     out, result = _run(args, COMPARE)
     summary = result.summary
-    for arm, curves in summary.per_epoch.items():
-        final = curves["val_accuracy"].mean
-        print(f"{arm:>10}: final validation accuracy {final[-1]:.1%}" if final else f"{arm:>10}: no finished epoch")
+    for arm in (BASELINE, AUGMENTED):
+        curve = summary.per_epoch[arm]["val_accuracy"].mean
+        print(f"{arm:>10}: validation accuracy {curve[-1]:.1%} at the last epoch" if curve
+              else f"{arm:>10}: no finished epoch")
     print(summary.verdict)
+    print(f"verdict_code: {summary.verdict_code}")
     for warning in summary.warnings:
         print(f"warning: {warning}")
-    print(f"files: {out}/result.json, figure.png, tensorboard/")
+    _print_classes(summary)
+    print(f"files: {out}/result.json, report.html, figure.png, tensorboard/")
     return 0 if result.status == "finished" else 1
+
+
+def _wait_for_run_dir() -> Path | None:
+    """A warm worker: everything slow is imported; then the run folder arrives on stdin (None
+    when stdin closes first: the server went away). Its output then goes to the run's
+    worker.log, as a worker started for the run writes it."""
+    import explorer.experiments.training  # noqa: F401  (TensorFlow: the seconds worth saving)
+
+    line = sys.stdin.readline().strip()
+    if not line:
+        return None
+    log_file = os.open(Path(line) / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log_file, sys.stderr.fileno())  # TensorFlow's own C++ log lines too
+    os.close(log_file)
+    return Path(line)
 
 
 def worker(args) -> int:
@@ -117,22 +162,29 @@ def worker(args) -> int:
     from .diagnostics.runfiles import write_run_files
     from .experiments.worker import execute
 
+    if not args.wait and not args.run_dir:
+        print("error: worker needs a RUN_DIR, or --wait to read one from stdin", file=sys.stderr)
+        return 2
+    run_dir = _wait_for_run_dir() if args.wait else Path(args.run_dir)
+    if run_dir is None:
+        return 0
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        execute(Path(args.run_dir), on_finished=write_run_files)
+        execute(run_dir, on_finished=write_run_files)
     except Exception:  # already logged, and written to status.json with the reason
         return 1
     return 0
 
 
 def _add_run_arguments(command: argparse.ArgumentParser) -> None:
+    defaults = TrainSettings()  # the page's defaults too
     command.add_argument("--dataset", default="digits", help=f"a demo ({', '.join(DEMO_NAMES)}), a folder or a .zip")
     command.add_argument("--config", help="JSON file of ImageDataGenerator keyword arguments")
-    command.add_argument("--seeds", type=int, default=3)
-    command.add_argument("--epochs", type=int, default=10)
-    command.add_argument("--image-size", type=int, default=32)
-    command.add_argument("--batch-size", type=int, default=64)
-    command.add_argument("--learning-rate", type=float, default=3e-3)
+    command.add_argument("--seeds", type=int, default=len(defaults.seeds), help="paired seeds (default %(default)s)")
+    command.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs per arm (default %(default)s)")
+    command.add_argument("--image-size", type=int, default=defaults.image_size)
+    command.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     command.add_argument("--out", required=True, help="a new folder for the run's files")
 
 
@@ -149,7 +201,9 @@ def _parser() -> argparse.ArgumentParser:
     ablate_command.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
                                 help="only the one-at-a-time arms (about half the time)")
     worker_command = commands.add_parser("worker", help="run one queued run folder (the page's job queue starts this)")
-    worker_command.add_argument("run_dir", help="a run folder holding spec.json")
+    worker_command.add_argument("run_dir", nargs="?", help="a run folder holding spec.json")
+    worker_command.add_argument("--wait", action="store_true",
+                                help="import everything first, then read the run folder from stdin (a warm worker)")
     return parser
 
 

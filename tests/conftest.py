@@ -10,6 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Job managers start cold in tests (many come and go); test_jobs tests the warm worker itself.
+os.environ.setdefault("AUGMENT_WARM_WORKER", "0")
 
 
 @pytest.fixture(scope="session")

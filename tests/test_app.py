@@ -4,6 +4,7 @@ import, presets and the URL."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -42,6 +43,12 @@ def tile_captions(at: AppTest) -> list[str]:
     captions = [caption for image in at.image for caption in image.captions]
     assert captions[0].startswith("Original"), captions
     return captions[1:]
+
+
+def verdict_boxes(at: AppTest) -> list[str]:
+    """A finished run's verdict, whatever its colour."""
+    return [box.value for group in (at.error, at.warning, at.info, at.success) for box in group
+            if box.value.startswith("Finished:")]
 
 
 def messages(at: AppTest) -> str:
@@ -240,7 +247,38 @@ def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch)
     # the export tab shows the page's (default) config; each of the two runs shows its own
     runs = [block.value for block in at.code if "rotation_range=20" in block.value]
     assert len(runs) == 2 and all("horizontal_flip=True" in code and "rescale=1 / 255" in code for code in runs)
-    assert any(table.value["setting"].tolist() for table in at.table)  # the ablation's ranked effects
+    assert any("setting" in frame.value and frame.value["setting"].tolist() for frame in at.dataframe)  # ranked effects
+
+
+def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_add_seeds(tmp_path, monkeypatch):
+    from explorer.experiments.runs import load_run, write_json
+    from explorer.experiments.summary import summarize
+
+    shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / "20261202-050000-c0ffee", tmp_path / "run1")
+    run = load_run(tmp_path / "run1")
+    run.result.summary = summarize(run.result)  # today's estimator, with per-class effects
+    write_json(tmp_path / "run1" / "result.json", run.result.to_json())
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    at = run_app()
+    code = run.result.summary.verdict_code
+    tone = {"hurt": at.error, "likely_hurt": at.warning, "helped": at.success}.get(code, at.info)
+    assert any(box.value == f"Finished: {run.result.summary.verdict}" for box in tone), (code, messages(at))
+    assert any("mean validation accuracy over the last 3 epochs" in caption.value for caption in at.caption)
+    classes = next(frame.value for frame in at.dataframe if "class" in frame.value)
+    assert set(classes["class"]) == {"circle", "square", "triangle", "plus"}
+    assert classes["change, points"].str.contains("95% CI").all()
+    assert at.button(key="add_seeds_history_run1").label == "Add seeds"
+
+
+def test_the_train_panel_defaults_are_the_command_lines():
+    from explorer.experiments.spec import TrainSettings
+
+    at = run_app()
+    defaults = TrainSettings()
+    assert at.number_input(key="train_epochs").value == defaults.epochs
+    assert at.number_input(key="train_seeds").value == len(defaults.seeds)
+    assert at.number_input(key="train_image_size").value == defaults.image_size
+    assert at.selectbox(key="train_dataset").value == "digits"
 
 
 @pytest.mark.slow
@@ -257,12 +295,18 @@ def test_clicking_train_runs_a_comparison_and_shows_the_verdict(tmp_path, monkey
     at.button(key="train").click().run()
     assert not at.exception
     deadline = time.time() + 180
-    while time.time() < deadline and not any("paired seeds" in s.value or "interval" in s.value for s in at.success):
+    while time.time() < deadline and not verdict_boxes(at):
         time.sleep(1)
         at.run()
         assert not at.exception
-    verdicts = [s.value for s in at.success if s.value.startswith("Finished:")]
+    verdicts = verdict_boxes(at)
     assert verdicts, messages(at)
+    # the colour follows the verdict's code: a drop is never green
+    code = json.loads(next((tmp_path / "runs").glob("*/result.json")).read_text())["summary"]["verdict_code"]
+    tone = {"hurt": "error", "likely_hurt": "warning", "helped": "success"}.get(code, "info")
+    assert any(box.value.startswith("Finished:") for box in getattr(at, tone)), (code, messages(at))
+    assert any("mean validation accuracy over the last 3 epochs" in caption.value for caption in at.caption)
+    assert at.button(key=[b.key for b in at.button if b.key and b.key.startswith("add_seeds_current_")][0])
     assert any(image.value for image in at.image)  # the figure
     assert (tmp_path / "runs").is_dir() and len(list((tmp_path / "runs").glob("*/result.json"))) == 1
     assert any("shapes" in expander.label for expander in at.expander)  # listed in the history
@@ -281,11 +325,11 @@ def test_an_ablation_from_the_page_ranks_the_settings_and_offers_the_report(tmp_
     at.number_input(key="train_image_size").set_value(16).run()
     at.button(key="train").click().run()
     deadline = time.time() + 240
-    while time.time() < deadline and not any(s.value.startswith("Finished:") for s in at.success):
+    while time.time() < deadline and not verdict_boxes(at):
         time.sleep(1)
         at.run()
         assert not at.exception
-    assert any(s.value.startswith("Finished:") for s in at.success), messages(at)
-    table = at.table[0].value
+    assert verdict_boxes(at), messages(at)
+    table = at.dataframe[0].value
     assert set(table["setting"]) == {"rotation_range", "horizontal_flip"}
     assert list((tmp_path / "runs").glob("*/report.html"))

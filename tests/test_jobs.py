@@ -13,11 +13,12 @@ import pytest
 
 import hostile_files as hf
 from explorer.augment.config import AugmentConfig
+from explorer.errors import InputError
 from explorer.experiments import jobs
 from explorer.experiments.jobs import JobManager
 from explorer.experiments.plan import build_spec
-from explorer.experiments.records import DatasetRef, TrainSettings
 from explorer.experiments.runs import load_run
+from explorer.experiments.spec import DatasetRef, TrainSettings
 
 
 def _spec(dataset, epochs=1):
@@ -63,6 +64,28 @@ def test_runs_queue_one_at_a_time_and_stop_keeps_finished_epochs(tmp_path):
     assert "finished" in (finished.path / "worker.log").read_text()  # the worker logs
 
 
+@pytest.mark.slow
+def test_a_warm_worker_takes_the_next_run_and_logs_into_its_folder(tmp_path):
+    dataset = hf.dataset_folder(tmp_path / "pets", classes={"cats": 6, "dogs": 6})
+    root = tmp_path / "runs"
+    manager = JobManager(root, warm=True)
+    spare = manager._spare
+    assert spare is not None and spare.poll() is None  # started before any run, waiting
+    time.sleep(3)  # let it get through its imports
+    run_id = manager.submit(_spec(dataset))
+    finished = _wait(manager, root, run_id, {"finished"})
+    status = json.loads((finished.path / "status.json").read_text())
+    assert status["pid"] == spare.pid  # the waiting process ran it
+    log_text = (finished.path / "worker.log").read_text()
+    assert f"run {run_id}: started" in log_text and f"run {run_id}: finished" in log_text
+    deadline = time.time() + 30
+    while (manager._spare is None or manager._spare.pid == spare.pid) and time.time() < deadline:
+        time.sleep(0.2)
+    assert manager._spare is not None and manager._spare.pid != spare.pid  # the next one waits already
+    manager._spare.stdin.close()  # a closed stdin ends a waiting worker cleanly
+    assert manager._spare.wait(timeout=60) == 0
+
+
 # A stand-in worker: marks its run finished without training.
 FAKE_WORKER = (sys.executable, "-c", "import pathlib, sys; from explorer.experiments.runs import set_status; "
                "set_status(pathlib.Path(sys.argv[1]), 'finished')")
@@ -88,3 +111,25 @@ def test_a_worker_that_cannot_start_fails_its_run_and_the_queue_goes_on(tmp_path
     assert _wait(manager, tmp_path, second, {"finished"}, timeout=30).status == "finished"
     assert any(record.levelno == logging.ERROR and first in record.getMessage() for record in caplog.records)
     assert len(launches) == 2
+
+
+def test_more_seeds_queue_an_ended_run_again_with_its_spec_extended(tmp_path):
+    manager = JobManager(tmp_path, command=FAKE_WORKER)
+    run_id = manager.submit(_spec(tmp_path))
+    _wait(manager, tmp_path, run_id, {"finished"}, timeout=30)
+    manager.add_seeds(run_id, 2)
+    spec = json.loads((tmp_path / run_id / "spec.json").read_text())
+    assert spec["settings"]["seeds"] == [0, 1, 2]
+    assert _wait(manager, tmp_path, run_id, {"finished"}, timeout=30).spec.settings.seeds == (0, 1, 2)
+    with pytest.raises(InputError, match="1 to 20 seeds"):
+        manager.add_seeds(run_id, 0)
+    with pytest.raises(InputError, match="no readable spec"):
+        manager.add_seeds("nowhere", 1)
+
+
+def test_more_seeds_are_refused_while_the_run_is_going(tmp_path):
+    manager = JobManager(tmp_path, command=(sys.executable, "-c", "import time; time.sleep(3)"))
+    run_id = manager.submit(_spec(tmp_path))
+    with pytest.raises(InputError, match="still queued or running"):
+        manager.add_seeds(run_id, 1)
+    manager.stop(run_id)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from explorer.diagnostics import plots
 from explorer.diagnostics.plots import figure_png
 from explorer.experiments.records import RunResult
-from explorer.experiments.stats import summarize
+from explorer.experiments.summary import summarize
 
 
 def comparison_figure(result: dict, **options) -> Figure:
@@ -83,7 +83,7 @@ def test_one_seed_has_no_band():
     fig = comparison_figure(result)
     check(fig, ["baseline", "augmented"], result)
     assert all(len(ax.collections) == 0 for ax in fig.axes)
-    assert "One seed cannot give an interval" in fig._suptitle.get_text().replace("\n", " ")
+    assert "one paired seed gives no interval" in fig._suptitle.get_text().replace("\n", " ")
 
 
 def test_partial_stopped_result():
@@ -102,7 +102,7 @@ def test_arm_with_no_epochs_is_skipped():
     for ax in fig.axes:
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert labels and not any("augmented" in label for label in labels)
-    assert "No paired results yet." in fig._suptitle.get_text()
+    assert "No paired results yet" in fig._suptitle.get_text()
 
 
 def test_nothing_finished_yet_still_renders():

@@ -22,7 +22,7 @@ from explorer.diagnostics.plots import ablation_figure, affinity_figure, confusi
 from explorer.diagnostics.report import build_report
 from explorer.experiments.ablation import analyze
 from explorer.experiments.records import AblationAnalysis, RunResult
-from explorer.experiments.stats import summarize
+from explorer.experiments.summary import summarize
 
 SEEDS, EPOCHS = 3, 3
 CLASSES = ["<b>cats</b>", "dogs", "birds"]
@@ -300,3 +300,22 @@ def test_report_modules_import_no_heavy_packages():
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         assert not any(m.startswith(("scipy", "tensorflow", "keras", "streamlit", "matplotlib.pyplot"))
                        for m in names)
+
+
+def test_report_shows_per_class_effects_and_the_images_augmentation_broke():
+    data = ablation_result()
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 12).tolist()
+    data["validation_labels"], data["validation_indices"] = labels, list(range(12))
+    data["predictions"] = {"baseline": [labels] * SEEDS,  # right everywhere; the full config breaks image 5 and 7
+                           "full": [[9 if i in (5, 7) else y for i, y in enumerate(labels)]] * SEEDS}
+    result = RunResult.from_json(data)
+    result.summary = summarize(result, augmented="full")
+    images = rng.integers(0, 256, (12, 16, 16, 3), dtype=np.uint8)
+    page = build_report(result, title="effects", images=images)
+    text = html.unescape(page)
+    assert 'id="effects"' in page and "Which classes and images it changed" in text
+    assert "dogs" in text and "Harmed" in text  # the planted class falls in every seed
+    assert "broke 2 (the reverse); 2 broke in every seed" in text
+    assert page.count("data:image/png;base64,") >= 5  # the thumbnails of the broken images are in
+    assert 'id="effects"' not in build_report(RunResult.from_json(comparison_result()))

@@ -16,9 +16,10 @@ import pytest
 import hostile_files as hf
 from explorer.augment.config import AugmentConfig
 from explorer.experiments.plan import build_spec
-from explorer.experiments.records import AblationAnalysis, DatasetRef, RunResult, RunSpec, TrainSettings
+from explorer.experiments.records import AblationAnalysis, RunResult
 from explorer.experiments.runs import list_runs, load_run, new_run, run_zip, set_status, write_json
-from explorer.experiments.stats import summarize
+from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings
+from explorer.experiments.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run folders written by the code before the typed records (JSON files only): a comparison
@@ -71,9 +72,12 @@ def test_runs_written_before_the_typed_records_still_load(tmp_path):
         assert run.spec.config == AugmentConfig(rotation_range=20, horizontal_flip=True, rescale=1 / 255)
         stored = json.loads((run.path / "result.json").read_text())
         assert run.result.to_json()["arms"] == stored["arms"] and run.result.confusion == stored["confusion"]
-    # the comparison's stored verdict is what the summary computes from its numbers today
+    # the comparison shows the verdict it was given; recomputed, today's estimator reads its curves
     assert compare.spec.mode == "compare" and set(compare.spec.arms) == {"baseline", "augmented"}
-    assert compare.headline == summarize(compare.result).verdict == compare.result.summary.verdict
+    assert compare.headline == compare.result.summary.verdict and compare.result.summary.last_epochs == 1
+    assert compare.headline.startswith("No detectable difference: augmentation changed final validation accuracy")
+    today = summarize(compare.result)
+    assert today.verdict_code is not None and "mean of the last 2 epochs" in today.verdict
     # the ablation: its analysis, and a headline that is the analysis, not "No paired results yet."
     assert ablation.spec.mode == "ablation" and set(ablation.spec.probes) == {"rotation_range", "horizontal_flip"}
     analysis = AblationAnalysis.from_json(json.loads((ablation.path / "ablation.json").read_text()))
@@ -152,3 +156,22 @@ def test_the_cli_refuses_bad_input_clearly(tmp_path, dataset, config, message):
         )
         assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config, hurt", [
+    ({"rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "shear_range": 0.2,
+      "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest"}, True),  # the article's example 1
+    ({"rotation_range": 10, "width_shift_range": 0.1, "height_shift_range": 0.1}, False),  # mild, no flip
+])
+def test_the_default_comparison_on_digits_is_decisive(tmp_path, config, hurt):
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(config))
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "explorer", "compare", "--dataset", "digits", "--config", str(path),
+                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "result.json").read_text())["summary"]
+    assert (summary["verdict_code"] == "hurt") is hurt, summary["verdict"]
+    assert summary["verdict"] in result.stdout and f"verdict_code: {summary['verdict_code']}" in result.stdout
+    assert len(summary["classes"]) == 10 and summary["final_delta_mean"] is not None

@@ -9,9 +9,10 @@ from explorer import AugmentConfig
 from explorer.data.demos import make_shapes
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.slow  # real training (the README's quick loop skips it)
 from explorer.dropin.sequence import AugmentedSequence  # noqa: E402
 from explorer.experiments import training  # noqa: E402  (imports Keras)
-from explorer.experiments.records import METRICS, TrainSettings  # noqa: E402
+from explorer.experiments.spec import METRICS, TrainSettings  # noqa: E402
 
 TINY = TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
 AUGMENTED = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
@@ -100,3 +101,42 @@ def test_settings_are_validated():
         TrainSettings(epochs=0)
     with pytest.raises(ValueError, match="seeds"):
         TrainSettings(seeds=())
+
+
+def test_more_seeds_train_only_the_new_ones_and_keep_the_finished(shapes, monkeypatch):
+    two = training.run_comparison(shapes, ARMS, TINY)
+    built = []
+    build = training.build_model
+    monkeypatch.setattr(training, "build_model", lambda *a, **k: built.append(1) or build(*a, **k))
+    three_settings = TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16, image_size=16)
+    three = training.run_comparison(shapes, ARMS, three_settings, earlier=two)
+    assert len(built) == len(ARMS)  # one new seed, every arm; seeds 0 and 1 kept
+    for arm in ARMS:
+        assert three.arms[arm].val_accuracy[:2] == two.arms[arm].val_accuracy
+        assert three.confusion[arm][:2] == two.confusion[arm] and three.predictions[arm][:2] == two.predictions[arm]
+        assert len(three.arms[arm].val_accuracy[2]) == 2 and three.confusion[arm][2] is not None
+    assert three.summary.n_seeds == 3
+    # the new seed is what a fresh run trains for it: pairing is per seed
+    monkeypatch.undo()
+    fresh = training.run_comparison(shapes, ARMS, TrainSettings(seeds=(2,), epochs=2, batch_size=16, image_size=16))
+    for arm in ARMS:
+        assert three.arms[arm].val_accuracy[2] == pytest.approx(fresh.arms[arm].val_accuracy[0])
+
+
+def test_an_earlier_result_of_other_training_is_not_reused(shapes):
+    two = training.run_comparison(shapes, ARMS, TINY)
+    other = TrainSettings(seeds=(0, 1), epochs=3, batch_size=16, image_size=16)  # more epochs: retrain all
+    result = training.run_comparison(shapes, ARMS, other, earlier=two)
+    assert all(len(run) == 3 for arm in ARMS for run in result.arms[arm].val_accuracy)
+
+
+def test_predictions_follow_the_validation_images(shapes):
+    result = training.run_comparison(shapes, ARMS, TINY)
+    split = training.prepare(shapes, TINY)
+    assert result.validation_indices == split.validation_indices.tolist()
+    assert result.validation_labels == shapes.labels[split.validation_indices].tolist()
+    for arm in ARMS:
+        for seed_index, predicted in enumerate(result.predictions[arm]):
+            counts = np.zeros((4, 4), int)
+            np.add.at(counts, (result.validation_labels, predicted), 1)
+            assert counts.tolist() == result.confusion[arm][seed_index]

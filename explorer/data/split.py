@@ -22,6 +22,7 @@ class Split:
     validation_images: ValidationImages
     validation_labels: np.ndarray
     class_names: list[str]
+    validation_indices: np.ndarray  # where each validation image is in the dataset
 
 
 def split_dataset(dataset: Dataset, validation_fraction: float = 0.2, seed: int = 0) -> Split:
@@ -49,4 +50,5 @@ def split_dataset(dataset: Dataset, validation_fraction: float = 0.2, seed: int 
         validation_images=validation_images,
         validation_labels=dataset.labels[validation_index],
         class_names=list(dataset.class_names),
+        validation_indices=validation_index,
     )

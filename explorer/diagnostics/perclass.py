@@ -1,5 +1,6 @@
-"""Per-class changes: validation accuracy per class for each arm against the baseline, and the
-confusions that grew, from the confusion matrices a run stores.
+"""Per-class changes for the report: validation accuracy per class for each arm against the
+baseline, and the confusions that grew, from the confusion matrices a run stores (the
+per-class effects with intervals over seeds are `experiments.breakdown`).
 
 `per_class(result)` sums the counts over seeds (rows: true class, columns: predicted class).
 Each arm is compared with the baseline over the seeds where BOTH have a matrix, so the two
@@ -8,12 +9,13 @@ sums cover the same seeds (a stopped run may lack the last seed of an arm).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..experiments.records import BASELINE, RunResult
+from ..experiments.breakdown import class_accuracy, class_names, paired_confusion_seeds, summed_confusion
+from ..experiments.records import RunResult
+from ..experiments.spec import BASELINE
 
 TOP_PAIRS = 3
 
@@ -55,29 +57,6 @@ class PerClass:
     arms: dict[str, ClassChange]
 
 
-def class_names(result: RunResult, classes: int) -> list[str]:
-    """The result's class names, or "class 0", "class 1", ... when it has none (or too few)."""
-    names = [str(name) for name in result.class_names]
-    return names if len(names) == classes else [f"class {i}" for i in range(classes)]
-
-
-def paired_confusion_seeds(result: RunResult, arm: str, baseline: str = BASELINE) -> list[int]:
-    """Seed indices where both the arm and the baseline have a confusion matrix."""
-    ours, theirs = result.confusion.get(arm) or [], result.confusion.get(baseline) or []
-    return [i for i, (a, b) in enumerate(zip(ours, theirs)) if a is not None and b is not None]
-
-
-def summed_confusion(result: RunResult, arm: str, seeds: Iterable[int]) -> np.ndarray:
-    matrices = result.confusion.get(arm) or []
-    return np.sum([np.asarray(matrices[i], dtype=np.int64) for i in seeds], axis=0)
-
-
-def _accuracy(counts: np.ndarray) -> list[float | None]:
-    """Per true class: correct / all images of that class (None for a class with none)."""
-    rows = counts.sum(axis=1)
-    return [float(counts[i, i] / rows[i]) if rows[i] else None for i in range(len(rows))]
-
-
 def _grown(ours: np.ndarray, theirs: np.ndarray, names: list[str]) -> list[ConfusionPair]:
     """The off-diagonal cells whose count grew most (ties: larger count, then position)."""
     increase = ours - theirs
@@ -103,8 +82,8 @@ def per_class(result: RunResult, baseline: str = BASELINE) -> PerClass:
         if not seeds:
             continue
         ours, theirs = summed_confusion(result, arm, seeds), summed_confusion(result, baseline, seeds)
-        accuracy, reference = _accuracy(ours), _accuracy(theirs)
+        accuracy, reference = class_accuracy(ours), class_accuracy(theirs)
         change = [a - b if a is not None and b is not None else None for a, b in zip(accuracy, reference)]
         arms[arm] = ClassChange(len(seeds), accuracy, reference, change, _grown(ours, theirs, names))
-    return PerClass(names, baseline, _accuracy(summed_confusion(result, baseline, base_seeds)) if base_seeds else None,
-                    len(base_seeds), arms)
+    base_accuracy = class_accuracy(summed_confusion(result, baseline, base_seeds)) if base_seeds else None
+    return PerClass(names, baseline, base_accuracy, len(base_seeds), arms)

@@ -17,9 +17,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..experiments.records import AUGMENTED, BASELINE, FULL, AblationAnalysis, Curve, Effect, RunResult, Summary
-from ..experiments.stats import summarize
-from .perclass import class_names, paired_confusion_seeds, summed_confusion
+from ..experiments.breakdown import class_names, paired_confusion_seeds, summed_confusion
+from ..experiments.records import AblationAnalysis, Curve, Effect, RunResult, Summary
+from ..experiments.spec import AUGMENTED, BASELINE, FULL
+from ..experiments.summary import summarize
 
 ARM_COLOURS = {BASELINE: "#4C72B0", AUGMENTED: "#DD8452"}  # blue, orange
 EXTRA_COLOURS = ("#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")
@@ -278,5 +279,39 @@ def confusion_figure(result: RunResult, arm: str, baseline: str = BASELINE) -> F
     ax.set_title(_plain(f"{heading}, summed over {len(seeds)} seed(s)\n"
                         "diagonal: correct (red = more right); off-diagonal: confusions (red = more wrong)"),
                  fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --- the validation images augmentation broke ----------------------------------------------
+
+
+def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12) -> Figure | None:
+    """Thumbnails of the validation images that augmentation broke in the most seeds (right
+    without it, wrong with it), each titled with its class, in how many seeds it broke, and
+    the class the augmented models took it for most often. None when nothing broke or the
+    result holds no per-image predictions. `images`: the dataset the run trained on."""
+    summary = run_summary(result)
+    effects, arm = summary.images, result.headline_arm
+    if effects is None or arm is None or not effects.most_broken(count):
+        return None
+    positions = effects.most_broken(count)
+    names = class_names(result, len(result.class_names) or 1 + max(result.validation_labels))
+    columns = min(6, len(positions))
+    rows = -(-len(positions) // columns)
+    fig = Figure(figsize=(1.9 * columns, 2.2 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
+    for ax in axes:
+        ax.axis("off")
+    for ax, position in zip(axes, positions):
+        image = images[result.validation_indices[position]]
+        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None,
+                  vmin=0, vmax=255, interpolation="nearest")
+        guesses = [run[position] for run in result.predictions.get(arm) or [] if run is not None]
+        taken = max(set(guesses), key=guesses.count) if guesses else None
+        truth = names[result.validation_labels[position]]
+        as_what = f"\n→ {_plain(names[taken])}" if taken is not None and taken < len(names) else ""
+        ax.set_title(f"{_plain(truth)}: broken in {effects.broken[position]}/{effects.seeds}{as_what}", fontsize=8)
+    fig.suptitle("Validation images right without augmentation and wrong with it, most seeds first", fontsize=10)
     fig.tight_layout()
     return fig

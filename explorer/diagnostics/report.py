@@ -19,23 +19,22 @@ import jinja2
 
 from ..augment.config import AugmentConfig
 from ..experiments.ablation import analyze
-from ..experiments.records import (
-    ALONE,
-    AUGMENTED,
-    BASELINE,
-    FULL,
-    WITHOUT,
-    AblationAnalysis,
-    RunResult,
-    Summary,
-    setting_of,
-)
-from ..experiments.stats import effect_text, points, summarize
+from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
+from ..experiments.spec import ALONE, AUGMENTED, BASELINE, FULL, WITHOUT, setting_of
+from ..experiments.stats import effect_text, points
+from ..experiments.summary import summarize, verdict_tone
 from ..interchange.export import idg_code, kwargs_text
 from .findings import UNITS_PROBLEMS, WARNING, Finding
 from .perclass import per_class
 from .pixels import PixelStats
-from .plots import ablation_figure, affinity_figure, comparison_figure, confusion_figure, figure_png
+from .plots import (
+    ablation_figure,
+    affinity_figure,
+    broken_images_figure,
+    comparison_figure,
+    confusion_figure,
+    figure_png,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENVIRONMENT = jinja2.Environment(
@@ -53,14 +52,16 @@ _ENVIRONMENT.filters.update(effect=effect_text, points=points, percent=_percent)
 METHOD_NOTES = (
     "Paired seeds: for each seed, every arm starts from the same initial weights and sees the same training "
     "images in the same batch order, so the difference between two arms on one seed comes from the "
-    "augmentation alone. Effects are differences of final validation accuracy (the last finished epoch) per "
-    "seed, in percentage points.",
+    "augmentation alone. The effect on one seed is the difference of the mean validation accuracy over the last "
+    "3 finished epochs (fewer when the run had fewer), in percentage points: one epoch alone swings by several "
+    "points, and the last epochs together use what the run measured.",
     "Validation images are never augmented: they get the same preprocessing as the training images (rescale, "
     "samplewise normalisation) and nothing else. The one exception is the affinity probe, which tests the "
     "already trained baseline model on augmented validation images; nothing is ever trained on them.",
     "95% intervals: the mean of the per-seed differences ± t(0.975, n−1) × sd / √n, a Student t interval over "
     "n paired seeds. One seed gives no interval. An interval that includes zero means these runs cannot tell "
-    "whether the effect is positive or negative; more seeds narrow it.",
+    "whether the effect is positive or negative; more seeds narrow it. 'Probably' is said when the interval "
+    "includes zero but at least 3 in 4 seeds agree with the estimate.",
     "One at a time: each setting alone against the baseline (same preprocessing, no random transform). "
     "Leave-one-out: the full config against the full config without the setting, i.e. what the setting adds on "
     "top of the others. Settings can interact, so the two can disagree.",
@@ -157,6 +158,31 @@ def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> di
             "figures": {"confusion": _png(confusion_figure(result, arm))}}
 
 
+def agreement_text(effect: Effect) -> str:
+    """'lower in 3 of 3 seeds' ('' without a number)."""
+    if effect.delta_mean is None or not effect.n_seeds:
+        return ""
+    return f"{'lower' if effect.delta_mean < 0 else 'higher'} in {effect.agreeing} of {effect.n_seeds} seeds"
+
+
+def _effects_context(result: RunResult, comparison: Summary | None, images) -> dict:
+    """Per-class effects with intervals over seeds, and the images augmentation fixed or broke."""
+    if comparison is None or not comparison.classes:
+        return {}
+    rows = [Row((c.name, _percent(c.baseline_accuracy), _percent(c.augmented_accuracy), effect_text(c.effect),
+                 agreement_text(c.effect)), c.effect.decision() if c.effect.decision() != "unclear" else "")
+            for c in comparison.classes]
+    harmed = [c.name for c in comparison.classes if c.effect.decision() == "hurts"]
+    context = {"effect_class_rows": rows, "harmed_classes": harmed,
+               "average_rose": comparison.delta_mean is not None and comparison.delta_mean > 0,
+               "image_effects": comparison.images, "figures": {}}
+    if comparison.images is not None and images is not None:
+        figure = broken_images_figure(result, images)
+        if figure is not None:
+            context["figures"]["broken"] = _png(figure)
+    return context
+
+
 def _pixels_context(pixels: PixelStats, findings: list[Finding]) -> dict:
     fed = {"0-255": "0..255 (as loaded)", "0-1": "0..1 (divided by 255)"}.get(pixels.input_range, "")
     rows = [Row((label, *(f"{getattr(stats, name):.4g}" for name in ("min", "max", "mean", "std"))))
@@ -177,6 +203,7 @@ def _sections(context: dict) -> list[tuple[str, str]]:
         ("config", "The augmentation config", "idg_code" in context),
         ("doctor", "Config doctor", bool(context["findings"])),
         ("comparison", "With vs without augmentation", bool(context["result"].arms)),
+        ("effects", "Which classes and images it changed", "effect_class_rows" in context),
         ("ablation", "Which setting hurts (ablation)", "effect_rows" in context),
         ("affinity", "Affinity and diversity", "affinity" in context["figures"]),
         ("classes", "Per-class changes", "class_rows" in context),
@@ -193,14 +220,16 @@ def build_report(
     findings: Iterable[Finding] = (),
     pixels: PixelStats | None = None,
     title: str = "Augmentation report",
+    images=None,
 ) -> str:
     """One self-contained HTML page about a comparison (or ablation) result.
 
     analysis: the ablation's analysis (the result's own, or computed here when the result
     has "only:" arms). config: the augmentation (default: the result's "full" or
     "augmented" arm). findings: the config doctor's `Finding`s, pixel findings included.
-    pixels: `measure_pixels(...)`, shown as a table. Sections whose data is missing are left
-    out. Figures are inline PNGs; no script, no external resource.
+    pixels: `measure_pixels(...)`, shown as a table. images: the dataset's images, for
+    thumbnails of the validation images augmentation broke. Sections whose data is missing
+    are left out. Figures are inline PNGs; no script, no external resource.
     """
     findings = list(findings)
     analysis = analysis or result.ablation
@@ -212,6 +241,7 @@ def build_report(
     config = config or result.configs.get(FULL) or result.configs.get(AUGMENTED)
     context = {
         "title": title, "result": result, "analysis": analysis, "comparison": comparison, "findings": findings,
+        "tone": verdict_tone(comparison, analysis),
         "warnings": sum(finding.severity == WARNING for finding in findings), "method_notes": METHOD_NOTES,
         "against": "augmentation" if AUGMENTED in result.arms else "the full config",
         "figures": {"comparison": _comparison_png(result, comparison, analysis)} if result.arms else {},
@@ -219,6 +249,7 @@ def build_report(
     for part in (_config_context(config, result) if config else {},
                  _ablation_context(result, analysis) if analysis else {},
                  _classes_context(result, analysis),
+                 _effects_context(result, comparison, images),
                  _pixels_context(pixels, findings) if pixels else {}):
         context["figures"].update(part.pop("figures", {}))
         context.update(part)

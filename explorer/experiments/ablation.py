@@ -15,13 +15,13 @@ with a 95% t-interval, negative = the setting costs accuracy.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from .records import ALONE, BASELINE, FULL, AblationAnalysis, Effect, RunResult, alone, setting_of, without
-from .stats import interval_text, paired_interval, points
+from .records import AblationAnalysis, Effect, RunResult
+from .spec import ALONE, BASELINE, FULL, alone, setting_of, without
+from .stats import effect_from, interval_text, points
+from .summary import paired_deltas, stopped_note
 
 
 def ablation_arms(config: AugmentConfig, leave_one_out: bool = False) -> dict[str, AugmentConfig]:
@@ -44,22 +44,11 @@ def probe_configs(config: AugmentConfig) -> dict[str, AugmentConfig]:
 
 
 def paired_effect(result: RunResult, better: str, worse: str, transform: str = "", family: int = 1) -> Effect:
-    """Paired effect better - worse over seeds where both arms finished the same epochs.
-
-    `ci95` is the plain 95% t-interval. With `family` settings tested at once, one of them
-    would show a 95% interval clear of zero by chance about family/20 times, so the
-    decisions (naming a setting, advising to drop or keep it) use `ci_family`, the
-    Bonferroni interval at 1 - 0.05/family: 95% for the whole family of settings.
-    """
-    ours, theirs = result.arms[better].val_accuracy, result.arms[worse].val_accuracy
-    deltas = [a[-1] - b[-1] for a, b in zip(ours, theirs) if a and b and len(a) == len(b)]
-    if not deltas:
-        return Effect(transform, None)
-    mean, low, high = paired_interval(deltas)
-    _, family_low, family_high = paired_interval(deltas, confidence=1 - 0.05 / max(1, family))
-    plain = (None, None) if math.isnan(low) else (low, high)
-    adjusted = (None, None) if math.isnan(family_low) else (family_low, family_high)
-    return Effect(transform, mean, plain, adjusted, deltas, len(deltas))
+    """Paired effect better - worse, per seed the mean validation accuracy of the last epochs
+    (`summary.LAST_EPOCHS`), over seeds where both arms finished the same epochs. With
+    `family` settings tested at once, decisions use the Bonferroni interval (`effect_from`)."""
+    deltas = paired_deltas(result.arms[better].val_accuracy, result.arms[worse].val_accuracy)
+    return effect_from(transform, deltas, family)
 
 
 def _rank(effects: list[Effect]) -> list[Effect]:
@@ -94,7 +83,7 @@ def analyze(result: RunResult) -> AblationAnalysis:
         sentence="",
         recommendation=[],
     )
-    return AblationAnalysis(**{**vars(analysis), "sentence": sentence(analysis),
+    return AblationAnalysis(**{**vars(analysis), "sentence": stopped_note(result) + sentence(analysis),
                                "recommendation": recommendation(analysis)})
 
 
@@ -104,32 +93,56 @@ def _recovered(effect: Effect, suffix: str) -> str:
     return f"{points(-effect.delta_mean)} points{suffix} (95% CI {interval_text((-high, -low))})"
 
 
+def _alone(rows: list[Effect]) -> str:
+    """What the settings do one at a time: the most harmful named only when it is clear."""
+    worst, family = rows[0], len(rows)
+    if worst.ci95[0] is None:
+        return (f"Alone, {worst.transform} looks most harmful ({points(worst.delta_mean)} points) but one paired "
+                "seed gives no interval.")
+    if worst.decision() == "hurts":
+        return (f"{worst.transform} hurts most: alone it changes validation accuracy by "
+                f"{points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}; still below zero after "
+                f"allowing for {family} settings tested at once), over {worst.n_seeds} paired seeds.")
+    return (f"Alone, no setting is clearly harmful: the lowest, {worst.transform}, changes validation accuracy "
+            f"by {points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}), an interval that includes "
+            f"zero once {family} settings tested at once are allowed for.")
+
+
+def _together(full: Effect) -> str:
+    """What the full config does against the baseline."""
+    if full.ci95[0] is None:
+        return f"Together they change it by {points(full.delta_mean)} points (one paired seed: no interval)."
+    verb = "cost" if full.delta_mean < 0 else "add"
+    unclear = ", an interval that includes zero" if full.decision() == "unclear" else ""
+    size = points(abs(full.delta_mean), False)
+    return f"Together they {verb} {size} points (95% CI {interval_text(full.ci95)}{unclear})."
+
+
+def _without(top: Effect, family: int) -> str:
+    """What leaving out the setting that costs the full config most gives back."""
+    if top.delta_mean >= 0:
+        return "Leaving out any one setting does not raise it: each adds to the full config."
+    if top.ci95[0] is None:
+        return f"Without {top.transform} the config recovers {points(-top.delta_mean)} points (one paired seed)."
+    unclear = (f"; an interval that includes zero once {family} settings are allowed for"
+               if top.decision() == "unclear" else "")
+    return f"Without {top.transform} the config recovers {_recovered(top, '')}{unclear}."
+
+
 def sentence(analysis: AblationAnalysis) -> str:
-    """Names the most harmful setting only when its family-wise interval excludes zero;
-    otherwise says what the full config and leave-one-out show, with their intervals."""
+    """The finding in plain words, from both views: each setting alone, the settings together,
+    and the full config without each. A setting is named as harmful only when its
+    family-wise interval excludes zero."""
     rows = [effect for effect in analysis.one_at_a_time if effect.delta_mean is not None]
     if not rows:
         return "No finished paired runs yet."
-    worst = rows[0]
-    if worst.ci95[0] is None:
-        return (f"{worst.transform} looks most harmful ({points(worst.delta_mean)} points) but one seed "
-                f"cannot give an interval: run at least 3 seeds.")
-    family = len(rows)
-    if worst.decision() == "hurts":
-        return (f"{worst.transform} hurts most: alone it changes final validation accuracy by "
-                f"{points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}; still below zero after "
-                f"allowing for {family} settings tested at once), over {worst.n_seeds} paired seeds.")
-    text = (f"No setting is clearly harmful on its own: the lowest, {worst.transform}, changes final validation "
-            f"accuracy by {points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}), an interval that "
-            f"includes zero once {family} settings tested at once are allowed for.")
-    full = analysis.full
+    parts = [_alone(rows)]
+    if analysis.full is not None and analysis.full.delta_mean is not None:
+        parts.append(_together(analysis.full))
     loo = [effect for effect in analysis.leave_one_out if effect.delta_mean is not None]
-    if full is not None and full.decision() == "hurts":
-        text += (f" Together they hurt: the full config changes it by {points(full.delta_mean)} points "
-                 f"(95% CI {interval_text(full.ci95)}).")
-        if loo and loo[0].ci95[0] is not None:
-            text += f" Leaving out {loo[0].transform} recovers the most: {_recovered(loo[0], '')}."
-    return text
+    if loo:
+        parts.append(_without(loo[0], len(loo)))
+    return " ".join(parts)
 
 
 def recommendation(analysis: AblationAnalysis) -> list[str]:

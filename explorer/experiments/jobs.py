@@ -4,38 +4,50 @@ The web page submits runs and polls their folders; a background thread starts on
 process after another (`python -m explorer worker RUN_DIR`), so TensorFlow never runs in
 the server and a crash of a run cannot take the page down. A worker that cannot be started
 marks its run failed, with the reason, and the queue goes on.
+
+Warm start: while the queue is idle, the next run's worker is already started with
+`--wait`: it has imported TensorFlow (seconds) and waits for its run folder on stdin. It is
+still one fresh process per run; it just starts before the click. AUGMENT_WARM_WORKER=0
+turns this off (the test suite does, where many job managers come and go).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from .records import RunSpec
-from .runs import list_runs, new_run, set_status
+from ..errors import InputError
+from .runs import list_runs, new_run, read_record, set_status, write_json
+from .spec import RunSpec
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # The worker process; RUN_DIR is appended. `explorer.cli` wires the worker to the step that
 # draws the run's figures and report, which lives in a layer above this one.
 WORKER_COMMAND = (sys.executable, "-m", "explorer", "worker")
+MAX_ADDED_SEEDS = 20
 log = logging.getLogger(__name__)
 
 
 class JobManager:
-    def __init__(self, root: Path, command: Sequence[str] = WORKER_COMMAND):
+    def __init__(self, root: Path, command: Sequence[str] = WORKER_COMMAND, warm: bool | None = None):
         self.root = Path(root)
         self.command = tuple(command)
+        self.warm = os.environ.get("AUGMENT_WARM_WORKER", "1") != "0" if warm is None else warm
         self._queue: deque[Path] = deque()
         self._running: Path | None = None
         self._process: subprocess.Popen | None = None
+        self._spare: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         list_runs(self.root)  # marks runs a previous server left unfinished as interrupted
+        self._start_spare()
         threading.Thread(target=self._serve, name="comparison-jobs", daemon=True).start()
 
     def submit(self, spec: RunSpec) -> str:
@@ -45,6 +57,28 @@ class JobManager:
         self._wake.set()
         log.info("run %s: queued", run_dir.name)
         return run_dir.name
+
+    def add_seeds(self, run_id: str, count: int) -> None:
+        """Queue a run that ended again with `count` more seeds (numbered after its last).
+        The worker keeps the seeds it finished and trains only the new ones; the verdict is
+        computed again over all of them."""
+        run_dir = self.root / run_id
+        spec = read_record(run_dir / "spec.json", RunSpec.from_json)
+        if spec is None:
+            raise InputError(f"run {run_id} has no readable spec")
+        if not 1 <= count <= MAX_ADDED_SEEDS:
+            raise InputError(f"add 1 to {MAX_ADDED_SEEDS} seeds at a time; got {count}")
+        if run_id in self.active_ids():
+            raise InputError(f"run {run_id} is still queued or running")
+        seeds = spec.settings.seeds
+        more = tuple(range(max(seeds) + 1, max(seeds) + 1 + count))
+        write_json(run_dir / "spec.json", replace(spec, settings=replace(spec.settings, seeds=seeds + more)).to_json())
+        (run_dir / "STOP").unlink(missing_ok=True)
+        set_status(run_dir, "queued", note=f"{count} more seed(s) asked for")
+        with self._lock:
+            self._queue.append(run_dir)
+        self._wake.set()
+        log.info("run %s: queued again with %d more seed(s)", run_id, count)
 
     def active_ids(self) -> set[str]:
         with self._lock:
@@ -102,11 +136,38 @@ class JobManager:
                     self._running = None
                     self._process = None
 
+    def _start_spare(self) -> None:
+        """Start the next run's worker ahead of time (it imports TensorFlow, then waits)."""
+        if not self.warm or (self._spare is not None and self._spare.poll() is None):
+            return
+        try:
+            self._spare = subprocess.Popen([*self.command, "--wait"], cwd=PACKAGE_ROOT, stdin=subprocess.PIPE,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            log.exception("could not start a warm worker; runs will start cold")
+            self._spare = None
+
+    def _hand_to_spare(self, run_dir: Path) -> subprocess.Popen | None:
+        """The waiting worker, given this run folder; None when there is none alive."""
+        spare, self._spare = self._spare, None
+        if spare is None or spare.poll() is not None:
+            return None
+        try:
+            spare.stdin.write(f"{run_dir}\n".encode())
+            spare.stdin.close()
+        except OSError:  # it died just now: start one cold instead
+            spare.kill()
+            return None
+        return spare
+
     def _run(self, run_dir: Path) -> None:
-        with (run_dir / "worker.log").open("wb") as stderr:
-            self._process = subprocess.Popen([*self.command, str(run_dir)], cwd=PACKAGE_ROOT,
-                                             stdout=subprocess.DEVNULL, stderr=stderr)
+        self._process = self._hand_to_spare(run_dir)
+        if self._process is None:
+            with (run_dir / "worker.log").open("wb") as stderr:
+                self._process = subprocess.Popen([*self.command, str(run_dir)], cwd=PACKAGE_ROOT,
+                                                 stdout=subprocess.DEVNULL, stderr=stderr)
         set_status(run_dir, "running", pid=self._process.pid)
         log.info("run %s: worker started (pid %d)", run_dir.name, self._process.pid)
         code = self._process.wait()
         log.info("run %s: worker exited with code %d", run_dir.name, code)
+        self._start_spare()  # after the run, so it never competes with training for the CPU

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..augment.config import AugmentConfig
 from ..errors import InputError
 from .ablation import ablation_arms, probe_configs
-from .records import ABLATION, AUGMENTED, BASELINE, COMPARE, DatasetRef, RunSpec, TrainSettings
+from .spec import ABLATION, AUGMENTED, BASELINE, COMPARE, DatasetRef, RunSpec, TrainSettings
 
 
 def build_spec(config: AugmentConfig, dataset: DatasetRef, settings: TrainSettings, mode: str = COMPARE,

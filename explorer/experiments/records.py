@@ -1,203 +1,36 @@
-"""The typed records of a run, with their JSON in and out: what to train (`RunSpec`), what
-came out (`RunResult`), its verdict (`Summary`) and an ablation's analysis
-(`AblationAnalysis`), plus the arm names every module shares.
+"""What a run produced, as typed records with their JSON in and out: the result
+(`RunResult`, result.json, with `ArmHistory` per arm), its verdict (`Summary`, with `Curve`,
+`ClassEffect` and `ImageEffects`), the effects of an ablation (`Effect`, `AblationAnalysis`,
+ablation.json) and where a run is (`Progress`, progress.json). What to train, the arm names
+and the shared JSON readers are in `spec`.
 
-The JSON layout is the one runs/ folders have always held (spec.json, result.json,
-progress.json, ablation.json), so runs written before these records existed still load
-(tests/fixtures/legacy_runs). Readers are lenient where old or partial files leave a field
-out (a run cut short has no summary, a spec from before ablations has no mode) and strict
-about types: a value of the wrong kind raises ValueError naming the field.
+The JSON layout is the one runs/ folders have always held, so runs written before these
+records existed still load (tests/fixtures/legacy_runs). Readers are lenient where old or
+partial files leave a field out (a run cut short has no summary) and strict about types.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ..augment.config import AugmentConfig
-
-# -- arm names ----------------------------------------------------------------------------------
-
-BASELINE = "baseline"  # every random transform off, same preprocessing
-AUGMENTED = "augmented"  # the user's config (a comparison)
-FULL = "full"  # the user's config (an ablation with leave-one-out)
-ALONE = "only:"  # prefix: one setting alone on top of the baseline
-WITHOUT = "without:"  # prefix: the full config minus one setting
-
-COMPARE, ABLATION = "compare", "ablation"  # run modes
-METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
-SPLIT_SEED = 0  # one split for every seed and arm: only initial weights and batch order vary
-
-
-def alone(setting: str) -> str:
-    """The arm that trains with `setting` alone."""
-    return ALONE + setting
-
-
-def without(setting: str) -> str:
-    """The arm that trains with the full config minus `setting`."""
-    return WITHOUT + setting
-
-
-def setting_of(arm: str, prefix: str) -> str | None:
-    """The IDG keyword of an `only:`/`without:` arm (None for any other arm)."""
-    return arm[len(prefix):] if arm.startswith(prefix) else None
-
-
-# -- JSON helpers -------------------------------------------------------------------------------
-
-Interval = tuple  # (low, high), both None when one seed gives no interval
-NO_INTERVAL: Interval = (None, None)
-
-
-def _mapping(data: Any, name: str) -> dict:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{name} must be a JSON object; got {type(data).__name__}")
-    return data
-
-
-def _number(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number or null; got {value!r}")
-    return None if math.isnan(value) else float(value)
-
-
-def _interval(value: Any, name: str) -> Interval:
-    if value is None:
-        return NO_INTERVAL
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"{name} must be a pair [low, high]; got {value!r}")
-    low, high = (_number(item, name) for item in value)
-    return NO_INTERVAL if low is None or high is None else (low, high)
-
-
-def _configs(data: Any, name: str) -> dict[str, AugmentConfig]:
-    return {str(key): AugmentConfig.from_dict(value) for key, value in _mapping(data, name).items()}
-
-
-def _config_json(configs: dict[str, AugmentConfig]) -> dict:
-    return {name: config.to_dict() for name, config in configs.items()}
-
-
-# -- what to train --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DatasetRef:
-    """Where a run's images come from: a demo by name, or a folder or zip on this server."""
-
-    kind: str  # "demo" or "path"
-    name: str
-    path: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("demo", "path"):
-            raise ValueError(f"dataset kind must be 'demo' or 'path'; got {self.kind!r}")
-        if self.kind == "path" and not self.path:
-            raise ValueError("a dataset of kind 'path' needs a path")
-
-    def to_json(self) -> dict:
-        data = {"kind": self.kind, "name": self.name}
-        if self.path is not None:
-            data["path"] = self.path
-        return data
-
-    @classmethod
-    def from_json(cls, data: Any) -> DatasetRef:
-        data = _mapping(data, "dataset")
-        return cls(str(data.get("kind", "")), str(data.get("name", "")), data.get("path"))
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How every arm is trained: the seeds (one paired run per seed), epochs, batches."""
-
-    seeds: tuple = (0, 1, 2)
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = 3e-3
-    image_size: int = 32
-    validation_fraction: float = 0.2
-
-    def __post_init__(self):
-        checks = [
-            (len(self.seeds) >= 1 and all(isinstance(s, int) and 0 <= s < 2**31 for s in self.seeds),
-             "seeds", "one or more whole numbers >= 0"),
-            (1 <= self.epochs <= 500, "epochs", "1 to 500"),
-            (1 <= self.batch_size <= 4096, "batch_size", "1 to 4096"),
-            (0 < self.learning_rate <= 1, "learning_rate", "a number in (0, 1]"),
-            (8 <= self.image_size <= 256, "image_size", "8 to 256 pixels"),
-            (0 < self.validation_fraction < 1, "validation_fraction", "between 0 and 1"),
-        ]
-        for ok, name, accepted in checks:
-            if not ok:
-                raise ValueError(f"{name} must be {accepted}; got {getattr(self, name)!r}")
-        object.__setattr__(self, "seeds", tuple(self.seeds))
-
-    def to_json(self) -> dict:
-        return {item.name: getattr(self, item.name) for item in fields(self)} | {"seeds": list(self.seeds)}
-
-    @classmethod
-    def from_json(cls, data: Any, **overrides) -> TrainSettings:
-        known = {item.name for item in fields(cls)}
-        values = {key: value for key, value in _mapping(data, "settings").items() if key in known}
-        values.update(overrides)
-        if "seeds" in values:
-            values["seeds"] = tuple(values["seeds"])
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything a worker needs to run a comparison or an ablation (spec.json).
-
-    `config` is the user's augmentation; `arms` are the configs trained (name -> config,
-    paired by seed); `probes` augment validation images to measure affinity (ablation only).
-    """
-
-    dataset: DatasetRef
-    config: AugmentConfig
-    arms: dict[str, AugmentConfig]
-    settings: TrainSettings = TrainSettings()
-    mode: str = COMPARE
-    probes: dict[str, AugmentConfig] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.mode not in (COMPARE, ABLATION):
-            raise ValueError(f"mode must be {COMPARE!r} or {ABLATION!r}; got {self.mode!r}")
-        if BASELINE not in self.arms:
-            raise ValueError("a run needs a baseline arm")
-
-    def to_json(self) -> dict:
-        # image_size sits at the top level, where spec.json has always kept it.
-        settings = self.settings.to_json()
-        image_size = settings.pop("image_size")
-        data = {"mode": self.mode, "dataset": self.dataset.to_json(), "image_size": image_size,
-                "config": self.config.to_dict(), "arms": _config_json(self.arms), "settings": settings}
-        if self.probes:
-            data["probes"] = _config_json(self.probes)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Any) -> RunSpec:
-        data = _mapping(data, "spec")
-        arms = _configs(data.get("arms"), "arms")
-        # Specs written before the user's config was stored: it is the augmented or full arm.
-        config = data.get("config") or next((arms[a].to_dict() for a in (AUGMENTED, FULL) if a in arms), {})
-        return cls(
-            dataset=DatasetRef.from_json(data.get("dataset")),
-            config=AugmentConfig.from_dict(config),
-            arms=arms,
-            settings=TrainSettings.from_json(data.get("settings"), image_size=int(data.get("image_size", 32))),
-            mode=str(data.get("mode", COMPARE)),
-            probes=_configs(data.get("probes"), "probes"),
-        )
-
+from .spec import (
+    AUGMENTED,
+    FULL,
+    METRICS,
+    NO_INTERVAL,
+    SPLIT_SEED,
+    Interval,
+    TrainSettings,
+    config_json,
+    configs,
+    floats,
+    interval,
+    mapping,
+    number,
+    plain,
+)
 
 # -- what came out ---------------------------------------------------------------------------------
 
@@ -228,7 +61,7 @@ class ArmHistory:
 
     @classmethod
     def from_json(cls, data: Any) -> ArmHistory:
-        data = _mapping(data, "arm")
+        data = mapping(data, "arm")
         return cls(**{metric: [[float(v) for v in (run or [])] for run in data.get(metric) or []]
                       for metric in METRICS})
 
@@ -242,65 +75,21 @@ class Curve:
     n: list[int]
 
     def to_json(self) -> dict:
-        return {"mean": list(self.mean), "std": list(self.std), "n": list(self.n)}
+        return plain(self)
 
     @classmethod
     def from_json(cls, data: Any) -> Curve:
-        data = _mapping(data, "curve")
+        data = mapping(data, "curve")
         mean = [float(v) for v in data.get("mean") or []]
         return cls(mean, [float(v) for v in data.get("std") or [0.0] * len(mean)],
                    [int(v) for v in data.get("n") or [2] * len(mean)])
 
 
 @dataclass(frozen=True)
-class Summary:
-    """A comparison's verdict: the paired effect of augmentation on final validation
-    accuracy (fractions; the verdict states them in points), warnings, and the curves."""
-
-    delta_mean: float | None
-    ci95: Interval
-    per_seed_delta: list[float]
-    paired_seeds: list
-    n_seeds: int
-    unpaired_seeds: int
-    baseline_final: float | None
-    augmented_final: float | None
-    verdict: str
-    still_improving: bool
-    warnings: list[str]
-    per_epoch: dict[str, dict[str, Curve]]
-
-    def to_json(self) -> dict:
-        data = {item.name: getattr(self, item.name) for item in fields(self)}
-        data["ci95"] = list(self.ci95)
-        data["per_epoch"] = {arm: {metric: curve.to_json() for metric, curve in curves.items()}
-                             for arm, curves in self.per_epoch.items()}
-        return data
-
-    @classmethod
-    def from_json(cls, data: Any) -> Summary:
-        data = _mapping(data, "summary")
-        return cls(
-            delta_mean=_number(data.get("delta_mean"), "delta_mean"),
-            ci95=_interval(data.get("ci95"), "ci95"),
-            per_seed_delta=[float(v) for v in data.get("per_seed_delta") or []],
-            paired_seeds=list(data.get("paired_seeds") or []),
-            n_seeds=int(data.get("n_seeds", 0)),
-            unpaired_seeds=int(data.get("unpaired_seeds", 0)),
-            baseline_final=_number(data.get("baseline_final"), "baseline_final"),
-            augmented_final=_number(data.get("augmented_final"), "augmented_final"),
-            verdict=str(data.get("verdict", "")),
-            still_improving=bool(data.get("still_improving", False)),
-            warnings=[str(w) for w in data.get("warnings") or []],
-            per_epoch={str(arm): {str(m): Curve.from_json(c) for m, c in _mapping(curves, "per_epoch").items()}
-                       for arm, curves in _mapping(data.get("per_epoch"), "per_epoch").items()},
-        )
-
-
-@dataclass(frozen=True)
 class Effect:
-    """The paired effect of one change on final validation accuracy (better - worse arm,
-    fractions) over the seeds where both arms finished the same epochs.
+    """The paired effect of one change on validation accuracy (better - worse arm, fractions;
+    per seed the mean of the last epochs, see `summary.LAST_EPOCHS`) over the seeds where both
+    arms finished the same epochs.
 
     `ci95` is the plain 95% t-interval; `ci_family` the Bonferroni interval at
     1 - 0.05/k when k settings were tested at once (equal to ci95 when k = 1). Decisions use
@@ -321,21 +110,155 @@ class Effect:
             return "unclear"
         return "hurts" if high < 0 else "helps" if low > 0 else "unclear"
 
+    @property
+    def agreeing(self) -> int:
+        """How many seeds moved the same way as the mean (0 without a mean)."""
+        return seeds_agreeing(self.per_seed)
+
     def to_json(self) -> dict:
-        return {"transform": self.transform, "delta_mean": self.delta_mean, "ci95": list(self.ci95),
-                "ci_family": list(self.ci_family), "per_seed": list(self.per_seed), "n_seeds": self.n_seeds}
+        return plain(self) | {"seeds_agreeing": self.agreeing}
 
     @classmethod
     def from_json(cls, data: Any) -> Effect:
-        data = _mapping(data, "effect")
-        ci95 = _interval(data.get("ci95"), "ci95")
+        data = mapping(data, "effect")
+        ci95 = interval(data.get("ci95"), "ci95")
         return cls(
             transform=str(data.get("transform", "")),
-            delta_mean=_number(data.get("delta_mean"), "delta_mean"),
+            delta_mean=number(data.get("delta_mean"), "delta_mean"),
             ci95=ci95,
-            ci_family=_interval(data["ci_family"], "ci_family") if "ci_family" in data else ci95,
+            ci_family=interval(data["ci_family"], "ci_family") if "ci_family" in data else ci95,
             per_seed=[float(v) for v in data.get("per_seed") or []],
             n_seeds=int(data.get("n_seeds", 0)),
+        )
+
+
+def seeds_agreeing(per_seed: list[float]) -> int:
+    """How many per-seed values share the sign of their mean (a zero agrees with nothing)."""
+    if not per_seed:
+        return 0
+    mean = sum(per_seed) / len(per_seed)
+    return sum(1 for value in per_seed if value * mean > 0)
+
+
+@dataclass(frozen=True)
+class ClassEffect:
+    """One class's change in validation accuracy with augmentation (the final models'
+    confusion counts, paired by seed); `effect.ci_family` allows for every class at once."""
+
+    name: str
+    baseline_accuracy: float | None  # over the paired seeds' summed counts
+    augmented_accuracy: float | None
+    effect: Effect
+
+    def to_json(self) -> dict:
+        return {"class": self.name, "baseline_accuracy": self.baseline_accuracy,
+                "augmented_accuracy": self.augmented_accuracy, "effect": self.effect.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ClassEffect:
+        data = mapping(data, "class effect")
+        return cls(str(data.get("class", "")), number(data.get("baseline_accuracy"), "baseline_accuracy"),
+                   number(data.get("augmented_accuracy"), "augmented_accuracy"), Effect.from_json(data.get("effect")))
+
+
+@dataclass(frozen=True)
+class ImageEffects:
+    """Per validation image (in the result's validation order), in how many of `seeds` paired
+    seeds augmentation fixed it (wrong without, right with) or broke it (the reverse)."""
+
+    seeds: int
+    fixed: list[int]
+    broken: list[int]
+
+    def most_broken(self, count: int = 12) -> list[int]:
+        """Positions of the images broken in the most seeds (at least one), most first."""
+        order = sorted((i for i, b in enumerate(self.broken) if b), key=lambda i: (-self.broken[i], i))
+        return order[:count]
+
+    def to_json(self) -> dict:
+        return plain(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ImageEffects:
+        data = mapping(data, "images")
+        return cls(int(data.get("seeds", 0)), [int(v) for v in data.get("fixed") or []],
+                   [int(v) for v in data.get("broken") or []])
+
+
+VERDICT_CODES = ("hurt", "likely_hurt", "no_difference", "likely_helped", "helped")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A comparison's verdict: the paired effect of augmentation on validation accuracy
+    (fractions; the verdict states them in points), warnings, the curves, and the per-class
+    and per-image effects.
+
+    Per seed, the effect is the mean validation accuracy over the last `last_epochs` epochs,
+    augmented minus baseline; `final_delta_mean` / `final_ci95` keep the final epoch's alone.
+    `verdict_code` is one of VERDICT_CODES (None with no paired seed); `seeds_to_settle` is
+    how many more seeds would probably make the interval clear zero (None when unknown)."""
+
+    delta_mean: float | None
+    ci95: Interval
+    per_seed_delta: list[float]
+    paired_seeds: list
+    n_seeds: int
+    unpaired_seeds: int
+    baseline_final: float | None
+    augmented_final: float | None
+    verdict: str
+    still_improving: bool
+    warnings: list[str]
+    per_epoch: dict[str, dict[str, Curve]]
+    last_epochs: int = 1  # summaries written before the window estimator used the final epoch
+    verdict_code: str | None = None
+    seeds_to_settle: int | None = None
+    final_delta_mean: float | None = None
+    final_ci95: Interval = NO_INTERVAL
+    baseline_accuracy: float | None = None  # window means over the paired seeds
+    augmented_accuracy: float | None = None
+    classes: list[ClassEffect] = field(default_factory=list)
+    images: ImageEffects | None = None
+
+    @property
+    def seeds_agreeing(self) -> int:
+        return seeds_agreeing(self.per_seed_delta)
+
+    def to_json(self) -> dict:
+        data = plain(self) | {"seeds_agreeing": self.seeds_agreeing}
+        data["classes"] = [effect.to_json() for effect in self.classes]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Summary:
+        data = mapping(data, "summary")
+        code = data.get("verdict_code")
+        if code is not None and code not in VERDICT_CODES:
+            raise ValueError(f"verdict_code must be one of {', '.join(VERDICT_CODES)}; got {code!r}")
+        return cls(
+            delta_mean=number(data.get("delta_mean"), "delta_mean"),
+            ci95=interval(data.get("ci95"), "ci95"),
+            per_seed_delta=floats(data.get("per_seed_delta")),
+            paired_seeds=list(data.get("paired_seeds") or []),
+            n_seeds=int(data.get("n_seeds", 0)),
+            unpaired_seeds=int(data.get("unpaired_seeds", 0)),
+            baseline_final=number(data.get("baseline_final"), "baseline_final"),
+            augmented_final=number(data.get("augmented_final"), "augmented_final"),
+            verdict=str(data.get("verdict", "")),
+            still_improving=bool(data.get("still_improving", False)),
+            warnings=[str(w) for w in data.get("warnings") or []],
+            per_epoch={str(arm): {str(m): Curve.from_json(c) for m, c in mapping(curves, "per_epoch").items()}
+                       for arm, curves in mapping(data.get("per_epoch"), "per_epoch").items()},
+            last_epochs=int(data.get("last_epochs", 1)),
+            verdict_code=code,
+            seeds_to_settle=data.get("seeds_to_settle"),
+            final_delta_mean=number(data.get("final_delta_mean"), "final_delta_mean"),
+            final_ci95=interval(data.get("final_ci95"), "final_ci95"),
+            baseline_accuracy=number(data.get("baseline_accuracy"), "baseline_accuracy"),
+            augmented_accuracy=number(data.get("augmented_accuracy"), "augmented_accuracy"),
+            classes=[ClassEffect.from_json(row) for row in data.get("classes") or []],
+            images=ImageEffects.from_json(data["images"]) if data.get("images") else None,
         )
 
 
@@ -353,9 +276,13 @@ class AblationAnalysis:
     recommendation: list[str]
 
     def to_json(self) -> dict:
+        def row(effect: Effect) -> dict:  # both tables' rows carry the same fields
+            return effect.to_json() | {"affinity": self.affinity.get(effect.transform),
+                                       "diversity": self.diversity.get(effect.transform)}
+
         return {
-            "one_at_a_time": [effect.to_json() for effect in self.one_at_a_time],
-            "leave_one_out": [effect.to_json() for effect in self.leave_one_out],
+            "one_at_a_time": [row(effect) for effect in self.one_at_a_time],
+            "leave_one_out": [row(effect) for effect in self.leave_one_out],
             "affinity": dict(self.affinity), "diversity": dict(self.diversity),
             "full": self.full.to_json() if self.full else None,
             "sentence": self.sentence, "recommendation": list(self.recommendation),
@@ -363,10 +290,10 @@ class AblationAnalysis:
 
     @classmethod
     def from_json(cls, data: Any) -> AblationAnalysis:
-        data = _mapping(data, "ablation")
+        data = mapping(data, "ablation")
 
         def ratios(key: str) -> dict[str, float | None]:
-            return {str(name): _number(value, key) for name, value in _mapping(data.get(key), key).items()}
+            return {str(name): number(value, key) for name, value in mapping(data.get(key), key).items()}
 
         return cls(
             one_at_a_time=[Effect.from_json(row) for row in data.get("one_at_a_time") or []],
@@ -386,7 +313,8 @@ class RunResult:
     """Everything a run produced (result.json), rewritten after every finished epoch.
 
     `arms` name -> per-epoch metrics per seed; `confusion` arm -> per seed the final model's
-    validation confusion counts (None until that arm and seed finish); `probe_accuracy`
+    validation confusion counts (None until that arm and seed finish); `predictions` the same
+    model's predicted class per validation image (in `validation_indices` order); `probe_accuracy`
     setting -> per seed the baseline model's accuracy on validation images augmented by that
     setting alone (affinity). `summary` (baseline vs augmented or full) and `ablation` are
     set when the run ends."""
@@ -402,6 +330,9 @@ class RunResult:
     status: str = "running"
     confusion: dict[str, list[Matrix | None]] = field(default_factory=dict)
     probe_accuracy: dict[str, list[float | None]] = field(default_factory=dict)
+    predictions: dict[str, list[list[int] | None]] = field(default_factory=dict)  # arm -> per seed
+    validation_labels: list[int] = field(default_factory=list)
+    validation_indices: list[int] = field(default_factory=list)  # each validation image's dataset index
     summary: Summary | None = None
     ablation: AblationAnalysis | None = None
 
@@ -420,9 +351,12 @@ class RunResult:
             settings.update(train_images=self.train_images, validation_images=self.validation_images)
         data = {
             "dataset": self.dataset, "class_names": list(self.class_names), "settings": settings,
-            "configs": _config_json(self.configs), "arms": {arm: h.to_json() for arm, h in self.arms.items()},
+            "configs": config_json(self.configs), "arms": {arm: h.to_json() for arm, h in self.arms.items()},
             "status": self.status, "confusion": self.confusion, "probe_accuracy": self.probe_accuracy,
         }
+        if self.predictions:
+            data.update(predictions=self.predictions, validation_labels=self.validation_labels,
+                        validation_indices=self.validation_indices)
         if self.summary is not None:
             data["summary"] = self.summary.to_json()
         if self.ablation is not None:
@@ -431,9 +365,9 @@ class RunResult:
 
     @classmethod
     def from_json(cls, data: Any) -> RunResult:
-        data = _mapping(data, "result")
-        arms = {str(arm): ArmHistory.from_json(h) for arm, h in _mapping(data.get("arms"), "arms").items()}
-        raw = _mapping(data.get("settings"), "settings")
+        data = mapping(data, "result")
+        arms = {str(arm): ArmHistory.from_json(h) for arm, h in mapping(data.get("arms"), "arms").items()}
+        raw = mapping(data.get("settings"), "settings")
         if not raw.get("seeds"):  # partial or hand-made results: one seed per recorded run
             longest = max((len(h.runs(m)) for h in arms.values() for m in METRICS), default=0)
             raw = {**raw, "seeds": list(range(max(1, longest)))}
@@ -444,13 +378,17 @@ class RunResult:
             split_seed=int(raw.get("split_seed", SPLIT_SEED)),
             train_images=raw.get("train_images"),
             validation_images=raw.get("validation_images"),
-            configs=_configs(data.get("configs"), "configs"),
+            configs=configs(data.get("configs"), "configs"),
             arms=arms,
             status=str(data.get("status", "running")),
             confusion={str(arm): list(matrices or [])
-                       for arm, matrices in _mapping(data.get("confusion"), "confusion").items()},
-            probe_accuracy={str(name): [_number(v, "probe_accuracy") for v in values or []]
-                            for name, values in _mapping(data.get("probe_accuracy"), "probe_accuracy").items()},
+                       for arm, matrices in mapping(data.get("confusion"), "confusion").items()},
+            probe_accuracy={str(name): [number(v, "probe_accuracy") for v in values or []]
+                            for name, values in mapping(data.get("probe_accuracy"), "probe_accuracy").items()},
+            predictions={str(arm): [None if run is None else [int(v) for v in run] for run in runs or []]
+                         for arm, runs in mapping(data.get("predictions"), "predictions").items()},
+            validation_labels=[int(v) for v in data.get("validation_labels") or []],
+            validation_indices=[int(v) for v in data.get("validation_indices") or []],
             summary=Summary.from_json(data["summary"]) if data.get("summary") else None,
             ablation=AblationAnalysis.from_json(data["ablation"]) if data.get("ablation") else None,
         )
@@ -471,10 +409,10 @@ class Progress:
     time: float | None = None  # wall clock of the report (time.time())
 
     def to_json(self) -> dict:
-        return {item.name: getattr(self, item.name) for item in fields(self)}
+        return plain(self)
 
     @classmethod
     def from_json(cls, data: Any) -> Progress:
-        data = _mapping(data, "progress")
+        data = mapping(data, "progress")
         known = {item.name for item in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .records import Progress, RunResult, RunSpec
+from .records import Progress, RunResult
+from .spec import RunSpec
 
 ACTIVE = ("queued", "running")
 
@@ -107,7 +108,7 @@ class RunInfo:
         return self.result.summary.verdict if self.result.summary else ""
 
 
-def _record(path: Path, reader: Callable[[Any], Any]):
+def read_record(path: Path, reader: Callable[[Any], Any]):
     """A record from a JSON file, or None when the file is missing or does not hold one."""
     data = read_json(path)
     if data is None:
@@ -128,9 +129,9 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
         state = "interrupted"
         set_status(run_dir, state, note="the process running it ended (crash or restart); finished epochs are kept")
         status = _status(run_dir)
-    return RunInfo(run_dir.name, run_dir, state, _record(run_dir / "spec.json", RunSpec.from_json),
-                   _record(run_dir / "result.json", RunResult.from_json),
-                   _record(run_dir / "progress.json", Progress.from_json),
+    return RunInfo(run_dir.name, run_dir, state, read_record(run_dir / "spec.json", RunSpec.from_json),
+                   read_record(run_dir / "result.json", RunResult.from_json),
+                   read_record(run_dir / "progress.json", Progress.from_json),
                    status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")))
 
 

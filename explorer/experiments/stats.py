@@ -2,24 +2,18 @@
 
 Pure Python and NumPy (no SciPy): the Student t quantile comes from the regularized
 incomplete beta function, so the app can give honest confidence intervals without a
-heavy dependency. `summarize` turns a comparison result into a verdict that claims no
-more than the interval supports, plus the per-epoch curves the plots draw. `points`,
-`interval_text` and `effect_text` are the one way numbers of an effect are written, in the
-verdicts, the ablation's sentences, the report, the page and the CLI.
+heavy dependency. `points`, `interval_text` and `effect_text` are the one way numbers of an
+effect are written, in the verdicts, the ablation's sentences, the report, the page and the
+CLI. The verdict of a comparison is `summary.summarize`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from .records import AUGMENTED, BASELINE, METRICS, Curve, Effect, RunResult, Summary
-
-IMPROVING_POINTS = 0.5  # last-epoch gain (percentage points) that counts as "still improving"
-MIN_SEEDS = 3
-
+from .records import Effect
 
 # --- Student t quantile ------------------------------------------------------------------
 
@@ -108,6 +102,19 @@ def paired_interval(deltas, confidence: float = 0.95) -> tuple[float, float, flo
     return mean, mean - half, mean + half
 
 
+def effect_from(name: str, deltas: list[float], family: int = 1) -> Effect:
+    """The paired effect of per-seed differences: mean, 95% t-interval and, with `family`
+    comparisons made at once, the Bonferroni interval at 1 - 0.05/family that decisions use
+    (one of them would show a 95% interval clear of zero by chance about family/20 times)."""
+    if not deltas:
+        return Effect(name, None)
+    mean, low, high = paired_interval(deltas)
+    _, family_low, family_high = paired_interval(deltas, confidence=1 - 0.05 / max(1, family))
+    plain = (None, None) if math.isnan(low) else (low, high)
+    adjusted = (None, None) if math.isnan(family_low) else (family_low, family_high)
+    return Effect(name, mean, plain, adjusted, [float(d) for d in deltas], len(deltas))
+
+
 # --- how effects are written ----------------------------------------------------------------
 
 
@@ -133,162 +140,3 @@ def effect_text(effect: Effect | None) -> str:
     if effect.ci95[0] is None:
         return f"{points(effect.delta_mean)} (one seed: no interval)"
     return f"{points(effect.delta_mean)} (95% CI {interval_text(effect.ci95)})"
-
-
-# --- summary of a comparison result --------------------------------------------------------
-
-
-def _runs(result: RunResult, arm: str, metric: str) -> list[list[float]]:
-    """One list of per-epoch values per seed; a missing arm counts as no epochs."""
-    history = result.arms.get(arm)
-    return [list(run) for run in history.runs(metric)] if history else []
-
-
-def _curve(runs: list[list[float]]) -> Curve:
-    """Mean, std and seed count per epoch index, over the seeds that reached that epoch.
-
-    std uses ddof=1 (sample sd) where at least 2 seeds reached the epoch, else ddof=0 (0.0).
-    """
-    mean, std, n = [], [], []
-    for e in range(max((len(r) for r in runs), default=0)):
-        values = np.array([r[e] for r in runs if len(r) > e], dtype=float)
-        mean.append(float(values.mean()))
-        std.append(float(values.std(ddof=1 if values.size >= 2 else 0)))
-        n.append(int(values.size))
-    return Curve(mean, std, n)
-
-
-def _verdict(deltas: list[float], low, high) -> str:
-    n = len(deltas)
-    if n == 0:
-        return "No paired results yet."
-    mean = float(np.mean(deltas))
-    if n == 1:
-        return (
-            f"One seed cannot give an interval: augmentation changed final validation accuracy "
-            f"by {points(mean)} points on that seed; run at least {MIN_SEEDS} seeds before "
-            f"drawing a conclusion."
-        )
-    ci = f"(95% CI {points(low)} to {points(high)} points, {n} paired seeds)"
-    if high < 0:
-        return (
-            f"Augmentation hurt: final validation accuracy was {points(-mean, False)} points "
-            f"lower with augmentation {ci}."
-        )
-    if low > 0:
-        return (
-            f"Augmentation helped: final validation accuracy was {points(mean, False)} points "
-            f"higher with augmentation {ci}."
-        )
-    return (
-        f"No detectable difference: augmentation changed final validation accuracy by "
-        f"{points(mean)} points {ci}; the interval includes zero."
-    )
-
-
-def _still_improving(runs: list[list[float]]) -> bool:
-    """Whether the augmented arm's mean validation accuracy was still rising at the end.
-
-    Uses only the seeds that reached the arm's last epoch, so every epoch's mean is over
-    the same seeds (a seed that stopped early cannot fake a jump). Needs >= 3 epochs.
-    """
-    longest = max((len(r) for r in runs), default=0)
-    if longest < 3:
-        return False
-    mean = np.mean([r for r in runs if len(r) == longest], axis=0)
-    gain_points = (mean[-1] - mean[:-1].max()) * 100
-    return bool(gain_points > IMPROVING_POINTS + 1e-9)  # 1e-9: float noise at exactly 0.5
-
-
-@dataclass(frozen=True)
-class _Pairing:
-    """Final validation accuracies of the two arms on the seeds that pair up."""
-
-    paired: list
-    unpaired: list
-    base_final: list[float]
-    aug_final: list[float]
-    lengths: set
-
-    @property
-    def deltas(self) -> list[float]:
-        return [a - b for a, b in zip(self.aug_final, self.base_final)]
-
-
-def _pair(seeds: list, base_runs: list[list[float]], aug_runs: list[list[float]]) -> _Pairing:
-    """A seed pairs when both arms finished at least one epoch and the SAME number of epochs."""
-    pairing = _Pairing([], [], [], [], set())
-    for i, seed in enumerate(seeds):
-        b = base_runs[i] if i < len(base_runs) else []
-        a = aug_runs[i] if i < len(aug_runs) else []
-        if not b and not a:
-            continue
-        if len(a) != len(b) or not a:
-            pairing.unpaired.append(seed)
-            continue
-        pairing.paired.append(seed)
-        pairing.lengths.add(len(a))
-        pairing.base_final.append(float(b[-1]))
-        pairing.aug_final.append(float(a[-1]))
-    return pairing
-
-
-def _warnings(pairing: _Pairing, improving: bool) -> list[str]:
-    warnings = []
-    n = len(pairing.paired)
-    if 0 < n < MIN_SEEDS:
-        warnings.append(f"Fewer than {MIN_SEEDS} paired seeds: the interval is wide and unreliable.")
-    if pairing.unpaired:
-        warnings.append(
-            f"{len(pairing.unpaired)} seed(s) left out ({', '.join(map(str, pairing.unpaired))}): the two arms "
-            f"finished different numbers of epochs, so their final accuracies are not comparable."
-        )
-    if len(pairing.lengths) > 1:
-        warnings.append(
-            f"Paired seeds stopped at different epochs ({min(pairing.lengths)} to {max(pairing.lengths)}), "
-            f"so their differences compare different training lengths."
-        )
-    if improving:
-        warnings.append(
-            "The augmented arm was still improving at the last epoch: augmented models converge "
-            "more slowly, so a longer run may change the verdict."
-        )
-    return warnings
-
-
-def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED) -> Summary:
-    """The comparison's verdict, interval, warnings and per-epoch curves.
-
-    Pairing: for each seed, each arm's final validation accuracy is the last epoch it
-    finished. A seed counts as paired only when both arms finished at least one epoch and
-    the SAME number of epochs, so each difference compares equally long training; seeds
-    where the arms reached different epochs are excluded and counted in `unpaired_seeds`.
-    Accuracies and deltas are fractions; the verdict states them in percentage points.
-
-    `per_epoch[arm][metric]` is a `Curve` over every seed of that arm that reached the epoch
-    (paired or not): std is ddof=1 with >= 2 values, else 0.
-    """
-    aug_runs = _runs(result, augmented, "val_accuracy")
-    pairing = _pair(result.seeds, _runs(result, baseline, "val_accuracy"), aug_runs)
-    deltas = pairing.deltas
-    mean = low = high = None
-    if deltas:
-        mean, low, high = paired_interval(deltas)
-        if math.isnan(low):
-            low = high = None
-    improving = _still_improving(aug_runs)
-    return Summary(
-        delta_mean=mean,
-        ci95=(low, high),
-        per_seed_delta=deltas,
-        paired_seeds=pairing.paired,
-        n_seeds=len(deltas),
-        unpaired_seeds=len(pairing.unpaired),
-        baseline_final=float(np.mean(pairing.base_final)) if deltas else None,
-        augmented_final=float(np.mean(pairing.aug_final)) if deltas else None,
-        verdict=_verdict(deltas, low, high),
-        still_improving=improving,
-        warnings=_warnings(pairing, improving),
-        per_epoch={arm: {metric: _curve(history.runs(metric)) for metric in METRICS}
-                   for arm, history in result.arms.items()},
-    )

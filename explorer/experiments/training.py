@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import keras
@@ -19,8 +19,9 @@ from ..augment.engine import augment_batch, standardize
 from ..data.datasets import Dataset
 from ..data.split import Split, split_dataset
 from ..dropin.sequence import AugmentedSequence
-from .records import AUGMENTED, BASELINE, SPLIT_SEED, ArmHistory, Progress, RunResult, TrainSettings
-from .stats import summarize
+from .records import ArmHistory, Progress, RunResult
+from .spec import AUGMENTED, BASELINE, METRICS, SPLIT_SEED, TrainSettings
+from .summary import summarize
 
 EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the PyDataset
 
@@ -102,7 +103,49 @@ def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], 
         configs=dict(arms), arms={name: ArmHistory.empty(seeds) for name in arms},
         confusion={name: [None] * seeds for name in arms},
         probe_accuracy={name: [None] * seeds for name in probes},
+        predictions={name: [None] * seeds for name in arms},
+        validation_labels=[int(label) for label in split.validation_labels],
+        validation_indices=[int(index) for index in split.validation_indices],
     )
+
+
+def _same_training(earlier: RunResult, result: RunResult) -> bool:
+    """Whether an earlier result trained exactly what `result` trains, apart from its seeds."""
+    same_settings = replace(earlier.settings, seeds=result.settings.seeds) == result.settings
+    return (same_settings and earlier.configs == result.configs and earlier.dataset == result.dataset
+            and earlier.class_names == result.class_names
+            and earlier.validation_indices == result.validation_indices)
+
+
+def _complete(earlier: RunResult, index: int) -> bool:
+    """Whether every arm (and probe) of the earlier result's seed at `index` finished."""
+    epochs = earlier.settings.epochs
+    arms = all(len(history.val_accuracy) > index and len(history.val_accuracy[index]) == epochs
+               and len(earlier.confusion.get(arm) or []) > index and earlier.confusion[arm][index] is not None
+               for arm, history in earlier.arms.items())
+    probes = all(len(values) > index and values[index] is not None for values in earlier.probe_accuracy.values())
+    return arms and probes
+
+
+def _carry_over(earlier: RunResult | None, result: RunResult) -> set[int]:
+    """Copy the seeds an earlier result of the same training finished in full into `result`
+    (more seeds on demand); returns them: they are not trained again."""
+    if earlier is None or not _same_training(earlier, result):
+        return set()
+    kept = set()
+    for old, seed in enumerate(earlier.seeds):
+        if seed not in result.seeds or not _complete(earlier, old):
+            continue
+        new = result.seeds.index(seed)
+        for arm, history in result.arms.items():
+            for metric in METRICS:
+                history.runs(metric)[new] = list(earlier.arms[arm].runs(metric)[old])
+            result.confusion[arm][new] = earlier.confusion[arm][old]
+            result.predictions[arm][new] = (earlier.predictions.get(arm) or [None] * (old + 1))[old]
+        for name, values in result.probe_accuracy.items():
+            values[new] = earlier.probe_accuracy[name][old]
+        kept.add(seed)
+    return kept
 
 
 def _shared_preprocessing(arms: dict[str, AugmentConfig]) -> AugmentConfig:
@@ -112,14 +155,21 @@ def _shared_preprocessing(arms: dict[str, AugmentConfig]) -> AugmentConfig:
     return preprocessing.pop()
 
 
-def _fit(model, sequence: AugmentedSequence, recorder: _Recorder, settings: TrainSettings, fit: dict) -> None:
+def _epoch_batches(sequence: AugmentedSequence, epochs: int, batch_size: int):
+    """Every epoch's batches in order, each epoch augmented as a whole (`epoch_arrays`)."""
+    for epoch in range(epochs):
+        x, y = sequence.epoch_arrays(epoch)
+        for start in range(0, len(y), batch_size):
+            yield x[start:start + batch_size], y[start:start + batch_size]
+
+
+def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict) -> None:
     if sequence.images.size * 4 <= EPOCH_IN_MEMORY_BYTES:
-        # A whole augmented epoch as arrays: far less per-step overhead than a PyDataset.
-        for epoch in range(settings.epochs):
-            x, y = sequence.epoch_arrays(epoch)
-            model.fit(x, y, batch_size=settings.batch_size, shuffle=False, initial_epoch=epoch, epochs=epoch + 1, **fit)
-            if recorder.stopped:
-                return
+        # Whole augmented epochs as arrays, fed to ONE fit call: a fit call per epoch rebuilt
+        # the input pipeline and retraced the validation step every epoch (a quarter of the
+        # time on digits), and a PyDataset costs more per step. Same batches, same order.
+        model.fit(_epoch_batches(sequence, settings.epochs, settings.batch_size), steps_per_epoch=len(sequence),
+                  epochs=settings.epochs, shuffle=False, **fit)
     else:
         model.fit(sequence, epochs=settings.epochs, **fit)
 
@@ -161,7 +211,7 @@ class _Comparison:
             callbacks.append(keras.callbacks.TensorBoard(logs, write_graph=False))
         sequence = AugmentedSequence(split.train_images, split.train_labels, config, self.settings.batch_size,
                                      seed=seed)
-        _fit(model, sequence, recorder, self.settings,
+        _fit(model, sequence, self.settings,
              dict(validation_data=(self.validation_x, split.validation_labels), verbose=0, callbacks=callbacks))
         return None if recorder.stopped else model
 
@@ -175,6 +225,7 @@ def run_comparison(
     on_epoch: Callable[[RunResult], None] | None = None,
     log_dir: Path | None = None,
     probes: dict[str, AugmentConfig] | None = None,
+    earlier: RunResult | None = None,
 ) -> RunResult:
     """Train every arm for every seed and return the `RunResult` (summary included).
 
@@ -189,21 +240,26 @@ def run_comparison(
     without retraining: the baseline arm's trained model is evaluated on validation images
     augmented by each probe (result.probe_accuracy[name], one per seed). That is the one
     place validation images are augmented on purpose, to test the model, never to train it.
+
+    `earlier`: a result of this same training with fewer seeds; the seeds it finished are
+    kept as they are and only the others are trained (pairing is per seed, so nothing changes).
     """
     probes = probes or {}
     settings = settings or TrainSettings()
     split = prepare(dataset, settings)
     shared = _shared_preprocessing(arms)
     result = _new_result(dataset, split, arms, settings, probes)
+    kept = _carry_over(earlier, result)
     steps = -(-len(split.train_labels) // settings.batch_size)
+    to_train = len(settings.seeds) - len(kept)
     comparison = _Comparison(
         split, settings, standardize(np.asarray(split.validation_images, dtype=np.float32), shared),
         scale_inputs=not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization),
-        result=result, clock=_Clock(len(arms) * len(settings.seeds) * settings.epochs * steps, steps, progress),
+        result=result, clock=_Clock(max(1, len(arms) * to_train * settings.epochs * steps), steps, progress),
         should_stop=should_stop or (lambda: False), on_epoch=on_epoch, log_dir=log_dir,
     )
     for seed_index, seed in enumerate(settings.seeds):
-        for arm, config in arms.items():
+        for arm, config in arms.items() if seed not in kept else ():
             model = comparison.train(arm, config, seed_index, seed)
             if model is None:
                 return _finish(result, "stopped")
@@ -225,6 +281,7 @@ def _evaluate(model, result: RunResult, arm: str, seed_index: int, seed: int, sp
     predicted = model.predict(validation_x, verbose=0, batch_size=256).argmax(axis=1)
     classes = len(split.class_names)
     result.confusion[arm][seed_index] = confusion_matrix(split.validation_labels, predicted, classes).tolist()
+    result.predictions[arm][seed_index] = predicted.tolist()
     if arm != BASELINE:
         return
     for name, probe in probes.items():

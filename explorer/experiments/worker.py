@@ -18,8 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..data.datasets import Dataset
-from .records import ABLATION, Progress, RunResult, RunSpec
-from .runs import read_json, set_status, write_json
+from .records import Progress, RunResult
+from .runs import read_json, read_record, set_status, write_json
+from .spec import ABLATION, RunSpec
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress.json writes
 log = logging.getLogger(__name__)
@@ -70,10 +71,12 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         def save(partial: RunResult) -> None:
             write_json(run_dir / "result.json", partial.to_json())
 
+        # A run given more seeds keeps the seeds it finished (see JobManager.add_seeds).
+        earlier = read_record(run_dir / "result.json", RunResult.from_json)
         result = run_comparison(
             dataset, spec.arms, spec.settings, progress=_progress_writer(run_dir, on_progress),
             should_stop=(run_dir / "STOP").exists, on_epoch=save, log_dir=run_dir / "tensorboard",
-            probes=spec.probes,
+            probes=spec.probes, earlier=earlier,
         )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)

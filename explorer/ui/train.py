@@ -16,14 +16,14 @@ import streamlit as st
 from ..augment.config import AugmentConfig
 from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
-from ..diagnostics.plots import comparison_figure, figure_png, run_summary
+from ..diagnostics.plots import run_summary
 from ..errors import InputError
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
-from ..experiments.records import ABLATION, COMPARE, AblationAnalysis, DatasetRef, TrainSettings
 from ..experiments.runs import RunInfo, list_runs, load_run, run_zip, runs_root
-from ..experiments.stats import effect_text
+from ..experiments.spec import ABLATION, COMPARE, DatasetRef, TrainSettings
 from ..interchange.export import idg_code
+from .results import show_run
 
 DONE = ("finished", "stopped", "interrupted", "failed")
 
@@ -76,12 +76,15 @@ def _dataset_ref() -> DatasetRef | None:
 
 
 def _settings() -> TrainSettings:
+    defaults = TrainSettings()
     cols = st.columns(5)
-    epochs = cols[0].number_input("Epochs", 1, 200, 10, key="train_epochs")
-    seeds = cols[1].number_input("Seeds", 1, 20, 3, key="train_seeds", help="3 or more for an interval worth reading")
-    size = cols[2].number_input("Image size", 16, 128, 32, step=8, key="train_image_size")
-    batch = cols[3].number_input("Batch size", 8, 512, 64, step=8, key="train_batch_size")
-    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, 3e-3, format="%.4f", key="train_learning_rate")
+    epochs = cols[0].number_input("Epochs", 1, 200, defaults.epochs, key="train_epochs")
+    seeds = cols[1].number_input("Seeds", 1, 20, len(defaults.seeds), key="train_seeds",
+                                 help="3 or more for an interval worth reading; more can be added to a finished run")
+    size = cols[2].number_input("Image size", 16, 128, defaults.image_size, step=8, key="train_image_size")
+    batch = cols[3].number_input("Batch size", 8, 512, defaults.batch_size, step=8, key="train_batch_size")
+    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, defaults.learning_rate, format="%.4f",
+                                key="train_learning_rate")
     return TrainSettings(seeds=tuple(range(int(seeds))), epochs=int(epochs), batch_size=int(batch),
                          learning_rate=float(rate), image_size=int(size))
 
@@ -130,55 +133,23 @@ def _run_status() -> None:
         st.progress(min(1.0, p.done_fraction),
                     text=f"{p.arm}, seed {p.seed}, epoch {p.epoch}, batch {p.batch}/{p.batches}{eta}")
     if run.result and run.status in ("queued", "running"):
-        curves = {arm: metrics["val_accuracy"].mean for arm, metrics in run_summary(run.result).per_epoch.items()}
-        if any(curves.values()):
-            st.line_chart({f"{arm} validation accuracy": values for arm, values in curves.items() if values})
+        _live_curves(run)
     if run.status in DONE:
         if st.session_state.get("run_shown") != run_id:
             st.session_state["run_shown"] = run_id
             st.rerun()  # refresh the history too
-        show_run(run, "current")
+        show_run(run, "current", jobs)
 
 
-def show_run(run: RunInfo, where: str) -> None:
-    """A run's outcome: an ablation's ranked effects, or the comparison's figure and verdict."""
-    if run.status == "failed":
-        st.error(f"The run failed: {run.error or 'unknown error'}")
-        return
-    if run.result is None:
-        st.info("No finished epoch yet.")
-        return
-    if run.result.ablation is not None:
-        _show_ablation(run, run.result.ablation, where)
-        return
-    figure = run.path / "figure.png"
-    st.image(str(figure) if figure.is_file() else figure_png(comparison_figure(run.result)), width="stretch")
-    summary = run_summary(run.result)
-    (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {summary.verdict}")
-    for warning in summary.warnings:
-        st.warning(warning)
-
-
-def _show_ablation(run: RunInfo, analysis: AblationAnalysis, where: str) -> None:
-    """The ranked effects with intervals, the affinity scatter and the one-page report."""
-    (st.success if run.status == "finished" else st.warning)(f"{run.status.capitalize()}: {analysis.sentence}")
-    for line in analysis.recommendation:
-        st.markdown(f"- {line}")
-    rows = []
-    for effect in analysis.one_at_a_time:
-        affinity, diversity = analysis.affinity.get(effect.transform), analysis.diversity.get(effect.transform)
-        rows.append({"setting": effect.transform, "alone vs baseline, points": effect_text(effect),
-                     "affinity": "-" if affinity is None else f"{affinity:.2f}",
-                     "diversity": "-" if diversity is None else f"{diversity:.2f}"})
-    st.table(rows)
-    left, right = st.columns(2)
-    for column, name in ((left, "ablation.png"), (right, "affinity.png")):
-        if (run.path / name).is_file():
-            column.image(str(run.path / name), width="stretch")
-    report = run.path / "report.html"
-    if report.is_file():
-        st.download_button("Download the one-page report (HTML)", report.read_bytes(),
-                           file_name=f"{run.run_id}-report.html", mime="text/html", key=f"report_{where}_{run.run_id}")
+def _live_curves(run: RunInfo) -> None:
+    """Validation accuracy against epoch (from 1), one line per arm, mean over the seeds so far."""
+    points = [(epoch, arm, value) for arm, metrics in run_summary(run.result).per_epoch.items()
+              for epoch, value in enumerate(metrics["val_accuracy"].mean, start=1)]
+    if points:
+        epochs, arms, values = zip(*points)
+        st.line_chart({"epoch": epochs, "arm": arms, "validation accuracy": values}, x="epoch",
+                      y="validation accuracy", color="arm", x_label="epoch",
+                      y_label="validation accuracy (mean over seeds)")
 
 
 def history() -> None:
@@ -193,6 +164,6 @@ def history() -> None:
         with st.expander(f"{run.run_id} · {dataset} · {run.status} · {mode}{run.headline[:90]}"):
             if run.spec is not None:
                 st.code(idg_code(run.spec.config), language="python")
-            show_run(run, "history")
+            show_run(run, "history", jobs)
             st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
                                file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")

@@ -1,4 +1,4 @@
-"""Ablation speed: the default one-at-a-time run on digits, 7 settings x 3 seeds x 10 epochs,
+"""Ablation speed: the one-at-a-time run on digits, 7 settings, default seeds and epochs,
 must finish in under 3 minutes on 2 cores (TensorFlow's import included).
 
     python tests/benchmarks/bench_ablation.py
@@ -26,18 +26,19 @@ def main() -> None:
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
     from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
-    from explorer.experiments.records import TrainSettings
+    from explorer.experiments.spec import TrainSettings
     from explorer.experiments.stats import effect_text
     from explorer.experiments.training import run_comparison
 
     config = preset("over-augmentation").replace(vertical_flip=True)
     digits = load_demo("digits", image_size=32)
     arms = ablation_arms(config)
-    result = run_comparison(digits, arms, TrainSettings(), probes=probe_configs(config))
+    defaults = TrainSettings()
+    result = run_comparison(digits, arms, defaults, probes=probe_configs(config))
     analysis = analyze(result)
     took = time.perf_counter() - start
     print(f"CPU cores: {os.cpu_count()}; digits at 32 px; {len(arms) - 1} settings alone + baseline, "
-          f"3 seeds x 10 epochs")
+          f"{len(defaults.seeds)} seeds x {defaults.epochs} epochs")
     print(f"{'setting':<20} {'alone vs baseline, points':<36} {'affinity':>8} {'diversity':>9}")
     for effect in analysis.one_at_a_time:
         print(f"{effect.transform:<20} {effect_text(effect):<36} {analysis.affinity[effect.transform]:8.2f} "

@@ -1,0 +1,142 @@
+"""A run's outcome on the page: the verdict in the colour of its code, how it was measured,
+the figure, per-class and per-image effects, an ablation's two tables, the report, and
+"Add seeds" to settle a verdict the interval left open.
+
+Colours follow `Summary.verdict_code`: red for hurt, amber for probably hurt, neutral for no
+difference or probably helped, green only for helped; a drop is never shown as good news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from ..diagnostics.plots import comparison_figure, figure_png, run_summary
+from ..errors import InputError
+from ..experiments.records import AblationAnalysis, Effect, Summary
+from ..experiments.runs import RunInfo
+from ..experiments.stats import effect_text
+from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
+
+TONES: dict[str | None, Callable] = {
+    "hurt": st.error, "likely_hurt": st.warning, "no_difference": st.info, "likely_helped": st.info,
+    "helped": st.success, None: st.info,
+}
+ENDED = ("finished", "stopped", "interrupted")
+
+
+def _agreement(effect: Effect) -> str:
+    if effect.delta_mean is None or not effect.n_seeds:
+        return "-"
+    return f"{'lower' if effect.delta_mean < 0 else 'higher'} in {effect.agreeing} of {effect.n_seeds}"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> None:
+    TONES.get(code, st.info)(f"{run.status.capitalize()}: {text}")
+    st.caption(ESTIMATOR_HELP.format(k=last_epochs))
+
+
+def _class_effects(summary: Summary) -> None:
+    """Each class's change with its interval, most harmed first, and the images it broke."""
+    if not summary.classes:
+        return
+    st.markdown("**Per class** (final models, paired by seed; red: the interval allowing for every class at "
+                "once lies below zero)")
+    rows = [{"class": c.name, "without": _percent(c.baseline_accuracy), "with": _percent(c.augmented_accuracy),
+             "change, points": effect_text(c.effect), "seeds": _agreement(c.effect),
+             "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), "")} for c in summary.classes]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    harmed = [c.name for c in summary.classes if c.effect.decision() == "hurts"]
+    if harmed and summary.delta_mean is not None and summary.delta_mean > 0:
+        st.warning(f"The average rose, but augmentation harmed class(es) {', '.join(harmed)}.")
+    images = summary.images
+    if images is not None:
+        broken, fixed = sum(1 for b in images.broken if b), sum(1 for f in images.fixed if f)
+        always = sum(1 for b in images.broken if b == images.seeds)
+        st.caption(f"Validation images over {images.seeds} paired seed(s): {fixed} fixed at least once (wrong without "
+                   f"augmentation, right with it), {broken} broken at least once, {always} broken in every seed.")
+
+
+def _add_seeds(run_id: str, key: str, jobs) -> None:
+    try:
+        jobs.add_seeds(run_id, int(st.session_state[key]))
+    except InputError as error:
+        st.session_state["add_seeds_error"] = str(error)
+        return
+    st.session_state["run_id"], st.session_state["run_shown"] = run_id, None
+
+
+def _more_seeds(run: RunInfo, where: str, jobs) -> None:
+    """'Add seeds': train only new seeds, keep the finished ones, compute the verdict again."""
+    if run.spec is None or run.status not in ENDED:
+        return
+    key = f"more_seeds_{where}_{run.run_id}"
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    left.number_input("More seeds", 1, 10, 2, key=key)
+    right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=_add_seeds, args=(run.run_id, key, jobs),
+                 help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
+                      "computed again over all of them.")
+    error = st.session_state.pop("add_seeds_error", None)
+    if error:
+        st.error(error)
+
+
+def show_run(run: RunInfo, where: str, jobs) -> None:
+    """A run's outcome: an ablation's two tables, or the comparison's figure and verdict."""
+    if run.status == "failed":
+        st.error(f"The run failed: {run.error or 'unknown error'}")
+        return
+    if run.result is None:
+        st.info("No finished epoch yet.")
+        return
+    summary = run_summary(run.result)
+    if run.result.ablation is not None:
+        _show_ablation(run, run.result.ablation, summary)
+    else:
+        figure = run.path / "figure.png"
+        st.image(str(figure) if figure.is_file() else figure_png(comparison_figure(run.result)), width="stretch")
+        _verdict(run, summary.verdict, verdict_tone(summary), summary.last_epochs)
+        for warning in summary.warnings:
+            st.warning(warning)
+    _class_effects(summary)
+    if (run.path / "broken.png").is_file():
+        st.image(str(run.path / "broken.png"), width="stretch")
+    report = run.path / "report.html"
+    if report.is_file():
+        st.download_button("Download the one-page report (HTML)", report.read_bytes(),
+                           file_name=f"{run.run_id}-report.html", mime="text/html", key=f"report_{where}_{run.run_id}")
+    _more_seeds(run, where, jobs)
+
+
+def _effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[dict]:
+    """One table layout for both views: setting, effect with interval, seeds, affinity, diversity."""
+    return [{"setting": e.transform, "change, points": effect_text(e), "seeds": _agreement(e),
+             "clear of zero": {"hurts": "hurts", "helps": "helps"}.get(e.decision(), "no"),
+             "affinity": _ratio(analysis.affinity.get(e.transform)),
+             "diversity": _ratio(analysis.diversity.get(e.transform))} for e in effects]
+
+
+def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -> None:
+    """The finding, then each setting alone and the full config minus each in the same table
+    layout, the effect figure at full width and the affinity scatter."""
+    _verdict(run, analysis.sentence, verdict_tone(summary, analysis), summary.last_epochs)
+    for line in analysis.recommendation:
+        st.markdown(f"- {line}")
+    st.markdown("**Each setting alone** against no augmentation")
+    st.dataframe(_effect_rows(analysis.one_at_a_time, analysis), hide_index=True, width="stretch")
+    if analysis.leave_one_out:
+        st.markdown("**The full config without each setting**: full minus full-without-it (negative: leaving it "
+                    "out recovers accuracy)")
+        st.dataframe(_effect_rows(analysis.leave_one_out, analysis), hide_index=True, width="stretch")
+    for name in ("ablation.png", "affinity.png"):
+        if (run.path / name).is_file():
+            st.image(str(run.path / name), width="stretch" if name == "ablation.png" else "content")
