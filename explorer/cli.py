@@ -82,17 +82,23 @@ def _number(value) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _print_effects(heading: str, effects: list, analysis) -> None:
+    """One table layout for both views of an ablation."""
+    print(f"{'setting':<22} {heading:<36} {'seeds':>6} {'affinity':>8} {'diversity':>9}")
+    for effect in effects:
+        agree = f"{effect.agreeing}/{effect.n_seeds}" if effect.n_seeds else "-"
+        affinity, diversity = analysis.affinity.get(effect.transform), analysis.diversity.get(effect.transform)
+        print(f"{effect.transform:<22} {effect_text(effect):<36} {agree:>6} {_number(affinity):>8} "
+              f"{_number(diversity):>9}")
+
+
 def ablate(args) -> int:
     out, result = _run(args, ABLATION)
     analysis = result.ablation
-    print(f"{'setting':<22} {'alone vs baseline, points':<36} {'affinity':>8} {'diversity':>9}")
-    for effect in analysis.one_at_a_time:
-        print(f"{effect.transform:<22} {effect_text(effect):<36} {_number(analysis.affinity.get(effect.transform)):>8} "
-              f"{_number(analysis.diversity.get(effect.transform)):>9}")
+    _print_effects("alone vs baseline, points", analysis.one_at_a_time, analysis)
     if analysis.leave_one_out:
-        print(f"\n{'setting':<22} full minus full-without-it, points")
-        for effect in analysis.leave_one_out:
-            print(f"{effect.transform:<22} {effect_text(effect)}")
+        print()
+        _print_effects("full minus full-without-it, points", analysis.leave_one_out, analysis)
     print()
     print(analysis.sentence)
     for line in analysis.recommendation:

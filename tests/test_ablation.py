@@ -110,7 +110,7 @@ def test_the_sentence_draws_on_both_views_and_both_tables_carry_the_same_fields(
     assert f"Together they cost {-full.delta_mean * 100:.1f} points (95% CI" in sentence
     top = analysis.leave_one_out[0]
     assert top.transform == "horizontal_flip"
-    assert f"Without horizontal_flip the config recovers {-top.delta_mean * 100:+.1f} points" in sentence
+    assert f"Without horizontal_flip the config recovers {-top.delta_mean * 100:.1f} points" in sentence
     data = analysis.to_json()
     one, loo = data["one_at_a_time"][0], data["leave_one_out"][0]
     assert set(one) == set(loo) >= {"transform", "delta_mean", "ci95", "ci_family", "seeds_agreeing", "affinity",

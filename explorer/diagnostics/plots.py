@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from ..experiments.breakdown import class_names, paired_confusion_seeds, summed_confusion
 from ..experiments.records import AblationAnalysis, Curve, Effect, RunResult, Summary
 from ..experiments.spec import AUGMENTED, BASELINE, FULL
+from ..experiments.stats import points as format_points
 from ..experiments.summary import summarize
 
 ARM_COLOURS = {BASELINE: "#4C72B0", AUGMENTED: "#DD8452"}  # blue, orange
@@ -126,7 +127,7 @@ def figure_png(figure: Figure) -> bytes:
 # --- ablation, affinity/diversity and confusion-change figures -----------------------------
 
 HURTS, HELPS, UNCLEAR = "#C44E52", "#55A868", "#8C8C8C"  # red, green, grey
-EFFECT_LABEL = "change in final validation accuracy, points (negative = the setting hurts)"
+EFFECT_LABEL = "change in validation accuracy (mean of the last epochs), points (negative = the setting hurts)"
 ABLATION_PANELS = (
     ("one_at_a_time", "Each setting alone vs no augmentation (one at a time)"),
     ("leave_one_out", "Each setting's share of the full config (full minus full without it)"),
@@ -164,7 +165,7 @@ def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
         ax.barh(y, points, color=_effect_colour(row), height=0.6, xerr=xerr,
                 error_kw={"ecolor": "0.2", "capsize": 4, "linewidth": 1})
         n = row.n_seeds
-        label = f"{points:+.1f}" + (f"  (n={n})" if n else "")
+        label = format_points(mean) + (f"  (n={n})" if n else "")
         end = high * 100 if high is not None and points >= 0 else (low * 100 if low is not None else points)
         ax.annotate(label, (end, y), xytext=(4 if points >= 0 else -4, 0), textcoords="offset points",
                     ha="left" if points >= 0 else "right", va="center", fontsize=8)
@@ -181,13 +182,14 @@ def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
 def ablation_figure(analysis: AblationAnalysis, title: str | None = None) -> Figure:
     """One-at-a-time effects (and leave-one-out effects when there are any) as horizontal
     bars in percentage points, most harmful at the top, with 95% t-interval error bars (none
-    where one seed gives no interval). Red: the interval is entirely below zero (the setting
-    hurts); green: entirely above (it helps); grey: the interval includes zero."""
+    where one seed gives no interval). Red: the interval the decisions use is entirely below
+    zero (the setting hurts); green: entirely above (it helps); grey: it includes zero. The
+    two views are stacked at the same size and on the same scale, so they compare at a glance."""
     panels = [(key, heading, list(getattr(analysis, key))) for key, heading in ABLATION_PANELS]
     panels = [panels[0]] + [panel for panel in panels[1:] if panel[2]]
     rows = max(len(panel[2]) for panel in panels)
-    fig = Figure(figsize=(6.5 * len(panels), 1.6 + 0.5 * max(rows, 2)))
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    fig = Figure(figsize=(10, len(panels) * (1.5 + 0.45 * max(rows, 2))))
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, (_, heading, panel_rows) in zip(axes, panels):
         if panel_rows:
             _effect_panel(ax, panel_rows, heading)
@@ -196,6 +198,12 @@ def ablation_figure(analysis: AblationAnalysis, title: str | None = None) -> Fig
             ax.text(0.5, 0.5, "No ablation results yet", ha="center", va="center", transform=ax.transAxes, color="0.4")
             ax.set_xticks([])
             ax.set_yticks([])
+    drawn = [ax for ax, panel in zip(axes, panels) if panel[2]]
+    if len(drawn) > 1:
+        low = min(ax.get_xlim()[0] for ax in drawn)
+        high = max(ax.get_xlim()[1] for ax in drawn)
+        for ax in drawn:
+            ax.set_xlim(low, high)
     heading = title if title is not None else "Which setting hurts? Error bars: 95% interval over paired seeds"
     fig.suptitle(_plain(heading), fontsize=11)
     fig.tight_layout()

@@ -88,9 +88,10 @@ def analyze(result: RunResult) -> AblationAnalysis:
 
 
 def _recovered(effect: Effect, suffix: str) -> str:
-    """What leaving a setting out gives back: minus its leave-one-out effect, with its interval."""
+    """What leaving a setting out gives back (a harmful setting's, so a gain): minus its
+    leave-one-out effect, with its interval."""
     low, high = effect.ci95
-    return f"{points(-effect.delta_mean)} points{suffix} (95% CI {interval_text((-high, -low))})"
+    return f"{points(-effect.delta_mean, signed=False)} points{suffix} (95% CI {interval_text((-high, -low))})"
 
 
 def _alone(rows: list[Effect]) -> str:

@@ -49,8 +49,8 @@ def _class_effects(summary: Summary) -> None:
     """Each class's change with its interval, most harmed first, and the images it broke."""
     if not summary.classes:
         return
-    st.markdown("**Per class** (final models, paired by seed; red: the interval allowing for every class at "
-                "once lies below zero)")
+    st.markdown("**Per class** (final models, paired by seed; flagged only when the interval, allowing for "
+                "every class at once, is clear of zero)")
     rows = [{"class": c.name, "without": _percent(c.baseline_accuracy), "with": _percent(c.augmented_accuracy),
              "change, points": effect_text(c.effect), "seeds": _agreement(c.effect),
              "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), "")} for c in summary.classes]
