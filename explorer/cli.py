@@ -24,7 +24,7 @@ from .errors import InputError
 from .experiments.records import Progress, RunResult, Summary
 from .experiments.runs import write_json
 from .experiments.spec import ABLATION, AUGMENTED, BASELINE, COMPARE, DatasetRef, TrainSettings
-from .experiments.stats import effect_text
+from .experiments.stats import agreement_text, effect_text, percent, ratio_text
 
 
 def _dataset(args) -> DatasetRef:
@@ -78,18 +78,13 @@ def _run(args, mode: str) -> tuple[Path, RunResult]:
     return out, result
 
 
-def _number(value) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
 def _print_effects(heading: str, effects: list, analysis) -> None:
     """One table layout for both views of an ablation."""
-    print(f"{'setting':<22} {heading:<36} {'seeds':>6} {'affinity':>8} {'diversity':>9}")
+    print(f"{'setting':<22} {heading:<36} {'seeds':<22} {'affinity':>8} {'diversity':>9}")
     for effect in effects:
-        agree = f"{effect.agreeing}/{effect.n_seeds}" if effect.n_seeds else "-"
         affinity, diversity = analysis.affinity.get(effect.transform), analysis.diversity.get(effect.transform)
-        print(f"{effect.transform:<22} {effect_text(effect):<36} {agree:>6} {_number(affinity):>8} "
-              f"{_number(diversity):>9}")
+        print(f"{effect.transform:<22} {effect_text(effect):<36} {agreement_text(effect.per_seed):<22} "
+              f"{ratio_text(affinity):>8} {ratio_text(diversity):>9}")
 
 
 def ablate(args) -> int:
@@ -114,22 +109,17 @@ CLASS_ROWS = 12  # the most harmed classes printed; result.json and the report h
 def _print_classes(summary: Summary) -> None:
     if not summary.classes:
         return
-    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} seeds")
+    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} {'seeds':<22}")
     for row in summary.classes[:CLASS_ROWS]:
-        flag = {"hurts": "  harmed", "helps": "  helped"}.get(row.effect.decision(), "")
-        agree = f"{row.effect.agreeing}/{row.effect.n_seeds}" if row.effect.n_seeds else "-"
-        print(f"{row.name[:16]:<16} {_percent(row.baseline_accuracy):>8} {_percent(row.augmented_accuracy):>8}  "
-              f"{effect_text(row.effect):<34} {agree}{flag}")
+        flag = {"hurts": "harmed", "helps": "helped"}.get(row.effect.decision(), "")
+        print(f"{row.name[:16]:<16} {percent(row.baseline_accuracy):>8} {percent(row.augmented_accuracy):>8}  "
+              f"{effect_text(row.effect):<34} {agreement_text(row.effect.per_seed):<22} {flag}".rstrip())
     if len(summary.classes) > CLASS_ROWS:
         print(f"... and {len(summary.classes) - CLASS_ROWS} more classes (result.json, report.html)")
     if summary.images is not None:
         broken = sum(1 for b in summary.images.broken if b)
         fixed = sum(1 for f in summary.images.fixed if f)
         print(f"validation images over {summary.images.seeds} seed(s): {fixed} fixed, {broken} broken at least once")
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
 
 
 def compare(args) -> int:

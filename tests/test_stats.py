@@ -113,3 +113,12 @@ def test_the_clear_of_zero_decision_uses_the_family_wise_interval():
     assert Effect("a", -0.03, (-0.05, -0.01), (-0.06, -0.001)).decision() == "hurts"
     assert Effect("a", 0.03, (0.01, 0.05), (0.001, 0.06)).decision() == "helps"
     assert Effect("a", 0.03).decision() == "unclear"  # one seed
+
+
+def test_percent_ratio_and_agreement_are_written_one_way():
+    from explorer.experiments.stats import agreement_text, percent, ratio_text
+
+    assert percent(0.9664) == "96.6%" and percent(None) == "–"
+    assert ratio_text(0.7234) == "0.72" and ratio_text(None) == "–"
+    assert agreement_text([-0.3, -0.2, 0.01]) == "lower in 2 of 3 seeds"
+    assert agreement_text([0.02]) == "higher in 1 of 1 seed" and agreement_text([]) == ""

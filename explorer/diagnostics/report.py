@@ -19,9 +19,9 @@ import jinja2
 
 from ..augment.config import AugmentConfig
 from ..experiments.ablation import analyze
-from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
+from ..experiments.records import AblationAnalysis, RunResult, Summary
 from ..experiments.spec import ALONE, AUGMENTED, BASELINE, FULL, WITHOUT, setting_of
-from ..experiments.stats import effect_text, points
+from ..experiments.stats import agreement_text, effect_text, percent, points, ratio_text
 from ..experiments.summary import summarize, verdict_tone
 from ..interchange.export import idg_code, kwargs_text
 from .findings import UNITS_PROBLEMS, WARNING, Finding
@@ -43,11 +43,7 @@ _ENVIRONMENT = jinja2.Environment(
 )
 
 
-def _percent(fraction: float | None) -> str:
-    return "–" if fraction is None else f"{fraction * 100:.1f}%"
-
-
-_ENVIRONMENT.filters.update(effect=effect_text, points=points, percent=_percent)
+_ENVIRONMENT.filters.update(effect=effect_text, points=points, percent=percent)
 
 METHOD_NOTES = (
     "Paired seeds: for each seed, every arm starts from the same initial weights and sees the same training "
@@ -87,10 +83,6 @@ def _png(figure) -> str:
     return base64.b64encode(figure_png(figure)).decode("ascii")
 
 
-def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
 def arm_label(arm: str) -> str:
     """What an arm trained, in words."""
     if (setting := setting_of(arm, ALONE)) is not None:
@@ -127,13 +119,13 @@ def _ablation_context(result: RunResult, analysis: AblationAnalysis) -> dict:
     loo = {effect.transform: effect for effect in analysis.leave_one_out}
     header = ["setting", "alone vs no augmentation, points"]
     header += ["share in the full config, points"] if loo else []
-    header += ["affinity", "diversity", "paired seeds"]
+    header += ["affinity", "diversity", "seeds"]
     rows = []
     for effect in analysis.one_at_a_time:
         cells = [effect.transform, effect_text(effect)]
         cells += [effect_text(loo.get(effect.transform))] if loo else []
-        cells += [_ratio(analysis.affinity.get(effect.transform)), _ratio(analysis.diversity.get(effect.transform)),
-                  str(effect.n_seeds)]
+        cells += [ratio_text(analysis.affinity.get(effect.transform)),
+                  ratio_text(analysis.diversity.get(effect.transform)), agreement_text(effect.per_seed)]
         decision = effect.decision()
         rows.append(Row(tuple(cells), decision if decision != "unclear" else ""))
     ratios = [*analysis.affinity.values(), *analysis.diversity.values()]
@@ -149,7 +141,7 @@ def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> di
     if arm is None or arm not in classes.arms:
         return {}
     change = classes.arms[arm]
-    rows = [Row((name, _percent(before), _percent(after), points(delta)),
+    rows = [Row((name, percent(before), percent(after), points(delta)),
                 "hurts" if delta is not None and delta < 0 else "helps" if delta else "")
             for name, before, after, delta in zip(classes.class_names, change.baseline_accuracy, change.accuracy,
                                                   change.change)]
@@ -158,19 +150,12 @@ def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> di
             "figures": {"confusion": _png(confusion_figure(result, arm))}}
 
 
-def agreement_text(effect: Effect) -> str:
-    """'lower in 3 of 3 seeds' ('' without a number)."""
-    if effect.delta_mean is None or not effect.n_seeds:
-        return ""
-    return f"{'lower' if effect.delta_mean < 0 else 'higher'} in {effect.agreeing} of {effect.n_seeds} seeds"
-
-
 def _effects_context(result: RunResult, comparison: Summary | None, images) -> dict:
     """Per-class effects with intervals over seeds, and the images augmentation fixed or broke."""
     if comparison is None or not comparison.classes:
         return {}
-    rows = [Row((c.name, _percent(c.baseline_accuracy), _percent(c.augmented_accuracy), effect_text(c.effect),
-                 agreement_text(c.effect)), c.effect.decision() if c.effect.decision() != "unclear" else "")
+    rows = [Row((c.name, percent(c.baseline_accuracy), percent(c.augmented_accuracy), effect_text(c.effect),
+                 agreement_text(c.effect.per_seed)), c.effect.decision() if c.effect.decision() != "unclear" else "")
             for c in comparison.classes]
     harmed = [c.name for c in comparison.classes if c.effect.decision() == "hurts"]
     context = {"effect_class_rows": rows, "harmed_classes": harmed,

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .records import Effect
+from .records import Effect, seeds_agreeing
 
 # --- Student t quantile ------------------------------------------------------------------
 
@@ -125,6 +125,24 @@ def points(fraction: float | None, signed: bool = True) -> str:
         return "–"
     text = f"{fraction * 100:{'+' if signed else ''}.1f}"
     return "0.0" if float(text) == 0 else text
+
+
+def percent(fraction: float | None) -> str:
+    """A fraction as a percentage, one decimal: 0.966 -> '96.6%' ('–' when missing)."""
+    return "–" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+def ratio_text(value: float | None) -> str:
+    """A ratio such as affinity or diversity, two decimals ('–' when missing)."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+def agreement_text(per_seed: list[float]) -> str:
+    """'lower in 3 of 3 seeds': how many seeds moved the way their mean did ('' without any)."""
+    if not per_seed:
+        return ""
+    n, direction = len(per_seed), "lower" if sum(per_seed) < 0 else "higher"
+    return f"{direction} in {seeds_agreeing(per_seed)} of {n} seed{'s' if n > 1 else ''}"
 
 
 def interval_text(interval) -> str:

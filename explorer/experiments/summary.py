@@ -23,7 +23,7 @@ import numpy as np
 from .breakdown import class_effects, image_effects
 from .records import AblationAnalysis, Curve, RunResult, Summary, seeds_agreeing
 from .spec import AUGMENTED, BASELINE, METRICS
-from .stats import paired_interval, points, t_quantile
+from .stats import agreement_text, paired_interval, points, t_quantile
 
 LAST_EPOCHS = 3  # the effect per seed is the mean over this many last epochs
 AGREEMENT = 0.75  # share of seeds that must agree with the mean for a "likely" verdict
@@ -164,7 +164,7 @@ def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, s
         return "No paired results yet: a verdict needs both arms of a seed finished."
     n, mean = len(deltas), float(np.mean(deltas))
     direction = "lower" if mean < 0 else "higher"
-    agree = f"{direction} in {seeds_agreeing(deltas)} of {n} seed{'s' if n > 1 else ''}"
+    agree = agreement_text(deltas)
     size = f"validation accuracy was {points(abs(mean), False)} points {direction} with augmentation"
     if code in ("hurt", "helped"):
         ci = f"95% CI {points(interval[0])} to {points(interval[1])} points"

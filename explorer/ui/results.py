@@ -16,7 +16,7 @@ from ..diagnostics.plots import comparison_figure, figure_png, run_summary
 from ..errors import InputError
 from ..experiments.records import AblationAnalysis, Effect, Summary
 from ..experiments.runs import RunInfo
-from ..experiments.stats import effect_text
+from ..experiments.stats import agreement_text, effect_text, percent, ratio_text
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 
 TONES: dict[str | None, Callable] = {
@@ -24,20 +24,6 @@ TONES: dict[str | None, Callable] = {
     "helped": st.success, None: st.info,
 }
 ENDED = ("finished", "stopped", "interrupted")
-
-
-def _agreement(effect: Effect) -> str:
-    if effect.delta_mean is None or not effect.n_seeds:
-        return "-"
-    return f"{'lower' if effect.delta_mean < 0 else 'higher'} in {effect.agreeing} of {effect.n_seeds}"
-
-
-def _ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
 
 
 def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> None:
@@ -51,8 +37,8 @@ def _class_effects(summary: Summary) -> None:
         return
     st.markdown("**Per class** (final models, paired by seed; flagged only when the interval, allowing for "
                 "every class at once, is clear of zero)")
-    rows = [{"class": c.name, "without": _percent(c.baseline_accuracy), "with": _percent(c.augmented_accuracy),
-             "change, points": effect_text(c.effect), "seeds": _agreement(c.effect),
+    rows = [{"class": c.name, "without": percent(c.baseline_accuracy), "with": percent(c.augmented_accuracy),
+             "change, points": effect_text(c.effect), "seeds": agreement_text(c.effect.per_seed),
              "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), "")} for c in summary.classes]
     st.dataframe(rows, hide_index=True, width="stretch")
     harmed = [c.name for c in summary.classes if c.effect.decision() == "hurts"]
@@ -119,10 +105,10 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
 
 def _effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[dict]:
     """One table layout for both views: setting, effect with interval, seeds, affinity, diversity."""
-    return [{"setting": e.transform, "change, points": effect_text(e), "seeds": _agreement(e),
+    return [{"setting": e.transform, "change, points": effect_text(e), "seeds": agreement_text(e.per_seed),
              "clear of zero": {"hurts": "hurts", "helps": "helps"}.get(e.decision(), "no"),
-             "affinity": _ratio(analysis.affinity.get(e.transform)),
-             "diversity": _ratio(analysis.diversity.get(e.transform))} for e in effects]
+             "affinity": ratio_text(analysis.affinity.get(e.transform)),
+             "diversity": ratio_text(analysis.diversity.get(e.transform))} for e in effects]
 
 
 def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -> None:
