@@ -109,7 +109,7 @@ CLASS_ROWS = 12  # the most harmed classes printed; result.json and the report h
 def _print_classes(summary: Summary) -> None:
     if not summary.classes:
         return
-    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} {'seeds':<22}")
+    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} seeds")
     for row in summary.classes[:CLASS_ROWS]:
         flag = {"hurts": "harmed", "helps": "helped"}.get(row.effect.decision(), "")
         print(f"{row.name[:16]:<16} {percent(row.baseline_accuracy):>8} {percent(row.augmented_accuracy):>8}  "
