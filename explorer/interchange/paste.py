@@ -247,6 +247,23 @@ def _value(node: ast.AST, name: str, depth: int = 0):
     raise _refuse(name, _KINDS.get(type(node), type(node).__name__))
 
 
+def literal_value(node: ast.AST, name: str):
+    """The literal a keyword argument holds (numbers, strings, True/False/None, lists, and
+    + - * / of numbers), evaluated by walking the tree, never run. InputError, naming the
+    argument, for anything else (a name, a call, an attribute...)."""
+    return _value(node, name)
+
+
+def split_idg_kwargs(kwargs: dict) -> tuple[dict, dict]:
+    """IDG keyword arguments split into those `AugmentConfig` models and the others
+    (featurewise_*, zca_*, preprocessing_function, validation_split, data_format, dtype),
+    which are valid IDG arguments the explorer does not preview. Unknown names stay in the
+    second dict too; `UNSUPPORTED` says why each known one is not previewed."""
+    modelled = {name: value for name, value in kwargs.items() if name in SUPPORTED}
+    others = {name: value for name, value in kwargs.items() if name not in SUPPORTED}
+    return modelled, others
+
+
 def _number(node: ast.AST, name: str, depth: int):
     value = _value(node, name, depth + 1)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
