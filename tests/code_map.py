@@ -58,6 +58,17 @@ def imported_modules(module: Module) -> set[str]:
     return names
 
 
+def module_level_imports(module: Module) -> set[str]:
+    """The top-level names of what a module imports at its top level (not inside functions)."""
+    names = set()
+    for node in module.tree().body:
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
 NAMES = {module.name for module in modules()}
 
 

@@ -32,41 +32,59 @@ def test_config_is_immutable():
 @pytest.mark.parametrize(
     "kwargs, field",
     [
-        ({"rotation_range": -5}, "rotation_range"),
         ({"rotation_range": float("nan")}, "rotation_range"),
         ({"rotation_range": "40"}, "rotation_range"),
-        ({"width_shift_range": -0.1}, "width_shift_range"),
         ({"width_shift_range": float("inf")}, "width_shift_range"),
-        ({"height_shift_range": []}, "height_shift_range"),
-        ({"height_shift_range": [0.1, -0.2]}, "height_shift_range"),
         ({"height_shift_range": "0.2"}, "height_shift_range"),
-        ({"shear_range": -1}, "shear_range"),
-        ({"zoom_range": -0.2}, "zoom_range"),
-        ({"zoom_range": 1.5}, "zoom_range"),
-        ({"zoom_range": [1.2, 0.8]}, "zoom_range"),
+        ({"height_shift_range": np.array([0.1, 0.2])}, "height_shift_range"),
         ({"zoom_range": [0.8, 1.0, 1.2]}, "zoom_range"),
+        ({"zoom_range": "0.2"}, "zoom_range"),
+        ({"zoom_range": [np.int64(1), np.int64(2)]}, "zoom_range"),
         ({"zoom_range": [0.8, float("nan")]}, "zoom_range"),
         ({"brightness_range": 0.5}, "brightness_range"),
-        ({"brightness_range": [1.2, 0.8]}, "brightness_range"),
-        ({"brightness_range": [0.0, 1.0]}, "brightness_range"),
-        ({"brightness_range": [-0.5, 1.0]}, "brightness_range"),
-        ({"channel_shift_range": -10}, "channel_shift_range"),
-        ({"horizontal_flip": "yes"}, "horizontal_flip"),
-        ({"vertical_flip": 2}, "vertical_flip"),
-        ({"fill_mode": "mirror"}, "fill_mode"),
+        ({"brightness_range": [0.8, 1.0, 1.2]}, "brightness_range"),
+        ({"brightness_range": ["a", "b"]}, "brightness_range"),
+        ({"horizontal_flip": None}, "horizontal_flip"),
+        ({"fill_mode": "bogus", "rotation_range": 10}, "fill_mode"),
         ({"cval": float("nan")}, "cval"),
-        ({"interpolation_order": 3}, "interpolation_order"),
-        ({"interpolation_order": True}, "interpolation_order"),
+        ({"interpolation_order": 6, "zoom_range": 0.1}, "interpolation_order"),
+        ({"interpolation_order": -1, "shear_range": 5}, "interpolation_order"),
+        ({"interpolation_order": 1.5, "width_shift_range": 0.1}, "interpolation_order"),
         ({"rescale": float("inf")}, "rescale"),
         ({"rescale": "1/255"}, "rescale"),
     ],
 )
-def test_invalid_values_raise_value_error_naming_field_and_range(kwargs, field):
+def test_what_idg_refuses_is_refused_naming_the_setting(kwargs, field):
     with pytest.raises(ValueError) as error:
         AugmentConfig(**kwargs)
-    message = str(error.value)
-    assert message.startswith(field)
-    assert "must be" in message  # states what is accepted
+    assert field in str(error.value)
+
+
+def test_the_reasons_are_idgs_own_where_idg_gives_one():
+    with pytest.raises(ValueError, match="`zoom_range` should be a float or a tuple or list of two floats"):
+        AugmentConfig(zoom_range=[0.8, 1.0, 1.2])
+    with pytest.raises(ValueError, match="`brightness_range should be tuple or list of two floats"):
+        AugmentConfig(brightness_range=0.5)
+    with pytest.raises(ValueError, match="boundary mode not supported"):
+        AugmentConfig(fill_mode="bogus", rotation_range=10)
+    with pytest.raises(ValueError, match="spline order not supported"):
+        AugmentConfig(interpolation_order=7, rotation_range=10)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"rotation_range": -5}, {"width_shift_range": -0.1}, {"height_shift_range": []},
+    {"height_shift_range": [0.1, -0.2]}, {"width_shift_range": [-2, 0, 2]}, {"width_shift_range": -3},
+    {"shear_range": -1}, {"zoom_range": -0.2}, {"zoom_range": 1.5}, {"zoom_range": [1.2, 0.8]},
+    {"brightness_range": [1.2, 0.8]}, {"brightness_range": [0.0, 1.0]}, {"brightness_range": [-0.5, 1.0]},
+    {"channel_shift_range": -10}, {"horizontal_flip": "yes"}, {"vertical_flip": 2}, {"fill_mode": "mirror"},
+    {"fill_mode": "grid-wrap"}, {"interpolation_order": 3}, {"interpolation_order": True}, {"rescale": 0},
+    {"fill_mode": "bogus", "horizontal_flip": True},
+])
+def test_what_idg_accepts_is_accepted(kwargs, idg_class):
+    """(IDG hands fill_mode and the order to SciPy only when it warps: with no geometric
+    setting, {"fill_mode": "bogus"} works in IDG, and here.)"""
+    idg_class(**kwargs)  # the real class takes it ...
+    AugmentConfig(**kwargs)  # ... and so do we (tests/test_faithfulness.py checks we do the same with it)
 
 
 def test_accepts_every_form_idg_accepts():
@@ -142,4 +160,4 @@ def test_replace_validates_again():
     config = AugmentConfig(rotation_range=10)
     assert config.replace(rotation_range=20).rotation_range == 20
     with pytest.raises(ValueError, match="rotation_range"):
-        config.replace(rotation_range=-1)
+        config.replace(rotation_range="fast")

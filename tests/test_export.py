@@ -42,6 +42,12 @@ OTHERS = {
                                          width_shift_range=0.9),
     "brightness_only": AugmentConfig(brightness_range=(0.9, 1.1)),
     "samplewise_center": AugmentConfig(samplewise_center=True),
+    # Values only IDG's own arithmetic gives a meaning: negative ranges, list shifts with
+    # negatives, a zoom below 0, pairs in decreasing order, SciPy-only modes, a spline order.
+    "idg_oddities": AugmentConfig(rotation_range=-30, width_shift_range=[-2, 0, 2], height_shift_range=-3,
+                                  shear_range=-10, zoom_range=1.5, brightness_range=(1.2, 0.0),
+                                  channel_shift_range=-40, fill_mode="grid-wrap", interpolation_order=3),
+    "reversed_zoom_mirror": AugmentConfig(zoom_range=(1.2, 0.8), fill_mode="mirror"),
 }
 CONFIGS = {**ARTICLE, **OTHERS}
 
@@ -298,3 +304,14 @@ def test_factors_beyond_layer_limits_are_cut_with_a_note():
 def test_bad_image_shape_is_refused():
     with pytest.raises(ValueError, match="image_shape"):
         keras_layers_code(AugmentConfig(), (0, 32))
+
+
+def test_odd_idg_values_become_the_layers_nearest_meaning_with_notes():
+    code, notes = keras_layers_code(CONFIGS["idg_oddities"], (24, 24, 3))
+    assert "RandomRotation(factor=30 / 360" in code and "RandomShear(x_factor=0.173648" in code
+    assert 'fill_mode="wrap"' in code
+    text = " ".join(notes)
+    assert "'grid-wrap' (a SciPy mode IDG passes through)" in text and "bilinear" in text
+    assert "height_shift_range: -3 is below 0" in text
+    code, _ = keras_layers_code(CONFIGS["reversed_zoom_mirror"], (24, 24, 3))
+    assert "RandomZoom(height_factor=(-0.2, 0.2)" in code and 'fill_mode="reflect"' in code

@@ -7,6 +7,7 @@ IDG in float64). Random settings and draws come from fixed seeds, so failures re
 from __future__ import annotations
 
 import itertools
+import zlib
 
 import numpy as np
 import pytest
@@ -56,7 +57,7 @@ CASES = list(itertools.product(SHAPES, FILL_MODES, [0, 1]))
 @pytest.mark.parametrize("shape, fill_mode, order", CASES,
                          ids=[f"{s[0]}x{s[1]}x{s[2]}-{m}-order{o}" for s, m, o in CASES])
 def test_geometry_matches_idg_on_noise(shape, fill_mode, order, make_idg):
-    rng = np.random.RandomState(hash((shape, fill_mode, order)) % 2**31)
+    rng = np.random.RandomState(zlib.crc32(repr((shape, fill_mode, order)).encode()))  # same in every process
     _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, shape))
 
 

@@ -36,13 +36,13 @@ def test_defaults_write_nothing():
     [
         ({"rotation_range": "nan"}, "rotation_range"),
         ({"rotation_range": "inf"}, "rotation_range"),
-        ({"rotation_range": "-5"}, "rotation_range"),
-        ({"zoom_range": "1.5,0.5"}, "zoom_range"),
+        ({"rotation_range": "fast"}, "rotation_range"),
+        ({"zoom_range": "1.5,0.5,0.2"}, "zoom_range"),
         ({"fill_mode": "<script>"}, "fill_mode"),
         ({"horizontal_flip": "maybe"}, "horizontal_flip"),
         ({"shear_range": "1" * 500}, "shear_range"),
         ({"brightness_range": "0.8"}, "brightness_range"),
-        ({"interpolation_order": "3"}, "interpolation_order"),
+        ({"interpolation_order": "9"}, "interpolation_order"),
         ({"cval": "1e999"}, "cval"),
     ],
 )
@@ -56,3 +56,12 @@ def test_bad_values_are_reported_and_defaults_kept(query, bad):
 def test_unknown_parameters_are_ignored_and_lists_take_the_last_value():
     config, problems = config_from_query({"seed": "3", "rotation_range": ["10", "30"]})
     assert config.rotation_range == 30 and problems == []
+
+
+def test_every_form_idg_accepts_goes_through_the_link():
+    for config in (AugmentConfig(width_shift_range=[-2, 0, 2], height_shift_range=[0.1], rotation_range=-20),
+                   AugmentConfig(width_shift_range=[], zoom_range=1.5, fill_mode="mirror", interpolation_order=3),
+                   AugmentConfig(zoom_range=[1.2, 0.8], brightness_range=[0, 1], channel_shift_range=-30,
+                                 shear_range=-10, height_shift_range=-3, rescale=0)):
+        restored, problems = config_from_query(config_to_query(config))
+        assert problems == [] and restored == config

@@ -16,10 +16,8 @@ from typing import Any
 
 import numpy as np
 
-FILL_MODES = ("nearest", "reflect", "wrap", "constant")
-
 ShiftRange = int | float | tuple
-ZoomRange = float | tuple
+ZoomRange = int | float | tuple
 
 # Settings that draw something at random per image (what an ablation toggles), as opposed
 # to the preprocessing that `standardize` applies to every image (rescale, samplewise_*).
@@ -41,101 +39,139 @@ def _is_number(value: Any) -> bool:
 
 
 def _finite_number(name: str, value: Any, accepted: str) -> float | int:
+    """A finite real number (a bool counts as 0 or 1, as it does in IDG's arithmetic)."""
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
     if not _is_number(value):
         raise ValueError(f"{name} must be a number ({accepted}); got {value!r}")
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite ({accepted}); got {value!r}")
+        # IDG's draws fail on it (NumPy: 'Range exceeds valid bounds'); a cval or rescale of it
+        # would only fill images with NaN or infinity.
+        raise ValueError(f"{name} must be a finite number; got {value!r} (NumPy refuses to draw from it: "
+                         "'Range exceeds valid bounds')")
     # numpy scalars become plain Python numbers so JSON and equality behave.
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
-def _non_negative(name: str, value: Any, unit: str) -> float:
-    accepted = f"a {unit} >= 0"
-    number = _finite_number(name, value, accepted)
-    if number < 0:
-        raise ValueError(f"{name} must be {accepted}; got {value!r}")
-    return float(number)
+def _real(name: str, value: Any, unit: str) -> float:
+    """Any finite number: IDG draws U(-r, r), and a negative r gives the same distribution."""
+    return float(_finite_number(name, value, f"a number of {unit}"))
 
 
 def _sequence(name: str, value: Any, accepted: str) -> tuple:
+    if isinstance(value, np.ndarray) and value.size > 1:
+        raise ValueError(f"{name} must be {accepted}; got a NumPy array, which IDG cannot take: it tests "
+                         "`if {name}:`, and NumPy refuses the truth value of an array of more than one element. "
+                         "Pass a list")
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise ValueError(f"{name} must be {accepted}; got {value!r}")
     return tuple(value)
 
 
 def _shift_range(name: str, value: Any) -> ShiftRange:
-    accepted = (
-        "a float >= 0 (a fraction of the image size when < 1, else pixels), "
-        "an int >= 0 (whole pixels), or a non-empty list of values >= 0"
-    )
-    if _is_number(value):
-        number = _finite_number(name, value, accepted)
-        if number < 0:
-            raise ValueError(f"{name} must be {accepted}; got {value!r}")
-        return number  # int stays int: IDG draws integers from an int range
+    """IDG's forms, all kept as given: a float (U(-r, r), a fraction of the size when < 1), an
+    int (whole pixels from `choice(n)` for n >= 1; for n < 0 NumPy's `choice` refuses and IDG
+    falls back to U(-n, n) as a fraction), a list of any values (one drawn with a random
+    sign); 0, False or an empty list: no shift."""
+    accepted = "a number, or a list of numbers"
+    if isinstance(value, (bool, np.bool_)) or _is_number(value):
+        return _finite_number(name, value, accepted)  # int stays int: IDG draws integers from an int range
     items = _sequence(name, value, accepted)
-    if not items:
-        raise ValueError(f"{name} must be {accepted}; got an empty list")
-    values = tuple(_finite_number(name, item, accepted) for item in items)
-    if any(item < 0 for item in values):
-        raise ValueError(f"{name} must be {accepted}; got {value!r}")
-    return values
+    return tuple(_finite_number(name, item, accepted) for item in items)
+
+
+ZOOM_REFUSED = "`zoom_range` should be a float or a tuple or list of two floats."  # IDG's own words
 
 
 def _zoom_range(value: Any) -> ZoomRange:
-    accepted = "a float z in [0, 1] (meaning [1-z, 1+z]) or a pair [low, high] with 0 <= low <= high"
-    if _is_number(value):
-        number = float(_finite_number("zoom_range", value, accepted))
-        if not 0 <= number <= 1:
-            raise ValueError(f"zoom_range must be {accepted}; got {value!r}")
-        return number
-    items = _sequence("zoom_range", value, accepted)
-    if len(items) != 2:
-        raise ValueError(f"zoom_range must be {accepted}; got {value!r}")
-    low, high = (float(_finite_number("zoom_range", item, accepted)) for item in items)
-    if not 0 <= low <= high:
-        raise ValueError(f"zoom_range must be {accepted}; got {value!r}")
-    return (low, high)
+    """A number z (IDG's [1 - z, 1 + z], any size: factors below 0 mirror the image) or a
+    pair in either order, refused exactly where IDG refuses it."""
+    if isinstance(value, (float, int)):  # IDG's test: bools and NumPy floats pass, NumPy ints do not
+        return _finite_number("zoom_range", value, ZOOM_REFUSED)
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value) == 2 and all(
+            isinstance(item, (float, int)) for item in value):
+        return tuple(float(_finite_number("zoom_range", item, ZOOM_REFUSED)) for item in value)
+    raise ValueError(f"{ZOOM_REFUSED} Received: {value!r}")
+
+
+BRIGHTNESS_REFUSED = "`brightness_range should be tuple or list of two floats."  # IDG's own words
 
 
 def _brightness_range(value: Any) -> tuple | None:
+    """None, or a pair of numbers in either order (0 included: a black image)."""
     if value is None:
         return None
-    accepted = "None or an increasing pair [low, high] with 0 < low <= high (1 = unchanged)"
-    items = _sequence("brightness_range", value, accepted)
-    if len(items) != 2:
-        raise ValueError(f"brightness_range must be {accepted}; got {value!r}")
-    low, high = (float(_finite_number("brightness_range", item, accepted)) for item in items)
-    if not 0 < low <= high:
-        raise ValueError(f"brightness_range must be {accepted}; got {value!r}")
-    return (low, high)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{BRIGHTNESS_REFUSED} Received: {value!r}")
+    return tuple(float(_finite_number("brightness_range", item, "two numbers")) for item in value)
 
 
 def _flag(name: str, value: Any) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral) and value in (0, 1):
+    """IDG multiplies a draw by the flag and then tests its truth: any number or string works
+    (the string 'False' is not empty, so it flips); None fails in IDG's multiplication."""
+    if value is None:
+        raise ValueError(f"{name} must be True or False; got None (IDG fails on it: unsupported operand "
+                         "type(s) for *: 'bool' and 'NoneType')")
+    if isinstance(value, (bool, np.bool_, str)) or _is_number(value):
         return bool(value)
     raise ValueError(f"{name} must be True or False; got {value!r}")
+
+
+# Modes SciPy's ndimage takes, to which IDG hands fill_mode unchecked. 'grid-mirror' is
+# SciPy's name for 'reflect'.
+FILL_MODES = ("nearest", "reflect", "wrap", "constant", "mirror", "grid-mirror", "grid-wrap", "grid-constant")
+
+
+GEOMETRIC = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range")
+
+
+def _fill_mode(value: Any, warps: bool) -> str:
+    """One of SciPy's modes. IDG hands fill_mode to SciPy only when it warps: with no
+    geometric setting any string passes (and does nothing)."""
+    if value in FILL_MODES or (not warps and isinstance(value, str)):
+        return value
+    raise ValueError(f"fill_mode must be one of {', '.join(FILL_MODES)}; got {value!r} (SciPy, to which IDG "
+                     "hands it, refuses it: boundary mode not supported)")
+
+
+def _interpolation_order(value: Any, warps: bool) -> int | float:
+    """A whole number from 0 to 5 (SciPy's spline orders); like fill_mode, only checked by
+    SciPy, so with no geometric setting any number passes."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, numbers.Integral) and 0 <= value <= 5):
+        return int(value)
+    if not warps and _is_number(value):
+        return value
+    raise ValueError(f"interpolation_order must be a whole number from 0 to 5 (0 nearest, 1 bilinear, 2-5 "
+                     f"splines); got {value!r} (SciPy, to which IDG hands it, refuses it: spline order not "
+                     "supported)")
 
 
 @dataclass(frozen=True)
 class AugmentConfig:
     """ImageDataGenerator's augmentation settings, with IDG's names, units and defaults.
 
-    Units, as IDG really uses them:
+    Units, as IDG really uses them (every value IDG accepts is accepted, and does what it does
+    in IDG; `diagnostics.oddities` explains the odd ones):
     - rotation_range: degrees; theta ~ U(-r, r); positive theta turns content counter-clockwise.
-    - width_shift_range / height_shift_range: float < 1 is a fraction of the image size,
-      a float >= 1 is pixels, an int n draws whole pixels in -(n-1)..n-1, a list draws one of
-      its values with a random sign. IDG swaps the axes: width_shift_range moves the image
-      UP/DOWN (scaled by the width), height_shift_range LEFT/RIGHT (scaled by the height).
-    - shear_range: degrees.
-    - zoom_range: z means [1-z, 1+z]; x and y are drawn independently; zoom > 1 zooms OUT.
-    - brightness_range: PIL brightness factor (1 = unchanged), applied through uint8.
+      A negative r draws from the same interval.
+    - width_shift_range / height_shift_range: a number r draws U(-r, r), a fraction of the
+      image size when |r| < 1, else pixels; an int n >= 1 draws whole pixels in -(n-1)..n-1
+      (a negative int falls back to U(-n, n)); a list draws one of its values times a random
+      sign (fraction or pixels decided by its largest value, sign included). IDG swaps the
+      axes: width_shift_range moves the image UP/DOWN (scaled by the width),
+      height_shift_range LEFT/RIGHT (scaled by the height).
+    - shear_range: degrees (negative: as positive).
+    - zoom_range: z means [1-z, 1+z], any z (factors below 0 mirror); a pair in either order;
+      x and y are drawn independently; zoom > 1 zooms OUT.
+    - brightness_range: PIL brightness factors (1 = unchanged, 0 = black), applied through uint8;
+      a pair in either order.
     - channel_shift_range: raw pixel units (0..255 data), one offset for all channels.
-    - fill_mode / cval: what fills pixels sampled from outside the image.
-    - interpolation_order: 0 = nearest neighbour, 1 = bilinear (IDG's default).
-    - rescale: multiplies pixels after augmentation (1/255 maps 0..255 to 0..1).
+    - fill_mode / cval: what fills pixels sampled from outside the image; any of SciPy's
+      modes (`FILL_MODES`), checked, like interpolation_order, only when something warps.
+    - interpolation_order: 0 = nearest neighbour, 1 = bilinear (IDG's default), 2-5 SciPy's
+      splines, computed through scipy.ndimage as IDG computes them.
+    - rescale: multiplies pixels after augmentation (1/255 maps 0..255 to 0..1); 0 and None
+      do nothing.
     - samplewise_center / samplewise_std_normalization: per-image mean 0 / std 1, after rescale.
     """
 
@@ -157,35 +193,27 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         clean = {
-            "rotation_range": _non_negative("rotation_range", self.rotation_range, "number of degrees"),
+            "rotation_range": _real("rotation_range", self.rotation_range, "degrees"),
             "width_shift_range": _shift_range("width_shift_range", self.width_shift_range),
             "height_shift_range": _shift_range("height_shift_range", self.height_shift_range),
-            "shear_range": _non_negative("shear_range", self.shear_range, "number of degrees"),
+            "shear_range": _real("shear_range", self.shear_range, "degrees"),
             "zoom_range": _zoom_range(self.zoom_range),
             "brightness_range": _brightness_range(self.brightness_range),
-            "channel_shift_range": _non_negative(
-                "channel_shift_range", self.channel_shift_range, "number of pixel levels"
-            ),
+            "channel_shift_range": _real("channel_shift_range", self.channel_shift_range, "pixel levels"),
             "horizontal_flip": _flag("horizontal_flip", self.horizontal_flip),
             "vertical_flip": _flag("vertical_flip", self.vertical_flip),
-            "samplewise_center": _flag("samplewise_center", self.samplewise_center),
-            "samplewise_std_normalization": _flag(
-                "samplewise_std_normalization", self.samplewise_std_normalization
-            ),
+            # IDG only tests these for truth (`if self.samplewise_center:`): None is off.
+            "samplewise_center": bool(self.samplewise_center),
+            "samplewise_std_normalization": bool(self.samplewise_std_normalization),
             "cval": float(_finite_number("cval", self.cval, "any finite pixel value")),
         }
-        if self.fill_mode not in FILL_MODES:
-            raise ValueError(f"fill_mode must be one of {', '.join(FILL_MODES)}; got {self.fill_mode!r}")
-        if isinstance(self.interpolation_order, bool) or self.interpolation_order not in (0, 1):
-            raise ValueError(
-                "interpolation_order must be 0 (nearest) or 1 (bilinear, IDG's default); "
-                f"got {self.interpolation_order!r} (higher spline orders are not supported)"
-            )
-        clean["interpolation_order"] = int(self.interpolation_order)
-        if self.rescale is not None:
+        if self.rescale is not None:  # 0 is kept as given: IDG skips a falsy rescale
             clean["rescale"] = float(_finite_number("rescale", self.rescale, "None or a finite factor such as 1/255"))
         for name, value in clean.items():
             object.__setattr__(self, name, value)
+        warps = bool(set(self.active_transforms()) & set(GEOMETRIC))
+        object.__setattr__(self, "fill_mode", _fill_mode(self.fill_mode, warps))
+        object.__setattr__(self, "interpolation_order", _interpolation_order(self.interpolation_order, warps))
 
     # -- conversions ---------------------------------------------------------------------
 
@@ -283,8 +311,10 @@ def as_config(config: Any) -> AugmentConfig:
 
 
 def _shift_is_active(value: ShiftRange) -> bool:
+    """Whether a shift range ever moves the image: an int n >= 1 draws 0..n-1 (so 1 never
+    moves), an int below 0 draws uniformly (see `_shift_range`)."""
     if isinstance(value, tuple):
         return any(item != 0 for item in value)
     if isinstance(value, int):
-        return value > 1
-    return value > 0
+        return value > 1 or value < 0
+    return value != 0

@@ -18,7 +18,7 @@ from .config import AugmentConfig
 from .geometry import idg_matrices
 from .sampling import sample_batch
 from .validation import ValidationImages
-from .warp import warp_exact, warp_fast
+from .warp import NATIVE_MODES, needs_scipy, warp_exact, warp_fast, warp_scipy
 
 
 def _as_image_batch(images) -> np.ndarray:
@@ -104,6 +104,9 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
     The draws are already made, so images are independent and may be processed in any order.
     """
     height, width = batch.shape[1:3]
+    if needs_scipy(config.fill_mode, config.interpolation_order):
+        return _transform_batch_scipy(batch, params, config, out)
+    mode = NATIVE_MODES[config.fill_mode]
     matrices = idg_matrices(params, height, width)
     flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False)))
                       for p in params]).reshape(-1, 2)
@@ -118,17 +121,35 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
                 if source.dtype != np.float64:
                     source = source.astype(np.float32, copy=False)  # IDG's flow casts first, too
                 warped = warp_exact(source, matrices[first:last], flips[first:last],
-                                    config.fill_mode, config.cval, config.interpolation_order)
+                                    mode, config.cval, config.interpolation_order)
                 for index in range(first, last):
                     # Stored in the image's precision, as SciPy stores its double sums.
                     out[index] = _pointwise(warped[index - first].astype(source.dtype), params[index])
         else:
             # uint8 is cast to float32 inside, as IDG's flow casts before warping.
             warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop],
-                      config.fill_mode, config.cval, out[start:stop])
+                      mode, config.cval, out[start:stop])
             for index in range(start, stop):
                 if params[index].get("channel_shift_intensity") is not None:
                     out[index] = _pointwise(out[index], params[index])
+
+    _in_parallel(len(params), height * width, work)
+    return out
+
+
+def _transform_batch_scipy(batch: np.ndarray, params: list[dict], config: AugmentConfig,
+                           out: np.ndarray) -> np.ndarray:
+    """IDG's `apply_transform` through SciPy, image by image, for spline orders 2-5 and the
+    SciPy-only modes (see `warp.needs_scipy`): as slow as IDG, and as exact."""
+    height, width = batch.shape[1:3]
+
+    def work(start: int, stop: int) -> None:
+        for index in range(start, stop):
+            source = batch[index]
+            if source.dtype != np.float64:
+                source = source.astype(np.float32, copy=False)  # IDG's flow casts first, too
+            warped = warp_scipy(source, params[index], config.fill_mode, config.cval, config.interpolation_order)
+            out[index] = _pointwise(warped.astype(source.dtype, copy=False), params[index])
 
     _in_parallel(len(params), height * width, work)
     return out

@@ -28,21 +28,48 @@ PARAM_KEYS = (
 )
 
 
-def _draw_shift(rng, shift_range: ShiftRange, size: int):
-    """One shift in pixels, drawn as IDG draws it.
+def draws_by_choice(shift_range: ShiftRange) -> bool:
+    """Whether IDG draws this (truthy) shift range with `np.random.choice`: a list, or an int
+    n >= 1. NumPy's `choice` refuses a float or an int <= 0, and IDG then falls back to
+    `uniform(-r, r)` (its `except ValueError`)."""
+    return isinstance(shift_range, tuple) or (isinstance(shift_range, int) and shift_range > 0)
 
-    A float range draws U(-r, r); an int n or a list draws one element (for n: 0..n-1) times
-    a random sign, so an int range of 1 never shifts. When every value is < 1 the draw is a
-    fraction and is multiplied by `size`.
+
+def is_fraction(shift_range: ShiftRange) -> bool:
+    """IDG's test `np.max(range) < 1`: the draw is a fraction of the image size."""
+    return (max(shift_range) if isinstance(shift_range, tuple) else shift_range) < 1
+
+
+def shift_extent(shift_range: ShiftRange, size: float = 1) -> float:
+    """The largest move a shift range can draw, in pixels for an image side of `size` (or, with
+    the default size 1, as a fraction when the range is one): a list's largest |value|, an int
+    n >= 1's n - 1, otherwise |r|. 0 when it never shifts."""
+    if not shift_range:
+        return 0.0
+    if isinstance(shift_range, tuple):
+        top = max(abs(value) for value in shift_range)
+    elif draws_by_choice(shift_range):
+        top = shift_range - 1
+    else:
+        top = abs(shift_range)
+    return float(top * size if is_fraction(shift_range) else top)
+
+
+def _draw_shift(rng, shift_range: ShiftRange, size: int):
+    """One shift in pixels, drawn as IDG draws it (see `_draws_by_choice`).
+
+    A list or an int n >= 1 draws one element (for n: 0..n-1) times a random sign, so an int
+    range of 1 never shifts; anything else draws U(-r, r), negative r included. When every
+    value is < 1 the draw is a fraction and is multiplied by `size`.
     """
     if not shift_range:
         return 0
-    if isinstance(shift_range, float):
-        shift = rng.uniform(-shift_range, shift_range)
-    else:
-        shift = rng.choice(shift_range)
+    if draws_by_choice(shift_range):
+        shift = rng.choice(list(shift_range) if isinstance(shift_range, tuple) else shift_range)
         shift *= rng.choice([-1, 1])
-    if (max(shift_range) if isinstance(shift_range, tuple) else shift_range) < 1:
+    else:
+        shift = rng.uniform(-shift_range, shift_range)
+    if is_fraction(shift_range):
         shift *= size
     return shift
 
@@ -106,9 +133,9 @@ def _uniform_slots(config: AugmentConfig, height: int, width: int) -> list | Non
     for key, shift_range, size in (("tx", config.height_shift_range, height), ("ty", config.width_shift_range, width)):
         if not shift_range:
             continue
-        if not isinstance(shift_range, float):
+        if draws_by_choice(shift_range):
             return None
-        slots.append((key, -shift_range, shift_range, size if shift_range < 1 else None))
+        slots.append((key, -shift_range, shift_range, size if is_fraction(shift_range) else None))
     if config.shear_range:
         slots.append(("shear", -config.shear_range, config.shear_range, None))
     low, high = config.zoom_bounds

@@ -1,6 +1,6 @@
 """Resampling an image through IDG's inverse map, with SciPy's border behaviour.
 
-Two implementations of the same function:
+Three implementations of the same function:
 - `warp_fast`: OpenCV `remap` in float32 for a whole batch (bilinear only). OpenCV >= 5
   resamples float32 images with exact sub-pixel weights (4.x quantises them to 1/32 pixel),
   within about 5e-3 of SciPy on 0..255 noise, less on photos.
@@ -8,6 +8,10 @@ Two implementations of the same function:
   summation order). Used for nearest-neighbour sampling, where a rounding tie decides which
   pixel is read, and before IDG's uint8 brightness step, whose truncation turns any tiny
   difference into a whole grey level.
+- `warp_scipy`: `scipy.ndimage.affine_transform` itself, called exactly as IDG calls it, for
+  what nothing else reproduces: spline orders 2-5 (prefiltered splines) and SciPy's modes
+  'mirror', 'grid-wrap' and 'grid-constant'. SciPy is imported only here, on first use: the
+  fast paths never need it.
 """
 
 from __future__ import annotations
@@ -164,4 +168,65 @@ def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_
         )
         if outside is not None:
             out[first:first + n][outside] = cval
+    return out
+
+
+# Fill modes the fast and exact paths implement (SciPy's 'grid-mirror' is its 'reflect');
+# any other mode, and any spline order above 1, goes through SciPy as IDG does.
+NATIVE_MODES = {"nearest": "nearest", "reflect": "reflect", "grid-mirror": "reflect", "wrap": "wrap",
+                "constant": "constant"}
+
+
+def needs_scipy(fill_mode: str, order) -> bool:
+    return order not in (0, 1) or fill_mode not in NATIVE_MODES
+
+
+def idg_affine(params: dict, height: int, width: int) -> np.ndarray | None:
+    """IDG's own 3 x 3 map for one image, built with IDG's operations in IDG's order
+    (`apply_affine_transform`): rotation, shift, shear, zoom, each only when not neutral,
+    centred on (H/2 - 0.5, W/2 - 0.5), then rows and columns swapped. None when IDG would not
+    warp at all (every parameter neutral)."""
+    theta, tx, ty = params.get("theta", 0), params.get("tx", 0), params.get("ty", 0)
+    shear, zx, zy = params.get("shear", 0), params.get("zx", 1), params.get("zy", 1)
+    matrix = None
+    parts = []
+    if theta != 0:
+        angle = np.deg2rad(theta)
+        parts.append(np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]]))
+    if tx != 0 or ty != 0:
+        parts.append(np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]]))
+    if shear != 0:
+        angle = np.deg2rad(shear)
+        parts.append(np.array([[1, -np.sin(angle), 0], [0, np.cos(angle), 0], [0, 0, 1]]))
+    if zx != 1 or zy != 1:
+        parts.append(np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]]))
+    for part in parts:
+        matrix = part if matrix is None else np.dot(matrix, part)
+    if matrix is None:
+        return None
+    o_x, o_y = float(height) / 2 - 0.5, float(width) / 2 - 0.5
+    offset = np.array([[1, 0, o_x], [0, 1, o_y], [0, 0, 1]])
+    reset = np.array([[1, 0, -o_x], [0, 1, -o_y], [0, 0, 1]])
+    matrix = np.dot(np.dot(offset, matrix), reset)
+    matrix[:, [0, 1]] = matrix[:, [1, 0]]
+    matrix[[0, 1]] = matrix[[1, 0]]
+    return matrix
+
+
+def warp_scipy(image: np.ndarray, params: dict, fill_mode: str, cval: float, order: int) -> np.ndarray:
+    """IDG's warp of one image H x W x C, by `scipy.ndimage.affine_transform` per channel
+    with IDG's matrix, then IDG's flips; in the image's own dtype, as SciPy returns it."""
+    from scipy import ndimage  # only this path needs SciPy, as only IDG's own splines do
+
+    height, width = image.shape[:2]
+    matrix = idg_affine(params, height, width)
+    out = image
+    if matrix is not None:
+        channels = [ndimage.affine_transform(image[..., c], matrix[:2, :2], matrix[:2, 2], order=order,
+                                             mode=fill_mode, cval=cval) for c in range(image.shape[-1])]
+        out = np.stack(channels, axis=-1)
+    if params.get("flip_horizontal", False):
+        out = out[:, ::-1]
+    if params.get("flip_vertical", False):
+        out = out[::-1]
     return out

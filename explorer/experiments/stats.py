@@ -1,8 +1,7 @@
 """Statistics for the with/without-augmentation comparison, paired by seed.
 
-Pure Python and NumPy (no SciPy): the Student t quantile comes from the regularized
-incomplete beta function, so the app can give honest confidence intervals without a
-heavy dependency. `points`, `interval_text` and `effect_text` are the one way numbers of an
+The Student t quantile comes from SciPy (a runtime dependency: IDG's own spline warps
+need it too). `points`, `interval_text` and `effect_text` are the one way numbers of an
 effect are written, in the verdicts, the ablation's sentences, the report, the page and the
 CLI. The verdict of a comparison is `summary.summarize`.
 """
@@ -18,72 +17,17 @@ from .records import Effect, seeds_agreeing
 # --- Student t quantile ------------------------------------------------------------------
 
 
-def _beta_cf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz's method)."""
-    tiny, eps = 1e-300, 1e-16
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        m2 = 2 * m
-        for num in (
-            m * (b - m) * x / ((a + m2 - 1.0) * (a + m2)),
-            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < eps:
-            return h
-    return h  # not reached for the t distribution's parameters
-
-
-def _betainc(a: float, b: float, x: float, y: float) -> float:
-    """Regularized incomplete beta I_x(a, b); `y` is 1 - x, passed in to keep its precision."""
-    if x <= 0.0:
-        return 0.0
-    if y <= 0.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(y)
-    )
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _beta_cf(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _beta_cf(b, a, y) / b
-
-
-def _t_tail(t: float, df: float) -> float:
-    """P(T > t) for t >= 0."""
-    t2 = t * t
-    return 0.5 * _betainc(df / 2.0, 0.5, df / (df + t2), t2 / (df + t2))
-
-
 def t_quantile(p: float, df: float) -> float:
-    """The Student t quantile: the t with P(T <= t) = p for `df` degrees of freedom.
-
-    Found by bracketing and bisecting the upper tail probability, which is computed
-    directly (not as 1 - CDF) so small tail probabilities keep their precision.
-    """
+    """The Student t quantile: the t with P(T <= t) = p for `df` degrees of freedom
+    (`scipy.stats.t.ppf`, imported on first use: SciPy's stats module takes a moment to load,
+    and the page only needs it once a run ends)."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be strictly between 0 and 1; got {p!r}")
     if not df > 0:
         raise ValueError(f"df must be positive; got {df!r}")
-    if p == 0.5:
-        return 0.0
-    tail = min(p, 1.0 - p)  # solve P(T > t) = tail for t > 0, then fix the sign
-    lo, hi = 0.0, 1.0
-    while _t_tail(hi, df) > tail:
-        lo, hi = hi, hi * 2.0
-    while hi - lo > 1e-13 * max(1.0, hi):
-        mid = 0.5 * (lo + hi)
-        if _t_tail(mid, df) > tail:
-            lo = mid
-        else:
-            hi = mid
-    t = 0.5 * (lo + hi)
-    return t if p > 0.5 else -t
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
 
 
 def paired_interval(deltas, confidence: float = 0.95) -> tuple[float, float, float]:

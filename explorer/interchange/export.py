@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 from ..augment.config import AugmentConfig
+from ..augment.sampling import is_fraction, shift_extent
 
 IDG_IMPORT = "from tensorflow.keras.preprocessing.image import ImageDataGenerator"
 
@@ -92,26 +93,28 @@ def _shift_extent(value, field: str, notes: list) -> tuple[float, bool]:
 
     IDG: a float < 1 is a fraction of the size, a float >= 1 is pixels (U(-r, r), like the
     layer); an int n draws whole pixels in -(n-1)..n-1; a list draws one element with a
-    random sign. The layer draws any shift up to the largest: close, not the same.
+    random sign (its own sign does not matter). The layer draws any shift up to the largest:
+    close, not the same.
     """
+    largest, fraction = shift_extent(value), is_fraction(value)
     if isinstance(value, tuple):
-        largest = max(value)
         notes.append(
             f"{field}: IDG picks one of {list(value)} with a random sign; RandomTranslation draws "
-            f"any shift up to {largest} {'of the image size' if largest < 1 else 'pixels'} instead."
+            f"any shift up to {_num(largest)} {'of the image size' if fraction else 'pixels'} instead."
         )
-        return largest, largest < 1
-    if isinstance(value, int):
+    elif isinstance(value, int) and value > 0:
         notes.append(
-            f"{field}: an int range draws whole pixels in -{max(value - 1, 0)}..{max(value - 1, 0)}; "
+            f"{field}: an int range draws whole pixels in -{largest:g}..{largest:g}; "
             "RandomTranslation draws continuous shifts, so it is converted to a fraction of the image size."
         )
-        return max(value - 1, 0), False
-    if value >= 1:
+    elif isinstance(value, int) or value < 0:
+        notes.append(f"{field}: {value} is below 0, so IDG draws U({-value}, {value}) and, every value being "
+                     f"below 1, reads it as a fraction of the image size: moves of up to {_num(largest)} times it.")
+    elif value >= 1:
         notes.append(
             f"{field}: {_num(value)} is in pixels (a float >= 1); it is converted to a fraction of the image size."
         )
-    return value, value < 1
+    return largest, fraction
 
 
 def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: list) -> str | None:
@@ -141,8 +144,10 @@ def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: 
                 "IMAGE_HEIGHT, IMAGE_WIDTH = 256, 256  # your images' size: pixel shifts become fractions of it"
             )
         # Square assumed: a fraction of the width is the same fraction of the height.
-        height_factor = _num(vertical) if v_fraction else f"{_literal(vertical)} / IMAGE_HEIGHT"
-        width_factor = _num(horizontal) if h_fraction else f"{_literal(horizontal)} / IMAGE_WIDTH"
+        height_factor = (_num(_clamp(vertical, 0, 1, "width_shift_range", "RandomTranslation", notes)) if v_fraction
+                         else f"{_literal(vertical)} / IMAGE_HEIGHT")
+        width_factor = (_num(_clamp(horizontal, 0, 1, "height_shift_range", "RandomTranslation", notes)) if h_fraction
+                        else f"{_literal(horizontal)} / IMAGE_WIDTH")
     else:
         height, width = size
         pixels_down = vertical * width if v_fraction else vertical
@@ -170,25 +175,39 @@ def _normalize_size(image_shape) -> tuple[int, int] | None:
     return int(image_shape[0]), int(image_shape[1])
 
 
-def _warp_arguments(config: AugmentConfig) -> str:
+# SciPy's modes as the layers' nearest equivalents (the layers know four).
+LAYER_FILL_MODES = {"nearest": "nearest", "reflect": "reflect", "grid-mirror": "reflect", "mirror": "reflect",
+                    "wrap": "wrap", "grid-wrap": "wrap", "constant": "constant", "grid-constant": "constant"}
+
+
+def _warp_arguments(config: AugmentConfig, notes: list) -> str:
     """The keyword arguments every geometric layer gets, as text after its own arguments."""
     # IDG's default fill is 'nearest', the layers' is 'reflect', so always pass it.
-    warp = f', fill_mode="{config.fill_mode}"'
-    if config.fill_mode == "constant":
+    mode = LAYER_FILL_MODES.get(config.fill_mode, "nearest")
+    if mode != config.fill_mode:
+        notes.append(f"fill_mode: the layers have no '{config.fill_mode}' (a SciPy mode IDG passes through); "
+                     f"'{mode}' is the closest.")
+    warp = f', fill_mode="{mode}"'
+    if mode == "constant":
         warp += f", fill_value={_literal(config.cval)}"
     if config.interpolation_order == 0:
         warp += ', interpolation="nearest"'
+    elif config.interpolation_order != 1:
+        notes.append(f"interpolation_order: {config.interpolation_order} is a SciPy spline no layer computes; "
+                     "the layers use bilinear interpolation, which is sharper.")
     return warp
 
 
 def _rotation_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
-    """RandomRotation: rotation_range in degrees becomes a fraction of a full turn, at most 1."""
-    factor = config.rotation_range / 360
+    """RandomRotation: rotation_range in degrees becomes a fraction of a full turn, at most 1.
+    A negative range draws the same angles as its opposite."""
+    degrees = abs(config.rotation_range)
+    factor = degrees / 360
     if factor > 1:
         _clamp(factor, 0, 1, "rotation_range", "RandomRotation", notes)
         layer = f"RandomRotation(factor=1.0{warp})"
     else:
-        layer = f"RandomRotation(factor={_literal(config.rotation_range)} / 360{warp})"
+        layer = f"RandomRotation(factor={_literal(degrees)} / 360{warp})"
     notes += filter(None, [_off_centre_note("rotation_range", size)])
     return layer
 
@@ -196,10 +215,11 @@ def _rotation_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
 def _shear_layer(config: AugmentConfig, warp: str, notes: list) -> str:
     """RandomShear with the same slope range as IDG's shear_range (degrees)."""
     # IDG's shear moves column x by -sin(shear) * row: the same slope as RandomShear's x_factor.
-    slope = math.sin(math.radians(min(config.shear_range, 90)))
-    degrees = " (it is in degrees: a value this small barely shows)" if config.shear_range < 1 else ""
+    shear = abs(config.shear_range)  # U(-s, s) is the same for -s
+    slope = math.sin(math.radians(min(shear, 90)))
+    degrees = " (it is in degrees: a value this small barely shows)" if shear < 1 else ""
     notes.append(
-        f"shear_range: RandomShear(x_factor=sin({_literal(config.shear_range)}°)) has the same slope range, but is "
+        f"shear_range: RandomShear(x_factor=sin({_literal(shear)}°)) has the same slope range, but is "
         "an uncentred pure shear (about the top-left corner, so images also slide sideways), while IDG "
         f"shears about the centre and also scales rows by cos(shear): not exact{degrees}."
     )
@@ -208,7 +228,7 @@ def _shear_layer(config: AugmentConfig, warp: str, notes: list) -> str:
 
 def _zoom_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
     """RandomZoom with IDG's zoom bounds as factors (zoom - 1), cut to what the layer accepts."""
-    low, high = config.zoom_bounds
+    low, high = sorted(config.zoom_bounds)  # IDG draws between them in either order
     low_factor = _clamp(low - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
     high_factor = _clamp(high - 1, -0.99, 1, "zoom_range", "RandomZoom", notes)
     # Same sign convention: IDG zoom 1.2 and RandomZoom factor +0.2 both zoom OUT.
@@ -219,7 +239,8 @@ def _zoom_layer(config: AugmentConfig, size, warp: str, notes: list) -> str:
 
 def _geometric_layers(config: AugmentConfig, size, active: set, notes: list, preamble: list) -> list[str]:
     """The warp as layers, in IDG's order (rotation, shift, shear, zoom), with the border notes."""
-    warp = _warp_arguments(config)
+    warp_notes: list[str] = []
+    warp = _warp_arguments(config, warp_notes)
     layers: list[str] = []
     if "rotation_range" in active:
         layers.append(_rotation_layer(config, size, warp, notes))
@@ -230,6 +251,8 @@ def _geometric_layers(config: AugmentConfig, size, active: set, notes: list, pre
         layers.append(_shear_layer(config, warp, notes))
     if "zoom_range" in active:
         layers.append(_zoom_layer(config, size, warp, notes))
+    if layers:
+        notes[:0] = warp_notes  # about the warp's mode and order: only when something warps
     if layers and config.fill_mode in ("constant", "wrap"):
         differs = ("IDG fills every position outside the image with cval, with no blending at the edge"
                    if config.fill_mode == "constant" else "IDG wraps with period n-1, the layers with period n")
@@ -247,7 +270,7 @@ def _pointwise_layers(config: AugmentConfig, active: set, notes: list) -> list[s
     """Channel shift, flips and brightness, in IDG's order (brightness only as a comment)."""
     layers: list[str] = []
     if "channel_shift_range" in active:
-        factor = _clamp(config.channel_shift_range / 255, 0, 1, "channel_shift_range", "RandomBrightness", notes)
+        factor = _clamp(abs(config.channel_shift_range) / 255, 0, 1, "channel_shift_range", "RandomBrightness", notes)
         layers.append(f"RandomBrightness(factor={_num(factor)}, value_range=(0, 255))")
         notes.append(
             "channel_shift_range: RandomBrightness(factor=r/255, value_range=(0, 255)) adds the same offset to "
@@ -258,7 +281,7 @@ def _pointwise_layers(config: AugmentConfig, active: set, notes: list) -> list[s
     if config.vertical_flip:
         layers.append('RandomFlip("vertical")')
     if "brightness_range" in active:
-        low, high = config.brightness_range
+        low, high = sorted(config.brightness_range)
         layers.append(f"# brightness_range=[{_literal(low)}, {_literal(high)}]: no Keras layer; see the notes")
         notes.append(
             f"brightness_range: IDG multiplies pixels by a factor in [{_literal(low)}, {_literal(high)}]; "

@@ -16,12 +16,17 @@ from ..augment.config import AugmentConfig
 _FLAGS = {"horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization"}
 _PAIRS = {"zoom_range", "brightness_range"}
 _SHIFTS = {"width_shift_range", "height_shift_range"}
+_WARP_ONLY = {"fill_mode", "interpolation_order"}
 MAX_VALUE_CHARS = 200
 
 
-def _text(value) -> str:
+def _text(value, name: str = "") -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, tuple) and name in _SHIFTS:
+        # A list shift range keeps its brackets: [0.1] draws exactly +-0.1, the float 0.1 draws
+        # anything in between, and [] never shifts.
+        return "[" + ",".join(_text(item) for item in value) + "]"
     if isinstance(value, tuple):
         return ",".join(_text(item) for item in value)
     if isinstance(value, float):
@@ -33,7 +38,7 @@ def config_to_query(config: AugmentConfig) -> dict[str, str]:
     """The non-default settings as query-string values."""
     defaults = AugmentConfig()
     return {
-        field.name: _text(getattr(config, field.name))
+        field.name: _text(getattr(config, field.name), field.name)
         for field in dataclasses.fields(config)
         if getattr(config, field.name) != getattr(defaults, field.name)
     }
@@ -58,6 +63,9 @@ def _parse(name: str, text: str):
         return None
     if name == "brightness_range" and text.lower() in ("", "none"):
         return None
+    if name in _SHIFTS and text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1].strip()
+        return [_number(item) for item in inner.split(",")] if inner else []
     if "," in text and (name in _PAIRS or name in _SHIFTS):
         return [_number(item) for item in text.split(",")]
     value = _number(text)
@@ -85,7 +93,9 @@ def config_from_query(query: Mapping[str, object]) -> tuple[AugmentConfig, list[
             if len(text) > MAX_VALUE_CHARS:
                 raise ValueError("the value is too long")
             value = _parse(name, text)
-            AugmentConfig(**{name: value})  # validates this setting alone
+            # Validates this setting alone; fill_mode and the order are checked as if the
+            # image were warped (alone, IDG never hands them to SciPy).
+            AugmentConfig(**{name: value, **({"rotation_range": 1} if name in _WARP_ONLY else {})})
         except (ValueError, TypeError) as error:
             problems.append(f"Ignored {name}={text[:40]!r} from the link: {error}")
             continue

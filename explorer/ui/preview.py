@@ -15,7 +15,7 @@ import numpy as np
 from ..augment.config import AugmentConfig, check_input_range
 from ..augment.engine import augment_batch
 from ..augment.geometry import idg_matrices, outside_mask
-from ..augment.sampling import sample_batch
+from ..augment.sampling import sample_batch, shift_extent
 
 TINT = np.array([255, 0, 255], np.float32)  # magenta: obviously not image content
 TINT_ALPHA = 0.55
@@ -146,33 +146,33 @@ def random_grid(image, config, count, seed, **options) -> Preview:
 
 
 def extremes(config: AugmentConfig, image_shape) -> list[tuple[str, dict]]:
-    """Each active transform alone at both ends of its range, as (label, params)."""
+    """Each active transform alone at both ends of its range, as (label, params). A negative
+    range draws what its opposite draws, so its ends are the same."""
     height, width = image_shape[:2]
+    active = config.active_transforms()
     cases = []
-    if config.rotation_range:
-        cases += [(f"rotation {sign}{config.rotation_range:g}°", {"theta": sign_value * config.rotation_range})
-                  for sign, sign_value in (("-", -1.0), ("+", 1.0))]
+
+    def both_ends(label: str, key: str, value: float, unit: str = "") -> None:
+        cases.extend((f"{label} {sign}{abs(value):g}{unit}", {key: factor * abs(value)})
+                     for sign, factor in (("-", -1.0), ("+", 1.0)))
+
+    if "rotation_range" in active:
+        both_ends("rotation", "theta", config.rotation_range, "°")
     for name, key, size in (("height_shift_range", "tx", height), ("width_shift_range", "ty", width)):
-        value = getattr(config, name)
-        if name in config.active_transforms():
-            top = max(value) if isinstance(value, tuple) else (value - 1 if isinstance(value, int) else value)
-            pixels = top * size if top < 1 else float(top)
-            cases += [(f"{name} {sign}{pixels:.1f} px", {key: sign_value * pixels})
-                      for sign, sign_value in (("-", -1.0), ("+", 1.0))]
-    if config.shear_range:
-        cases += [(f"shear {sign}{config.shear_range:g}°", {"shear": sign_value * config.shear_range})
-                  for sign, sign_value in (("-", -1.0), ("+", 1.0))]
-    if "zoom_range" in config.active_transforms():
-        low, high = config.zoom_bounds
-        cases += [(f"zoom {z:g}", {"zx": z, "zy": z}) for z in (low, high)]
+        if name in active:
+            pixels = shift_extent(getattr(config, name), size)
+            cases += [(f"{name} {sign}{pixels:.1f} px", {key: factor * pixels})
+                      for sign, factor in (("-", -1.0), ("+", 1.0))]
+    if "shear_range" in active:
+        both_ends("shear", "shear", config.shear_range, "°")
+    if "zoom_range" in active:
+        cases += [(f"zoom {z:g}", {"zx": z, "zy": z}) for z in sorted(config.zoom_bounds)]
     if config.horizontal_flip:
         cases.append(("horizontal flip", {"flip_horizontal": 1}))
     if config.vertical_flip:
         cases.append(("vertical flip", {"flip_vertical": 1}))
-    if "brightness_range" in config.active_transforms():
-        cases += [(f"brightness {b:g}", {"brightness": b}) for b in config.brightness_range]
-    if config.channel_shift_range:
-        cases += [(f"channel shift {sign}{config.channel_shift_range:g}",
-                   {"channel_shift_intensity": sign_value * config.channel_shift_range})
-                  for sign, sign_value in (("-", -1.0), ("+", 1.0))]
+    if "brightness_range" in active:
+        cases += [(f"brightness {b:g}", {"brightness": b}) for b in sorted(config.brightness_range)]
+    if "channel_shift_range" in active:
+        both_ends("channel shift", "channel_shift_intensity", config.channel_shift_range)
     return cases
