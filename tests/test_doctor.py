@@ -13,7 +13,7 @@ import pytest
 
 from code_map import Module, imported_modules
 from explorer import AugmentConfig
-from explorer.diagnostics import checks, doctor, findings, pixels
+from explorer.diagnostics import checks, doctor, findings, oddities, pixels
 from explorer.diagnostics.doctor import CHECKS, Finding, Inputs, diagnose
 from explorer.diagnostics.findings import THRESHOLDS, pct
 from explorer.diagnostics.pixels import measure_pixels
@@ -60,6 +60,10 @@ SCENARIOS = [
      dict(input_range="0-1", mean_fill_fraction=0.5)),
     # Measured: brightness on 0..1 data turns the output black.
     (EX3, dict(input_range="0-1", images=list(NOISE), pixels=measure_pixels(NOISE, EX3, "0-1"))),
+    # Values only IDG's own arithmetic explains.
+    (AugmentConfig(width_shift_range=-3, height_shift_range=[-2, 0.5], interpolation_order=3,
+                   brightness_range=[0, 1], rescale=0, zoom_range=1.5, shear_range=-5), dict(images=[TALL])),
+    (AugmentConfig(zoom_range=[1.2, 0.8], fill_mode="grid-wrap", rotation_range=-10), dict()),
 ]
 
 
@@ -234,7 +238,7 @@ def test_bad_arguments_are_rejected():
 
 def test_every_finding_code_is_unique_across_the_checks():
     registered = [check.code for check in CHECKS]
-    assert len(registered) == len(set(registered)) == 15
+    assert len(registered) == len(set(registered)) == 24
     # Each check reports only its own code, and every check is exercised by the scenarios.
     seen = set()
     for config, kwargs in SCENARIOS:
@@ -362,7 +366,7 @@ def test_pct_never_rounds_nearly_all_up_to_all():
 # -- layers ----------------------------------------------------------------------------------
 # (every layer's imports and every module's size are checked in test_layers.py)
 
-RULE_MODULES = tuple(Module(m.__name__, Path(m.__file__)) for m in (findings, checks, pixels, doctor))
+RULE_MODULES = tuple(Module(m.__name__, Path(m.__file__)) for m in (findings, checks, pixels, doctor, oddities))
 
 
 def test_the_rules_read_settings_images_and_measurements_only():
@@ -379,3 +383,41 @@ def test_the_rules_read_settings_images_and_measurements_only():
 def test_measurement_decides_nothing():
     assert not {name for name in imported_modules(RULE_MODULES[2]) if name.startswith("explorer.diagnostics")}
     assert inspect.getsourcefile(doctor.diagnose) == doctor.__file__
+
+
+# -- values only IDG's arithmetic explains ----------------------------------------------------
+
+
+def _codes(config, **kwargs):
+    return {finding.code: finding for finding in diagnose(config, **kwargs)}
+
+
+def test_a_zoom_of_one_and_a_half_mirrors_about_a_third_of_images():
+    finding = _codes(AugmentConfig(zoom_range=1.5))["zoom_mirrors"]
+    assert "from -0.5 to 2.5" in finding.message and "31% of images" in finding.message
+    assert "zoom_out" not in _codes(AugmentConfig(zoom_range=1.5))  # its fix would be nonsense here
+    assert "only zooms out" in _codes(AugmentConfig(zoom_range=[1, 1.2]))["zoom_out"].message
+
+
+def test_list_shifts_are_exact_moves_and_a_signed_max_can_turn_pixels_into_widths():
+    note = _codes(AugmentConfig(width_shift_range=[-2, 0, 2]))["list_shift"]
+    assert note.severity == "note" and "moves of exactly 0, ±2 px" in note.message
+    trap = _codes(AugmentConfig(width_shift_range=[-2, 0.5]))["list_shift"]
+    assert trap.severity == "warning" and "2 is read as 2 image widths" in trap.message
+
+
+def test_negative_ranges_act_like_positive_ones_but_a_negative_int_shift_leaves_the_frame():
+    note = _codes(AugmentConfig(rotation_range=-20, channel_shift_range=-30))["negative_range"]
+    assert "rotation_range=-20" in note.message and "rotation_range=20, channel_shift_range=30" in note.fix
+    warning = _codes(AugmentConfig(height_shift_range=-2), images=[SQUARE])["negative_int_shift"]
+    assert "up to 2 times the height" in warning.message and "height_shift_range=3" in warning.fix
+
+
+def test_spline_orders_brightness_from_zero_rescale_zero_and_scipy_modes_are_explained():
+    codes = _codes(AugmentConfig(rotation_range=10, interpolation_order=3, brightness_range=[0, 2], rescale=0,
+                                 fill_mode="mirror"))
+    assert "order 3" in codes["spline_order"].message and "slower" in codes["spline_order"].message
+    assert "15% of images" in codes["brightness_dark"].message
+    assert "exactly as if it were None" in codes["rescale_zero"].message
+    assert "edge pixel's centre" in codes["scipy_fill_mode"].message
+    assert "spline_order" not in _codes(AugmentConfig(interpolation_order=3))  # nothing warps: never used

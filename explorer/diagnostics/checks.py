@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..augment.sampling import draws_by_choice, is_fraction, shift_extent
 from .findings import (
     NOTE,
     WARNING,
@@ -33,32 +34,23 @@ from .findings import (
 def _shift_reach(value: Any, scale_name: str, scale_px: int | None) -> str:
     """How far a shift range can move the image, in words ('up to ±20% of its width')."""
     if isinstance(value, tuple):
-        values = ", ".join(num(item) for item in value)
-        if max(value) < 1:
-            return f"by one of ±{values} of its {scale_name}"
-        return f"by one of ±{values} px"
-    if isinstance(value, int):
+        values = ", ".join(f"±{num(move)}" if move else "0" for move in sorted({abs(item) for item in value}))
+        return f"by one of {values}" + (f" of its {scale_name}" if is_fraction(value) else " px")
+    if draws_by_choice(value):
         return f"by a whole number of pixels from -{value - 1} to {value - 1}"
-    if value < 1:
-        pixels = f" (±{num(value * scale_px)} px)" if scale_px else ""
-        return f"by up to ±{pct(value)} of its {scale_name}{pixels}"
-    return f"by up to ±{num(value)} px"
+    reach = shift_extent(value)
+    if is_fraction(value):
+        pixels = f" (±{num(reach * scale_px)} px)" if scale_px else ""
+        return f"by up to ±{pct(reach)} of its {scale_name}{pixels}"
+    return f"by up to ±{num(reach)} px"
 
 
 def _shift_fraction(value: Any, scale_px: int | None) -> float | None:
     """The largest shift as a fraction of the axis it is scaled by (None if unknown)."""
-    if isinstance(value, tuple):
-        top = max(value)
-        if top < 1:
-            return top
-        return top / scale_px if scale_px else None
-    if isinstance(value, int):
-        if value <= 1:
-            return 0.0
-        return (value - 1) / scale_px if scale_px else None
-    if value < 1:
-        return value
-    return value / scale_px if scale_px else None
+    reach = shift_extent(value)
+    if not value or is_fraction(value):
+        return reach
+    return reach / scale_px if scale_px else None
 
 
 # -- the checks, in report order -----------------------------------------------------------
@@ -173,13 +165,14 @@ def _zoom_out(inputs: Inputs) -> Finding | None:
     """IDG's zoom factor scales the sampled area: above 1 the content shrinks (zoom OUT),
     below 1 it grows. zoom_range=z means factors 1-z..1+z, drawn separately for x and y."""
     config = inputs.config
-    low, high = config.zoom_bounds
-    if "zoom_range" not in config.active_transforms() or high <= 1:
-        return None
+    low, high = sorted(config.zoom_bounds)  # IDG draws between them in either order
+    if "zoom_range" not in config.active_transforms() or high <= 1 or low <= 0:
+        return None  # factors at or below 0 mirror: zoom_mirrors says so
     message = (
         f"{setting_text(config, 'zoom_range')} draws zoom factors {num(low)}..{num(high)}, separately for "
         f"width and height. In IDG a factor above 1 zooms OUT (content shrinks to as little as "
         f"{pct(1 / high)} of its size and the border is filled) and a factor below 1 zooms in."
+        + (" With every factor at least 1, it only zooms out." if low >= 1 else "")
     )
     if low < 1:
         fix = f"To zoom in only, use zoom_range=[{num(low)}, 1.0]."
@@ -383,6 +376,9 @@ _FILL_EFFECTS = {
     "reflect": "with fill_mode='reflect' that area is mirrored content, which can duplicate objects at the border",
     "wrap": "with fill_mode='wrap' that area is content tiled in from the opposite edge, which can cut objects in two",
 }
+# SciPy's other modes, which IDG passes through, fill like one of the four.
+_FILL_EFFECTS |= {"grid-mirror": _FILL_EFFECTS["reflect"], "mirror": _FILL_EFFECTS["reflect"],
+                  "grid-wrap": _FILL_EFFECTS["wrap"], "grid-constant": _FILL_EFFECTS["constant"]}
 
 
 @check("high_fill")
@@ -393,7 +389,7 @@ def _high_fill(inputs: Inputs) -> Finding | None:
     if fraction is None or fraction < t.fill_note:
         return None
     config = inputs.config
-    effect = _FILL_EFFECTS[config.fill_mode].format(cval=num(config.cval))
+    effect = _FILL_EFFECTS.get(config.fill_mode, _FILL_EFFECTS["nearest"]).format(cval=num(config.cval))
     active = config.active_transforms()
     reduce = [setting_text(config, name) for name in ("rotation_range", "width_shift_range", "height_shift_range")
               if name in active]

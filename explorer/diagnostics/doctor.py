@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..augment.config import AugmentConfig, as_config, check_input_range
-from . import checks  # noqa: F401  (registers the rules in CHECKS)
+from . import checks, oddities  # noqa: F401  (register the rules in CHECKS, in this order)
 from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Finding, Inputs, Thresholds
 from .pixels import BatchStats, PixelStats, measure_pixels
 

@@ -52,6 +52,8 @@ class Thresholds:
     # plus shear or zoom.
     over_rotation_deg: float = 30.0
     over_shift: float = 0.2
+    # Brightness factors below this give nearly black images.
+    brightness_dark: float = 0.3
 
 
 THRESHOLDS = Thresholds()
