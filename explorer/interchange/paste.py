@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import json
 import numbers
+from dataclasses import dataclass, field
 
 from ..augment.config import AugmentConfig
 from ..errors import InputError
@@ -25,21 +26,34 @@ SUPPORTED = tuple(field.name for field in dataclasses.fields(AugmentConfig))
 ACCEPTED = ("only literal values are accepted (numbers, strings, True/False/None, lists of those, "
             "and + - * / of numbers such as 1./255)")
 
-# IDG arguments the explorer does not model, and why.
-_NEEDS_FIT = "it needs statistics from datagen.fit() on a whole data set; the explorer shows per-image augmentation"
+# IDG arguments the preview does not model: imported aside, each with what it means.
+_NEEDS_FIT = "it needs statistics from datagen.fit() on a whole data set; the preview shows per-image augmentation"
 UNSUPPORTED = {
     "featurewise_center": _NEEDS_FIT,
     "featurewise_std_normalization": _NEEDS_FIT,
     "zca_whitening": _NEEDS_FIT,
     "zca_epsilon": _NEEDS_FIT,
     "validation_split": (
-        "the explorer keeps validation images apart itself and never augments them, whereas IDG's "
-        "subset='validation' is augmented too and is the first fraction of the data, not a random one"
+        "IDG's subset='validation' is augmented too and is the first fraction of the data, not a random one; "
+        "the explorer keeps validation images apart itself and never augments them"
     ),
-    "preprocessing_function": "it is arbitrary code, and pasted code is never run",
-    "data_format": "the explorer always works channels_last; remove it",
-    "dtype": "the explorer always works in float32; remove it",
+    "preprocessing_function": "it is code, and pasted code is never run; IDG applies it before rescale",
+    "data_format": "the preview always works channels_last",
+    "dtype": "the preview always works in float32",
 }
+
+
+class SeveralCalls(InputError):
+    """The text holds more than one ImageDataGenerator call: a script, for the script doctor."""
+
+
+@dataclass(frozen=True)
+class Pasted:
+    """What a pasted config gives: the settings the preview models, and the other IDG
+    arguments, kept aside with what each means (`UNSUPPORTED`), as `name=value` text."""
+
+    config: AugmentConfig
+    set_aside: dict[str, str] = field(default_factory=dict)  # "name=value" -> why it is not previewed
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 # What a refused value is, in the user's words.
@@ -64,10 +78,18 @@ _KINDS = {
 
 
 def parse_config_text(text: str) -> AugmentConfig:
-    """A config from pasted JSON (all or some settings) or from `ImageDataGenerator(...)` code.
+    """The config of `read_config_text`, for callers that need only the settings."""
+    return read_config_text(text).config
 
-    Raises InputError, with a message for the user, for anything else: no call or several,
-    syntax errors, non-literal values, arguments the explorer does not support, invalid values.
+
+def read_config_text(text: str) -> Pasted:
+    """A config from pasted JSON (all or some settings) or from `ImageDataGenerator(...)` code;
+    every IDG argument is taken, those the preview does not model are set aside with a reason.
+
+    Raises InputError, with a message for the user, for what IDG itself refuses (an unknown
+    argument, a value it cannot use) and for what cannot be read without running it: no call
+    or several (a whole script goes to the script doctor), syntax errors, non-literal values
+    of the settings the preview models.
     """
     text = _clean_text(text)
     if text.startswith("{"):
@@ -110,7 +132,7 @@ def _no_duplicate_keys(pairs: list) -> dict:
     return dict(pairs)
 
 
-def _from_python(text: str, json_error: json.JSONDecodeError | None = None) -> AugmentConfig:
+def _from_python(text: str, json_error: json.JSONDecodeError | None = None) -> Pasted:
     tree = _parse(text, json_error)
     calls = _idg_calls(tree)
     if not calls:
@@ -123,7 +145,8 @@ def _from_python(text: str, json_error: json.JSONDecodeError | None = None) -> A
                          "or a JSON object of its settings")
     if len(calls) > 1:
         lines = ", ".join(str(call.lineno) for call in calls)
-        raise InputError(f"found {len(calls)} ImageDataGenerator calls (lines {lines}); paste only one")
+        raise SeveralCalls(f"found {len(calls)} ImageDataGenerator calls (lines {lines}): check it as a script to "
+                           "see each one and load the one you want")
     return _build(_call_kwargs(calls[0]))
 
 
@@ -172,8 +195,27 @@ def _call_kwargs(call: ast.Call) -> dict:
     if any(keyword.arg is None for keyword in call.keywords):
         raise InputError("**kwargs unpacking is not accepted: write each setting as name=value")
     names = [keyword.arg for keyword in call.keywords]
-    _check_names(names)
-    return {keyword.arg: _value(keyword.value, keyword.arg) for keyword in call.keywords}
+    check_names(names)
+    # The preview's settings must be literals; the others are set aside, as written when not literals.
+    return {keyword.arg: _value(keyword.value, keyword.arg) if keyword.arg in SUPPORTED else _aside(keyword.value)
+            for keyword in call.keywords}
+
+
+def _aside(node: ast.AST):
+    try:
+        return _value(node, "")
+    except InputError:
+        return _Source(node)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """An argument set aside as it is written (it may be a name, such as preprocess_input)."""
+
+    node: ast.AST
+
+    def __str__(self) -> str:
+        return ast.unparse(self.node)
 
 
 def _dict_literal(node: ast.Dict) -> dict:
@@ -182,25 +224,23 @@ def _dict_literal(node: ast.Dict) -> dict:
         if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
             raise InputError("a dict of settings must have string keys, such as 'rotation_range'")
         keys.append(key.value)
-    _check_names(keys)
+    check_names(keys)
     return {key: _value(value, key) for key, value in zip(keys, node.values)}
 
 
-def _check_names(names: list) -> None:
-    """Refuse repeated, unsupported and unknown setting names, all at once."""
+def check_names(names: list) -> None:
+    """Refuse repeated and unknown setting names, all at once (IDG refuses them too), with a
+    did-you-mean for a misspelt one: InputError."""
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise InputError(f"{', '.join(repeated)} given more than once")
     problems = []
     for name in names:
-        if name in SUPPORTED:
+        if name in SUPPORTED or name in UNSUPPORTED:
             continue
-        if name in UNSUPPORTED:
-            problems.append(f"{name} is not supported by the explorer ({UNSUPPORTED[name]})")
-        else:
-            close = difflib.get_close_matches(str(name), SUPPORTED, n=1)
-            suggestion = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(f"{name} is not an ImageDataGenerator setting" + suggestion)
+        close = difflib.get_close_matches(str(name), [*SUPPORTED, *UNSUPPORTED], n=1)
+        suggestion = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(f"{name} is not an ImageDataGenerator setting" + suggestion)
     if problems:
         raise InputError("; ".join(problems))
 
@@ -281,16 +321,23 @@ def _refuse(name: str, what: str) -> InputError:
     return InputError(f"{name}: {ACCEPTED}; got {what}")
 
 
-def _build(data) -> AugmentConfig:
-    """AugmentConfig from parsed settings; its ValueError becomes the user's InputError."""
+def _build(data) -> Pasted:
+    """The config from parsed settings (its ValueError becomes the user's InputError), and
+    the other IDG arguments set aside."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object of ImageDataGenerator settings; got {type(data).__name__}")
-    _check_names(list(data))
-    for name, value in data.items():  # JSON's integers are unbounded
+    check_names(list(data))
+    modelled, others = split_idg_kwargs(data)
+    for name, value in modelled.items():  # JSON's integers are unbounded
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, numbers.Number):
                 _bounded(item, name)
+    split = others.get("validation_split")
+    if isinstance(split, numbers.Real) and split and not 0 < split < 1:  # IDG's own check
+        raise InputError(f"`validation_split` must be strictly between 0 and 1.  Received: {split}")
     try:
-        return AugmentConfig(**data)
+        config = AugmentConfig(**modelled)
     except (ValueError, TypeError, OverflowError) as error:
         raise InputError(str(error)) from None
+    shown = {name: value if isinstance(value, _Source) else repr(value) for name, value in others.items()}
+    return Pasted(config, {f"{name}={text}": UNSUPPORTED[name] for name, text in shown.items()})
