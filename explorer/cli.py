@@ -4,6 +4,7 @@ files as a run from the page, in DIR:
     python -m explorer compare --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
     python -m explorer ablate  --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
     python -m explorer worker RUN_DIR    (what the page's job queue starts for each run)
+    python -m explorer doctor train.py|notebook.ipynb [--json]   (read, never run, for augmentation mistakes)
 
 This module sits above every layer: it wires the worker (experiments) to the step that draws
 the figures and writes the report (diagnostics).
@@ -172,6 +173,47 @@ def worker(args) -> int:
     return 0
 
 
+def _read_script(path: Path) -> bytes:
+    """The file's bytes; InputError for a missing, unreadable or too large file."""
+    from .diagnostics.script import MAX_BYTES
+
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not a script or notebook")
+        if size > MAX_BYTES:
+            raise InputError(f"{path.name} is too large ({size:,} bytes; at most {MAX_BYTES:,})")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read it ({error.strerror or error})") from None
+
+
+def doctor(args) -> int:
+    """Findings about a training script or notebook, one per line (or JSON); 0 with or without
+    findings, 2 for input that cannot be read."""
+    from .diagnostics.script import doctor_script
+
+    path = Path(args.file)
+    try:
+        report = doctor_script(_read_script(path), path.name)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([finding.to_json() for finding in report.findings], indent=2))
+        return 0
+    for finding in report.findings:
+        where = args.file if finding.cell is None else f"{args.file}[cell {finding.cell}]"
+        print(f"{where}:{finding.line}: {finding.code}: {finding.message}")
+        print(f"    fix: {finding.fix}")
+    calls = len(report.calls)
+    print(f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'} found, "
+          f"{len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}")
+    return 0
+
+
 def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     defaults = TrainSettings()  # the page's defaults too
     command.add_argument("--dataset", default="digits", help=f"a demo ({', '.join(DEMO_NAMES)}), a folder or a .zip")
@@ -200,6 +242,10 @@ def _parser() -> argparse.ArgumentParser:
     worker_command.add_argument("run_dir", nargs="?", help="a run folder holding spec.json")
     worker_command.add_argument("--wait", action="store_true",
                                 help="import everything first, then read the run folder from stdin (a warm worker)")
+    doctor_command = commands.add_parser(
+        "doctor", help="read a training script or notebook (never run it) for mistakes that make augmentation hurt")
+    doctor_command.add_argument("file", help="a .py script or a .ipynb notebook")
+    doctor_command.add_argument("--json", action="store_true", help="print the findings as a JSON list")
     return parser
 
 
@@ -207,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "worker":
         return worker(args)
+    if args.command == "doctor":
+        return doctor(args)
     try:
         return ablate(args) if args.command == "ablate" else compare(args)
     except (InputError, ValueError) as error:
