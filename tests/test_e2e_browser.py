@@ -96,6 +96,29 @@ def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
     _readme_shot(page, "upload")
 
 
+def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_doctor(server, page):
+    _open(page, server)
+    page.get_by_role("tab", name="Import").click()
+    textarea = page.locator(".st-key-paste_text textarea")
+    textarea.fill("ImageDataGenerator(rescale=1./255, rotation_range=40, zoom_range=1.5)")
+    textarea.press("Control+Enter")
+    page.locator(".st-key-apply_paste button").click()
+    page.wait_for_selector("text=as imported: no position of this control shows it", timeout=30000)
+    page.wait_for_selector("text=zoom factors from -0.5 to 2.5", timeout=30000)
+    assert page.locator(".st-key-zoom_range input[type=range]").first.is_disabled()
+    page.get_by_text("Config doctor").scroll_into_view_if_needed()
+    _readme_shot(page, "import_odd")
+    page.set_input_files(".st-key-script_upload input[type=file]",
+                         str(ROOT / "tests" / "scripts" / "notebook_validation_augmented.ipynb"))
+    page.wait_for_selector("text=Cell 6, line 8", timeout=30000)
+    assert page.get_by_text("validation_augmented").count() >= 1
+    page.locator(".st-key-load_call_0 button:visible").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '25'", timeout=30000)
+    page.get_by_text("Script doctor").scroll_into_view_if_needed()
+    _readme_shot(page, "script_doctor")
+
+
 def test_pasting_an_idg_line_sets_the_controls(server, page):
     _open(page, server)
     page.get_by_role("tab", name="Import").click()

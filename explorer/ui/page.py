@@ -17,6 +17,7 @@ from ..data.datasets import IMAGE_EXTENSIONS
 from ..data.demos import DEMO_NAMES, load_demo
 from ..data.images import load_image
 from ..errors import InputError
+from .script import script_panel
 from .state import keep_controls, start_from_url
 from .train import history, train_panel
 from .workspace import workspace
@@ -101,5 +102,6 @@ def render_page() -> None:
     chosen = _choose_image()
     if chosen is not None:
         workspace(*chosen)
+    script_panel()
     train_panel(st.session_state.get("config", AugmentConfig()))
     history()

@@ -7,51 +7,98 @@ setting's control value.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import streamlit as st
 
-from ..augment.config import INPUT_RANGES, AugmentConfig
+from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS
+from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
-from ..interchange.paste import parse_config_text
+from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from ..interchange.urlstate import config_from_query, config_to_query
 
-SHIFT_KEYS = ("width_shift_range", "height_shift_range")
 DEFAULT_TILES = 9
+# The values each control can show; a setting outside them is kept as imported (`kept_values`).
+SLIDER_LIMITS = {"rotation_range": 180.0, "shear_range": 60.0, "shift": 0.99, "factor": (0.1, 3.0),
+                 "channel_shift_range": 255.0, "cval": 255.0, "rescale": 1.0}
+ORDERS = (1, 0, 2, 3, 4, 5)
 
 
 def widget_values(config: AugmentConfig) -> dict:
-    """The controls' values for a config (shift ranges that are not a fraction < 1 have no
-    slider position: they are kept as they are, see `config_from_widgets`)."""
-    low, high = config.zoom_bounds
+    """The controls' values for a config. A setting no control position shows (see
+    `kept_values`) gets its default here: the control is disabled and the value kept aside."""
+    kept = kept_values(config)
+    shown = dataclasses.replace(config, **{name: getattr(AugmentConfig(), name) for name in kept})
+    low, high = shown.zoom_bounds
     return {
-        "rotation_range": float(min(config.rotation_range, 180.0)),
-        "width_shift_range": _fraction(config.width_shift_range),
-        "height_shift_range": _fraction(config.height_shift_range),
-        "shear_range": float(min(config.shear_range, 60.0)),
+        "rotation_range": float(shown.rotation_range),
+        "width_shift_range": float(shown.width_shift_range),
+        "height_shift_range": float(shown.height_shift_range),
+        "shear_range": float(shown.shear_range),
         "zoom_range": (float(low), float(high)),
-        "brightness_range": tuple(config.brightness_range) if config.brightness_range else (1.0, 1.0),
-        "channel_shift_range": float(config.channel_shift_range),
-        "horizontal_flip": config.horizontal_flip,
-        "vertical_flip": config.vertical_flip,
-        "fill_mode": config.fill_mode,
-        "cval": float(config.cval),
-        "interpolation_order": config.interpolation_order,
-        "rescale": float(config.rescale or 0.0),
-        "samplewise_center": config.samplewise_center,
-        "samplewise_std_normalization": config.samplewise_std_normalization,
+        "brightness_range": tuple(shown.brightness_range) if shown.brightness_range else (1.0, 1.0),
+        "channel_shift_range": float(shown.channel_shift_range),
+        "horizontal_flip": shown.horizontal_flip,
+        "vertical_flip": shown.vertical_flip,
+        "fill_mode": shown.fill_mode,
+        "cval": float(shown.cval),
+        "interpolation_order": shown.interpolation_order,
+        "rescale": float(shown.rescale or 0.0),
+        "samplewise_center": shown.samplewise_center,
+        "samplewise_std_normalization": shown.samplewise_std_normalization,
     }
 
 
-def _fraction(value) -> float:
-    return float(value) if isinstance(value, float) and value < 1 else 0.0
+def kept_values(config: AugmentConfig) -> dict:
+    """The settings of `config` that no control position shows, as IDG was given them:
+    negative or large ranges, shift ranges in pixels or lists, zoom and brightness pairs
+    outside 0.1..3 or in decreasing order, brightness (1, 1) (not off: IDG still rounds
+    through uint8), rescale 0 or above 1, fill modes and orders that only matter when
+    something warps."""
+    return {name: getattr(config, name) for name in _SHOWN
+            if not _SHOWN[name](getattr(config, name))}
 
 
-def config_from_widgets(values: dict, kept_shifts: dict) -> AugmentConfig:
-    """The config the controls describe. A zoom range symmetric about 1 is written as IDG's
-    float form (0.2, not [0.8, 1.2]); a brightness range of (1, 1) means off; rescale 0
-    means none; `kept_shifts` holds shift ranges in a form no slider shows (pixels, lists)."""
+def _within(high: float, low: float = 0.0):
+    return lambda value: low <= value <= high
+
+
+def _shift_shown(value) -> bool:
+    return isinstance(value, (int, float)) and 0 <= value <= SLIDER_LIMITS["shift"] and (
+        isinstance(value, float) or value == 0)
+
+
+def _zoom_shown(value) -> bool:
+    low, high = (1 - value, 1 + value) if isinstance(value, (int, float)) else value
+    return value == 0 or SLIDER_LIMITS["factor"][0] <= low <= high <= SLIDER_LIMITS["factor"][1]
+
+
+def _brightness_shown(pair) -> bool:
+    low, high = SLIDER_LIMITS["factor"]
+    return pair is None or (low <= pair[0] <= pair[1] <= high and tuple(pair) != (1.0, 1.0))
+
+
+_SHOWN = {
+    "rotation_range": _within(SLIDER_LIMITS["rotation_range"]),
+    "width_shift_range": _shift_shown,
+    "height_shift_range": _shift_shown,
+    "shear_range": _within(SLIDER_LIMITS["shear_range"]),
+    "zoom_range": _zoom_shown,
+    "brightness_range": _brightness_shown,
+    "channel_shift_range": _within(SLIDER_LIMITS["channel_shift_range"]),
+    "cval": _within(SLIDER_LIMITS["cval"]),
+    "rescale": lambda value: value is None or 0 < value <= SLIDER_LIMITS["rescale"],
+    "fill_mode": lambda value: value in FILL_MODES,
+    "interpolation_order": lambda value: value in ORDERS and isinstance(value, int),
+}
+
+
+def config_from_widgets(values: dict, kept: dict) -> AugmentConfig:
+    """The config the controls describe, with the `kept` settings (see `kept_values`) as they
+    are. A zoom range symmetric about 1 is written as IDG's float form (0.2, not
+    [0.8, 1.2]); a brightness range of (1, 1) means off; rescale 0 means none."""
     low, high = values["zoom_range"]
     zoom = round(high - 1, 6) if math.isclose(low + high, 2.0) and high >= 1 else (low, high)
     brightness = tuple(values["brightness_range"])
@@ -63,7 +110,7 @@ def config_from_widgets(values: dict, kept_shifts: dict) -> AugmentConfig:
         rotation_range=float(values["rotation_range"]),
         shear_range=float(values["shear_range"]),
     )
-    kwargs.update(kept_shifts)
+    kwargs.update(kept)
     return AugmentConfig(**kwargs)
 
 
@@ -75,10 +122,7 @@ def control_values() -> dict:
 def apply_config(config: AugmentConfig) -> None:
     """Make the controls show `config` (call before they are drawn, e.g. in a callback)."""
     st.session_state.update(widget_values(config))
-    st.session_state["kept_shifts"] = {
-        key: getattr(config, key) for key in SHIFT_KEYS
-        if getattr(config, key) and _fraction(getattr(config, key)) == 0.0
-    }
+    st.session_state["kept_settings"] = kept_values(config)
 
 
 def keep_controls() -> None:
@@ -124,16 +168,67 @@ def use_preset() -> None:
 
 
 def import_pasted() -> None:
+    """Import the pasted config; the IDG arguments the preview does not model are named
+    with why. A text with several IDG calls (a whole script) goes to the script doctor."""
+    text = st.session_state.get("paste_text", "")
     try:
-        apply_config(parse_config_text(st.session_state.get("paste_text", "")))
-        st.session_state["paste_message"] = ("success", "Imported: the controls now show the pasted settings.")
+        pasted = read_config_text(text)
+    except SeveralCalls as several:
+        st.session_state["script_text"] = text
+        check_script(text, "pasted script")
+        st.session_state["rerun_page"] = True  # the script doctor is outside the preview's fragment
+        st.session_state["paste_message"] = ("info", f"{several}. The script doctor below reads the whole "
+                                             "script: load the call you want from there.")
+        return
     except InputError as error:
         st.session_state["paste_message"] = ("error", str(error))
+        return
+    apply_config(pasted.config)
+    message = "Imported: the controls now show the pasted settings."
+    if pasted.set_aside:
+        message += " Set aside (ImageDataGenerator arguments the preview does not model):" + "".join(
+            f"\n- `{argument}`: {why}" for argument, why in pasted.set_aside.items())
+    st.session_state["paste_message"] = ("success", message)
 
 
 def new_samples() -> None:
     st.session_state["seed"] = (st.session_state.get("seed", 0) + 1) % 2**31
 
 
-def release_shift(key: str) -> None:
-    st.session_state["kept_shifts"].pop(key, None)
+def release_setting(key: str) -> None:
+    """Let the control set `key` again, from its default, instead of the imported value."""
+    st.session_state["kept_settings"].pop(key, None)
+
+
+def check_script(data: bytes | str, name: str) -> None:
+    """Run the script doctor on a pasted or uploaded script; the report (or the reason it
+    cannot be read) is kept in the session until the next check."""
+    try:
+        st.session_state["script_result"] = (name, doctor_script(data, name))
+    except InputError as error:
+        st.session_state["script_result"] = (name, str(error))
+
+
+def check_pasted_script() -> None:
+    check_script(st.session_state.get("script_text", ""), "pasted script")
+
+
+def check_uploaded_script() -> None:
+    upload = st.session_state.get("script_upload")
+    if upload is not None:
+        check_script(upload.getvalue(), upload.name)
+
+
+def load_call(index: int) -> None:
+    """Load the script's `index`-th ImageDataGenerator call into the controls."""
+    name, report = st.session_state["script_result"]
+    if not isinstance(report, ScriptReport) or index >= len(report.calls) or report.calls[index].config is None:
+        return
+    call = report.calls[index]
+    apply_config(call.config)
+    _, others = split_idg_kwargs({**call.kwargs, **call.unreadable})
+    aside = [f"{argument} ({UNSUPPORTED[argument]})" for argument in others if argument in UNSUPPORTED]
+    where = f"line {call.line}" + (f" of cell {call.cell}" if call.cell is not None else "")
+    st.session_state["script_loaded"] = (
+        f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls."
+        + (" Set aside: " + "; ".join(aside) + "." if aside else ""))

@@ -18,11 +18,12 @@ from ..diagnostics.doctor import diagnose
 from ..interchange.export import config_json, idg_code, keras_layers_code
 from .preview import extremes, random_grid, render
 from .state import (
+    ORDERS,
     config_from_widgets,
     control_values,
     import_pasted,
     new_samples,
-    release_shift,
+    release_setting,
     remember_controls,
     use_preset,
 )
@@ -30,44 +31,57 @@ from .state import (
 THUMBNAIL_SIDE = 320  # tiles are sent to the browser at most this large (they show ~250 px wide)
 
 
-def _shift_slider(key: str, label: str, help_text: str) -> None:
-    kept = st.session_state["kept_shifts"].get(key)
-    st.slider(label, 0.0, 0.99, step=0.01, key=key, help=help_text, disabled=kept is not None)
-    if kept is not None:
-        st.caption(f"{key}={kept!r} from imported settings (pixels or a list: no slider position).")
-        st.button("Use the slider instead", key=f"release_{key}", on_click=release_shift, args=(key,))
+def _control(widget, label: str, *args, key: str, **kwargs) -> None:
+    """One IDG control. A setting imported with a value no position of it shows (see
+    `kept_values`) disables it and is named under it, with a way back to the control."""
+    kept = st.session_state["kept_settings"]
+    widget(label, *args, key=key, disabled=key in kept, **kwargs)
+    if key in kept:
+        st.caption(f"`{key}={_as_written(kept[key])}` as imported: no position of this control shows it. "
+                   "The preview, the doctor and the export use it as it is.")
+        st.button("Use the control instead", key=f"release_{key}", on_click=release_setting, args=(key,))
+
+
+def _as_written(value) -> str:
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
+def _order_name(order: int) -> str:
+    return {0: "nearest (0)", 1: "bilinear (1)"}.get(order, f"spline {order}")
 
 
 def _controls() -> dict:
     """The IDG controls; returns their values by IDG keyword."""
     st.selectbox("Preset", list(PRESETS), key="preset", on_change=use_preset,
                  help="The article's three examples, or nothing.")
-    st.slider("rotation_range (degrees)", 0.0, 180.0, step=1.0, key="rotation_range",
-              help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.")
-    _shift_slider("height_shift_range", "height_shift_range (fraction of height)",
-                  "IDG swaps the axes: this moves the image LEFT/RIGHT, by up to this fraction of its HEIGHT.")
-    _shift_slider("width_shift_range", "width_shift_range (fraction of width)",
-                  "IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction of its WIDTH.")
-    st.slider("shear_range (degrees)", 0.0, 60.0, step=0.1, key="shear_range",
-              help="Shear angle drawn from U(-s, s) in DEGREES (0.2 means 0.2°).")
-    st.slider("zoom_range (factor)", 0.1, 3.0, step=0.01, key="zoom_range",
-              help="x and y zoom drawn independently from [low, high]. Above 1 zooms OUT (content "
-              "shrinks); zoom_range=0.2 in code means [0.8, 1.2].")
+    _control(st.slider, "rotation_range (degrees)", 0.0, 180.0, step=1.0, key="rotation_range",
+             help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.")
+    _control(st.slider, "height_shift_range (fraction of height)", 0.0, 0.99, step=0.01, key="height_shift_range",
+             help="IDG swaps the axes: this moves the image LEFT/RIGHT, by up to this fraction of its HEIGHT.")
+    _control(st.slider, "width_shift_range (fraction of width)", 0.0, 0.99, step=0.01, key="width_shift_range",
+             help="IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction of its WIDTH.")
+    _control(st.slider, "shear_range (degrees)", 0.0, 60.0, step=0.1, key="shear_range",
+             help="Shear angle drawn from U(-s, s) in DEGREES (0.2 means 0.2°).")
+    _control(st.slider, "zoom_range (factor)", 0.1, 3.0, step=0.01, key="zoom_range",
+             help="x and y zoom drawn independently from [low, high]. Above 1 zooms OUT (content "
+             "shrinks); zoom_range=0.2 in code means [0.8, 1.2].")
     st.checkbox("horizontal_flip", key="horizontal_flip", help="Mirror left/right with probability 1/2.")
     st.checkbox("vertical_flip", key="vertical_flip", help="Mirror top/bottom with probability 1/2.")
-    st.selectbox("fill_mode", FILL_MODES, key="fill_mode",
-                 help="What fills pixels sampled from outside the image. 'wrap' repeats with period n-1.")
-    st.number_input("cval (pixel value for 'constant')", 0.0, 255.0, step=1.0, key="cval")
-    st.slider("brightness_range (factor, 1 = off)", 0.1, 3.0, step=0.01, key="brightness_range",
-              help="IDG applies it through uint8: fractions are truncated, and 0..1 data becomes black.")
-    st.number_input("channel_shift_range (pixel levels, input units)", 0.0, 255.0, step=0.1,
-                    format="%.2f", key="channel_shift_range",
-                    help="One offset for all channels, in the units IDG sees (0.1 of 0..255 is nothing), "
-                    "clipped to the image's own range.")
-    st.radio("interpolation_order", [1, 0], key="interpolation_order", horizontal=True,
-             format_func=lambda order: "bilinear (1)" if order else "nearest (0)")
-    st.number_input("rescale (0 = none)", 0.0, 1.0, step=0.001, format="%.6f", key="rescale",
-                    help="Multiplies pixels after augmentation; 1/255 = 0.003922.")
+    _control(st.selectbox, "fill_mode", FILL_MODES, key="fill_mode",
+             help="What fills pixels sampled from outside the image. 'wrap' repeats with period n-1; "
+             "the grid-* modes and 'mirror' go through SciPy, as in IDG.")
+    _control(st.number_input, "cval (pixel value for 'constant')", 0.0, 255.0, step=1.0, key="cval")
+    _control(st.slider, "brightness_range (factor, 1 = off)", 0.1, 3.0, step=0.01, key="brightness_range",
+             help="IDG applies it through uint8: fractions are truncated, and 0..1 data becomes black.")
+    _control(st.number_input, "channel_shift_range (pixel levels, input units)", 0.0, 255.0, step=0.1,
+             format="%.2f", key="channel_shift_range",
+             help="One offset for all channels, in the units IDG sees (0.1 of 0..255 is nothing), "
+             "clipped to the image's own range.")
+    _control(st.radio, "interpolation_order", ORDERS, key="interpolation_order", horizontal=True,
+             format_func=_order_name,
+             help="0 and 1 are fast; 2 to 5 are SciPy's splines, as IDG computes them: slow, and they smooth.")
+    _control(st.number_input, "rescale (0 = none)", 0.0, 1.0, step=0.001, format="%.6f", key="rescale",
+             help="Multiplies pixels after augmentation; 1/255 = 0.003922.")
     st.checkbox("samplewise_center", key="samplewise_center")
     st.checkbox("samplewise_std_normalization", key="samplewise_std_normalization")
     return control_values()
@@ -133,11 +147,13 @@ def _show_export(config: AugmentConfig, image_shape) -> None:
     import_tab.button("Apply", key="apply_paste", on_click=import_pasted)
     message = st.session_state.pop("paste_message", None)
     if message:
-        (import_tab.success if message[0] == "success" else import_tab.error)(message[1])
+        getattr(import_tab, message[0])(message[1])
 
 
 @st.fragment
 def workspace(name: str, image: np.ndarray) -> None:
+    if st.session_state.pop("rerun_page", False):
+        st.rerun()  # an import went to the script doctor, outside this fragment: draw the whole page
     controls, main = st.columns([1, 3], gap="large")
     with controls:
         values = _controls()
@@ -147,7 +163,7 @@ def workspace(name: str, image: np.ndarray) -> None:
             format_func=lambda r: "0..255 (images as loaded)" if r == "0-255" else "0..1 (already divided by 255)",
         )
         try:
-            config = config_from_widgets(values, st.session_state["kept_shifts"])
+            config = config_from_widgets(values, st.session_state["kept_settings"])
         except ValueError as error:
             st.error(str(error))
             return

@@ -1,0 +1,82 @@
+"""The script doctor on the page: a training script or notebook, pasted or uploaded, read
+(parsed, never run) for the mistakes that make augmentation hurt. Each ImageDataGenerator
+call found is listed with what the config doctor says about it, and loads into the controls
+in one click.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..diagnostics.script import ScriptFinding, ScriptReport
+from .state import check_pasted_script, check_uploaded_script, load_call
+
+
+def _where(finding_or_call) -> str:
+    line = f"line {finding_or_call.line}"
+    return line if finding_or_call.cell is None else f"cell {finding_or_call.cell}, {line}"
+
+
+def _show_finding(finding: ScriptFinding, box=st) -> None:
+    show = box.warning if finding.severity == "warning" else box.info
+    show(f"**{_where(finding).capitalize()}** · `{finding.code}`  \n{finding.message}  \nFix: {finding.fix}")
+
+
+def _show_calls(report: ScriptReport) -> None:
+    by_line = {}
+    for finding in report.findings:
+        if finding.code.startswith("config:"):
+            by_line.setdefault((finding.cell, finding.line), []).append(finding)
+    for index, call in enumerate(report.calls):
+        settings = ", ".join(f"{name}={value!r}" for name, value in call.kwargs.items())
+        settings += "".join(f", {name}=…" for name in call.unreadable)
+        with st.container(border=True):
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(f"**{_where(call).capitalize()}**: `{call.target or '(not assigned)'} = "
+                          f"ImageDataGenerator({settings.lstrip(', ')})`")
+            button.button("Load into the controls", key=f"load_call_{index}", on_click=load_call, args=(index,),
+                          disabled=call.config is None,
+                          help="Set every control to this call's settings; the preview and doctor follow.")
+            if call.error:
+                st.error(f"ImageDataGenerator refuses it: {call.error}")
+            if call.unreadable:
+                st.caption("Not read (the script is never run): " + "; ".join(
+                    f"{name}: {why}" for name, why in call.unreadable.items()))
+            notes = by_line.get((call.cell, call.line), [])
+            if notes:
+                with st.expander(f"What the config doctor says about it ({len(notes)})"):
+                    for finding in notes:
+                        _show_finding(finding)
+
+
+def script_panel() -> None:
+    """Paste or upload a script; its findings, and its IDG calls to load."""
+    st.subheader("Script doctor")
+    st.caption("Paste a training script, or upload a .py or .ipynb: it is read, never run. It finds every "
+               "ImageDataGenerator call and how its images are used (validation data augmented, pixels scaled "
+               "twice, another model's preprocess_input, featurewise settings never fit, shuffled predictions, "
+               "image/mask pairs out of step).")
+    upload, paste = st.columns(2)
+    upload.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key="script_upload",
+                         on_change=check_uploaded_script, help="Up to 1 MB.")
+    paste.text_area("Or paste a script", key="script_text", height=140)
+    paste.button("Check the script", key="check_script", on_click=check_pasted_script)
+    loaded = st.session_state.pop("script_loaded", None)
+    if loaded:
+        st.success(loaded)
+    result = st.session_state.get("script_result")
+    if result is None:
+        return
+    name, report = result
+    if isinstance(report, str):
+        st.error(f"{name}: {report}")
+        return
+    script_level = [finding for finding in report.findings if not finding.code.startswith("config:")]
+    calls = len(report.calls)
+    st.markdown(f"**{name}**: {calls} ImageDataGenerator call{'s' if calls != 1 else ''}, "
+                f"{len(script_level)} finding{'s' if len(script_level) != 1 else ''} in the script.")
+    if not script_level:
+        st.success("No script-level mistake found (the calls' own settings are below).")
+    for finding in script_level:
+        _show_finding(finding)
+    _show_calls(report)
