@@ -129,3 +129,12 @@ def test_settings_the_controls_show_are_not_kept():
                                                   fill_mode="mirror", channel_shift_range=20, cval=128)):
         assert kept_values(config) == {}
         assert config_from_widgets(widget_values(config), {}) == config
+
+
+def test_one_pasted_call_inside_a_script_imports_and_the_scripts_own_mistakes_are_shown():
+    script = (SCRIPTS / "validation_split_subset.py").read_text()
+    at = paste(run_app(), script)
+    assert at.slider(key="rotation_range").value == 30
+    [message] = [box.value for box in at.success if box.value.startswith("Imported")]
+    assert "1 mistake of its own" in message and "`validation_split=0.2`" in message
+    assert "validation_augmented" in page_text(at)

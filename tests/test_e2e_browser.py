@@ -86,11 +86,12 @@ def test_moving_a_slider_changes_the_preview(server, page):
 
 def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
     _open(page, server)
-    page.get_by_text("Upload", exact=True).click()
-    page.wait_for_selector("input[type=file]", state="attached")
+    sidebar = page.get_by_test_id("stSidebar")  # the script doctor has an Upload button of its own
+    sidebar.get_by_text("Upload", exact=True).click()
+    sidebar.locator("input[type=file]").wait_for(state="attached")
     fake = tmp_path / "notes.png"
     fake.write_text("<!DOCTYPE html><html>not an image</html>")
-    page.set_input_files("input[type=file]", [str(fake), str(ROOT / "sample_images" / "cell.png")])
+    sidebar.locator("input[type=file]").set_input_files([str(fake), str(ROOT / "sample_images" / "cell.png")])
     page.wait_for_selector("text=notes.png is an HTML file, not an image", timeout=30000)
     page.wait_for_selector("text=Original: cell.png", timeout=30000)
     _readme_shot(page, "upload")
@@ -115,7 +116,10 @@ def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_
     page.locator(".st-key-load_call_0 button:visible").first.click()
     page.wait_for_function(
         "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '25'", timeout=30000)
-    page.get_by_text("Script doctor").scroll_into_view_if_needed()
+    page.wait_for_selector("text=Loaded datagen (line 2 of cell 4", timeout=30000)
+    page.get_by_role("heading", name="Script doctor").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.mouse.wheel(0, 200)
+    time.sleep(0.5)
     _readme_shot(page, "script_doctor")
 
 

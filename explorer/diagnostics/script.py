@@ -94,7 +94,8 @@ def doctor_script(data: bytes | str, filename: str) -> ScriptReport:
 def _decode(data, name: str) -> str:
     if not isinstance(data, (str, bytes, bytearray)):
         raise InputError(f"{name}: expected the file's bytes or text; got {type(data).__name__}")
-    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
+    size = len(data)  # a character is at least one byte: a huge text is refused without encoding a copy
+    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) and size <= MAX_BYTES else size
     if size > MAX_BYTES:
         raise InputError(f"{name} is too large ({size:,} bytes; at most {MAX_BYTES:,})")
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..diagnostics.findings import rescale_text
 from ..diagnostics.script import ScriptFinding, ScriptReport
 from .state import check_pasted_script, check_uploaded_script, load_call
 
@@ -15,6 +16,15 @@ from .state import check_pasted_script, check_uploaded_script, load_call
 def _where(finding_or_call) -> str:
     line = f"line {finding_or_call.line}"
     return line if finding_or_call.cell is None else f"cell {finding_or_call.cell}, {line}"
+
+
+def _written(name: str, value) -> str:
+    """An argument as a user would have written it (rescale=1/255, not 0.00392156862745098)."""
+    if name == "rescale" and isinstance(value, float) and value:
+        return rescale_text(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(repr, value)) + "]"
+    return repr(value)
 
 
 def _show_finding(finding: ScriptFinding, box=st) -> None:
@@ -28,7 +38,7 @@ def _show_calls(report: ScriptReport) -> None:
         if finding.code.startswith("config:"):
             by_line.setdefault((finding.cell, finding.line), []).append(finding)
     for index, call in enumerate(report.calls):
-        settings = ", ".join(f"{name}={value!r}" for name, value in call.kwargs.items())
+        settings = ", ".join(f"{name}={_written(name, value)}" for name, value in call.kwargs.items())
         settings += "".join(f", {name}=…" for name in call.unreadable)
         with st.container(border=True):
             text, button = st.columns([4, 1], vertical_alignment="center")

@@ -188,7 +188,26 @@ def import_pasted() -> None:
     if pasted.set_aside:
         message += " Set aside (ImageDataGenerator arguments the preview does not model):" + "".join(
             f"\n- `{argument}`: {why}" for argument, why in pasted.set_aside.items())
+    mistakes = _script_mistakes(text)
+    if mistakes:
+        message += (f"\n\nThe pasted code around the call has {mistakes} mistake{'s' if mistakes > 1 else ''} of its "
+                    "own (how the generator is used): see the script doctor below.")
     st.session_state["paste_message"] = ("success", message)
+
+
+def _script_mistakes(text: str) -> int:
+    """Script-level findings in pasted code that held one IDG call among other code; the
+    report goes to the script doctor's panel when there are any."""
+    try:
+        report = doctor_script(text, "pasted code")
+    except InputError:  # JSON, or nothing a script reading adds to
+        return 0
+    count = sum(not finding.code.startswith("config:") for finding in report.findings)
+    if count:
+        st.session_state["script_text"] = text
+        st.session_state["script_result"] = ("pasted code", report)
+        st.session_state["rerun_page"] = True
+    return count
 
 
 def new_samples() -> None:
