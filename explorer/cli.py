@@ -51,14 +51,17 @@ def _settings(args) -> TrainSettings:
 
 
 class _Bar:
-    """A one-line progress bar on stderr: arm, seed, epoch, ETA."""
+    """A one-line progress bar on stderr: arm, seed, epoch, epochs done, and the ETA once an
+    epoch has finished (`Progress.eta`: the measured pace, never the first batches')."""
 
     def __call__(self, state: Progress) -> None:
         width = 30
         filled = int(state.done_fraction * width)
-        eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else ""
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {state.done_fraction:4.0%} "
-                         f"{state.arm:>10} seed {state.seed} epoch {state.epoch} {eta}   ")
+        eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else "ETA after the first epoch"
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {state.done_fraction:4.0%} {state.arm:>10} "
+                f"seed {state.seed} epoch {state.epoch}/{state.epochs} "
+                f"({state.epochs_done}/{state.epochs_total} done) {eta}")
+        sys.stderr.write(f"\r{line:<100}")  # padded: a shorter line covers a longer one
         sys.stderr.flush()
 
 

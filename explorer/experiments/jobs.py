@@ -2,8 +2,10 @@
 
 The web page submits runs and polls their folders; a background thread starts one worker
 process after another (`python -m explorer worker RUN_DIR`), so TensorFlow never runs in
-the server and a crash of a run cannot take the page down. A worker that cannot be started
-marks its run failed, with the reason, and the queue goes on.
+the server and a crash of a run cannot take the page down. A run is "queued" until its
+worker process is given it, then "starting" (importing TensorFlow, loading the dataset)
+until the worker reports its first batch and marks it "running". A worker that cannot be
+started marks its run failed, with the reason, and the queue goes on.
 
 Warm start: while the queue is idle, the next run's worker is already started with
 `--wait`: it has imported TensorFlow (seconds) and waits for its run folder on stdin. It is
@@ -97,6 +99,19 @@ class JobManager:
                     return index
         return None
 
+    def ahead(self, run_id: str) -> int | None:
+        """How many runs will train before this one: the one running (unless it is this one)
+        and those queued before it. 0 once it runs, or while it waits on nothing but its
+        worker; None when it is neither waiting nor running."""
+        with self._lock:
+            running = self._running is not None and self._running.name != run_id
+            if self._running is not None and not running:
+                return 0
+            for index, path in enumerate(self._queue):
+                if path.name == run_id:
+                    return index + int(running)
+        return None
+
     def stop(self, run_id: str) -> None:
         """A running job stops within a batch and keeps its finished epochs; a queued one is
         taken off the queue."""
@@ -152,6 +167,7 @@ class JobManager:
         spare, self._spare = self._spare, None
         if spare is None or spare.poll() is not None:
             return None
+        set_status(run_dir, "starting", pid=spare.pid)  # before it can write "running" itself
         try:
             spare.stdin.write(f"{run_dir}\n".encode())
             spare.stdin.close()
@@ -166,7 +182,9 @@ class JobManager:
             with (run_dir / "worker.log").open("wb") as stderr:
                 self._process = subprocess.Popen([*self.command, str(run_dir)], cwd=PACKAGE_ROOT,
                                                  stdout=subprocess.DEVNULL, stderr=stderr)
-        set_status(run_dir, "running", pid=self._process.pid)
+            # "starting" while it imports TensorFlow (seconds); the worker says "running" at
+            # its first batch. It cannot get there before this line: the imports come first.
+            set_status(run_dir, "starting", pid=self._process.pid)
         log.info("run %s: worker started (pid %d)", run_dir.name, self._process.pid)
         code = self._process.wait()
         log.info("run %s: worker exited with code %d", run_dir.name, code)

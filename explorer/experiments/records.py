@@ -396,20 +396,42 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a run is (progress.json): reported after every batch."""
+    """Where a run is (progress.json): reported after every batch and as every epoch ends.
+
+    Epochs are counted over everything the run trains (every arm x seed x epoch; seeds kept
+    from an earlier result are not trained again). `epoch_seconds` is the measured pace: the
+    wall time from the start of training to the end of the latest finished epoch over the
+    epochs finished, so what each arm and seed repeats (building the model, tracing its
+    graphs, the evaluation after it) is part of it. It is None until an epoch has finished:
+    the first batches include TensorFlow's graph tracing and say nothing about the pace
+    (extrapolating from them once promised 1285 s for a run that ended 38 s later)."""
 
     arm: str
     seed: int
-    epoch: int  # 1-based epoch being trained
-    batch: int
+    epoch: int  # 1-based epoch being trained (or just finished), of `epochs`
+    batch: int  # 1-based, of `batches`
     batches: int
-    done_fraction: float
-    elapsed: float
-    eta: float | None
+    done_fraction: float  # epochs finished, plus the share of the current one, over epochs_total
+    elapsed: float  # seconds since training started
+    epochs: int = 0  # per arm and seed
+    epochs_done: int = 0  # finished epochs, over every arm and seed this run trains
+    epochs_total: int = 0
+    epoch_seconds: float | None = None  # mean seconds per finished epoch; None before the first
     time: float | None = None  # wall clock of the report (time.time())
 
+    @property
+    def epochs_left(self) -> float:
+        """Epochs still to train, the current one counted by its finished batches."""
+        return max(0.0, self.epochs_total * (1 - self.done_fraction))
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the measured pace: epoch_seconds x epochs_left; None before the
+        first epoch has finished."""
+        return None if self.epoch_seconds is None else self.epoch_seconds * self.epochs_left
+
     def to_json(self) -> dict:
-        return plain(self)
+        return plain(self) | {"eta": self.eta}  # eta for readers of the file; derived on reading
 
     @classmethod
     def from_json(cls, data: Any) -> Progress:

@@ -1,11 +1,12 @@
 """The run history on disk: one folder per comparison, plain JSON and PNG files.
 
-runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, running, finished,
-stopped, failed or interrupted), progress.json, result.json (rewritten after every finished
-epoch, so a crash loses at most the epoch in progress), ablation.json, figure.png, the
-report and tensorboard/. The JSON files are the typed records of `records`, read back here.
-No process has to stay alive for the history to make sense: a run left "running" or
-"queued" by a process that is gone is reported as interrupted, with what it finished.
+runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, starting, running,
+finished, stopped, failed or interrupted; see ACTIVE), progress.json, result.json
+(rewritten after every finished epoch, so a crash loses at most the epoch in progress),
+ablation.json, figure.png, the report and tensorboard/. The JSON files are the typed
+records of `records`, read back here. No process has to stay alive for the history to make
+sense: a run left active by a process that is gone is reported as interrupted, with what it
+finished.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from typing import Any
 from .records import Progress, RunResult
 from .spec import RunSpec
 
-ACTIVE = ("queued", "running")
+# A run waiting for a worker; one whose worker process is loading TensorFlow and the data
+# (no progress yet); one reporting progress. The others have ended.
+ACTIVE = ("queued", "starting", "running")
 
 
 def runs_root() -> Path:

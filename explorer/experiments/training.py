@@ -78,20 +78,39 @@ def prepare(dataset: Dataset, settings: TrainSettings) -> Split:
 
 
 class _Clock:
-    """Batches done over all arms, seeds and epochs, and the time left at this pace."""
+    """Where the run is over every arm, seed and epoch it trains, and its measured pace.
 
-    def __init__(self, total_batches: int, steps: int, report: Callable[[Progress], None] | None):
-        self.total, self.steps, self.report = total_batches, steps, report
-        self.done = 0
-        self.start = time.perf_counter()
+    The pace counts from the start of training to the end of the latest finished epoch, so
+    the building, tracing and evaluating that every arm and seed repeats is part of it; there
+    is none (and no ETA) until the first epoch has finished. `now` is a clock in seconds."""
+
+    def __init__(self, epochs_total: int, epochs: int, steps: int, report: Callable[[Progress], None] | None,
+                 now: Callable[[], float] = time.perf_counter):
+        self.epochs_total, self.epochs, self.steps, self.report, self.now = epochs_total, epochs, steps, report, now
+        self.epochs_done = 0
+        self.last_epoch_end: float | None = None
+        self.start = now()
 
     def tick(self, arm: str, seed: int, epoch: int, batch: int) -> None:
-        self.done += 1
+        """A batch ended (0-based epoch and batch of the current arm and seed)."""
         if self.report:
-            elapsed = time.perf_counter() - self.start
-            fraction = self.done / self.total
-            eta = elapsed / fraction * (1 - fraction) if fraction else None
-            self.report(Progress(arm, seed, epoch + 1, batch + 1, self.steps, fraction, elapsed, eta))
+            self.report(self._progress(arm, seed, epoch + 1, batch + 1, (batch + 1) / self.steps))
+
+    def epoch_finished(self, arm: str, seed: int, epoch: int) -> None:
+        """An epoch ended with its metrics recorded (1-based epoch of the current arm and seed)."""
+        self.epochs_done += 1
+        self.last_epoch_end = self.now()
+        if self.report:
+            self.report(self._progress(arm, seed, epoch, self.steps, 0.0))
+
+    def _progress(self, arm: str, seed: int, epoch: int, batch: int, within: float) -> Progress:
+        pace = None
+        if self.last_epoch_end is not None:
+            pace = (self.last_epoch_end - self.start) / self.epochs_done
+        total = max(1, self.epochs_total)
+        return Progress(arm, seed, epoch, batch, self.steps, min(1.0, (self.epochs_done + within) / total),
+                        self.now() - self.start, epochs=self.epochs, epochs_done=self.epochs_done,
+                        epochs_total=self.epochs_total, epoch_seconds=pace)
 
 
 def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], settings: TrainSettings,
@@ -196,8 +215,9 @@ class _Comparison:
         def finished(metrics: dict) -> None:
             for metric, value in metrics.items():
                 history.runs(metric)[seed_index].append(value)
-            if self.on_epoch:
+            if self.on_epoch:  # the result first: a progress line never runs ahead of the curves
                 self.on_epoch(self.result)
+            self.clock.epoch_finished(arm, seed, len(history.val_accuracy[seed_index]))
 
         recorder = _Recorder(lambda epoch, batch: self.clock.tick(arm, seed, epoch, batch), self.should_stop, finished)
         keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
@@ -233,7 +253,9 @@ def run_comparison(
     before the model is built) and sees the same batches in the same order (the order
     depends on the seed and epoch only). Validation images go through the config's
     preprocessing (rescale, samplewise) but never through augmentation. `on_epoch` gets the
-    partial result after every finished epoch; `should_stop` is polled after every batch.
+    partial result after every finished epoch, the running arm and seed's epochs included;
+    `progress` a `Progress` after every batch and, just after `on_epoch`, as every epoch
+    ends; `should_stop` is polled after every batch.
 
     After each arm's training, its final confusion matrix on the validation set is stored
     (result.confusion[arm], one per seed). `probes` (name -> config) measure affinity
@@ -255,7 +277,7 @@ def run_comparison(
     comparison = _Comparison(
         split, settings, standardize(np.asarray(split.validation_images, dtype=np.float32), shared),
         scale_inputs=not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization),
-        result=result, clock=_Clock(max(1, len(arms) * to_train * settings.epochs * steps), steps, progress),
+        result=result, clock=_Clock(len(arms) * to_train * settings.epochs, settings.epochs, steps, progress),
         should_stop=should_stop or (lambda: False), on_epoch=on_epoch, log_dir=log_dir,
     )
     for seed_index, seed in enumerate(settings.seeds):

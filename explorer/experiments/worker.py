@@ -1,11 +1,12 @@
 """Runs one comparison or ablation from its run folder, in a process of its own.
 
 A separate process per run keeps TensorFlow's state (graphs, memory) out of the web
-server: repeated runs cannot leak. Progress goes to progress.json, each finished epoch to
-result.json, an ablation's analysis to ablation.json, and the run stops within a batch once
-RUN_DIR/STOP exists. The process is started as `python -m explorer worker RUN_DIR` (see
-`explorer.cli`), which passes `on_finished`: the step that draws the figures and writes the
-report, from the layer above this one.
+server: repeated runs cannot leak. The run is "starting" (status.json) until its first
+batch, then "running". Each finished epoch goes to result.json (the running arm and seed's
+included), then progress to progress.json; an ablation's analysis to ablation.json; the run
+stops within a batch once RUN_DIR/STOP exists. The process is started as
+`python -m explorer worker RUN_DIR` (see `explorer.cli`), which passes `on_finished`: the
+step that draws the figures and writes the report, from the layer above this one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..data.datasets import Dataset
@@ -41,13 +43,20 @@ def load_spec_dataset(spec: RunSpec) -> Dataset:
 
 
 def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | None) -> Callable[[Progress], None]:
-    last_write = [0.0]
+    """Writes progress.json at most every PROGRESS_INTERVAL, and always as an epoch ends (so
+    the page's progress line and curves agree); the first report turns "starting" into
+    "running", once progress.json is there to show."""
+    written: dict = {"at": 0.0, "epochs_done": None}
 
     def report(state: Progress) -> None:
         now = time.monotonic()
-        if now - last_write[0] >= PROGRESS_INTERVAL or state.done_fraction >= 1:
-            last_write[0] = now
-            write_json(run_dir / "progress.json", Progress(**{**vars(state), "time": time.time()}).to_json())
+        first = written["epochs_done"] is None
+        if (now - written["at"] >= PROGRESS_INTERVAL or state.epochs_done != written["epochs_done"]
+                or state.done_fraction >= 1):
+            written.update(at=now, epochs_done=state.epochs_done)
+            write_json(run_dir / "progress.json", replace(state, time=time.time()).to_json())
+        if first:
+            set_status(run_dir, "running")
         if on_progress:
             on_progress(state)
 
@@ -62,7 +71,9 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
     from .training import run_comparison
 
     run_dir = Path(run_dir)
-    set_status(run_dir, "running", pid=os.getpid(), started=time.time())
+    # "starting" until the first batch: loading the dataset, building and tracing the model.
+    set_status(run_dir, "starting", pid=os.getpid(), started=time.time())
+    (run_dir / "progress.json").unlink(missing_ok=True)  # an earlier run's, when seeds were added
     log.info("run %s: started", run_dir.name)
     try:
         spec = RunSpec.from_json(read_json(run_dir / "spec.json"))

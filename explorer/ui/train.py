@@ -16,16 +16,15 @@ import streamlit as st
 from ..augment.config import AugmentConfig
 from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
-from ..diagnostics.plots import run_summary
 from ..errors import InputError
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
-from ..experiments.runs import RunInfo, list_runs, load_run, run_zip, runs_root
+from ..experiments.runs import list_runs, run_zip, runs_root
 from ..experiments.spec import ABLATION, COMPARE, DatasetRef, TrainSettings
 from ..interchange.export import idg_code
+from .link import DATASET_CHOICES
+from .progress import run_status
 from .results import show_run
-
-DONE = ("finished", "stopped", "interrupted", "failed")
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +41,7 @@ def _check_dataset(data: bytes, name: str) -> tuple[str, dict]:
 
 def _dataset_ref() -> DatasetRef | None:
     """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
-    choice = st.selectbox("Dataset", [*DEMO_NAMES, "your zip", "your folder"], key="train_dataset",
+    choice = st.selectbox("Dataset", DATASET_CHOICES, key="train_dataset",
                           help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
     if choice in DEMO_NAMES:
         return DatasetRef("demo", choice)
@@ -76,15 +75,13 @@ def _dataset_ref() -> DatasetRef | None:
 
 
 def _settings() -> TrainSettings:
-    defaults = TrainSettings()
-    cols = st.columns(5)
-    epochs = cols[0].number_input("Epochs", 1, 200, defaults.epochs, key="train_epochs")
-    seeds = cols[1].number_input("Seeds", 1, 20, len(defaults.seeds), key="train_seeds",
+    cols = st.columns(5)  # the values come from the session (`link.keep_page_defaults`), or the link
+    epochs = cols[0].number_input("Epochs", 1, 200, key="train_epochs")
+    seeds = cols[1].number_input("Seeds", 1, 20, key="train_seeds",
                                  help="3 or more for an interval worth reading; more can be added to a finished run")
-    size = cols[2].number_input("Image size", 16, 128, defaults.image_size, step=8, key="train_image_size")
-    batch = cols[3].number_input("Batch size", 8, 512, defaults.batch_size, step=8, key="train_batch_size")
-    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, defaults.learning_rate, format="%.4f",
-                                key="train_learning_rate")
+    size = cols[2].number_input("Image size", 16, 128, step=8, key="train_image_size")
+    batch = cols[3].number_input("Batch size", 8, 512, step=8, key="train_batch_size")
+    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="train_learning_rate")
     return TrainSettings(seeds=tuple(range(int(seeds))), epochs=int(epochs), batch_size=int(batch),
                          learning_rate=float(rate), image_size=int(size))
 
@@ -108,48 +105,7 @@ def train_panel(config: AugmentConfig) -> None:
             st.error(str(error))
             return
         st.session_state["run_id"] = _jobs(str(runs_root())).submit(spec)
-    _run_status()
-
-
-@st.fragment(run_every=2.0)
-def _run_status() -> None:
-    """The current run, refreshed every 2 s (the worker needs the CPU more than the page):
-    queue position, progress, live curves, result. The whole page reruns once when the run
-    ends, so the history below shows it."""
-    run_id = st.session_state.get("run_id")
-    if not run_id:
-        return
-    jobs = _jobs(str(runs_root()))
-    run = load_run(runs_root() / run_id, jobs.active_ids())
-    position = jobs.position(run_id)
-    if run.status == "queued" or (position or 0) > 0:
-        st.info(f"Queued: {position - 1 if position else 0} run(s) ahead of yours.")
-    if run.status in ("queued", "running"):
-        st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
-                  help="Ends within a batch; finished epochs are kept.")
-    if run.status == "running" and run.progress:
-        p = run.progress
-        eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
-        st.progress(min(1.0, p.done_fraction),
-                    text=f"{p.arm}, seed {p.seed}, epoch {p.epoch}, batch {p.batch}/{p.batches}{eta}")
-    if run.result and run.status in ("queued", "running"):
-        _live_curves(run)
-    if run.status in DONE:
-        if st.session_state.get("run_shown") != run_id:
-            st.session_state["run_shown"] = run_id
-            st.rerun()  # refresh the history too
-        show_run(run, "current", jobs)
-
-
-def _live_curves(run: RunInfo) -> None:
-    """Validation accuracy against epoch (from 1), one line per arm, mean over the seeds so far."""
-    points = [(epoch, arm, value) for arm, metrics in run_summary(run.result).per_epoch.items()
-              for epoch, value in enumerate(metrics["val_accuracy"].mean, start=1)]
-    if points:
-        epochs, arms, values = zip(*points)
-        st.line_chart({"epoch": epochs, "arm": arms, "validation accuracy": values}, x="epoch",
-                      y="validation accuracy", color="arm", x_label="epoch",
-                      y_label="validation accuracy (mean over seeds)")
+    run_status(_jobs(str(runs_root())))
 
 
 def history() -> None:

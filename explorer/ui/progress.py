@@ -1,0 +1,132 @@
+"""The current run on the train panel, refreshed every 2 s: whether it waits behind other
+runs or is starting, its progress with a measured ETA, its live validation curves, and its
+result once it has ended.
+
+The live chart draws every arm and seed finished so far plus the one being trained, from
+result.json: the worker rewrites it as each epoch ends, before it reports that epoch in
+progress.json, so the curves are never behind the progress line. (The chart used to plot the
+mean over seeds: once seed 0 had finished, every arm's line already spanned all the epochs,
+and the seed being trained only nudged the means, so the chart seemed to stand still.)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from ..diagnostics.plots import _colour as arm_colour  # the final figure's colour for each arm
+from ..experiments.jobs import JobManager
+from ..experiments.records import Progress, RunResult
+from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
+from .results import show_run
+
+STARTING = "Starting: loading TensorFlow and the dataset..."
+Stamp = tuple[str, int, int] | None  # a file's path, mtime (ns) and size; None when it is missing
+
+
+def waiting_message(status: str, ahead: int | None, progress: Progress | None) -> str | None:
+    """What to say while there is no progress to show: "Queued" only when other runs will
+    really train first; else, until the worker reports its first batch, "Starting" (its
+    process imports TensorFlow and loads the dataset, seconds). None once it trains."""
+    if status == "queued" and ahead:
+        return f"Queued: {ahead} run(s) ahead of yours."
+    if status in ("queued", "starting") or (status == "running" and progress is None):
+        return STARTING
+    return None
+
+
+def progress_text(progress: Progress) -> str:
+    """The progress line: where the run is, epochs done over the whole run, and the time left
+    at the measured pace (said only once an epoch has finished)."""
+    p = progress
+    eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
+    return (f"{p.arm}, seed {p.seed}: epoch {p.epoch} of {p.epochs}, batch {p.batch}/{p.batches} · "
+            f"{p.epochs_done} of {p.epochs_total} epochs done{eta}")
+
+
+def live_points(result: RunResult) -> dict[str, list]:
+    """The live chart's rows, as columns: each finished epoch's validation accuracy (a
+    fraction) of every arm and seed, the one being trained included; epochs numbered from 1."""
+    columns: dict[str, list] = {"arm": [], "seed": [], "epoch": [], "val_accuracy": []}
+    for arm, history in result.arms.items():
+        for seed, run in zip(result.seeds, history.val_accuracy):
+            for epoch, value in enumerate(run, start=1):
+                for name, item in zip(columns, (arm, seed, epoch, value)):
+                    columns[name].append(item)
+    return columns
+
+
+def live_chart_spec(result: RunResult) -> dict:
+    """Vega-Lite: validation accuracy against epoch (1 to the run's epochs), a line and dots
+    per arm and seed, coloured by arm as in the final figure, the legend naming the arms."""
+    arms = list(result.arms)
+    epochs = result.settings.epochs
+    return {
+        "mark": {"type": "line", "point": True},  # dots: an arm and seed with one epoch shows
+        "encoding": {
+            "x": {"field": "epoch", "type": "quantitative", "title": "epoch",
+                  "scale": {"domain": [1, epochs]} if epochs > 1 else {"zero": False},
+                  "axis": {"format": "d", "tickMinStep": 1}},
+            "y": {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy",
+                  "scale": {"zero": False}, "axis": {"format": ".0%"}},
+            "color": {"field": "arm", "type": "nominal", "title": "arm",
+                      "scale": {"domain": arms, "range": [arm_colour(arm, arms) for arm in arms]}},
+            "detail": {"field": "seed", "type": "nominal"},
+            "tooltip": [{"field": "arm"}, {"field": "seed"}, {"field": "epoch"},
+                        {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy",
+                         "format": ".1%"}],
+        },
+    }
+
+
+def file_stamp(path: Path) -> Stamp:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return str(path), info.st_mtime_ns, info.st_size
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _live_chart(stamp: Stamp, _result: RunResult) -> tuple[dict, dict]:
+    """The chart's columns and spec, made once per version of result.json (`stamp`); the
+    2 s refresh between two epochs costs nothing but sending them again."""
+    return live_points(_result), live_chart_spec(_result)
+
+
+def _live_curves(run: RunInfo, stamp: Stamp) -> None:
+    columns, spec = _live_chart(stamp, run.result)
+    if columns["epoch"]:
+        st.vega_lite_chart(columns, spec, width="stretch",
+                           alt="Validation accuracy per epoch of every arm and seed so far")
+        st.caption("A line per arm and seed; the one being trained grows as each epoch ends.")
+
+
+@st.fragment(run_every=2.0)
+def run_status(jobs: JobManager) -> None:
+    """The current run, refreshed every 2 s (the worker needs the CPU more than the page):
+    queued or starting, progress, live curves, result. The whole page reruns once when the
+    run ends, so the history below shows it."""
+    run_id = st.session_state.get("run_id")
+    if not run_id:
+        return
+    run_dir = runs_root() / run_id
+    stamp = file_stamp(run_dir / "result.json")  # before reading it: a newer file only means a new stamp
+    run = load_run(run_dir, jobs.active_ids())
+    if run.status in ACTIVE:
+        waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
+        if waiting:
+            st.info(waiting)
+        st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
+                  help="Ends within a batch; finished epochs are kept.")
+        if waiting is None and run.progress:
+            st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
+        if run.result:
+            _live_curves(run, stamp)
+        return
+    if st.session_state.get("run_shown") != run_id:
+        st.session_state["run_shown"] = run_id
+        st.rerun()  # refresh the history too
+    show_run(run, "current", jobs)
