@@ -28,7 +28,7 @@ SLIDERS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_r
 NUMBERS = ("channel_shift_range", "cval", "rescale", "seed")
 CHECKBOXES = ("horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization", "tint_fill")
 RADIOS = ("interpolation_order", "input_range", "view", "image_source")
-SELECTBOXES = ("fill_mode", "preset", "sample")
+SELECTBOXES = ("fill_mode", "sample")
 
 
 def run_app(query: dict | None = None) -> AppTest:
@@ -37,6 +37,11 @@ def run_app(query: dict | None = None) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def preset_box(at: AppTest):
+    """The preset box (its key says what it shows, so it is found by its label)."""
+    return next(box for box in at.selectbox if box.label == "Preset")
 
 
 def tile_captions(at: AppTest) -> list[str]:
@@ -120,7 +125,7 @@ def test_demo_dataset_images_are_a_source():
 @pytest.mark.parametrize("name", ["over-augmentation", "measured", "lighting"])
 def test_presets_set_the_controls(name):
     at = run_app()
-    at.selectbox(key="preset").set_value(name).run()
+    preset_box(at).set_value(name).run()
     assert not at.exception
     from explorer.augment.presets import preset
 
@@ -133,7 +138,7 @@ def test_presets_set_the_controls(name):
 
 def test_the_doctor_explains_the_articles_third_example():
     at = run_app()
-    at.selectbox(key="preset").set_value("lighting").run()
+    preset_box(at).set_value("lighting").run()
     text = messages(at)
     assert "channel_shift_range=0.1" in text and "Fix:" in text
     at.radio(key="input_range").set_value("0-1").run()
@@ -182,7 +187,7 @@ def test_hostile_pasted_code_is_refused_and_nothing_changes(code):
 
 def test_the_url_holds_the_config_and_restores_it():
     at = run_app()
-    at.selectbox(key="preset").set_value("over-augmentation").run()
+    preset_box(at).set_value("over-augmentation").run()
     query = dict(at.query_params)
     assert query["rotation_range"] == "40.0" and query["zoom_range"] == "0.2"
     restored = run_app(query)
@@ -227,10 +232,11 @@ def test_load_sample_images(tmp_path):
     (tmp_path / "fake.png").write_text("<html>not an image</html>")
     images = load_sample_images(tmp_path)
     assert list(images) == ["b.JPEG", "grey.png"]  # the fake is left out, the text ignored
-    assert images["grey.png"].shape == (8, 10, 1) and images["grey.png"].dtype == np.uint8
+    grey = images["grey.png"]
+    assert grey.pixels.shape == (8, 10, 1) and grey.pixels.dtype == np.uint8 and grey.original_size == (8, 10)
     shipped = load_sample_images()
-    assert shipped["coffee.jpg"].shape == (200, 300, 3)
-    assert 4 <= len(shipped) <= 8 and any(image.shape[-1] == 1 for image in shipped.values())
+    assert shipped["coffee.jpg"].pixels.shape == (200, 300, 3)
+    assert 4 <= len(shipped) <= 8 and any(image.pixels.shape[-1] == 1 for image in shipped.values())
 
 
 def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch):
@@ -288,7 +294,7 @@ def test_clicking_train_runs_a_comparison_and_shows_the_verdict(tmp_path, monkey
 
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
     at = run_app()
-    at.selectbox(key="preset").set_value("over-augmentation").run()
+    preset_box(at).set_value("over-augmentation").run()
     at.selectbox(key="train_dataset").set_value("shapes")
     at.number_input(key="train_epochs").set_value(1)
     at.number_input(key="train_seeds").set_value(2)

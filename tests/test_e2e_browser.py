@@ -86,12 +86,12 @@ def test_moving_a_slider_changes_the_preview(server, page):
 
 def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
     _open(page, server)
-    sidebar = page.get_by_test_id("stSidebar")  # the script doctor has an Upload button of its own
-    sidebar.get_by_text("Upload", exact=True).click()
-    sidebar.locator("input[type=file]").wait_for(state="attached")
+    picker = page.locator(".st-key-image_picker")  # the script doctor has an Upload button of its own
+    picker.get_by_text("Upload", exact=True).click()
+    picker.locator("input[type=file]").wait_for(state="attached")
     fake = tmp_path / "notes.png"
     fake.write_text("<!DOCTYPE html><html>not an image</html>")
-    sidebar.locator("input[type=file]").set_input_files([str(fake), str(ROOT / "sample_images" / "cell.png")])
+    picker.locator("input[type=file]").set_input_files([str(fake), str(ROOT / "sample_images" / "cell.png")])
     page.wait_for_selector("text=notes.png is an HTML file, not an image", timeout=30000)
     page.wait_for_selector("text=Original: cell.png", timeout=30000)
     _readme_shot(page, "upload")
@@ -157,3 +157,67 @@ def test_train_then_reload_keeps_the_config_and_the_history(server, page):
     assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "30"
     page.wait_for_selector("text=Run history", timeout=30000)
     assert page.locator('[data-testid="stExpander"]').filter(has_text=re.compile("shapes · finished")).count() == 1
+
+
+CUT_OFF_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+    .filter(e => e.textContent.trim() && getComputedStyle(e).textOverflow === 'ellipsis'
+                 && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim())"""
+
+
+def _slider_value(page, key: str) -> str:
+    return page.locator(f".st-key-{key} input[type=range]").first.get_attribute("value")
+
+
+def test_extremes_and_back_keeps_the_tiles_and_disables_what_does_nothing_there(server, page):
+    _open(page, server + "/?rotation_range=30.0&seed=4")
+    assert _slider_value(page, "tiles") == "9"
+    page.locator(".st-key-view").get_by_text("Extremes", exact=True).click()
+    page.wait_for_selector("text=/rotation -30°/", timeout=30000)
+    for control in (".st-key-seed input", ".st-key-new_samples [data-testid=stBaseButton-secondary]",
+                    ".st-key-tiles input[type=range]"):
+        assert page.locator(control).first.is_disabled(), control
+    page.locator(".st-key-view").get_by_text("Random draws", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stImage\"] img').length === 10",
+                           timeout=30000)
+    assert _slider_value(page, "tiles") == "9"
+    assert "tiles=9" in page.url and "seed=4" in page.url
+
+
+def test_no_label_is_cut_off_at_1440_px(server):
+    with chromium_page(1440, 900) as page:
+        _open(page, server + "/?rotation_range=30.0")
+        time.sleep(1)
+        assert page.evaluate(CUT_OFF_LABELS) == []
+
+
+def test_on_a_phone_the_tiles_come_first_and_stay_in_view_while_the_controls_move(server):
+    with chromium_page(390, 844) as page:
+        _open(page, server + "/?preset=over-augmentation")
+        time.sleep(1)
+        source = page.locator(".st-key-image_source").bounding_box()
+        assert source["y"] + source["height"] < 844  # the image source, without opening a sidebar
+        assert page.locator(TILE_IMAGES).nth(1).bounding_box()["y"] < 844  # the first tile, on the first screen
+        page.locator(".st-key-rotation_range").scroll_into_view_if_needed()
+        old = first_tile_src(page)
+        press_slider(page, "rotation_range")
+        wait_for_new_tile(page, old)
+        tile = page.locator(TILE_IMAGES).nth(1).bounding_box()
+        slider = page.locator(".st-key-rotation_range").bounding_box()
+        assert 0 <= tile["y"] and tile["y"] + tile["height"] <= slider["y"] <= 844, (tile, slider)  # both in view
+        _readme_shot(page, "phone")
+
+
+def test_quick_slider_moves_from_a_preset_are_never_undone_by_the_preset_box(server, page):
+    """The preset box follows the controls ('custom' once moved); a move made while a rerun
+    is on its way must not bring the preset back over it."""
+    _open(page, server + "/?preset=over-augmentation")
+    for _ in range(6):
+        press_slider(page, "rotation_range")
+        time.sleep(0.05)
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '46'", timeout=30000)
+    time.sleep(2)
+    assert _slider_value(page, "rotation_range") == "46"
+    assert "rotation_range=46" in page.url and "preset=" not in page.url
+    assert page.locator(".st-key-preset_custom").count() == 1

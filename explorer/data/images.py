@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -175,8 +176,21 @@ def to_array(image: Image.Image) -> np.ndarray:
     return np.array(image.convert("RGB"), dtype=np.uint8)
 
 
+@dataclass(frozen=True)
+class LoadedImage:
+    """An image as the preview holds it, and the size of the file it came from."""
+
+    pixels: np.ndarray  # uint8 H x W x 3 or x 1, reduced to max_side if it was larger
+    original_size: tuple[int, int]  # (height, width) of the file, upright (EXIF orientation applied)
+
+
 def decode_image(data: bytes, label: str = "the image", max_side: int | None = None) -> np.ndarray:
     """Decode bytes already in memory; see `load_image`."""
+    return decode_image_sized(data, label, max_side).pixels
+
+
+def decode_image_sized(data: bytes, label: str = "the image", max_side: int | None = None) -> LoadedImage:
+    """`decode_image`, with the file's own (upright) size beside the possibly reduced pixels."""
     fmt = sniff_format(data, label)
     image = _open_header(data, fmt, label)
     width, height = image.size
@@ -190,7 +204,9 @@ def decode_image(data: bytes, label: str = "the image", max_side: int | None = N
             # decoded at full size for a preview.
             image.draft(image.mode, (max_side, max_side))
         image.load()  # the first frame only (GIF, multi-page TIFF)
+        loaded = image.size
         image = _upright(image)
+        turned = image.size != loaded  # EXIF turned it by 90 degrees
         pixels = to_array(image)
     except InputError:
         raise
@@ -200,7 +216,7 @@ def decode_image(data: bytes, label: str = "the image", max_side: int | None = N
         ) from None
     if max_side and max(pixels.shape[:2]) > max_side:
         pixels = resize(pixels, _fit(pixels.shape[:2], max_side))
-    return pixels
+    return LoadedImage(pixels, (width, height) if turned else (height, width))
 
 
 def _fit(shape: tuple[int, int], max_side: int) -> tuple[int, int]:
@@ -230,5 +246,10 @@ def load_image(source, max_side: int | None = None, name: str | None = None) -> 
     Raises InputError, and only InputError, for anything unusable; limits (file size
     MAX_FILE_BYTES, MAX_PIXELS from the header, MIN_SIDE) are checked before decoding.
     """
+    return load_image_sized(source, max_side, name).pixels
+
+
+def load_image_sized(source, max_side: int | None = None, name: str | None = None) -> LoadedImage:
+    """`load_image`, with the file's own (upright) size beside the possibly reduced pixels."""
     data, label = read_source(source, name)
-    return decode_image(data, label, max_side)
+    return decode_image_sized(data, label, max_side)

@@ -277,14 +277,15 @@ def _off_centre_pivot(inputs: Inputs) -> Finding | None:
     geometric = [name for name in ("rotation_range", "shear_range", "zoom_range") if name in config.active_transforms()]
     if not geometric:
         return None
-    for index, image in enumerate(inputs.images):
-        shape = getattr(image, "shape", None)
+    shapes = [inputs.size] if inputs.size is not None else [getattr(image, "shape", None) for image in inputs.images]
+    for index, shape in enumerate(shapes):
         if shape is None or len(shape) < 2 or shape[0] == shape[1]:
             continue
         height, width = int(shape[0]), int(shape[1])
         offset = abs(height - width) / 2
         message = (
-            f"Image {index + 1} is {width} x {height} px (width x height), and IDG turns it about "
+            f"{'At the training size the image' if inputs.size else f'Image {index + 1}'} is {width} x {height} px "
+            "(width x height), and IDG turns it about "
             f"column {num(height / 2 - 0.5)}, row {num(width / 2 - 0.5)} instead of its centre "
             f"(column {num((width - 1) / 2)}, row {num((height - 1) / 2)}): {num(offset)} px off "
             f"along each axis, so the content also shifts under {', '.join(geometric)}."

@@ -52,6 +52,7 @@ def diagnose(
     input_range: str = "0-255",
     mean_fill_fraction: float | None = None,
     pixels: PixelStats | None = None,
+    size: tuple[int, int] | None = None,
 ) -> list[Finding]:
     """Every finding that applies to these settings, in `CHECKS` order.
 
@@ -61,6 +62,8 @@ def diagnose(
     the measured share (0..1) of preview pixels IDG filled from outside the image, or None.
     pixels: `measure_pixels(images, config, input_range)`, or None; with it the rules about
     the data's range use the measured range, and the measured-only rules (black_output) run.
+    size: (height, width) in pixels that the pixel figures (shifts, pivot) refer to, e.g. the
+    size the user trains at; None: the first image's own size.
     """
     config = as_config(config)
     check_input_range(input_range)
@@ -70,5 +73,18 @@ def diagnose(
         input_range,
         _checked_fill(mean_fill_fraction),
         _checked_pixels(pixels, input_range),
+        _checked_size(size),
     )
     return [finding for check in CHECKS if (finding := check(inputs)) is not None]
+
+
+def _checked_size(size) -> tuple[int, int] | None:
+    if size is None:
+        return None
+    try:
+        height, width = (int(side) for side in size)
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be (height, width) in pixels; got {size!r}") from None
+    if height < 1 or width < 1:
+        raise ValueError(f"size must be at least 1 x 1 pixels; got {size!r}")
+    return height, width

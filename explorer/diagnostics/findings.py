@@ -87,6 +87,7 @@ class Inputs:
     input_range: str
     mean_fill_fraction: float | None
     pixels: PixelStats | None = None
+    size: tuple[int, int] | None = None  # (height, width) the pixel figures refer to: the training size
 
     @property
     def thresholds(self) -> Thresholds:
@@ -132,7 +133,10 @@ class Inputs:
 
     @property
     def first_size(self) -> tuple[int, int] | None:
-        """(height, width) of the first picked image, or None without images."""
+        """(height, width) the pixel figures refer to: the training size when one was given,
+        else the first picked image's, or None."""
+        if self.size is not None:
+            return self.size
         for image in self.images:
             shape = getattr(image, "shape", None)
             if shape is not None and len(shape) >= 2:

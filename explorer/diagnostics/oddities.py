@@ -47,7 +47,7 @@ def _negative_int_shift(inputs: Inputs) -> Finding | None:
     value = getattr(config, name)
     size = inputs.first_size
     side = {"height_shift_range": 0, "width_shift_range": 1}[name]
-    pixels = f" ({num(abs(value) * size[side])} px on the first image)" if size else ""
+    pixels = f" ({num(abs(value) * size[side])} px at {size[1]} x {size[0]})" if size else ""
     return Finding(
         "negative_int_shift", WARNING, name,
         f"{name}={value} is an int below 0: NumPy's choice refuses it, so IDG draws uniformly between {value} and "

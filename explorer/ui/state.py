@@ -18,12 +18,14 @@ from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from ..interchange.urlstate import config_from_query, config_to_query
+from .link import page_query, restore_page
 
 DEFAULT_TILES = 9
 # The values each control can show; a setting outside them is kept as imported (`kept_values`).
 SLIDER_LIMITS = {"rotation_range": 180.0, "shear_range": 60.0, "shift": 0.99, "factor": (0.1, 3.0),
                  "channel_shift_range": 255.0, "cval": 255.0, "rescale": 1.0}
 ORDERS = (1, 0, 2, 3, 4, 5)
+CUSTOM = "custom"  # the preset box's word for settings that are none of the presets
 
 
 def widget_values(config: AugmentConfig) -> dict:
@@ -134,23 +136,38 @@ def keep_controls() -> None:
         st.session_state.setdefault(key, value)
 
 
-def remember_controls(values: dict, config: AugmentConfig, input_range: str) -> None:
+def remember_controls(values: dict, config: AugmentConfig) -> None:
     """After the controls are drawn: keep their values aside and put the state in the link."""
     seed, tiles = st.session_state.get("seed", 0), st.session_state.get("tiles", DEFAULT_TILES)
     st.session_state["config"] = config
     st.session_state["controls_kept"] = {**values, "seed": seed, "tiles": tiles}
-    st.query_params.from_dict({**config_to_query(config), "seed": str(seed), "tiles": str(tiles),
-                               "input_range": input_range})
+    write_link()
+
+
+def write_link() -> None:
+    """The whole page state in the link: the config, seed, tiles and input range, and the
+    page values of `link.SETTINGS` that differ from their defaults."""
+    state = st.session_state
+    query = {**config_to_query(state.get("config", AugmentConfig())), "seed": str(state.get("seed", 0)),
+             "tiles": str(state.get("tiles", DEFAULT_TILES)), "input_range": state.get("input_range", INPUT_RANGES[0]),
+             **page_query()}
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
 
 
 def start_from_url() -> None:
-    """On a session's first run, the config (and seed, tiles, input range) from the link."""
+    """On a session's first run, the config (or a preset named alone), the seed, tiles, input
+    range and the other page values (`link.restore_page`) from the link."""
     if "started" in st.session_state:
         return
     st.session_state["started"] = True
-    config, problems = config_from_query(st.query_params.to_dict())
-    apply_config(config)
     query = st.query_params.to_dict()
+    config, problems = config_from_query(query)
+    named = query.get("preset")
+    if named in PRESETS and not set(query) & {field.name for field in dataclasses.fields(AugmentConfig)}:
+        config = AugmentConfig(**PRESETS[named])
+    apply_config(config)
+    problems += restore_page(query)
     try:
         st.session_state["seed"] = max(0, min(2**31 - 1, int(query.get("seed", 0))))
         st.session_state["tiles"] = max(1, min(36, int(query.get("tiles", DEFAULT_TILES))))
@@ -163,8 +180,19 @@ def start_from_url() -> None:
 
 # -- callbacks ------------------------------------------------------------------------------
 
-def use_preset() -> None:
-    apply_config(AugmentConfig(**PRESETS[st.session_state["preset"]]))
+def use_preset(name: str) -> None:
+    """Set the controls to a preset (call before they are drawn)."""
+    apply_config(AugmentConfig(**PRESETS[name]))
+    st.session_state["preset_shown"] = name
+
+
+def matching_preset() -> str:
+    """The preset the controls show exactly, or 'custom'."""
+    try:
+        config = config_from_widgets(control_values(), st.session_state.get("kept_settings", {}))
+    except (KeyError, ValueError):
+        return CUSTOM
+    return next((name for name, kwargs in PRESETS.items() if AugmentConfig(**kwargs) == config), CUSTOM)
 
 
 def import_pasted() -> None:

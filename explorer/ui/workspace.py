@@ -16,19 +16,30 @@ from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS
 from ..diagnostics.doctor import diagnose
 from ..interchange.export import config_json, idg_code, keras_layers_code
+from .link import VIEWS, parse_size
 from .preview import extremes, random_grid, render
 from .state import (
+    CUSTOM,
     ORDERS,
     config_from_widgets,
     control_values,
     import_pasted,
+    keep_controls,
+    matching_preset,
     new_samples,
     release_setting,
     remember_controls,
     use_preset,
 )
 
+# The server shares its cores with the browser and the other sessions: OpenCV's own worker
+# threads made a 9-tile preview 2x slower there (36 ms against 16 ms, bench_latency.py's page).
+cv2.setNumThreads(1)
+GRID_WIDTH = 660  # px the tiles of a row share: the grid's width at 1440 px (narrower pages wrap them)
 THUMBNAIL_SIDE = 320  # tiles are sent to the browser at most this large (they show ~250 px wide)
+START_HERE = ("Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
+              "*Take it home → Import* (or a whole script in the *Script doctor*), upload your own image "
+              "under *Image*, or move a slider")
 
 
 def _control(widget, label: str, *args, key: str, **kwargs) -> None:
@@ -42,6 +53,19 @@ def _control(widget, label: str, *args, key: str, **kwargs) -> None:
         st.button("Use the control instead", key=f"release_{key}", on_click=release_setting, args=(key,))
 
 
+def _preset_box(shown: str) -> str:
+    """The preset box, showing the preset the controls match (or 'custom'). Its key carries
+    what it shows: a value the browser sends for an older box (a slider moved while a rerun
+    was on its way) is then dropped, instead of applying a preset over the user's move."""
+    key = f"preset_{shown}"
+    for old in [name for name in st.session_state if str(name).startswith("preset_") and name != key]:
+        del st.session_state[old]
+    options = [*PRESETS, CUSTOM]
+    st.session_state["preset_shown"] = st.session_state.get(key, shown)  # a preset just picked is shown
+    return st.selectbox("Preset", options, index=options.index(shown), key=key,
+                        help="The article's three examples, or nothing; 'custom' once a setting differs from them.")
+
+
 def _as_written(value) -> str:
     return repr(list(value)) if isinstance(value, tuple) else repr(value)
 
@@ -52,8 +76,6 @@ def _order_name(order: int) -> str:
 
 def _controls() -> dict:
     """The IDG controls; returns their values by IDG keyword."""
-    st.selectbox("Preset", list(PRESETS), key="preset", on_change=use_preset,
-                 help="The article's three examples, or nothing.")
     _control(st.slider, "rotation_range (degrees)", 0.0, 180.0, step=1.0, key="rotation_range",
              help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.")
     _control(st.slider, "height_shift_range (fraction of height)", 0.0, 0.99, step=0.01, key="height_shift_range",
@@ -95,38 +117,55 @@ def _jpeg(pixels: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def _show_preview(name: str, image: np.ndarray, config: AugmentConfig, input_range: str):
-    top = st.columns([2, 1, 1, 1])
-    view = top[0].radio("View", ["Random draws", "Extremes"], key="view", horizontal=True,
-                        help="Extremes: each active setting alone at both ends of its range.")
-    tint = top[1].checkbox("Tint filled pixels", key="tint_fill", help="Magenta marks pixels IDG invented.")
-    top[2].number_input("Seed", 0, 2**31 - 1, step=1, key="seed")
-    top[3].button("New samples", on_click=new_samples, help="Draw again (next seed).")
-    options = dict(input_range=input_range, tint_fill=tint, thumbnail=THUMBNAIL_SIDE)
-    if view == "Extremes":
+def _view_controls() -> None:
+    """View, tint, tiles, seed and New samples; what does nothing in the current view is disabled."""
+    top = st.columns([3, 2], vertical_alignment="bottom")
+    top[0].radio("View", VIEWS, key="view", horizontal=True,
+                 help="Extremes: each active setting alone at both ends of its range.")
+    top[1].checkbox("Tint filled pixels", key="tint_fill", help="Magenta marks pixels IDG invented.")
+    extreme = st.session_state.get("view") == VIEWS[1]
+    draws = st.columns([4, 1.3, 1.3], vertical_alignment="bottom")
+    still = " (the extremes view draws nothing at random)" if extreme else ""
+    draws[0].slider("Tiles", 1, 36, key="tiles", disabled=extreme, help="How many random draws." + still)
+    draws[1].number_input("Seed", 0, 2**31 - 1, step=1, key="seed", disabled=extreme,
+                          help="The same seed draws the same tiles." + still)
+    draws[2].button("New samples", key="new_samples", on_click=new_samples, disabled=extreme,
+                    help="Draw again (next seed)." + still)
+
+
+def _make_preview(image: np.ndarray, config: AugmentConfig, input_range: str):
+    """The preview the view's controls ask for, from their values in the session (None:
+    nothing to show at the extremes)."""
+    state = st.session_state
+    options = dict(input_range=input_range, tint_fill=bool(state.get("tint_fill")), thumbnail=THUMBNAIL_SIDE)
+    if state.get("view") == VIEWS[1]:
         cases = extremes(config, image.shape)
         if not cases:
-            st.info("No setting is active: nothing to show at its extremes.")
             return None
-        preview = render(image, config, [params for _, params in cases], labels=[label for label, _ in cases],
-                         **options)
-    else:
-        count = st.slider("Tiles", 1, 36, key="tiles")
-        preview = random_grid(image, config, count, st.session_state["seed"], **options)
-    original, grid = st.columns([1, 3], gap="medium")
-    height, width = image.shape[:2]
-    original.image(_jpeg(image), caption=f"Original: {name} ({width} x {height})", width="stretch")
-    per_row = max(1, math.ceil(math.sqrt(len(preview.tiles))))
-    for start in range(0, len(preview.tiles), per_row):
-        for column, tile, text in zip(grid.columns(per_row), preview.tiles[start:start + per_row],
-                                      preview.labels[start:start + per_row]):
-            column.image(_jpeg(tile), caption=text, width="stretch")
-    return preview
+        return render(image, config, [params for _, params in cases], labels=[label for label, _ in cases], **options)
+    return random_grid(image, config, int(state["tiles"]), int(state["seed"]), **options)
 
 
-def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None) -> None:
-    findings = diagnose(config, [image], input_range=input_range, mean_fill_fraction=fill)
-    if not findings:
+def _show_tiles(name: str, image: np.ndarray, preview) -> None:
+    """The original and the tiles; on a phone pinned above the controls (page.NARROW_SCREEN_CSS).
+    The tiles go as one list of images: one element for the browser to render, not one per
+    tile and per column (a slider move's rerun costs the browser a few ms an element)."""
+    with st.container(key="tile_grid"):
+        original, grid = st.columns([1, 3], gap="medium")
+        original.image(_jpeg(image), caption=f"Original: {name}", width="stretch")
+        tiles, labels = (preview.tiles, preview.labels) if preview is not None else ([], [])
+        if len(tiles):
+            per_row = max(1, math.ceil(math.sqrt(len(tiles))))
+            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=GRID_WIDTH // per_row - 8)
+
+
+def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None,
+                 size: tuple[int, int]) -> None:
+    findings = diagnose(config, [image], input_range=input_range, mean_fill_fraction=fill, size=size)
+    if not findings and not config.active_transforms():
+        st.info("Nothing to diagnose yet: no random transform is on, so every tile is the original. "
+                f"{START_HERE}, and the doctor explains what it really does.")
+    elif not findings:
         st.success("The doctor has nothing to say about these settings.")
     for finding in findings:
         show = st.warning if finding.severity == "warning" else st.info
@@ -150,27 +189,122 @@ def _show_export(config: AugmentConfig, image_shape) -> None:
         getattr(import_tab, message[0])(message[1])
 
 
+def _training_size(original: tuple[int, int]) -> tuple[int, int]:
+    """The size the doctor's pixel figures refer to: the user's training size, or the original's."""
+    height, width = original
+    st.text_input("Training size (width x height, px)", key="training_size", placeholder=f"{width} x {height}",
+                  help="The size IDG sees your images at in training (e.g. flow_from_directory's target_size). "
+                       "The doctor's pixel figures use it; empty: the original's size. The preview keeps the "
+                       "image's own shape.")
+    try:
+        return parse_size(st.session_state.get("training_size", "")) or original
+    except ValueError as error:
+        st.warning(f"{error}. The doctor uses the original's size, {width} x {height}.")
+        return original
+
+
+def _scale_note(config: AugmentConfig, shown: tuple[int, int], size: tuple[int, int]) -> None:
+    """Where the preview's scale matters: settings given in pixels look larger (or smaller)
+    in a preview made at another size than training."""
+    scale = shown[1] / size[1]
+    in_pixels = [name for name in ("width_shift_range", "height_shift_range")
+                 if name in config.active_transforms() and not isinstance(getattr(config, name), float)]
+    if math.isclose(scale, 1.0, rel_tol=0.01) or not in_pixels:
+        return
+    st.caption(f"The preview is {shown[1]} x {shown[0]} px, {scale:.3g} times your training size "
+               f"({size[1]} x {size[0]}): {' and '.join(in_pixels)} in whole pixels move the preview "
+               f"{1 / scale:.3g} times further, for its size, than training will.")
+
+
 @st.fragment
-def workspace(name: str, image: np.ndarray) -> None:
+def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
+    """The controls, the preview, the doctor and the export. `original`: (height, width) of
+    the user's file, of which `image` may be a reduced copy.
+
+    What the user waits for is sent first: the tiles are computed from the controls' values in
+    the session and drawn before any widget, into their place below the widgets' slots (a
+    browser renders each widget it receives before the next element: 25 widgets first cost
+    about 100 ms of a slider move)."""
     if st.session_state.pop("rerun_page", False):
         st.rerun()  # an import went to the script doctor, outside this fragment: draw the whole page
+    keep_controls()  # a fragment rerun does not pass through the page's own call
+    shown = _take_preset()
     controls, main = st.columns([1, 3], gap="large")
-    with controls:
-        values = _controls()
+    with controls, st.container(key="controls"):
+        preset_slot, idg_controls = st.container(), st.container()
     with main:
+        header = st.container(key="preview")  # the keyed containers are what a phone reorders
+    values, input_range = control_values(), st.session_state.get("input_range", INPUT_RANGES[0])
+    try:
+        config, problem = config_from_widgets(values, st.session_state["kept_settings"]), None
+    except ValueError as error:
+        config, problem = None, str(error)
+    preview = _make_preview(image, config, input_range) if config is not None else None
+    if config is not None:
+        with main:
+            _show_tiles(f"{name} ({_size_text(original, image.shape[:2])})", image, preview)
+    with header:
+        input_range_drawn, size = _pipeline(original)
+        if problem:
+            st.error(problem)
+        elif not config.active_transforms():
+            st.info(f"**Start here.** {START_HERE}: every tile is then what ImageDataGenerator makes of the image.")
+        _view_controls()
+        if config is not None and preview is None:
+            st.info("No setting is active: nothing to show at its extremes.")
+    with preset_slot:
+        _preset_box(shown)
+    with idg_controls:
+        drawn = _controls()
+    _redraw_if_changed({**values, "input_range": input_range}, {**drawn, "input_range": input_range_drawn})
+    if config is None:
+        return
+    with main, st.container(key="details"):
+        _scale_note(config, image.shape[:2], size)
+        st.subheader("Config doctor")
+        fill = float(preview.fill_fractions.mean()) if preview is not None else None
+        _show_doctor(config, image, input_range, fill, size)
+        st.subheader("Take it home")
+        _show_export(config, (*size, image.shape[2]))
+    remember_controls(values, config)
+
+
+def _take_preset() -> str:
+    """A preset picked in the box (read from the session before the box is drawn) is applied
+    to the controls; returns what the box shows."""
+    shown = matching_preset()
+    chosen = st.session_state.get(f"preset_{shown}", shown)
+    if chosen != shown and chosen in PRESETS:
+        use_preset(chosen)
+    return shown
+
+
+def _redraw_if_changed(used: dict, drawn: dict) -> None:
+    """The preview was made from the session's values before the widgets were drawn; if a
+    widget showed another value, draw again (once) with what it shows."""
+    redraw = _plain(drawn) != _plain(used) and not st.session_state.get("redrawn")
+    st.session_state["redrawn"] = redraw
+    if redraw:
+        st.rerun(scope="fragment")
+
+
+def _plain(values: dict) -> dict:
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+
+
+def _pipeline(original: tuple[int, int]) -> tuple[str, tuple[int, int]]:
+    """What the pipeline feeds IDG, and the training size the doctor's pixel figures use."""
+    fed, sized = st.columns([3, 2], vertical_alignment="bottom")
+    with fed:
         input_range = st.radio(
             "Your pipeline feeds IDG", INPUT_RANGES, key="input_range", horizontal=True,
             format_func=lambda r: "0..255 (images as loaded)" if r == "0-255" else "0..1 (already divided by 255)",
         )
-        try:
-            config = config_from_widgets(values, st.session_state["kept_settings"])
-        except ValueError as error:
-            st.error(str(error))
-            return
-        preview = _show_preview(name, image, config, input_range)
-        st.subheader("Config doctor")
-        fill = float(preview.fill_fractions.mean()) if preview is not None else None
-        _show_doctor(config, image, input_range, fill)
-        st.subheader("Take it home")
-        _show_export(config, image.shape)
-    remember_controls(values, config, input_range)
+    with sized:
+        size = _training_size(original)
+    return input_range, size
+
+
+def _size_text(original: tuple[int, int], shown: tuple[int, int]) -> str:
+    text = f"{original[1]} x {original[0]}"
+    return text if tuple(shown) == tuple(original) else f"{text}; previewed at {shown[1]} x {shown[0]}"

@@ -6,7 +6,8 @@ For each page: focus a slider, press an arrow key, time until the first tile's i
 replaced (new pixels in the DOM), alternating right and left. The explorer's slider is
 rotation_range on the default sample with the article's "over-augmentation" settings
 (9 tiles); the floor is a trivial Streamlit page (one slider, two 64 px images). Headless
-Debian Chromium driven by Playwright. Goal: explorer p95 <= 250 ms.
+Debian Chromium driven by Playwright. Goal: the explorer's p95 within 100 ms of the floor's
+p95 measured in the same run (the gap is what the explorer adds; the floor is the machine's).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from browser import (  # noqa: E402
     wait_for_new_tile,
 )
 
-GOAL_P95_MS = 250
+GOAL_GAP_MS = 100
 OVER_AUGMENTATION = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
                      "&zoom_range=0.2&horizontal_flip=1")
 
@@ -51,10 +52,13 @@ def measure(app: Path, query: str, key: str, moves: int) -> list[float]:
     return samples
 
 
-def describe(samples: list[float]) -> str:
+def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered):6.0f} ms   p95 {p95:6.0f} ms   ({len(ordered)} moves)"
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def describe(samples: list[float]) -> str:
+    return f"p50 {statistics.median(samples):6.0f} ms   p95 {_p95(samples):6.0f} ms   ({len(samples)} moves)"
 
 
 def main() -> None:
@@ -63,11 +67,11 @@ def main() -> None:
     args = parser.parse_args()
     floor = measure(ROOT / "tests" / "benchmarks" / "trivial_app.py", "/", "value", args.moves)
     explorer = measure(ROOT / "app.py", OVER_AUGMENTATION, "rotation_range", args.moves)
-    p95 = sorted(explorer)[min(len(explorer) - 1, round(0.95 * (len(explorer) - 1)))]
+    gap = _p95(explorer) - _p95(floor)
     print("slider key press to new tile pixels, headless Chromium, same run")
     print(f"framework floor (trivial page)  {describe(floor)}")
-    print(f"explorer (3x3 grid, 300x200 px) {describe(explorer)}   goal p95 <= {GOAL_P95_MS} ms: "
-          f"{'met' if p95 <= GOAL_P95_MS else 'MISSED'}")
+    print(f"explorer (3x3 grid, 300x200 px) {describe(explorer)}")
+    print(f"gap at p95 {gap:6.0f} ms   goal <= {GOAL_GAP_MS} ms: {'met' if gap <= GOAL_GAP_MS else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,158 @@
+"""The whole page in its link: besides the config, seed, tiles and input range (`state`), the
+image (source, sample, demo image), the preset, the view, the tint, the training size, the
+train panel's settings and the run being shown. Only values that differ from the defaults are
+written, so a link stays short; reading never raises: a bad value is named and its default kept.
+
+Uploads are not in the link (the file is the user's); a link that chose one says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ..augment.presets import PRESETS
+from ..data.demos import DEMO_NAMES
+from ..experiments.runs import runs_root
+from ..experiments.spec import ABLATION, COMPARE, TrainSettings
+
+SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
+VIEWS = ("Random draws", "Extremes")
+DATASET_CHOICES = (*DEMO_NAMES, "your zip", "your folder")
+RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+_SIZE = re.compile(r"\s*(\d{1,5})\s*(?:[x×*,]\s*(\d{1,5}))?\s*")
+
+
+def parse_size(text: str) -> tuple[int, int] | None:
+    """'224', '224x224' or '640 x 480' (width x height) as (height, width); None for ''.
+    ValueError for anything else."""
+    if not text.strip():
+        return None
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text.strip()[:40]!r} is not a size: write it as width x height, e.g. 224 x 224")
+    width = int(match.group(1))
+    height = int(match.group(2) or width)
+    if not (8 <= width <= 20000 and 8 <= height <= 20000):
+        raise ValueError(f"{width} x {height} is not a training size (each side 8 to 20000 px)")
+    return height, width
+
+
+def _choice(options) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in options:
+            raise ValueError(f"not one of {', '.join(map(str, options))}")
+        return text
+    return parse
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(f"not a whole number from {low} to {high}")
+        return value
+    return parse
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 1e-5 <= value <= 1.0:
+        raise ValueError("not a learning rate from 0.00001 to 1")
+    return value
+
+
+def _flag(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise ValueError("not 1 or 0")
+    return text == "1"
+
+
+def _size_text(text: str) -> str:
+    parse_size(text)
+    return text.strip()
+
+
+def _run(text: str) -> str:
+    if not RUN_ID.fullmatch(text) or not (runs_root() / text / "spec.json").is_file():
+        raise ValueError("no such run on this server")
+    return text
+
+
+@dataclass(frozen=True)
+class PageSetting:
+    """One page value in the link: its query name, its session key, its default, how a link
+    value is read (raising ValueError) and, for values that are not plain text, how it is
+    written."""
+
+    name: str
+    key: str
+    default: object
+    read: Callable[[str], object]
+    write: Callable[[object], str] = str
+
+
+_TRAIN = TrainSettings()
+SETTINGS = (
+    PageSetting("source", "image_source", "Samples", lambda text: SOURCES[_choice(SOURCES)(text)],
+                lambda value: {label: name for name, label in SOURCES.items()}[value]),
+    PageSetting("sample", "sample", "coffee.jpg", str),  # checked against the samples where they are listed
+    PageSetting("demo", "demo", DEMO_NAMES[0], _choice(DEMO_NAMES)),
+    PageSetting("demo_index", "demo_index", 0, _whole(0, 100_000)),
+    PageSetting("view", "view", VIEWS[0], lambda text: VIEWS[_choice(("draws", "extremes"))(text) == "extremes"],
+                lambda value: "extremes" if value == VIEWS[1] else "draws"),
+    PageSetting("tint", "tint_fill", False, _flag, lambda value: "1" if value else "0"),
+    PageSetting("training_size", "training_size", "", _size_text),
+    PageSetting("dataset", "train_dataset", DEMO_NAMES[0], _choice(DATASET_CHOICES)),
+    PageSetting("mode", "train_mode", COMPARE, _choice((COMPARE, ABLATION))),
+    PageSetting("loo", "train_loo", False, _flag, lambda value: "1" if value else "0"),
+    PageSetting("epochs", "train_epochs", _TRAIN.epochs, _whole(1, 200)),
+    PageSetting("seeds", "train_seeds", len(_TRAIN.seeds), _whole(1, 20)),
+    PageSetting("image_size", "train_image_size", _TRAIN.image_size, _whole(16, 128)),
+    PageSetting("batch", "train_batch_size", _TRAIN.batch_size, _whole(8, 512)),
+    PageSetting("lr", "train_learning_rate", _TRAIN.learning_rate, _rate, lambda value: f"{value:g}"),
+    PageSetting("run", "run_id", None, _run),
+)
+
+
+def keep_page_defaults() -> None:
+    """Every page value in the session, from its default where missing (widgets are then drawn
+    without a value of their own, so a value from the link is never overridden)."""
+    for setting in SETTINGS:
+        if setting.default is not None:
+            st.session_state.setdefault(setting.key, setting.default)
+
+
+def restore_page(query: dict) -> list[str]:
+    """On a session's first run: the page values from the link. Returns what was not usable."""
+    problems = []
+    for setting in SETTINGS:
+        text = query.get(setting.name)
+        if text is None:
+            continue
+        try:
+            st.session_state[setting.key] = setting.read(str(text)[:200])
+        except (ValueError, KeyError, TypeError) as error:
+            problems.append(f"Ignored {setting.name}={str(text)[:40]!r} from the link: {error}")
+    preset = query.get("preset")
+    if preset is not None and preset not in PRESETS:
+        problems.append(f"Ignored preset={preset[:40]!r} from the link: not one of {', '.join(PRESETS)}")
+    if st.session_state.get("image_source") == SOURCES["upload"]:
+        problems.append("The link chose an uploaded image: uploads are not kept in links, so upload it again.")
+    return problems
+
+
+def page_query() -> dict[str, str]:
+    """The page values that differ from their defaults, as link parameters."""
+    query = {}
+    for setting in SETTINGS:
+        value = st.session_state.get(setting.key)
+        if value is not None and value != setting.default:
+            query[setting.name] = setting.write(value)
+    preset = st.session_state.get("preset_shown")
+    if preset in PRESETS and preset != "none":
+        query["preset"] = preset
+    return query
