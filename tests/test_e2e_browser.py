@@ -178,7 +178,8 @@ def test_extremes_and_back_keeps_the_tiles_and_disables_what_does_nothing_there(
                     ".st-key-tiles input[type=range]"):
         assert page.locator(control).first.is_disabled(), control
     page.locator(".st-key-view").get_by_text("Random draws", exact=True).click()
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stImage\"] img').length === 10",
+    # The tile grid's own images: a run in the history below has figures too.
+    page.wait_for_function(f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 10",
                            timeout=30000)
     assert _slider_value(page, "tiles") == "9"
     assert "tiles=9" in page.url and "seed=4" in page.url
