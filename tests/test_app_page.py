@@ -136,3 +136,19 @@ def test_the_link_names_the_run_shown_and_a_reload_shows_it_in_the_train_panel(t
     assert at.query_params["run"] in (run_id, [run_id])
     current = [box for box in verdict_boxes(at)]
     assert len(current) >= 2  # the train panel's current run, and its entry in the history
+
+
+def test_an_ended_run_is_drawn_once_without_a_refresh_timer(tmp_path, monkeypatch):
+    """A 2 s timer left running after a run has ended reran the page during slider moves."""
+    import shutil
+
+    from explorer.ui import progress
+    from test_app import ROOT, verdict_boxes
+
+    run_id = "20261202-050000-c0ffee"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    timers = []
+    monkeypatch.setattr(progress, "_active_status", lambda jobs: timers.append(jobs))
+    at = run_app({"run": run_id})
+    assert timers == [] and len(verdict_boxes(at)) >= 2

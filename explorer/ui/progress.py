@@ -104,29 +104,39 @@ def _live_curves(run: RunInfo, stamp: Stamp) -> None:
         st.caption("A line per arm and seed; the one being trained grows as each epoch ends.")
 
 
-@st.fragment(run_every=2.0)
 def run_status(jobs: JobManager) -> None:
-    """The current run, refreshed every 2 s (the worker needs the CPU more than the page):
-    queued or starting, progress, live curves, result. The whole page reruns once when the
-    run ends, so the history below shows it."""
+    """The current run: while it is queued, starting or running, a fragment refreshed every
+    2 s; once it has ended, its result, drawn once (no timer left to rerun the page: a timer
+    firing during a slider move delays the move's preview)."""
+    run_id = st.session_state.get("run_id")
+    if not run_id:
+        return
+    run = load_run(runs_root() / run_id, jobs.active_ids())
+    if run.status in ACTIVE:
+        _active_status(jobs)
+        return
+    show_run(run, "current", jobs)
+
+
+@st.fragment(run_every=2.0)
+def _active_status(jobs: JobManager) -> None:
+    """Queued or starting, progress and live curves, refreshed every 2 s (the worker needs the
+    CPU more than the page). When the run ends the whole page reruns: the result replaces
+    this, and the history below shows the run."""
     run_id = st.session_state.get("run_id")
     if not run_id:
         return
     run_dir = runs_root() / run_id
     stamp = file_stamp(run_dir / "result.json")  # before reading it: a newer file only means a new stamp
     run = load_run(run_dir, jobs.active_ids())
-    if run.status in ACTIVE:
-        waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
-        if waiting:
-            st.info(waiting)
-        st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
-                  help="Ends within a batch; finished epochs are kept.")
-        if waiting is None and run.progress:
-            st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
-        if run.result:
-            _live_curves(run, stamp)
-        return
-    if st.session_state.get("run_shown") != run_id:
-        st.session_state["run_shown"] = run_id
-        st.rerun()  # refresh the history too
-    show_run(run, "current", jobs)
+    if run.status not in ACTIVE:
+        st.rerun()
+    waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
+    if waiting:
+        st.info(waiting)
+    st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
+              help="Ends within a batch; finished epochs are kept.")
+    if waiting is None and run.progress:
+        st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
+    if run.result:
+        _live_curves(run, stamp)

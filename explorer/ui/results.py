@@ -58,7 +58,7 @@ def _add_seeds(run_id: str, key: str, jobs) -> None:
     except InputError as error:
         st.session_state["add_seeds_error"] = str(error)
         return
-    st.session_state["run_id"], st.session_state["run_shown"] = run_id, None
+    st.session_state["run_id"] = run_id
 
 
 def _more_seeds(run: RunInfo, where: str, jobs) -> None:

@@ -109,6 +109,15 @@ def _controls() -> dict:
     return control_values()
 
 
+def _fit_width(pixels: np.ndarray, width: int) -> np.ndarray:
+    """uint8 H x W x C reduced (area-averaged) to `width` px wide, or as it is if narrower."""
+    height, current = pixels.shape[:2]
+    if current <= width:
+        return pixels
+    small = cv2.resize(pixels, (width, max(1, round(height * width / current))), interpolation=cv2.INTER_AREA)
+    return small.reshape(*small.shape[:2], pixels.shape[2])
+
+
 def _jpeg(pixels: np.ndarray) -> bytes:
     """uint8 H x W x C as JPEG bytes, encoded by OpenCV (Streamlit's own PNG or JPEG path
     through Pillow cost ~10 ms an image, most of a preview rerun)."""
@@ -152,11 +161,14 @@ def _show_tiles(name: str, image: np.ndarray, preview) -> None:
     tile and per column (a slider move's rerun costs the browser a few ms an element)."""
     with st.container(key="tile_grid"):
         original, grid = st.columns([1, 3], gap="medium")
-        original.image(_jpeg(image), caption=f"Original: {name}", width="stretch")
+        original.image(_jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
         tiles, labels = (preview.tiles, preview.labels) if preview is not None else ([], [])
         if len(tiles):
-            per_row = max(1, math.ceil(math.sqrt(len(tiles))))
-            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=GRID_WIDTH // per_row - 8)
+            side = GRID_WIDTH // max(1, math.ceil(math.sqrt(len(tiles)))) - 8
+            # At the width they are shown: Streamlit would decode, resize and encode again each
+            # tile wider than that (half of a slider move's time on the server).
+            grid.image([_jpeg(_fit_width(tile, side)) for tile in tiles], caption=list(labels), width=side,
+                       output_format="JPEG")
 
 
 def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None,
