@@ -36,7 +36,7 @@ from .state import (
 # threads made a 9-tile preview 2x slower there (36 ms against 16 ms, bench_latency.py's page).
 cv2.setNumThreads(1)
 GRID_WIDTH = 660  # px the tiles of a row share: the grid's width at 1440 px (narrower pages wrap them)
-THUMBNAIL_SIDE = 320  # tiles are sent to the browser at most this large (they show ~250 px wide)
+THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the width they are shown at)
 START_HERE = ("Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
               "*Take it home → Import* (or a whole script in the *Script doctor*), upload your own image "
               "under *Image*, or move a slider")
@@ -146,13 +146,21 @@ def _make_preview(image: np.ndarray, config: AugmentConfig, input_range: str):
     """The preview the view's controls ask for, from their values in the session (None:
     nothing to show at the extremes)."""
     state = st.session_state
-    options = dict(input_range=input_range, tint_fill=bool(state.get("tint_fill")), thumbnail=THUMBNAIL_SIDE)
+    options = dict(input_range=input_range, tint_fill=bool(state.get("tint_fill")))
     if state.get("view") == VIEWS[1]:
         cases = extremes(config, image.shape)
         if not cases:
             return None
-        return render(image, config, [params for _, params in cases], labels=[label for label, _ in cases], **options)
-    return random_grid(image, config, int(state["tiles"]), int(state["seed"]), **options)
+        return render(image, config, [params for _, params in cases], labels=[label for label, _ in cases],
+                      thumbnail=_tile_side(len(cases)), **options)
+    count = int(state["tiles"])
+    return random_grid(image, config, count, int(state["seed"]), thumbnail=_tile_side(count), **options)
+
+
+def _tile_side(count: int) -> int:
+    """The width a tile is shown at, in px, when `count` tiles share the grid (a square of them):
+    tiles are made at that size, so nothing is resized again on the way to the browser."""
+    return min(THUMBNAIL_SIDE, GRID_WIDTH // max(1, math.ceil(math.sqrt(count))) - 8)
 
 
 def _show_tiles(name: str, image: np.ndarray, preview) -> None:
@@ -164,7 +172,7 @@ def _show_tiles(name: str, image: np.ndarray, preview) -> None:
         original.image(_jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
         tiles, labels = (preview.tiles, preview.labels) if preview is not None else ([], [])
         if len(tiles):
-            side = GRID_WIDTH // max(1, math.ceil(math.sqrt(len(tiles)))) - 8
+            side = _tile_side(len(tiles))
             # At the width they are shown: Streamlit would decode, resize and encode again each
             # tile wider than that (half of a slider move's time on the server).
             grid.image([_jpeg(_fit_width(tile, side)) for tile in tiles], caption=list(labels), width=side,
