@@ -142,8 +142,9 @@ def test_an_ended_run_is_drawn_once_without_a_refresh_timer(tmp_path, monkeypatc
     """A 2 s timer left running after a run has ended reran the page during slider moves."""
     import shutil
 
-    from explorer.ui import progress
     from test_app import ROOT, verdict_boxes
+
+    from explorer.ui import progress
 
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)

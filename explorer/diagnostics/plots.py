@@ -31,7 +31,7 @@ PANELS = (
 )
 
 
-def _colour(arm: str, arms: list[str]) -> str:
+def arm_colour(arm: str, arms: list[str]) -> str:
     if arm in ARM_COLOURS:
         return ARM_COLOURS[arm]
     extras = [a for a in arms if a not in ARM_COLOURS]
@@ -83,7 +83,7 @@ def comparison_figure(result: RunResult, title: str | None = None, caption: str 
                 longest = max(longest, len(curve.mean))
                 most_seeds = max(most_seeds, max(curve.n, default=0))
                 split = "validation" if metric.startswith("val") else "training"
-                _draw(ax, curve, _colour(arm, arms), f"{arm} · {split}", split == "validation")
+                _draw(ax, curve, arm_colour(arm, arms), f"{arm} · {split}", split == "validation")
         ax.set_title(f"{name}: validation (solid), training (dashed)", fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"{name.lower()} (mean ± 1 SD over seeds)")

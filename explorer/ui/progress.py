@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..diagnostics.plots import _colour as arm_colour  # the final figure's colour for each arm
+from ..diagnostics.plots import arm_colour  # the final figure's colour for each arm
 from ..experiments.jobs import JobManager
 from ..experiments.records import Progress, RunResult
 from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root

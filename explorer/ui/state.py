@@ -13,7 +13,7 @@ import math
 import streamlit as st
 
 from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
-from ..augment.presets import PRESETS
+from ..augment.presets import PRESETS, preset
 from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
@@ -165,7 +165,7 @@ def start_from_url() -> None:
     config, problems = config_from_query(query)
     named = query.get("preset")
     if named in PRESETS and not set(query) & {field.name for field in dataclasses.fields(AugmentConfig)}:
-        config = AugmentConfig(**PRESETS[named])
+        config = preset(named)
     apply_config(config)
     problems += restore_page(query)
     try:
@@ -182,8 +182,7 @@ def start_from_url() -> None:
 
 def use_preset(name: str) -> None:
     """Set the controls to a preset (call before they are drawn)."""
-    apply_config(AugmentConfig(**PRESETS[name]))
-    st.session_state["preset_shown"] = name
+    apply_config(preset(name))
 
 
 def matching_preset() -> str:
@@ -192,7 +191,7 @@ def matching_preset() -> str:
         config = config_from_widgets(control_values(), st.session_state.get("kept_settings", {}))
     except (KeyError, ValueError):
         return CUSTOM
-    return next((name for name, kwargs in PRESETS.items() if AugmentConfig(**kwargs) == config), CUSTOM)
+    return next((name for name in PRESETS if preset(name) == config), CUSTOM)
 
 
 def import_pasted() -> None:

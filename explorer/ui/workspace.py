@@ -109,15 +109,6 @@ def _controls() -> dict:
     return control_values()
 
 
-def _fit_width(pixels: np.ndarray, width: int) -> np.ndarray:
-    """uint8 H x W x C reduced (area-averaged) to `width` px wide, or as it is if narrower."""
-    height, current = pixels.shape[:2]
-    if current <= width:
-        return pixels
-    small = cv2.resize(pixels, (width, max(1, round(height * width / current))), interpolation=cv2.INTER_AREA)
-    return small.reshape(*small.shape[:2], pixels.shape[2])
-
-
 def _jpeg(pixels: np.ndarray) -> bytes:
     """uint8 H x W x C as JPEG bytes, encoded by OpenCV (Streamlit's own PNG or JPEG path
     through Pillow cost ~10 ms an image, most of a preview rerun)."""
@@ -172,10 +163,9 @@ def _show_tiles(name: str, image: np.ndarray, preview) -> None:
         original.image(_jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
         tiles, labels = (preview.tiles, preview.labels) if preview is not None else ([], [])
         if len(tiles):
-            side = _tile_side(len(tiles))
-            # At the width they are shown: Streamlit would decode, resize and encode again each
-            # tile wider than that (half of a slider move's time on the server).
-            grid.image([_jpeg(_fit_width(tile, side)) for tile in tiles], caption=list(labels), width=side,
+            # Made at the width they are shown (`_make_preview`): Streamlit would decode, resize
+            # and encode again each tile wider than that (half of a slider move's server time).
+            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=_tile_side(len(tiles)),
                        output_format="JPEG")
 
 
@@ -242,9 +232,7 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     the user's file, of which `image` may be a reduced copy.
 
     What the user waits for is sent first: the tiles are computed from the controls' values in
-    the session and drawn before any widget, into their place below the widgets' slots (a
-    browser renders each widget it receives before the next element: 25 widgets first cost
-    about 100 ms of a slider move)."""
+    the session and drawn before any widget, into their place below the widgets' slots."""
     if st.session_state.pop("rerun_page", False):
         st.rerun()  # an import went to the script doctor, outside this fragment: draw the whole page
     keep_controls()  # a fragment rerun does not pass through the page's own call
