@@ -131,6 +131,9 @@ def test_pasting_an_idg_line_sets_the_controls(server, page):
     page.locator(".st-key-apply_paste button").click()
     page.wait_for_function(
         "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '33'", timeout=30000)
+    # The checkbox arrives a few elements after the slider: wait for it, then check it.
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-vertical_flip input[type=checkbox]').checked", timeout=30000)
     assert page.locator(".st-key-vertical_flip input[type=checkbox]").is_checked()
     page.get_by_text("Config doctor").scroll_into_view_if_needed()
     _readme_shot(page, "doctor")
