@@ -8,6 +8,7 @@ import pytest
 from explorer import AugmentConfig
 from explorer.augment.presets import preset
 from explorer.ui.preview import (
+    _shrink,
     caption,
     extremes,
     fill_masks,
@@ -79,6 +80,15 @@ def test_thumbnails_and_labels():
     preview = render(IMAGE, AugmentConfig(), [{}, {"tx": 1}], thumbnail=15, labels=["a", "b"])
     assert preview.tiles.shape == (2, 10, 15, 3)
     assert preview.labels[1].startswith("b: 1.0 px left")
+
+
+def test_tiles_are_shrunk_by_area_average_from_twice_their_size_and_bilinear_below():
+    stripes = np.zeros((8, 8, 1), np.uint8)
+    stripes[:, ::4] = 200  # a bright column in four: an area average keeps its mean (bilinear misses it)
+    assert np.all(_shrink(stripes, (2, 2)) == 50)
+    smooth = np.tile(np.linspace(0, 240, 12, dtype=np.uint8)[None, :, None], (12, 1, 3))
+    small = _shrink(smooth, (10, 10))
+    assert small.shape == (10, 10, 3) and np.all(np.diff(small[0, :, 0].astype(int)) > 0)  # still a ramp
 
 
 def test_input_range_is_validated():

@@ -112,8 +112,8 @@ def render(
 ) -> Preview:
     """Augment one image with the given draws and prepare the tiles for display.
 
-    With `thumbnail`, tiles come back with their longer side at most that size (area
-    average of IDG's full-size output), and fill masks are evaluated on the thumbnail grid.
+    With `thumbnail`, tiles come back with their longer side at most that size (a
+    downscale of IDG's full-size output, `_shrink`), and fill masks are evaluated on the thumbnail grid.
     """
     height, width = image.shape[:2]
     # One float32 copy seen N times (a broadcast view): IDG's flow casts to float32 anyway.
@@ -135,8 +135,12 @@ def render(
 
 
 def _shrink(tile: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-average downscale of one uint8 H x W x C tile to (height, width)."""
-    small = cv2.resize(tile, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    """Downscale of one uint8 H x W x C tile to (height, width): bilinear below 2x, where
+    every input pixel still reaches the output (6x faster than OpenCV's area average at a
+    non-integer factor: 1 ms against 6.6 for the 3x3 grid's tiles), area average beyond."""
+    factor = max(tile.shape[0] / size[0], tile.shape[1] / size[1])
+    method = cv2.INTER_LINEAR if factor < 2 else cv2.INTER_AREA
+    small = cv2.resize(tile, (size[1], size[0]), interpolation=method)
     return small.reshape(size + (tile.shape[-1],))
 
 

@@ -7,6 +7,7 @@ The preview runs on the NumPy/OpenCV engine (`preview`); TensorFlow is never imp
 from __future__ import annotations
 
 import math
+import time
 
 import cv2
 import numpy as np
@@ -37,6 +38,14 @@ from .state import (
 cv2.setNumThreads(1)
 GRID_WIDTH = 660  # px the tiles of a row share: the grid's width at 1440 px (narrower pages wrap them)
 THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the width they are shown at)
+# A slider move reruns this fragment: the tiles, then ~60 elements that the move changed little
+# (controls, header, doctor, export). The browser applies each message at 1-2 ms and redraws
+# the page every 10 ms while they come, so tiles that arrive in that stream wait for all of it:
+# a move's median was 170 ms against a trivial page's 94 (tests/benchmarks/bench_latency.py).
+# Pausing once the tiles are queued lets them be drawn alone: median 98-115 ms against 45 for
+# the trivial page (40 moves; 0.05 s gave 115, 0.1 s 98-110). The pause holds no lock and no
+# core; a newer move waits for it at most this long.
+PAINT_PAUSE_S = 0.1
 START_HERE = ("Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
               "*Take it home → Import* (or a whole script in the *Script doctor*), upload your own image "
               "under *Image*, or move a slider")
@@ -251,6 +260,7 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     if config is not None:
         with main:
             _show_tiles(f"{name} ({_size_text(original, image.shape[:2])})", image, preview)
+        time.sleep(PAINT_PAUSE_S)  # the tiles reach the browser and are drawn before the rest comes
     with header:
         input_range_drawn, size = _pipeline(original)
         if problem:

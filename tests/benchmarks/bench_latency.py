@@ -1,6 +1,6 @@
 """Slider-to-pixels latency in a real browser, next to the framework's floor, in one run.
 
-    python tests/benchmarks/bench_latency.py [--moves 24]
+    python tests/benchmarks/bench_latency.py [--moves 40]
 
 For each page: focus a slider, press an arrow key, time until the first tile's image is
 replaced (new pixels in the DOM), alternating right and left. The explorer's slider is
@@ -63,7 +63,7 @@ def describe(samples: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=24)
+    parser.add_argument("--moves", type=int, default=40)
     args = parser.parse_args()
     floor = measure(ROOT / "tests" / "benchmarks" / "trivial_app.py", "/", "value", args.moves)
     explorer = measure(ROOT / "app.py", OVER_AUGMENTATION, "rotation_range", args.moves)
