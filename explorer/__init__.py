@@ -11,8 +11,8 @@ Public API (stable names):
 - `load_dataset(source, image_size)`: a class-per-folder folder or zip to a `Dataset`.
 - `load_demo(name)`: the offline demo datasets, 'digits' and 'shapes'.
 - `split_dataset(dataset, validation_fraction, seed)`: stratified, seeded `Split`.
-- `FastImageDataGenerator(**idg_kwargs).flow(x, y, batch_size, shuffle, seed)`: a drop-in for
-  IDG's `flow` on the engine.
+- `FastImageDataGenerator(**idg_kwargs)`: ImageDataGenerator's whole API (`flow`,
+  `flow_from_directory`, `flow_from_dataframe`, `fit`, ...), batch for batch, on the engine.
 
 The code is layered (see the README's map): `augment` (NumPy and OpenCV only), `data`,
 `interchange`, `dropin`, `experiments`, `diagnostics`, `ui`. Every name above is imported on

@@ -27,8 +27,8 @@ def test_flow_is_a_drop_in_for_idg_flow():
     assert len(set(np.concatenate([flow[i][1] for i in range(4)]))) == 50  # every image once per epoch
     only_x = FastImageDataGenerator().flow(IMAGES, batch_size=10, shuffle=False)[0]
     np.testing.assert_array_equal(only_x, IMAGES[:10].astype(np.float32))
-    with pytest.raises(TypeError):
-        FastImageDataGenerator(featurewise_center=True)
+    with pytest.warns(UserWarning, match="hasn't been fit"):  # accepted as IDG accepts it, and as IDG warns
+        FastImageDataGenerator(featurewise_center=True).flow(IMAGES, batch_size=10)[0]
 
 
 def test_batch_order_depends_on_seed_and_epoch_not_on_augmentation():
