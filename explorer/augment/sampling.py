@@ -157,7 +157,13 @@ def sample_batch(config: AugmentConfig, image_shape: Sequence[int], count: int, 
     When every draw is a uniform double (float ranges), all are taken in one call and turned
     into values with NumPy's own formula (low + (high - low) * u): the same numbers, faster.
     """
-    rng = np.random.RandomState(seed)
+    return draw_batch(config, image_shape, count, np.random.RandomState(seed))
+
+
+def draw_batch(config: AugmentConfig, image_shape: Sequence[int], count: int, rng) -> list[dict]:
+    """`count` images' parameters drawn from `rng` (a RandomState, or the `np.random` module
+    for NumPy's global generator, as IDG's iterators use it), leaving it where `count` calls
+    of `sample_transform` would."""
     slots = _uniform_slots(config, int(image_shape[0]), int(image_shape[1]))
     if slots is None:
         return [sample_transform(config, image_shape, rng) for _ in range(count)]

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..augment.config import AugmentConfig
 from ..augment.engine import augment_batch
-from ..augment.sampling import sample_transform
+from ..augment.sampling import draw_batch, sample_transform
 from .iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
 # What the engine takes from the constructor: the augmentation, not the standardization.
@@ -166,6 +166,12 @@ class FastImageDataGenerator:
         if seed is not None:
             np.random.seed(seed)
         return sample_transform(self.config, (img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]), np.random)
+
+    def draw_transforms(self, img_shape, count: int) -> list[dict]:
+        """`count` calls of `get_random_transform(img_shape)`, drawn in one go (the same
+        numbers, and NumPy's global generator left where those calls leave it)."""
+        return draw_batch(self.config, (img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]), count,
+                          np.random)
 
     def apply_transform(self, x, transform_parameters):
         x = np.asarray(x)

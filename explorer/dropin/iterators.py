@@ -94,7 +94,7 @@ class Iterator(keras.utils.PyDataset):
         """IDG's per-image get_random_transform, apply_transform, standardize, for a batch:
         the draws image after image (IDG's stream), the rest many images at a time."""
         generator = self.image_data_generator
-        params = [generator.get_random_transform(image.shape) for image in batch]
+        params = generator.draw_transforms(batch.shape[1:], len(batch))
         out = generator.transform_batch(batch, params).astype(self.dtype, copy=False)
         return generator.standardize_batch(out).astype(self.dtype, copy=False)
 
