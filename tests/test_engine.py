@@ -179,3 +179,17 @@ def test_engine_runs_without_scipy_or_tensorflow():
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_augment_rows_is_augment_batch_of_the_rows():
+    from explorer.augment.engine import augment_rows
+
+    source = np.random.RandomState(3).randint(0, 256, (12, 20, 18, 3)).astype(np.float32)
+    rows = np.array([7, 2, 2, 11, 0])
+    config = AugmentConfig(rotation_range=30, zoom_range=0.2, fill_mode="wrap", rescale=1 / 255)
+    params = sample_batch(config, source.shape[1:], len(rows), 4)
+    np.testing.assert_array_equal(augment_rows(source, rows, config, params),
+                                  augment_batch(source[rows], config, params=params))
+    as_float64 = source.astype(np.float64)  # another dtype: gathered first, same result
+    np.testing.assert_allclose(augment_rows(as_float64, rows, config, params),
+                               augment_batch(as_float64[rows], config, params=params))

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import augment_batch
+from ..augment.engine import augment_batch, augment_rows
 from ..augment.sampling import draw_batch, sample_transform
 from .iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
@@ -196,6 +196,12 @@ class FastImageDataGenerator:
         images = np.ascontiguousarray(np.moveaxis(batch, 1, -1) if channels_first else batch)
         out = augment_batch(images, self.config, params=params)
         return np.moveaxis(out, -1, 1) if channels_first else out
+
+    def transform_rows(self, source: np.ndarray, indices, params: list[dict]) -> np.ndarray:
+        """`transform_batch(source[indices], params)`, the rows read by the threads that warp them."""
+        if self.data_format == "channels_first":
+            return self.transform_batch(source[indices], params)
+        return augment_rows(source, indices, self.config, params)
 
     def standardize_batch(self, batch: np.ndarray) -> np.ndarray:
         """`standardize` of each image of a batch, as IDG applies it image by image."""

@@ -90,13 +90,16 @@ class Iterator(keras.utils.PyDataset):
     def _get_batches_of_transformed_samples(self, index_array):
         raise NotImplementedError
 
-    def _augment(self, batch: np.ndarray) -> np.ndarray:
-        """IDG's per-image get_random_transform, apply_transform, standardize, for a batch:
-        the draws image after image (IDG's stream), the rest many images at a time."""
+    def _augment(self, batch: np.ndarray, index_array=None) -> np.ndarray:
+        """IDG's per-image get_random_transform, apply_transform, standardize, for a batch
+        (`batch[index_array]` when given): the draws image after image (IDG's stream), the
+        rest many images at a time."""
         generator = self.image_data_generator
-        params = generator.draw_transforms(batch.shape[1:], len(batch))
-        out = generator.transform_batch(batch, params).astype(self.dtype, copy=False)
-        return generator.standardize_batch(out).astype(self.dtype, copy=False)
+        count = len(batch) if index_array is None else len(index_array)
+        params = generator.draw_transforms(batch.shape[1:], count)
+        out = (generator.transform_batch(batch, params) if index_array is None
+               else generator.transform_rows(batch, index_array, params))
+        return generator.standardize_batch(out.astype(self.dtype, copy=False)).astype(self.dtype, copy=False)
 
     def _save(self, batch_x, index_array, hash_limit):
         for i, j in enumerate(index_array):
@@ -136,7 +139,7 @@ class NumpyArrayIterator(Iterator):
         super().__init__(self.x.shape[0], batch_size, shuffle, seed)
 
     def _get_batches_of_transformed_samples(self, index_array):
-        batch_x = self._augment(self.x[index_array])
+        batch_x = self._augment(self.x, index_array)
         if self.save_to_dir:
             self._save(batch_x, index_array, 1e4)
         batch_x_miscs = [xx[index_array] for xx in self.x_misc]
