@@ -246,3 +246,23 @@ def test_file_errors_and_warnings_are_idgs(folder, call):
     root, frame = folder
     ours, theirs = both(dict(validation_split=0.2))
     assert _outcome(lambda: call(ours, root, frame)) == _outcome(lambda: call(theirs, root, frame))
+
+
+@pytest.mark.parametrize("bands", [2, 5, 13])
+def test_any_number_of_bands_as_idg_takes_them(bands):
+    """Multispectral images (satellite bands): IDG warns and warps them; so does the drop-in,
+    channel shift over the whole image's range included, channels last and first."""
+    data = np.random.RandomState(bands).randint(0, 256, (9, 16, 20, bands)).astype(np.float32)
+    settings = dict(rotation_range=25, zoom_range=0.2, horizontal_flip=True, channel_shift_range=40,
+                    fill_mode="reflect")
+    ours, theirs = both(settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_same_batches(_epochs(ours.flow(data, Y[:9], batch_size=4, seed=1)),
+                            _epochs(theirs.flow(data, Y[:9], batch_size=4, seed=1)))
+        first = np.ascontiguousarray(data.transpose(0, 3, 1, 2))
+        ours, theirs = both(dict(settings, data_format="channels_first"))
+        assert_same_batches(_epochs(ours.flow(first, batch_size=4, seed=2), 1),
+                            _epochs(theirs.flow(first, batch_size=4, seed=2), 1))
+    ours, theirs = both(dict(brightness_range=(0.5, 1.5)))
+    assert _outcome(lambda: ours.flow(data, batch_size=4)[0]) == _outcome(lambda: theirs.flow(data, batch_size=4)[0])

@@ -194,14 +194,37 @@ class FastImageDataGenerator:
         float32 for integer input, else the input's float type where IDG keeps it."""
         channels_first = self.data_format == "channels_first"
         images = np.ascontiguousarray(np.moveaxis(batch, 1, -1) if channels_first else batch)
-        out = augment_batch(images, self.config, params=params)
+        if images.shape[-1] in (1, 3, 4):
+            out = augment_batch(images, self.config, params=params)
+        else:
+            out = self._transform_bands(images, params)
         return np.moveaxis(out, -1, 1) if channels_first else out
 
     def transform_rows(self, source: np.ndarray, indices, params: list[dict]) -> np.ndarray:
         """`transform_batch(source[indices], params)`, the rows read by the threads that warp them."""
-        if self.data_format == "channels_first":
+        if self.data_format == "channels_first" or np.shape(source)[-1] not in (1, 3, 4):
             return self.transform_batch(source[indices], params)
         return augment_rows(source, indices, self.config, params)
+
+    def _transform_bands(self, images: np.ndarray, params: list[dict]) -> np.ndarray:
+        """Images of any other number of channels (multispectral bands...), as IDG takes them.
+        The warp is channel by channel, so the bands go through the engine in groups of 4, 3
+        or 1 with the same draws; the channel shift, which clips to the whole image's range,
+        comes after. Brightness needs an image Pillow can hold: IDG's own error otherwise."""
+        channels = images.shape[-1]
+        if any(p.get("brightness") is not None for p in params):
+            raise ValueError(f"Unsupported channel number: {channels}")
+        warps = [{**p, "channel_shift_intensity": None} for p in params]
+        bounds = [0]
+        while bounds[-1] < channels:
+            left = channels - bounds[-1]
+            bounds.append(bounds[-1] + (4 if left >= 4 else 3 if left == 3 else 1))
+        out = np.concatenate([augment_batch(np.ascontiguousarray(images[..., start:stop]), self.config, params=warps)
+                              for start, stop in zip(bounds[:-1], bounds[1:])], axis=-1)
+        for image, p in zip(out, params):
+            if p.get("channel_shift_intensity") is not None:
+                image[...] = np.clip(image + p["channel_shift_intensity"], image.min(), image.max())
+        return out
 
     def standardize_batch(self, batch: np.ndarray) -> np.ndarray:
         """`standardize` of each image of a batch, as IDG applies it image by image."""
