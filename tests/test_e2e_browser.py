@@ -179,6 +179,8 @@ def test_extremes_and_back_keeps_the_tiles_and_disables_what_does_nothing_there(
     page.wait_for_selector("text=/rotation -30°/", timeout=30000)
     for control in (".st-key-seed input", ".st-key-new_samples [data-testid=stBaseButton-secondary]",
                     ".st-key-tiles input[type=range]"):
+        # The tiles come first and the controls after them (workspace.PAINT_PAUSE_S): wait for them.
+        page.wait_for_selector(f"{control}:disabled", timeout=30000)
         assert page.locator(control).first.is_disabled(), control
     page.locator(".st-key-view").get_by_text("Random draws", exact=True).click()
     # The tile grid's own images: a run in the history below has figures too.
