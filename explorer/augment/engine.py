@@ -34,7 +34,7 @@ def _as_image_batch(images) -> np.ndarray:
     return array
 
 
-def _channel_shift(x: np.ndarray, intensity: float) -> np.ndarray:
+def channel_shift(x: np.ndarray, intensity: float) -> np.ndarray:
     """IDG's channel shift: ONE offset for all channels, in raw pixel units, clipped to the
     image's OWN min and max (a 0..250 image shifted by +30 stays <= 250). Computed with IDG's
     expression, so in the image's precision: the sum feeds brightness's uint8 truncation."""
@@ -159,7 +159,7 @@ def _pointwise(y: np.ndarray, params: dict) -> np.ndarray:
     """IDG's steps after the warp (the flips are already folded into it): channel shift, then
     brightness."""
     if params.get("channel_shift_intensity") is not None:
-        y = _channel_shift(y, params["channel_shift_intensity"])
+        y = channel_shift(y, params["channel_shift_intensity"])
     if params.get("brightness") is not None:
         y = _brightness(y, params["brightness"])
     return y

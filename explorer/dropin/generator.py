@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import augment_batch, augment_rows
+from ..augment.engine import augment_batch, augment_rows, channel_shift
 from ..augment.sampling import draw_batch, sample_transform
 from .iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
@@ -165,13 +165,16 @@ class FastImageDataGenerator:
     def get_random_transform(self, img_shape, seed=None) -> dict:
         if seed is not None:
             np.random.seed(seed)
-        return sample_transform(self.config, (img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]), np.random)
+        return sample_transform(self.config, self._size(img_shape), np.random)
 
     def draw_transforms(self, img_shape, count: int) -> list[dict]:
         """`count` calls of `get_random_transform(img_shape)`, drawn in one go (the same
         numbers, and NumPy's global generator left where those calls leave it)."""
-        return draw_batch(self.config, (img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]), count,
-                          np.random)
+        return draw_batch(self.config, self._size(img_shape), count, np.random)
+
+    def _size(self, img_shape) -> tuple[int, int]:
+        """(height, width) of one image's shape in this generator's data format."""
+        return img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
 
     def apply_transform(self, x, transform_parameters):
         x = np.asarray(x)
@@ -223,7 +226,7 @@ class FastImageDataGenerator:
                               for start, stop in zip(bounds[:-1], bounds[1:])], axis=-1)
         for image, p in zip(out, params):
             if p.get("channel_shift_intensity") is not None:
-                image[...] = np.clip(image + p["channel_shift_intensity"], image.min(), image.max())
+                image[...] = channel_shift(image, p["channel_shift_intensity"])
         return out
 
     def standardize_batch(self, batch: np.ndarray) -> np.ndarray:
@@ -278,8 +281,7 @@ class FastImageDataGenerator:
         if self.rescale:
             x *= self.rescale
         if augment:
-            image_shape = x.shape[1:]
-            params = [self.get_random_transform(image_shape) for _ in range(rounds) for _ in range(x.shape[0])]
+            params = self.draw_transforms(x.shape[1:], rounds * x.shape[0])
             x = self.transform_batch(np.concatenate([x] * rounds), params).astype(self.dtype, copy=False)
         broadcast_shape = [1, 1, 1]
         broadcast_shape[self.channel_axis - 1] = x.shape[self.channel_axis]

@@ -247,9 +247,10 @@ class BatchFromFilesMixin:
     def _get_batches_of_transformed_samples(self, index_array):
         filepaths = self.filepaths
         loaded = list(_LOADERS.map(self._load, [filepaths[j] for j in index_array]))
-        batch_x = np.zeros((len(index_array),) + self.image_shape, dtype=self.dtype)
-        if loaded:
-            batch_x[:] = np.stack(loaded)
+        if not loaded:
+            batch_x = np.zeros((0,) + self.image_shape, dtype=self.dtype)
+        else:
+            batch_x = np.stack(loaded).astype(self.dtype, copy=False)
             if self.image_data_generator:
                 batch_x = self._augment(batch_x)
         if self.save_to_dir:
@@ -307,8 +308,7 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
             listed = [result.get() for result in results]
         self.filenames = [name for _, names in listed for name in names]
         self.samples = len(self.filenames)
-        self.classes = np.zeros((self.samples,), dtype="int32")
-        self.classes[:] = [index for indices, _ in listed for index in indices]
+        self.classes = np.array([index for indices, _ in listed for index in indices], dtype="int32")
         print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
         self._filepaths = [os.path.join(self.directory, fname) for fname in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed)
@@ -437,6 +437,9 @@ def _filter_classes(df, y_col, classes):
     else:
         found = set()
         for v in df[y_col]:
-            found.update(v) if isinstance(v, (list, tuple)) else found.add(v)
+            if isinstance(v, (list, tuple)):
+                found.update(v)
+            else:
+                found.add(v)
         classes = sorted(found)
     return df.dropna(subset=[y_col]), classes
