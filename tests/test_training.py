@@ -12,6 +12,7 @@ keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.slow  # real training (the README's quick loop skips it)
 from explorer.dropin.sequence import AugmentedSequence  # noqa: E402
 from explorer.experiments import training  # noqa: E402  (imports Keras)
+from explorer.experiments.models import ModelFactory  # noqa: E402
 from explorer.experiments.spec import METRICS, TrainSettings  # noqa: E402
 
 TINY = TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
@@ -26,7 +27,7 @@ def shapes():
 
 def test_arms_share_initial_weights_and_batch_order_per_seed(shapes, monkeypatch):
     initial, orders = {}, {}
-    build = training.build_model
+    build = ModelFactory.build
     epoch_arrays = AugmentedSequence.epoch_arrays
 
     def recording_build(*args, **kwargs):
@@ -39,7 +40,7 @@ def test_arms_share_initial_weights_and_batch_order_per_seed(shapes, monkeypatch
         orders.setdefault((self.seed, epoch), []).append(y.tolist())
         return x, y
 
-    monkeypatch.setattr(training, "build_model", recording_build)
+    monkeypatch.setattr(ModelFactory, "build", recording_build)
     monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
     training.run_comparison(shapes, ARMS, TINY)
     # Build order: seed 0 baseline, seed 0 augmented, seed 1 baseline, seed 1 augmented.
@@ -106,8 +107,8 @@ def test_settings_are_validated():
 def test_more_seeds_train_only_the_new_ones_and_keep_the_finished(shapes, monkeypatch):
     two = training.run_comparison(shapes, ARMS, TINY)
     built = []
-    build = training.build_model
-    monkeypatch.setattr(training, "build_model", lambda *a, **k: built.append(1) or build(*a, **k))
+    build = ModelFactory.build
+    monkeypatch.setattr(ModelFactory, "build", lambda *a, **k: built.append(1) or build(*a, **k))
     three_settings = TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16, image_size=16)
     three = training.run_comparison(shapes, ARMS, three_settings, earlier=two)
     assert len(built) == len(ARMS)  # one new seed, every arm; seeds 0 and 1 kept

@@ -22,6 +22,7 @@ from .spec import (
     NO_INTERVAL,
     SPLIT_SEED,
     Interval,
+    ModelRef,
     TrainSettings,
     config_json,
     configs,
@@ -44,10 +45,11 @@ class ArmHistory:
     val_accuracy: list[list[float]] = field(default_factory=list)
     train_loss: list[list[float]] = field(default_factory=list)
     val_loss: list[list[float]] = field(default_factory=list)
+    epoch_seconds: list[list[float]] = field(default_factory=list)  # wall time of each finished epoch
 
     @classmethod
     def empty(cls, seeds: int) -> ArmHistory:
-        return cls(*([[] for _ in range(seeds)] for _ in METRICS))
+        return cls(*([[] for _ in range(seeds)] for _ in (*METRICS, "epoch_seconds")))
 
     def runs(self, metric: str) -> list[list[float]]:
         return getattr(self, metric)
@@ -57,13 +59,16 @@ class ArmHistory:
         return [run[-1] if run else None for run in self.runs(metric)]
 
     def to_json(self) -> dict:
-        return {metric: [list(run) for run in self.runs(metric)] for metric in METRICS}
+        data = {metric: [list(run) for run in self.runs(metric)] for metric in METRICS}
+        if any(self.epoch_seconds):  # runs from before epoch timing keep their layout
+            data["epoch_seconds"] = [list(run) for run in self.epoch_seconds]
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> ArmHistory:
         data = mapping(data, "arm")
         return cls(**{metric: [[float(v) for v in (run or [])] for run in data.get(metric) or []]
-                      for metric in METRICS})
+                      for metric in (*METRICS, "epoch_seconds")})
 
 
 @dataclass(frozen=True)
@@ -335,6 +340,9 @@ class RunResult:
     validation_indices: list[int] = field(default_factory=list)  # each validation image's dataset index
     summary: Summary | None = None
     ablation: AblationAnalysis | None = None
+    model: ModelRef = ModelRef()
+    device: str = ""  # what trained: "CPU (2 cores)", "GPU: NVIDIA H200", ...
+    model_notes: list[str] = field(default_factory=list)  # what was done to fit the model to the data
 
     @property
     def seeds(self) -> list:
@@ -361,7 +369,13 @@ class RunResult:
             data["summary"] = self.summary.to_json()
         if self.ablation is not None:
             data["ablation"] = self.ablation.to_json()
+        data.update(model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes))
         return data
+
+    def mean_epoch_seconds(self) -> float | None:
+        """Mean wall time of the epochs trained (None when none has finished or none was timed)."""
+        times = [t for history in self.arms.values() for run in history.epoch_seconds for t in run]
+        return sum(times) / len(times) if times else None
 
     @classmethod
     def from_json(cls, data: Any) -> RunResult:
@@ -391,6 +405,9 @@ class RunResult:
             validation_indices=[int(v) for v in data.get("validation_indices") or []],
             summary=Summary.from_json(data["summary"]) if data.get("summary") else None,
             ablation=AblationAnalysis.from_json(data["ablation"]) if data.get("ablation") else None,
+            model=ModelRef.from_json(data.get("model")),
+            device=str(data.get("device") or ""),
+            model_notes=[str(note) for note in data.get("model_notes") or []],
         )
 
 

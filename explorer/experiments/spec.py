@@ -1,6 +1,7 @@
 """What to train, as typed records with their JSON in and out: the dataset (`DatasetRef`),
-how every arm is trained (`TrainSettings`) and the whole run (`RunSpec`, spec.json), plus the
-arm names and the JSON readers every record shares. What came out is in `records`.
+the model (`ModelRef`), how every arm is trained (`TrainSettings`) and the whole run
+(`RunSpec`, spec.json), plus the arm names and the JSON readers every record shares. What
+came out is in `records`.
 
 spec.json keeps the layout it has always had, so run folders written before these records
 existed still load (tests/fixtures/legacy_runs). Readers are lenient where an old file
@@ -103,15 +104,16 @@ def config_json(configs: dict[str, AugmentConfig]) -> dict:
 
 @dataclass(frozen=True)
 class DatasetRef:
-    """Where a run's images come from: a demo by name, or a folder or zip on this server."""
+    """Where a run's images come from: a demo by name, a folder or zip on this server, or
+    arrays a notebook passed (kept in that notebook only: such a run cannot be queued)."""
 
-    kind: str  # "demo" or "path"
+    kind: str  # "demo", "path" or "arrays"
     name: str
     path: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("demo", "path"):
-            raise ValueError(f"dataset kind must be 'demo' or 'path'; got {self.kind!r}")
+        if self.kind not in ("demo", "path", "arrays"):
+            raise ValueError(f"dataset kind must be 'demo', 'path' or 'arrays'; got {self.kind!r}")
         if self.kind == "path" and not self.path:
             raise ValueError("a dataset of kind 'path' needs a path")
 
@@ -125,6 +127,91 @@ class DatasetRef:
     def from_json(cls, data: Any) -> DatasetRef:
         data = mapping(data, "dataset")
         return cls(str(data.get("kind", "")), str(data.get("name", "")), data.get("path"))
+
+
+# keras.applications architectures (checked against Keras in tests/test_models.py): named here
+# so that the page can offer them without importing Keras.
+APPLICATIONS = (
+    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
+    "DenseNet121", "DenseNet169", "DenseNet201",
+    "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
+    "EfficientNetB6", "EfficientNetB7",
+    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L",
+    "EfficientNetV2M", "EfficientNetV2S",
+    "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
+    "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2", "ResNet50",
+    "ResNet50V2", "VGG16", "VGG19", "Xception",
+)
+SMALL_CNN, APPLICATION, MODEL_FILE = "small-cnn", "applications", "file"  # model kinds
+FROM_SCRATCH, FROM_WEIGHTS = "scratch", "weights"  # how a model file's arms start
+APPLICATION_IMAGE_SIZE = 224  # an architecture's input when none is chosen (ImageNet's usual size)
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """The model every arm trains: our small CNN, a keras.applications architecture or the
+    user's .keras file.
+
+    applications: built with `weights=None` (random, seeded) or `weights` (a local weights
+    file, or "imagenet" when Keras's cache holds it: nothing is downloaded), without its top,
+    with a new softmax head. file: `start` is FROM_SCRATCH (the architecture re-initialized
+    for every seed) or FROM_WEIGHTS (the file's weights are every arm's common start).
+    """
+
+    kind: str = SMALL_CNN
+    name: str = ""  # applications: the architecture; file: the file's name as the user gave it
+    path: str | None = None  # file: the .keras file on this machine
+    weights: str | None = None  # applications: a weights file, or "imagenet" (from Keras's cache)
+    start: str = FROM_SCRATCH  # file: FROM_SCRATCH or FROM_WEIGHTS
+
+    def __post_init__(self) -> None:
+        if self.kind not in (SMALL_CNN, APPLICATION, MODEL_FILE):
+            raise ValueError(f"model kind must be {SMALL_CNN!r}, {APPLICATION!r} or {MODEL_FILE!r}; got {self.kind!r}")
+        if self.kind == APPLICATION and self.name not in APPLICATIONS:
+            close = [name for name in APPLICATIONS if name.lower() == self.name.lower()]
+            hint = f" (did you mean {close[0]}?)" if close else f"; one of {', '.join(APPLICATIONS)}"
+            raise ValueError(f"applications:{self.name} is not a keras.applications architecture{hint}")
+        if self.kind == MODEL_FILE and not self.path:
+            raise ValueError("a model file needs a path")
+        if self.start not in (FROM_SCRATCH, FROM_WEIGHTS):
+            raise ValueError(f"model start must be {FROM_SCRATCH!r} or {FROM_WEIGHTS!r}; got {self.start!r}")
+
+    @classmethod
+    def parse(cls, text: str, weights: str | None = None, start: str = FROM_SCRATCH) -> ModelRef:
+        """`small-cnn`, `applications:NAME` or a path to a .keras file (the CLI's --model)."""
+        text = text.strip()
+        if text in ("", SMALL_CNN):
+            if weights:
+                raise ValueError("--weights goes with applications:NAME, not with the small CNN")
+            return cls()
+        if text.startswith(APPLICATION + ":"):
+            return cls(APPLICATION, text.split(":", 1)[1], weights=weights)
+        if text.lower().endswith(".keras"):
+            if weights:
+                raise ValueError("--weights goes with applications:NAME; a .keras file brings its own "
+                                 "(choose --start weights to train from them)")
+            return cls(MODEL_FILE, text.replace("\\", "/").rsplit("/", 1)[-1], path=text, start=start)
+        raise ValueError(f"--model {text}: use small-cnn, applications:NAME (e.g. applications:MobileNetV3Small) "
+                         "or a path to a .keras file")
+
+    @property
+    def label(self) -> str:
+        """The model in a few words, for the page, the CLI and the report."""
+        if self.kind == APPLICATION:
+            source = "random weights" if not self.weights else f"weights {self.weights.rsplit('/', 1)[-1]}"
+            return f"keras.applications.{self.name} ({source})"
+        if self.kind == MODEL_FILE:
+            return f"{self.name} ({'from scratch' if self.start == FROM_SCRATCH else 'from its weights'})"
+        return "small CNN"
+
+    def to_json(self) -> dict:
+        return {item.name: getattr(self, item.name) for item in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ModelRef:
+        data = mapping(data, "model")  # runs from before model choice: the small CNN
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass(frozen=True)
@@ -145,7 +232,7 @@ class TrainSettings:
             (1 <= self.epochs <= 500, "epochs", "1 to 500"),
             (1 <= self.batch_size <= 4096, "batch_size", "1 to 4096"),
             (0 < self.learning_rate <= 1, "learning_rate", "a number in (0, 1]"),
-            (8 <= self.image_size <= 256, "image_size", "8 to 256 pixels"),
+            (8 <= self.image_size <= 512, "image_size", "8 to 512 pixels"),
             (0 < self.validation_fraction < 1, "validation_fraction", "between 0 and 1"),
         ]
         for ok, name, accepted in checks:
@@ -180,6 +267,7 @@ class RunSpec:
     settings: TrainSettings = TrainSettings()
     mode: str = COMPARE
     probes: dict[str, AugmentConfig] = field(default_factory=dict)
+    model: ModelRef = ModelRef()
 
     def __post_init__(self) -> None:
         if self.mode not in (COMPARE, ABLATION):
@@ -195,6 +283,7 @@ class RunSpec:
                 "config": self.config.to_dict(), "arms": config_json(self.arms), "settings": settings}
         if self.probes:
             data["probes"] = config_json(self.probes)
+        data["model"] = self.model.to_json()
         return data
 
     @classmethod
@@ -210,4 +299,5 @@ class RunSpec:
             settings=TrainSettings.from_json(data.get("settings"), image_size=int(data.get("image_size", 32))),
             mode=str(data.get("mode", COMPARE)),
             probes=configs(data.get("probes"), "probes"),
+            model=ModelRef.from_json(data.get("model")),
         )

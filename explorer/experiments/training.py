@@ -19,28 +19,12 @@ from ..augment.engine import augment_batch, standardize
 from ..data.datasets import Dataset
 from ..data.split import Split, split_dataset
 from ..dropin.sequence import AugmentedSequence
+from .models import ModelFactory, training_device
 from .records import ArmHistory, Progress, RunResult
-from .spec import AUGMENTED, BASELINE, METRICS, SPLIT_SEED, TrainSettings
+from .spec import AUGMENTED, BASELINE, METRICS, SPLIT_SEED, ModelRef, TrainSettings
 from .summary import summarize
 
 EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the PyDataset
-
-
-def build_model(input_shape: tuple, classes: int, scale_inputs: bool) -> keras.Model:
-    """A small CNN: two strided convolutions and a dense layer (about 30 k weights), fast
-    enough for 2 arms x 3 seeds x 10 epochs of digits in well under a minute on 2 cores."""
-    layers = [keras.Input(input_shape)]
-    if scale_inputs:
-        layers.append(keras.layers.Rescaling(1 / 255))  # the same for every arm
-    layers += [
-        keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(classes, activation="softmax"),
-    ]
-    return keras.Sequential(layers)
 
 
 class _Recorder(keras.callbacks.Callback):
@@ -52,9 +36,11 @@ class _Recorder(keras.callbacks.Callback):
         self.on_batch, self.should_stop, self.on_finished_epoch = on_batch, should_stop, on_finished_epoch
         self.stopped = False
         self.current_epoch = 0
+        self.epoch_start = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.current_epoch = epoch
+        self.epoch_start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self.on_batch(self.current_epoch, batch)
@@ -69,6 +55,7 @@ class _Recorder(keras.callbacks.Callback):
         self.on_finished_epoch({
             "train_accuracy": float(logs["accuracy"]), "train_loss": float(logs["loss"]),
             "val_accuracy": float(logs["val_accuracy"]), "val_loss": float(logs["val_loss"]),
+            "epoch_seconds": time.perf_counter() - self.epoch_start,  # validation included
         })
 
 
@@ -114,10 +101,10 @@ class _Clock:
 
 
 def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], settings: TrainSettings,
-                probes: dict[str, AugmentConfig]) -> RunResult:
+                probes: dict[str, AugmentConfig], model: ModelRef) -> RunResult:
     seeds = len(settings.seeds)
     return RunResult(
-        dataset=dataset.name, class_names=list(dataset.class_names), settings=settings,
+        dataset=dataset.name, class_names=list(dataset.class_names), settings=settings, model=model,
         train_images=int(len(split.train_labels)), validation_images=int(len(split.validation_labels)),
         configs=dict(arms), arms={name: ArmHistory.empty(seeds) for name in arms},
         confusion={name: [None] * seeds for name in arms},
@@ -132,6 +119,7 @@ def _same_training(earlier: RunResult, result: RunResult) -> bool:
     """Whether an earlier result trained exactly what `result` trains, apart from its seeds."""
     same_settings = replace(earlier.settings, seeds=result.settings.seeds) == result.settings
     return (same_settings and earlier.configs == result.configs and earlier.dataset == result.dataset
+            and earlier.model == result.model
             and earlier.class_names == result.class_names
             and earlier.validation_indices == result.validation_indices)
 
@@ -157,8 +145,9 @@ def _carry_over(earlier: RunResult | None, result: RunResult) -> set[int]:
             continue
         new = result.seeds.index(seed)
         for arm, history in result.arms.items():
-            for metric in METRICS:
-                history.runs(metric)[new] = list(earlier.arms[arm].runs(metric)[old])
+            for metric in (*METRICS, "epoch_seconds"):
+                runs = earlier.arms[arm].runs(metric)
+                history.runs(metric)[new] = list(runs[old]) if old < len(runs) else []
             result.confusion[arm][new] = earlier.confusion[arm][old]
             result.predictions[arm][new] = (earlier.predictions.get(arm) or [None] * (old + 1))[old]
         for name, values in result.probe_accuracy.items():
@@ -201,7 +190,7 @@ class _Comparison:
     split: Split
     settings: TrainSettings
     validation_x: np.ndarray
-    scale_inputs: bool
+    models: ModelFactory
     result: RunResult
     clock: _Clock
     should_stop: Callable[[], bool]
@@ -222,15 +211,15 @@ class _Comparison:
         recorder = _Recorder(lambda epoch, batch: self.clock.tick(arm, seed, epoch, batch), self.should_stop, finished)
         keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
         split = self.split
-        model = build_model(split.train_images.shape[1:], len(split.class_names), self.scale_inputs)
+        model = self.models.build()
         model.compile(optimizer=keras.optimizers.Adam(self.settings.learning_rate),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                      loss=self.models.loss(model), metrics=["accuracy"])
         callbacks = [recorder]
         if self.log_dir is not None:
             logs = str(Path(self.log_dir) / f"{arm}-seed{seed}")
             callbacks.append(keras.callbacks.TensorBoard(logs, write_graph=False))
-        sequence = AugmentedSequence(split.train_images, split.train_labels, config, self.settings.batch_size,
-                                     seed=seed)
+        sequence = AugmentedSequence(split.train_images, split.train_labels, self.models.data_config(config),
+                                     self.settings.batch_size, seed=seed)
         _fit(model, sequence, self.settings,
              dict(validation_data=(self.validation_x, split.validation_labels), verbose=0, callbacks=callbacks))
         return None if recorder.stopped else model
@@ -246,6 +235,7 @@ def run_comparison(
     log_dir: Path | None = None,
     probes: dict[str, AugmentConfig] | None = None,
     earlier: RunResult | None = None,
+    model: ModelRef | None = None,
 ) -> RunResult:
     """Train every arm for every seed and return the `RunResult` (summary included).
 
@@ -265,30 +255,46 @@ def run_comparison(
 
     `earlier`: a result of this same training with fewer seeds; the seeds it finished are
     kept as they are and only the others are trained (pairing is per seed, so nothing changes).
+    `model` (default: the small CNN) is built by `models.ModelFactory` for every arm and seed;
+    result.device says what trained, each arm's `epoch_seconds` how long each epoch took.
     """
     probes = probes or {}
     settings = settings or TrainSettings()
+    model = model or ModelRef()
     split = prepare(dataset, settings)
     shared = _shared_preprocessing(arms)
-    result = _new_result(dataset, split, arms, settings, probes)
+    models = _model_factory(model, split, shared)
+    result = _new_result(dataset, split, arms, settings, probes, model)
+    result.device, result.model_notes = training_device(), models.notes
     kept = _carry_over(earlier, result)
     steps = -(-len(split.train_labels) // settings.batch_size)
     to_train = len(settings.seeds) - len(kept)
+    validation_x = standardize(np.asarray(split.validation_images, dtype=np.float32), models.data_config(shared))
     comparison = _Comparison(
-        split, settings, standardize(np.asarray(split.validation_images, dtype=np.float32), shared),
-        scale_inputs=not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization),
+        split, settings, validation_x, models=models,
         result=result, clock=_Clock(len(arms) * to_train * settings.epochs, settings.epochs, steps, progress),
         should_stop=should_stop or (lambda: False), on_epoch=on_epoch, log_dir=log_dir,
     )
     for seed_index, seed in enumerate(settings.seeds):
         for arm, config in arms.items() if seed not in kept else ():
-            model = comparison.train(arm, config, seed_index, seed)
-            if model is None:
+            trained = comparison.train(arm, config, seed_index, seed)
+            if trained is None:
                 return _finish(result, "stopped")
-            _evaluate(model, result, arm, seed_index, seed, split, comparison.validation_x, probes)
+            _evaluate(trained, result, arm, seed_index, seed, split, comparison.validation_x,
+                      {name: models.data_config(probe) for name, probe in probes.items()})
             if on_epoch:
                 on_epoch(result)
     return _finish(result, "finished")
+
+
+def _model_factory(model: ModelRef, split: Split, shared: AugmentConfig) -> ModelFactory:
+    """The run's model builder; the small CNN rescales pixels itself when the arms'
+    preprocessing leaves them in 0..255."""
+    models = ModelFactory(model, tuple(split.train_images.shape[1:]), len(split.class_names),
+                          scale_inputs=not (shared.rescale or shared.samplewise_center
+                                            or shared.samplewise_std_normalization))
+    models.note_rescale(shared.rescale)
+    return models
 
 
 def _finish(result: RunResult, status: str) -> RunResult:

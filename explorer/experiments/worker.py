@@ -39,6 +39,10 @@ def load_spec_dataset(spec: RunSpec) -> Dataset:
     size = spec.settings.image_size
     if spec.dataset.kind == "demo":
         return load_demo(spec.dataset.name, image_size=size)
+    if spec.dataset.kind == "arrays":
+        from ..errors import InputError
+
+        raise InputError("this run trained on arrays held by a notebook; they are not on disk to train again")
     return load_dataset(spec.dataset.path, image_size=size, name=spec.dataset.name or None)
 
 
@@ -64,9 +68,10 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
 
 
 def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
-            on_finished: Finisher | None = None) -> RunResult:
+            on_finished: Finisher | None = None, dataset: Dataset | None = None) -> RunResult:
     """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
-    failed, with the reason, in status.json (and is raised again)."""
+    failed, with the reason, in status.json (and is raised again). `dataset`: the images
+    already in memory (a notebook's arrays), instead of loading what the spec names."""
     from .ablation import analyze
     from .training import run_comparison
 
@@ -77,7 +82,7 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
     log.info("run %s: started", run_dir.name)
     try:
         spec = RunSpec.from_json(read_json(run_dir / "spec.json"))
-        dataset = load_spec_dataset(spec)
+        dataset = dataset if dataset is not None else load_spec_dataset(spec)
 
         def save(partial: RunResult) -> None:
             write_json(run_dir / "result.json", partial.to_json())
@@ -87,7 +92,7 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         result = run_comparison(
             dataset, spec.arms, spec.settings, progress=_progress_writer(run_dir, on_progress),
             should_stop=(run_dir / "STOP").exists, on_epoch=save, log_dir=run_dir / "tensorboard",
-            probes=spec.probes, earlier=earlier,
+            probes=spec.probes, earlier=earlier, model=spec.model,
         )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)
