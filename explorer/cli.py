@@ -3,6 +3,7 @@ files as a run from the page, in DIR:
 
     python -m explorer compare --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
     python -m explorer ablate  --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
+        [--model small-cnn|applications:NAME|PATH.keras] [--weights FILE|imagenet] [--start scratch|weights]
     python -m explorer worker RUN_DIR    (what the page's job queue starts for each run)
     python -m explorer doctor train.py|notebook.ipynb [--json]   (read, never run, for augmentation mistakes)
 
@@ -17,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from .augment.config import AugmentConfig
@@ -24,7 +26,19 @@ from .data.demos import DEMO_NAMES
 from .errors import InputError
 from .experiments.records import Progress, RunResult, Summary
 from .experiments.runs import write_json
-from .experiments.spec import ABLATION, AUGMENTED, BASELINE, COMPARE, DatasetRef, TrainSettings
+from .experiments.spec import (
+    ABLATION,
+    APPLICATION,
+    APPLICATION_IMAGE_SIZE,
+    AUGMENTED,
+    BASELINE,
+    COMPARE,
+    FROM_SCRATCH,
+    FROM_WEIGHTS,
+    DatasetRef,
+    ModelRef,
+    TrainSettings,
+)
 from .experiments.stats import agreement_text, effect_text, percent, ratio_text
 
 
@@ -45,16 +59,40 @@ def _config(args) -> AugmentConfig:
     return AugmentConfig.from_dict(raw)
 
 
-def _settings(args) -> TrainSettings:
+def _model(args) -> ModelRef:
+    model = ModelRef.parse(args.model, weights=args.weights, start=args.start)
+    if model.weights and model.weights != "imagenet" and not Path(model.weights).is_file():
+        raise InputError(f"--weights {model.weights}: no such file (or 'imagenet' for Keras's cached weights)")
+    if model.path and not Path(model.path).is_file():
+        raise InputError(f"--model {model.path}: no such file")
+    return model
+
+
+def _settings(args, model: ModelRef) -> TrainSettings:
+    # Without --image-size: 32 px for the small CNN, ImageNet's 224 for an architecture (a
+    # .keras file with a fixed input size sets its own, see plan.model_settings).
+    size = args.image_size or (APPLICATION_IMAGE_SIZE if model.kind == APPLICATION else TrainSettings().image_size)
     return TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs, batch_size=args.batch_size,
-                         learning_rate=args.learning_rate, image_size=args.image_size)
+                         learning_rate=args.learning_rate, image_size=size)
 
 
-class _Bar:
-    """A one-line progress bar on stderr: arm, seed, epoch, epochs done, and the ETA once an
-    epoch has finished (`Progress.eta`: the measured pace, never the first batches')."""
+class ProgressBar:
+    """A one-line progress bar on stderr (a notebook shows it too): arm, seed, epoch, epochs
+    done, and the ETA once an epoch has finished (`Progress.eta`: the measured pace, never
+    the first batches'). Redrawn at most every `interval` seconds, and as every epoch ends
+    (a notebook keeps every redraw it is sent). `close` ends its line."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval, self.last, self.epochs_done = interval, float("-inf"), -1
+
+    def close(self) -> None:
+        sys.stderr.write("\n")
 
     def __call__(self, state: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval and state.epochs_done == self.epochs_done:
+            return
+        self.last, self.epochs_done = now, state.epochs_done
         width = 30
         filled = int(state.done_fraction * width)
         eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else "ETA after the first epoch"
@@ -73,13 +111,25 @@ def _run(args, mode: str) -> tuple[Path, RunResult]:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
-    spec = build_spec(_config(args), _dataset(args), _settings(args), mode,
-                      leave_one_out=getattr(args, "leave_one_out", False))
+    model = _model(args)
+    spec = build_spec(_config(args), _dataset(args), _settings(args, model), mode,
+                      leave_one_out=getattr(args, "leave_one_out", False), model=model)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
-    result = execute(out, on_progress=_Bar(), on_finished=write_run_files)
-    sys.stderr.write("\n")
+    bar = ProgressBar()
+    result = execute(out, on_progress=bar, on_finished=write_run_files)
+    bar.close()
+    _print_hardware(result)
     return out, result
+
+
+def _print_hardware(result: RunResult) -> None:
+    """Which model trained on what, how long an epoch took, and what was done to fit it."""
+    pace = result.mean_epoch_seconds()
+    took = f", {pace:.1f} s per epoch on average" if pace is not None else ""
+    print(f"model: {result.model.label} at {result.settings.image_size} px, trained on {result.device}{took}")
+    for note in result.model_notes:
+        print(f"note: {note}")
 
 
 def _print_effects(heading: str, effects: list, analysis) -> None:
@@ -223,7 +273,17 @@ def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", help="JSON file of ImageDataGenerator keyword arguments")
     command.add_argument("--seeds", type=int, default=len(defaults.seeds), help="paired seeds (default %(default)s)")
     command.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs per arm (default %(default)s)")
-    command.add_argument("--image-size", type=int, default=defaults.image_size)
+    command.add_argument("--model", default="small-cnn",
+                         help="small-cnn (default), applications:NAME (e.g. applications:MobileNetV3Small) "
+                              "or a .keras file")
+    command.add_argument("--weights", help="with applications:NAME: a local weights file for the architecture "
+                                           "without its top, or 'imagenet' from Keras's cache (never downloaded)")
+    command.add_argument("--start", choices=(FROM_SCRATCH, FROM_WEIGHTS), default=FROM_SCRATCH,
+                         help="with a .keras file: re-initialize it for every seed (scratch) or train every arm "
+                              "from its weights (fine-tuning)")
+    command.add_argument("--image-size", type=int, default=None,
+                         help=f"pixels (default {defaults.image_size}; {APPLICATION_IMAGE_SIZE} for applications; "
+                              "a .keras file's own input size)")
     command.add_argument("--batch-size", type=int, default=defaults.batch_size)
     command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     command.add_argument("--out", required=True, help="a new folder for the run's files")

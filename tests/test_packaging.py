@@ -26,6 +26,13 @@ def test_runtime_dependencies_are_requirements_txt_line_for_line():
     assert PYPROJECT["project"]["dependencies"] == _requirement_lines(ROOT / "requirements.txt")
 
 
+def test_gpu_requirements_are_the_runtime_ones_with_tensorflows_cuda_build():
+    runtime = _requirement_lines(ROOT / "requirements.txt")
+    gpu = _requirement_lines(ROOT / "requirements-gpu.txt")
+    swapped = [line.replace("tensorflow-cpu", "tensorflow[and-cuda]") for line in runtime]
+    assert gpu == swapped and any(line.startswith("tensorflow[and-cuda]") for line in gpu)
+
+
 def test_test_extra_is_tests_requirements_txt_without_the_runtime_include():
     expected = _requirement_lines(ROOT / "tests" / "requirements.txt")
     assert PYPROJECT["project"]["optional-dependencies"]["test"] == expected
