@@ -13,6 +13,9 @@ Public API (stable names):
 - `split_dataset(dataset, validation_fraction, seed)`: stratified, seeded `Split`.
 - `FastImageDataGenerator(**idg_kwargs)`: ImageDataGenerator's whole API (`flow`,
   `flow_from_directory`, `flow_from_dataframe`, `fit`, ...), batch for batch, on the engine.
+- `compare(data, config, model=..., seeds=..., epochs=...)` and `ablate(...)`: a comparison
+  or an ablation from a notebook, returning `ComparisonResult` / `AblationResult` (`.verdict`,
+  `.summary`, `.figure()`, `.to_html()`, shown in Jupyter); `dataset_from_arrays(x, y)`.
 
 The code is layered (see the README's map): `augment` (NumPy and OpenCV only), `data`,
 `interchange`, `dropin`, `experiments`, `diagnostics`, `ui`. Every name above is imported on
@@ -43,6 +46,11 @@ _EXPORTS = {
     "Split": "explorer.data.split",
     "split_dataset": "explorer.data.split",
     "FastImageDataGenerator": "explorer.dropin.generator",
+    "dataset_from_arrays": "explorer.data.datasets",
+    "compare": "explorer.notebook",
+    "ablate": "explorer.notebook",
+    "ComparisonResult": "explorer.notebook",
+    "AblationResult": "explorer.notebook",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -56,7 +56,7 @@ IMPORTS = _imports_by_layer()
 
 def test_every_module_belongs_to_a_layer():
     assert set(IMPORTS) == set(LAYERS) | {"errors", "top"}
-    assert set(IMPORTS["top"]) == {"explorer", "explorer.__main__", "explorer.cli"}
+    assert set(IMPORTS["top"]) == {"explorer", "explorer.__main__", "explorer.cli", "explorer.notebook"}
 
 
 @pytest.mark.parametrize("layer", [*LAYERS, "errors", "top"])

@@ -305,3 +305,51 @@ def _to_channels(pixels: np.ndarray, channels: int) -> np.ndarray:
     # ITU-R 601 luma, as Pillow's convert("L") computes it.
     weights = np.array([299, 587, 114]) / 1000
     return np.rint(pixels @ weights).astype(np.uint8)[..., None]
+
+
+def _array_labels(y, count: int, class_names) -> tuple[np.ndarray, list[str]]:
+    """Integer labels 0..K-1 and their names from y: integers, one-hot rows or any labels
+    (strings, ...), sorted as Keras sorts class folders."""
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] > 1:  # to_categorical's one-hot rows
+        labels = labels.argmax(axis=1)
+    labels = labels.reshape(-1) if labels.ndim == 2 and labels.shape[1] == 1 else labels
+    if labels.ndim != 1 or len(labels) != count:
+        raise InputError(f"y must hold one label per image ({count}); got shape {np.shape(y)}")
+    if np.issubdtype(labels.dtype, np.integer) and labels.size and labels.min() >= 0:
+        names = list(class_names) if class_names is not None else [str(i) for i in range(int(labels.max()) + 1)]
+        if labels.max() >= len(names):
+            raise InputError(f"y has label {int(labels.max())} but only {len(names)} class names")
+        return labels.astype(np.int64), [str(name) for name in names]
+    unique, labels = np.unique(labels.astype(str), return_inverse=True)
+    return labels.astype(np.int64), [str(name) for name in unique]
+
+
+def dataset_from_arrays(x, y, class_names=None, image_size: int | None = None, name: str = "arrays") -> Dataset:
+    """A `Dataset` from arrays, as a notebook holds them: x N x H x W (grey) or N x H x W x C
+    (C = 1 or 3), uint8 or numbers in 0..255 (images as loaded, before any rescale); y one
+    label per image (integers, one-hot rows or names). Resized to image_size x image_size
+    when given (and when the images are not square). InputError naming the problem otherwise."""
+    images = np.asarray(x)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or len(images) < 2:
+        raise InputError(f"x must be images N x H x W or N x H x W x C with C = 1 or 3; got shape {np.shape(x)}")
+    if not np.issubdtype(images.dtype, np.number) or np.issubdtype(images.dtype, np.complexfloating):
+        raise InputError(f"x must hold numbers; got dtype {images.dtype}")
+    if images.dtype != np.uint8:
+        low, high = float(np.min(images)), float(np.max(images))
+        if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 255:
+            raise InputError(f"x must hold pixels in 0..255 (images as loaded); got values from {low:g} to {high:g}")
+        if high <= 1:
+            raise InputError("x looks already divided by 255 (every value is within 0..1): pass the images as "
+                             "loaded, in 0..255, and put rescale=1/255 in the config, as ImageDataGenerator takes it")
+        images = np.rint(images).astype(np.uint8)
+    labels, names = _array_labels(y, len(images), class_names)
+    height, width = images.shape[1:3]
+    size = (image_size, image_size) if image_size else (height, width) if height == width else (max(height, width),) * 2
+    _normalise_size(size)
+    if size != (height, width):
+        images = np.stack([resize(image, size) for image in images])
+    report = LoadReport(name, loaded=len(labels))
+    return Dataset(np.ascontiguousarray(images), labels, names, report, name=name)

@@ -230,6 +230,7 @@ def build_report(
         "warnings": sum(finding.severity == WARNING for finding in findings), "method_notes": METHOD_NOTES,
         "against": "augmentation" if AUGMENTED in result.arms else "the full config",
         "figures": {"comparison": _comparison_png(result, comparison, analysis)} if result.arms else {},
+        "epoch_seconds": result.mean_epoch_seconds(),
     }
     for part in (_config_context(config, result) if config else {},
                  _ablation_context(result, analysis) if analysis else {},

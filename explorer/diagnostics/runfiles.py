@@ -32,9 +32,13 @@ def write_run_files(run_dir: Path, spec: RunSpec, result: RunResult, dataset: Da
     if spec.mode == ABLATION and result.ablation is not None:
         (run_dir / "ablation.png").write_bytes(figure_png(ablation_figure(result.ablation)))
         (run_dir / "affinity.png").write_bytes(figure_png(affinity_figure(result.ablation)))
+    (run_dir / "report.html").write_text(report_html(spec, result, dataset), encoding="utf-8")
+
+
+def report_html(spec: RunSpec, result: RunResult, dataset: Dataset) -> str:
+    """The run's one-page report, with the doctor's findings on the run's own images."""
     sample = dataset.images[:SAMPLE_IMAGES]
     pixels = measure_pixels(sample, spec.config, input_range="0-255")
     findings = diagnose(spec.config, list(sample[:DOCTOR_IMAGES]), input_range="0-255", pixels=pixels)
-    html = build_report(result, result.ablation, config=spec.config, findings=findings, pixels=pixels,
+    return build_report(result, result.ablation, config=spec.config, findings=findings, pixels=pixels,
                         title=f"Augmentation report: {dataset.name}", images=dataset.images)
-    (run_dir / "report.html").write_text(html, encoding="utf-8")

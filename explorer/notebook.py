@@ -1,0 +1,236 @@
+"""Comparisons and ablations from a notebook or a script, as the CLI runs them:
+
+    import explorer
+    result = explorer.compare("digits", {"rotation_range": 40, "horizontal_flip": True}, seeds=3, epochs=8)
+    result.verdict      # one sentence, the same as the page's and the CLI's
+    result.figure()     # the curves, a matplotlib figure
+    result              # in Jupyter: the verdict, the numbers and the figure
+
+`data` is a demo name ('digits', 'shapes'), a class-per-folder folder or zip, or arrays
+`(x, y)`; `config` an `AugmentConfig`, a dict of ImageDataGenerator keyword arguments or a
+`FastImageDataGenerator`; `model` 'small-cnn', 'applications:NAME' or a .keras path. Training
+runs here, in this process, with a progress bar; `out=` keeps the run folder the CLI writes
+(spec.json, result.json, figure.png, report.html, ...).
+
+This module sits above every layer, like the CLI.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .augment.config import AugmentConfig
+from .data.datasets import Dataset, dataset_from_arrays, load_dataset
+from .data.demos import DEMO_NAMES, load_demo
+from .errors import InputError
+from .experiments.records import AblationAnalysis, Progress, RunResult, Summary
+from .experiments.runs import write_json
+from .experiments.spec import (
+    ABLATION,
+    APPLICATION,
+    APPLICATION_IMAGE_SIZE,
+    COMPARE,
+    FROM_SCRATCH,
+    DatasetRef,
+    ModelRef,
+    RunSpec,
+    TrainSettings,
+)
+from .experiments.stats import percent
+
+DEFAULTS = TrainSettings()
+
+
+@dataclass
+class RunOutcome:
+    """A finished comparison or ablation: the spec it ran, its result, the images it trained
+    on and, with `out=`, its run folder."""
+
+    spec: RunSpec
+    result: RunResult
+    dataset: Dataset
+    run_dir: Path | None = None
+
+    @property
+    def summary(self) -> Summary:
+        return self.result.summary
+
+    @property
+    def verdict(self) -> str:
+        return self.result.summary.verdict if self.result.summary else ""
+
+    def figure(self):
+        """The validation curves of every arm, mean and spread over seeds (matplotlib)."""
+        from .diagnostics.plots import comparison_figure
+
+        return comparison_figure(self.result)
+
+    def to_html(self) -> str:
+        """The run's one-page report (report.html), as a string."""
+        from .diagnostics.runfiles import report_html
+
+        return report_html(self.spec, self.result, self.dataset)
+
+    def _facts(self) -> list[str]:
+        summary, result = self.result.summary, self.result
+        pace = result.mean_epoch_seconds()
+        facts = [f"{result.model.label} at {result.settings.image_size} px on {result.device}"
+                 + (f", {pace:.1f} s per epoch" if pace is not None else "")]
+        if summary is not None and summary.baseline_accuracy is not None:
+            facts.append(f"validation accuracy without augmentation {percent(summary.baseline_accuracy)}, "
+                         f"with {percent(summary.augmented_accuracy)} over {summary.n_seeds} seed(s)")
+        return facts + list(result.model_notes) + (list(summary.warnings) if summary else [])
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the verdict, the facts and the figure."""
+        from .diagnostics.plots import figure_png
+
+        png = base64.b64encode(figure_png(self.figure())).decode("ascii")
+        items = "".join(f"<li>{html.escape(fact)}</li>" for fact in self._facts())
+        where = f"<p>Files: <code>{html.escape(str(self.run_dir))}</code></p>" if self.run_dir else ""
+        return (f"<div><p><b>{html.escape(self.verdict)}</b></p><ul>{items}</ul>{where}"
+                f'<img src="data:image/png;base64,{png}" style="max-width: 100%"></div>')
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.result.status}: {self.verdict}>"
+
+
+@dataclass(repr=False)
+class ComparisonResult(RunOutcome):
+    """`compare`'s result: baseline against the user's config, paired over seeds."""
+
+
+@dataclass(repr=False)
+class AblationResult(RunOutcome):
+    """`ablate`'s result: which setting hurts, each alone (and the full config minus each)."""
+
+    @property
+    def analysis(self) -> AblationAnalysis:
+        return self.result.ablation
+
+    @property
+    def verdict(self) -> str:
+        return self.analysis.sentence if self.analysis else super().verdict
+
+    def figure(self):
+        """Each setting's effect with its interval (matplotlib)."""
+        from .diagnostics.plots import ablation_figure
+
+        return ablation_figure(self.analysis) if self.analysis else super().figure()
+
+    def _facts(self) -> list[str]:
+        return super()._facts() + (list(self.analysis.recommendation) if self.analysis else [])
+
+
+def compare(data, config, *, model: str | ModelRef = "small-cnn", weights: str | None = None,
+            start: str = FROM_SCRATCH, seeds: int | Sequence[int] = len(DEFAULTS.seeds), epochs: int = DEFAULTS.epochs,
+            image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
+            learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
+            out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
+            ) -> ComparisonResult:
+    """Train the model with and without `config`'s augmentation over paired seeds (same
+    initial weights and batches per seed; validation images never augmented) and return
+    the verdict, as `python -m explorer compare` does. See the module's docstring."""
+    return _run(ComparisonResult, COMPARE, data, config, locals())
+
+
+def ablate(data, config, *, leave_one_out: bool = False, model: str | ModelRef = "small-cnn",
+           weights: str | None = None, start: str = FROM_SCRATCH, seeds: int | Sequence[int] = len(DEFAULTS.seeds),
+           epochs: int = DEFAULTS.epochs, image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
+           learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
+           out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
+           ) -> AblationResult:
+    """Which setting hurts: each active setting alone against the baseline (and, with
+    leave_one_out, the full config minus each), as `python -m explorer ablate` does."""
+    return _run(AblationResult, ABLATION, data, config, locals())
+
+
+def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
+    model = options["model"] if isinstance(options["model"], ModelRef) else ModelRef.parse(
+        options["model"], weights=options["weights"], start=options["start"])
+    seeds = options["seeds"]
+    seeds = tuple(range(seeds)) if isinstance(seeds, int) else tuple(int(seed) for seed in seeds)
+    size = options["image_size"] or (APPLICATION_IMAGE_SIZE if model.kind == APPLICATION else None)
+    dataset, ref = _dataset(data, size, options["class_names"])
+    settings = TrainSettings(seeds=seeds, epochs=options["epochs"], batch_size=options["batch_size"],
+                             learning_rate=options["learning_rate"],
+                             image_size=dataset.images.shape[1] if dataset is not None else size or DEFAULTS.image_size)
+    from .experiments.plan import build_spec
+
+    spec = build_spec(_config(config), ref, settings, mode, options.get("leave_one_out", False), model)
+    if dataset is None or dataset.images.shape[1] != spec.settings.image_size:
+        dataset, _ = _dataset(data, spec.settings.image_size, options["class_names"])
+    bar = options["progress"]
+    if bar is True:
+        from .cli import ProgressBar
+
+        bar = ProgressBar()
+    out = options["out"]
+    with _run_folder(out) as run_dir:
+        result = _train(run_dir, spec, dataset, bar or None, write_files=out is not None)
+    return kind(spec, result, dataset, Path(out) if out is not None else None)
+
+
+def _train(run_dir: Path, spec: RunSpec, dataset: Dataset, bar, write_files: bool) -> RunResult:
+    from .diagnostics.runfiles import write_run_files
+    from .experiments.worker import execute
+
+    write_json(run_dir / "spec.json", spec.to_json())
+    result = execute(run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset)
+    if bar is not None and hasattr(bar, "close"):
+        bar.close()
+    return result
+
+
+@contextlib.contextmanager
+def _run_folder(out):
+    """`out` (new or empty), kept; without it a temporary folder, removed after."""
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="augment-run-") as folder:
+            yield Path(folder)
+        return
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"out={str(out)!r} exists and is not an empty folder; choose a new folder")
+    out.mkdir(parents=True, exist_ok=True)
+    yield out
+
+
+def _dataset(data, size: int | None, class_names) -> tuple[Dataset | None, DatasetRef]:
+    """The images and their reference; None images for a demo or a path before the size is
+    known (they are loaded at the spec's size)."""
+    if isinstance(data, tuple) and len(data) == 2:
+        return dataset_from_arrays(data[0], data[1], class_names, image_size=size), DatasetRef("arrays", "arrays")
+    if isinstance(data, str) and data in DEMO_NAMES:
+        return (load_demo(data, image_size=size) if size else None), DatasetRef("demo", data)
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        if not path.exists():
+            raise InputError(f"data={str(data)!r}: not a demo ({', '.join(DEMO_NAMES)}) and no such folder or zip")
+        ref = DatasetRef("path", path.name, str(path.resolve()))
+        return (load_dataset(path, image_size=size, name=path.name) if size else None), ref
+    raise InputError(f"data must be a demo name ({', '.join(DEMO_NAMES)}), a folder or zip, or arrays (x, y); "
+                     f"got {type(data).__name__}")
+
+
+def _config(config) -> AugmentConfig:
+    """An AugmentConfig from itself, IDG keyword arguments or a FastImageDataGenerator."""
+    if isinstance(config, AugmentConfig):
+        return config
+    if isinstance(config, dict):
+        try:
+            return AugmentConfig.from_dict(config)
+        except (TypeError, ValueError) as error:
+            raise InputError(f"config: {error}") from None
+    inner = getattr(config, "config", None)
+    if isinstance(inner, AugmentConfig):  # a FastImageDataGenerator
+        return inner
+    raise InputError("config must be an AugmentConfig, a dict of ImageDataGenerator keyword arguments or a "
+                     f"FastImageDataGenerator; got {type(config).__name__}")
