@@ -9,20 +9,26 @@ One registry of rules: each finding comes from one small check (`Inputs -> Findi
 in `checks.py`) registered in `CHECKS` (`findings.py`), in the order the findings are
 reported; the numbers they compare against are `THRESHOLDS`. Pixel measurements come from
 `pixels.measure_pixels` and are only an input: the rules decide.
+
+`model_findings(config, model)` is apart from that registry: it needs the model a run trains,
+which the config alone does not say, so it is called where a model is chosen (the train panel).
+The model is anything with the `kind` and `name` of an `experiments.spec.ModelRef`: the doctor
+reads settings, images and measurements, never the run records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from ..augment.config import AugmentConfig, as_config, check_input_range
 from . import checks, oddities  # noqa: F401  (register the rules in CHECKS, in this order)
-from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Finding, Inputs, Thresholds
+from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Finding, Inputs, Thresholds, rescale_text
 from .pixels import BatchStats, PixelStats, measure_pixels
 
 __all__ = [
     "CHECKS", "NOTE", "THRESHOLDS", "WARNING", "BatchStats", "Finding", "Inputs", "PixelStats",
-    "Thresholds", "diagnose", "measure_pixels",
+    "Thresholds", "diagnose", "measure_pixels", "model_findings",
 ]
 
 
@@ -88,3 +94,34 @@ def _checked_size(size) -> tuple[int, int] | None:
     if height < 1 or width < 1:
         raise ValueError(f"size must be at least 1 x 1 pixels; got {size!r}")
     return height, width
+
+
+APPLICATION = "applications"  # experiments.spec.APPLICATION, the kind of a keras.applications model
+
+
+class ModelChoice(Protocol):
+    """What the doctor reads of a model choice (an `experiments.spec.ModelRef`)."""
+
+    kind: str
+    name: str
+
+
+def model_findings(config: AugmentConfig, model: ModelChoice) -> list[Finding]:
+    """What the chosen model changes about the config: a keras.applications architecture
+    with `rescale` set (IDG skips a rescale of 0, None or 1). The architecture's own
+    preprocess_input expects 0..255 images; the comparison runs it in place of rescale, but a
+    script that passes both feeds the model 0..1 data."""
+    config = as_config(config)
+    rescale = config.rescale
+    if model.kind != APPLICATION or not rescale or rescale == 1:
+        return []
+    factor = rescale_text(rescale)
+    return [Finding(
+        "applications_rescale", WARNING, "rescale",
+        f"{model.name} expects 0..255 images: its own preprocess_input maps them to the range its weights were "
+        f"trained on. The comparison runs preprocess_input in place of rescale={factor}, which it sets aside; "
+        f"in your own script, passing both rescale={factor} and preprocessing_function=preprocess_input "
+        "feeds the model 0..1 data.",
+        f"In your script, leave rescale out of ImageDataGenerator and pass preprocessing_function="
+        f"preprocess_input from {model.name}'s keras.applications module.",
+    )]

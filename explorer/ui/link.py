@@ -1,9 +1,11 @@
 """The whole page in its link: besides the config, seed, tiles and input range (`state`), the
 image (source, sample, demo image), the preset, the view, the tint, the training size, the
-train panel's settings and the run being shown. Only values that differ from the defaults are
-written, so a link stays short; reading never raises: a bad value is named and its default kept.
+train panel's settings (the model choice among them) and the run being shown. Only values
+that differ from the defaults are written, so a link stays short; reading never raises: a bad
+value is named and its default kept.
 
-Uploads are not in the link (the file is the user's); a link that chose one says so.
+Uploads are not in the link (the file is the user's): an uploaded image, a dataset zip or a
+.keras model file. A link that chose one says so.
 """
 
 from __future__ import annotations
@@ -17,11 +19,28 @@ import streamlit as st
 from ..augment.presets import PRESETS
 from ..data.demos import DEMO_NAMES
 from ..experiments.runs import runs_root
-from ..experiments.spec import ABLATION, COMPARE, TrainSettings
+from ..experiments.spec import (
+    ABLATION,
+    APPLICATION,
+    COMPARE,
+    FROM_SCRATCH,
+    FROM_WEIGHTS,
+    MODEL_FILE,
+    SMALL_CNN,
+    ModelRef,
+    TrainSettings,
+)
 
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
 VIEWS = ("Random draws", "Extremes")
 DATASET_CHOICES = (*DEMO_NAMES, "your zip", "your folder")
+# The train panel's model choice: option (as kept in the session and the link) -> label.
+MODEL_CHOICES = {SMALL_CNN: "small CNN", APPLICATION: "keras.applications", MODEL_FILE: "your .keras file"}
+WEIGHTS_CHOICES = {"random": "random (from scratch)", "imagenet": "ImageNet, from Keras's cache"}
+START_CHOICES = {FROM_SCRATCH: "from scratch (re-initialized for every seed)",
+                 FROM_WEIGHTS: "from these weights (fine-tuning)"}
+DEFAULT_APPLICATION = "MobileNetV3Small"
+MAX_IMAGE_SIZE = 512  # the train panel's largest image size (TrainSettings allows 8 to 512)
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 _SIZE = re.compile(r"\s*(\d{1,5})\s*(?:[x×*,]\s*(\d{1,5}))?\s*")
 
@@ -76,6 +95,10 @@ def _size_text(text: str) -> str:
     return text.strip()
 
 
+def _application(text: str) -> str:
+    return ModelRef(APPLICATION, text).name  # ValueError naming the architectures (or the one meant)
+
+
 def _run(text: str) -> str:
     if not RUN_ID.fullmatch(text) or not (runs_root() / text / "spec.json").is_file():
         raise ValueError("no such run on this server")
@@ -111,9 +134,13 @@ SETTINGS = (
     PageSetting("loo", "train_loo", False, _flag, lambda value: "1" if value else "0"),
     PageSetting("epochs", "train_epochs", _TRAIN.epochs, _whole(1, 200)),
     PageSetting("seeds", "train_seeds", len(_TRAIN.seeds), _whole(1, 20)),
-    PageSetting("image_size", "train_image_size", _TRAIN.image_size, _whole(16, 128)),
+    PageSetting("image_size", "train_image_size", _TRAIN.image_size, _whole(16, MAX_IMAGE_SIZE)),
     PageSetting("batch", "train_batch_size", _TRAIN.batch_size, _whole(8, 512)),
     PageSetting("lr", "train_learning_rate", _TRAIN.learning_rate, _rate, lambda value: f"{value:g}"),
+    PageSetting("model", "train_model", SMALL_CNN, _choice(MODEL_CHOICES)),
+    PageSetting("application", "train_application", DEFAULT_APPLICATION, _application),
+    PageSetting("weights", "train_weights", "random", _choice(WEIGHTS_CHOICES)),
+    PageSetting("start", "train_start", FROM_SCRATCH, _choice(START_CHOICES)),
     PageSetting("run", "run_id", None, _run),
 )
 
@@ -140,8 +167,11 @@ def restore_page(query: dict) -> list[str]:
     preset = query.get("preset")
     if preset is not None and preset not in PRESETS:
         problems.append(f"Ignored preset={preset[:40]!r} from the link: not one of {', '.join(PRESETS)}")
-    if st.session_state.get("image_source") == SOURCES["upload"]:
-        problems.append("The link chose an uploaded image: uploads are not kept in links, so upload it again.")
+    chosen = {"an uploaded image": st.session_state.get("image_source") == SOURCES["upload"],
+              "a dataset zip": st.session_state.get("train_dataset") == "your zip",
+              "a .keras model file": st.session_state.get("train_model") == MODEL_FILE}
+    problems += [f"The link chose {what}: uploads are not kept in links, so upload it again."
+                 for what, upload in chosen.items() if upload]
     return problems
 
 

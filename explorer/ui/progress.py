@@ -1,6 +1,6 @@
 """The current run on the train panel, refreshed every 2 s: whether it waits behind other
-runs or is starting, its progress with a measured ETA, its live validation curves, and its
-result once it has ended.
+runs or is starting, its progress with a measured ETA, what trains it (model, device, pace),
+its live validation curves, and its result once it has ended.
 
 The live chart draws every arm and seed finished so far plus the one being trained, from
 result.json: the worker rewrites it as each epoch ends, before it reports that epoch in
@@ -20,7 +20,7 @@ from ..diagnostics.plots import arm_colour  # the final figure's colour for each
 from ..experiments.jobs import JobManager
 from ..experiments.records import Progress, RunResult
 from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
-from .results import show_run
+from .results import show_model, show_run
 
 STARTING = "Starting: loading TensorFlow and the dataset..."
 Stamp = tuple[str, int, int] | None  # a file's path, mtime (ns) and size; None when it is missing
@@ -139,4 +139,5 @@ def _active_status(jobs: JobManager) -> None:
     if waiting is None and run.progress:
         st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
     if run.result:
+        show_model(run.result, run.spec)
         _live_curves(run, stamp)

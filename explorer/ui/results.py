@@ -1,6 +1,7 @@
-"""A run's outcome on the page: the verdict in the colour of its code, how it was measured,
-the figure, per-class and per-image effects, an ablation's two tables, the report, and
-"Add seeds" to settle a verdict the interval left open.
+"""A run's outcome on the page: what trained it (model, image size, device, pace), the verdict
+in the colour of its code, how it was measured, the figure, per-class and per-image effects,
+an ablation's two tables, the report, and "Add seeds" to settle a verdict the interval left
+open.
 
 Colours follow `Summary.verdict_code`: red for hurt, amber for probably hurt, neutral for no
 difference or probably helped, green only for helped; a drop is never shown as good news.
@@ -14,8 +15,9 @@ import streamlit as st
 
 from ..diagnostics.plots import comparison_figure, figure_png, run_summary
 from ..errors import InputError
-from ..experiments.records import AblationAnalysis, Effect, Summary
+from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.runs import RunInfo
+from ..experiments.spec import RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent, ratio_text
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 
@@ -24,6 +26,27 @@ TONES: dict[str | None, Callable] = {
     "helped": st.success, None: st.info,
 }
 ENDED = ("finished", "stopped", "interrupted")
+
+
+def model_line(result: RunResult, spec: RunSpec | None = None) -> str:
+    """What trained a run, in one line: the model, the image size (the spec's, what the worker
+    loaded the images at, when there is one), the device and the mean epoch time (the last
+    two only when recorded: runs from before they were are shown without them)."""
+    size = (spec or result).settings.image_size
+    parts = [result.model.label, f"{size} x {size} px"]
+    if result.device:
+        parts.append(result.device)
+    seconds = result.mean_epoch_seconds()
+    if seconds is not None:
+        parts.append(f"{seconds:.1f} s per epoch" if seconds >= 0.1 else f"{seconds:.2g} s per epoch")
+    return " · ".join(parts)
+
+
+def show_model(result: RunResult, spec: RunSpec | None = None) -> None:
+    """The model line, and what was done to fit the model to the data, a caption each."""
+    st.caption(f"Trained: {model_line(result, spec)}")
+    for note in result.model_notes:
+        st.caption(note)
 
 
 def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> None:
@@ -84,6 +107,7 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
     if run.result is None:
         st.info("No finished epoch yet.")
         return
+    show_model(run.result, run.spec)
     summary = run_summary(run.result)
     if run.result.ablation is not None:
         _show_ablation(run, run.result.ablation, summary)

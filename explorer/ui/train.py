@@ -1,14 +1,17 @@
-"""Train and compare: pick a dataset and settings, queue the run, watch it, read the verdict;
-and the run history below.
+"""Train and compare: pick a dataset, a model and settings, queue the run, watch it, read the
+verdict; and the run history below.
 
 Runs go to the server's job queue (`experiments.jobs`), one worker process at a time, so
 TensorFlow never runs in the web server. The spec is built by `experiments.plan.build_spec`,
-the same function the command line uses.
+the same function the command line uses. The model is our small CNN, a keras.applications
+architecture or the user's .keras file, which is checked here without Keras
+(`experiments.modelfile`) and saved with the runs.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -16,13 +19,26 @@ import streamlit as st
 from ..augment.config import AugmentConfig
 from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
+from ..diagnostics.doctor import model_findings
 from ..errors import InputError
+from ..experiments import modelfile
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
 from ..experiments.runs import list_runs, run_zip, runs_root
-from ..experiments.spec import ABLATION, COMPARE, DatasetRef, TrainSettings
+from ..experiments.spec import (
+    ABLATION,
+    APPLICATION,
+    APPLICATION_IMAGE_SIZE,
+    APPLICATIONS,
+    COMPARE,
+    MODEL_FILE,
+    SMALL_CNN,
+    DatasetRef,
+    ModelRef,
+    TrainSettings,
+)
 from ..interchange.export import idg_code
-from .link import DATASET_CHOICES
+from .link import DATASET_CHOICES, MAX_IMAGE_SIZE, MODEL_CHOICES, START_CHOICES, WEIGHTS_CHOICES
 from .progress import run_status
 from .results import show_run
 
@@ -74,12 +90,106 @@ def _dataset_ref() -> DatasetRef | None:
     return DatasetRef("path", upload.name, str(path.resolve()))
 
 
+# The smallest image a keras.applications architecture can be built for (32 for the others).
+MIN_APPLICATION_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB" if size >= 2**20 // 10 else f"{size / 2**20:.2g} MB"
+
+
+def _found_text(info: modelfile.ModelFileInfo) -> str:
+    """What was found in a model file, in a caption."""
+    shape = " x ".join("any" if side is None else str(side) for side in info.input_shape or ())
+    outputs = "outputs unknown" if info.outputs is None else (
+        f"{info.outputs} output(s)" + (f" ({info.output_activation})" if info.output_activation else ""))
+    height, width = (info.input_shape or (None, None))[:2]
+    size = (f" Trains at {height} x {width} px, the model's input (the Image size setting is not used)."
+            if height is not None and width is not None else "")
+    return (f"{info.name}: a {info.class_name} model of {info.layers} layers, input {shape or 'unknown'}, "
+            f"{outputs}. Its last Dense layer is replaced by a softmax head unless it gives one score per class."
+            + size)
+
+
+def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
+    """An uploaded .keras file, checked without Keras (its size first, then
+    `modelfile.inspect_model_file`) and saved with the runs under models/: the model to train
+    (from scratch until the user chooses otherwise) and a caption saying what was found; or
+    None and the reason, in a sentence."""
+    limit = modelfile.MAX_MODEL_BYTES  # read at call time (tests lower it)
+    if len(data) > limit:
+        return None, (f"{name} is {_megabytes(len(data))}, over the {_megabytes(limit)} limit for a model file; "
+                      "upload a smaller model")
+    try:
+        info = modelfile.inspect_model_file(data, name)
+    except InputError as error:
+        return None, str(error)
+    store = runs_root() / "models"
+    store.mkdir(parents=True, exist_ok=True)
+    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}.keras"
+    if not path.exists():
+        path.write_bytes(data)
+    return ModelRef(MODEL_FILE, name, path=str(path.resolve())), _found_text(info)
+
+
+def _file_model() -> ModelRef | None:
+    """The user's .keras file: checked once per upload, then how every arm starts."""
+    limit = _megabytes(modelfile.MAX_MODEL_BYTES)
+    upload = st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key="train_model_file",
+                              help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
+                                   "by the worker: Lambda layers are refused.")
+    if upload is None:
+        return None
+    checked = st.session_state.get("train_model_checked")
+    if checked is None or checked[0] != upload.file_id or (checked[1] and not Path(checked[1].path).is_file()):
+        checked = (upload.file_id, *model_upload(upload.getvalue(), upload.name))
+        st.session_state["train_model_checked"] = checked
+    _, model, message = checked
+    if model is None:
+        st.error(message)
+        return None
+    st.caption(message)
+    start = st.radio("Start every arm", list(START_CHOICES), format_func=START_CHOICES.get, key="train_start",
+                     horizontal=True)
+    return replace(model, start=start)
+
+
+def _application_model() -> ModelRef:
+    left, right = st.columns(2)
+    name = left.selectbox("Architecture", APPLICATIONS, key="train_application")
+    weights = right.radio("Weights", list(WEIGHTS_CHOICES), format_func=WEIGHTS_CHOICES.get, key="train_weights",
+                          help="ImageNet weights come from Keras's cache on this server (~/.keras/models by default): "
+                               "nothing is downloaded, and a missing file gives a clear message when the run "
+                               "starts.")
+    st.caption(f"Architectures need images of at least 32 px (75 for InceptionV3 and InceptionResNetV2, 71 for "
+               f"Xception); {APPLICATION_IMAGE_SIZE} is ImageNet's size, and smaller trains much faster on a CPU. "
+               "Their own preprocess_input runs in place of rescale.")
+    least = MIN_APPLICATION_SIZE.get(name, 32)
+    if int(st.session_state.get("train_image_size", least)) < least:
+        st.warning(f"{name} needs images of at least {least} px: set Image size to {least} or more.")
+    return ModelRef(APPLICATION, name, weights=None if weights == "random" else weights)
+
+
+def _model_ref(config: AugmentConfig) -> ModelRef | None:
+    """The model every arm trains (None until a .keras file is uploaded), with the doctor's
+    findings about the config and that model."""
+    kind = st.selectbox("Model", list(MODEL_CHOICES), format_func=MODEL_CHOICES.get, key="train_model",
+                        help="The small CNN trains in seconds; an architecture or your own model shows what "
+                             "augmentation does to the model you will really train.")
+    model = {SMALL_CNN: ModelRef, APPLICATION: _application_model, MODEL_FILE: _file_model}[kind]()
+    for finding in model_findings(config, model) if model is not None else ():
+        st.warning(f"**{finding.setting}**: {finding.message}  \nFix: {finding.fix}")
+    return model
+
+
 def _settings() -> TrainSettings:
     cols = st.columns(5)  # the values come from the session (`link.keep_page_defaults`), or the link
     epochs = cols[0].number_input("Epochs", 1, 200, key="train_epochs")
     seeds = cols[1].number_input("Seeds", 1, 20, key="train_seeds",
                                  help="3 or more for an interval worth reading; more can be added to a finished run")
-    size = cols[2].number_input("Image size", 16, 128, step=8, key="train_image_size")
+    size = cols[2].number_input("Image size", 16, MAX_IMAGE_SIZE, step=8, key="train_image_size",
+                                help="Side of the square images every arm trains on (a .keras file with a fixed "
+                                     "input size sets it)")
     batch = cols[3].number_input("Batch size", 8, 512, step=8, key="train_batch_size")
     rate = cols[4].number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="train_learning_rate")
     return TrainSettings(seeds=tuple(range(int(seeds))), epochs=int(epochs), batch_size=int(batch),
@@ -89,18 +199,19 @@ def _settings() -> TrainSettings:
 def train_panel(config: AugmentConfig) -> None:
     """Pick a dataset and settings, click Train: the run goes to the server's job queue."""
     st.subheader("Train and compare")
-    st.caption("The same small CNN, initial weights and batch order with and without your augmentation, "
-               "over several seeds; validation images are never augmented.")
+    st.caption("Every arm trains the same model from the same initial weights in the same batch order, with and "
+               "without your augmentation, over several seeds; validation images are never augmented.")
     dataset = _dataset_ref()
+    model = _model_ref(config)
     mode = st.radio("Run", [COMPARE, ABLATION], key="train_mode", horizontal=True,
                     format_func=lambda m: "Compare: with vs without augmentation" if m == COMPARE
                     else "Ablation: which setting hurts (each setting alone)")
     leave_one_out = mode == ABLATION and st.checkbox(
         "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
     settings = _settings()
-    if st.button("Train", type="primary", key="train", disabled=dataset is None):
+    if st.button("Train", type="primary", key="train", disabled=dataset is None or model is None):
         try:
-            spec = build_spec(config, dataset, settings, mode, leave_one_out)
+            spec = build_spec(config, dataset, settings, mode, leave_one_out, model=model)
         except InputError as error:
             st.error(str(error))
             return
@@ -117,6 +228,8 @@ def history() -> None:
     st.subheader("Run history")
     for run in runs[:20]:
         dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
+        if run.spec is not None and run.spec.model.kind != SMALL_CNN:
+            dataset += f" · {run.spec.model.label}"
         with st.expander(f"{run.run_id} · {dataset} · {run.status} · {mode}{run.headline[:90]}"):
             if run.spec is not None:
                 st.code(idg_code(run.spec.config), language="python")
