@@ -162,6 +162,35 @@ def test_train_then_reload_keeps_the_config_and_the_history(server, page):
     assert page.locator('[data-testid="stExpander"]').filter(has_text=re.compile("shapes · finished")).count() == 1
 
 
+def test_page_trains_an_architecture_and_an_uploaded_model(server, page, tmp_path):
+    keras = pytest.importorskip("keras")
+    # keras.applications.MobileNetV3Small, random weights, at 32 px: one seed, one epoch.
+    _open(page, server + "/?rotation_range=20.0&dataset=shapes&model=applications&application=MobileNetV3Small"
+          "&image_size=32&epochs=1&seeds=1")
+    page.locator(".st-key-train button").click()
+    page.wait_for_function(RUN_SHOWN, arg="Trained: keras.applications.MobileNetV3Small (random weights)",
+                           timeout=300000)
+    _readme_shot(page, "train_application")
+    # The user's own .keras file (10 outputs for 4 shapes: its head is replaced), from its weights.
+    keras.utils.set_random_seed(0)
+    path = tmp_path / "my_model.keras"
+    keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3, strides=2),
+                      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10, activation="softmax")]).save(path)
+    _open(page, server + "/?rotation_range=20.0&dataset=shapes&model=file&start=weights&epochs=1&seeds=1")
+    page.locator(".st-key-train_model_file input[type=file]").set_input_files(str(path))
+    page.wait_for_selector("text=/24 x 24/", timeout=30000)
+    page.locator(".st-key-train button").click()
+    page.wait_for_function(RUN_SHOWN, arg="Trained: my_model.keras (from its weights)", timeout=300000)
+    assert page.get_by_text(re.compile("replaced by a softmax head")).count() >= 1
+    _readme_shot(page, "train_model_file")
+
+
+# The run has ended (no Stop button) and its result is shown with this "Trained: ..." line.
+RUN_SHOWN = """(line) => !document.querySelector('.st-key-stop_run')
+    && [...document.querySelectorAll('p')].some(p => /^Finished: /.test(p.textContent))
+    && [...document.querySelectorAll('p')].some(p => p.textContent.startsWith(line))"""
+
+
 CUT_OFF_LABELS = """() => [...document.querySelectorAll('[data-testid="stMain"] *')]
     .filter(e => e.textContent.trim() && getComputedStyle(e).textOverflow === 'ellipsis'
                  && e.scrollWidth > e.clientWidth + 1)
