@@ -301,3 +301,18 @@ def test_the_tone_is_never_green_for_a_drop():
     harmful = Effect("horizontal_flip", -0.2, (-0.3, -0.1), (-0.35, -0.05), [-0.2] * 3, 3)
     analysis = AblationAnalysis([harmful], [], {}, {}, None, "", [])
     assert verdict_tone(helped, analysis) == "hurt"
+
+
+def test_arms_that_both_answer_one_class_say_the_comparison_means_nothing():
+    stuck = finals([0.25, 0.25, 0.25], [0.25, 0.25, 0.25])
+    stuck.predictions = {"baseline": [[2] * 8] * 3, "augmented": [[1] * 8, [2] * 8, [0] * 8]}
+    verdict = summarize(stuck)
+    assert verdict.verdict.startswith("Neither arm learned: in every seed both models answered one class")
+    assert verdict.warnings[0].startswith("Both arms predicted a single class")
+
+
+def test_a_model_that_answers_several_classes_is_a_real_comparison():
+    learned = finals([0.25, 0.25, 0.25], [0.25, 0.26, 0.25])
+    learned.predictions = {"baseline": [[2] * 8] * 3, "augmented": [[1] * 8, [2, 1] * 4, [0] * 8]}
+    assert not summarize(learned).verdict.startswith("Neither")
+    assert not finals([0.3], [0.3]).predictions and not summarize(finals([0.3], [0.3])).verdict.startswith("Neither")

@@ -232,6 +232,18 @@ def _warnings(pairing: _Pairing, improving: bool) -> list[str]:
     return warnings
 
 
+def _one_class_only(result: RunResult, arms: tuple[str, str]) -> bool:
+    """Whether, in every seed that finished, both arms' final models answered one class for
+    every validation image: then a difference of zero means nothing (a BatchNorm network
+    trained from scratch for a few epochs often does this on validation data)."""
+    runs = [run for arm in arms for run in (result.predictions.get(arm) or []) if run]
+    return bool(runs) and all(len(set(run)) == 1 for run in runs)
+
+
+UNTRAINED_NOTE = ("Neither arm learned: in every seed both models answered one class for every validation image, "
+                  "so this says nothing about augmentation. ")
+
+
 def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | None]:
     if not deltas:
         return None, None, None
@@ -257,13 +269,20 @@ def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGM
     code = verdict_code(deltas, (low, high))
     settle = seeds_to_settle(deltas) if code in ("likely_hurt", "likely_helped") else None
     improving = _still_improving(aug_runs)
+    untrained = _one_class_only(result, (baseline, augmented))
+    warnings = _warnings(pairing, improving)
+    if untrained:
+        warnings.insert(0, "Both arms predicted a single class: train for more epochs, with a lower learning "
+                           "rate, or from pretrained weights (a network with BatchNorm needs many steps before "
+                           "its validation statistics settle), then compare again.")
     return Summary(
         delta_mean=mean, ci95=(low, high), per_seed_delta=deltas, paired_seeds=pairing.paired,
         n_seeds=len(deltas), unpaired_seeds=len(pairing.unpaired),
         baseline_final=float(np.mean(pairing.base_final)) if deltas else None,
         augmented_final=float(np.mean(pairing.aug_final)) if deltas else None,
-        verdict=stopped_note(result) + verdict_text(code, deltas, (low, high), pairing.window, settle),
-        still_improving=improving, warnings=_warnings(pairing, improving),
+        verdict=(stopped_note(result) + (UNTRAINED_NOTE if untrained else "")
+                 + verdict_text(code, deltas, (low, high), pairing.window, settle)),
+        still_improving=improving, warnings=warnings,
         per_epoch={arm: {metric: _curve(history.runs(metric)) for metric in METRICS}
                    for arm, history in result.arms.items()},
         last_epochs=last_epochs, verdict_code=code, seeds_to_settle=settle,
