@@ -123,3 +123,13 @@ def test_a_stopped_ablation_says_where_it_stopped():
     result.settings = TrainSettings(seeds=(0, 1, 2), epochs=3)
     result.arms["baseline"].val_accuracy.append([0.5])
     assert analyze(result).sentence.startswith("Stopped after 1 of 3 epochs of baseline on seed 2; 2 of 3 seeds")
+
+
+def test_an_ablation_whose_models_all_answered_one_class_says_it_means_nothing():
+    stuck = _result({"baseline": [0.25, 0.25], "only:rotation_range": [0.25, 0.25]})
+    stuck.predictions = {"baseline": [[1] * 5, [1] * 5], "only:rotation_range": [[2] * 5, [1] * 5]}
+    analysis = analyze(stuck)
+    assert analysis.sentence.startswith("No arm learned: in every seed every model answered one class")
+    assert analysis.recommendation[0].startswith("Every arm predicted a single class")
+    stuck.predictions["baseline"][1] = [0, 1, 2, 1, 1]  # one model learned something
+    assert not analyze(stuck).sentence.startswith("No arm learned")

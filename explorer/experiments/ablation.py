@@ -21,7 +21,7 @@ from ..augment.config import AugmentConfig
 from .records import AblationAnalysis, Effect, RunResult
 from .spec import ALONE, BASELINE, FULL, alone, setting_of, without
 from .stats import effect_from, interval_text, points
-from .summary import paired_deltas, stopped_note
+from .summary import one_class_only, paired_deltas, stopped_note
 
 
 def ablation_arms(config: AugmentConfig, leave_one_out: bool = False) -> dict[str, AugmentConfig]:
@@ -83,8 +83,17 @@ def analyze(result: RunResult) -> AblationAnalysis:
         sentence="",
         recommendation=[],
     )
-    return AblationAnalysis(**{**vars(analysis), "sentence": stopped_note(result) + sentence(analysis),
-                               "recommendation": recommendation(analysis)})
+    untrained = UNTRAINED if one_class_only(result, arms) else ""
+    advice = recommendation(analysis)
+    if untrained:
+        advice.insert(0, "Every arm predicted a single class: train for more epochs, with a lower learning rate, "
+                         "or from pretrained weights before reading these effects.")
+    return AblationAnalysis(**{**vars(analysis), "sentence": stopped_note(result) + untrained + sentence(analysis),
+                               "recommendation": advice})
+
+
+UNTRAINED = ("No arm learned: in every seed every model answered one class for every validation image, so "
+             "these effects say nothing about the settings. ")
 
 
 def _recovered(effect: Effect, suffix: str) -> str:

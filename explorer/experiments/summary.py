@@ -232,10 +232,10 @@ def _warnings(pairing: _Pairing, improving: bool) -> list[str]:
     return warnings
 
 
-def _one_class_only(result: RunResult, arms: tuple[str, str]) -> bool:
-    """Whether, in every seed that finished, both arms' final models answered one class for
-    every validation image: then a difference of zero means nothing (a BatchNorm network
-    trained from scratch for a few epochs often does this on validation data)."""
+def one_class_only(result: RunResult, arms) -> bool:
+    """Whether, in every seed that finished, every one of `arms`' final models answered one
+    class for every validation image: then a difference of zero means nothing (a BatchNorm
+    network trained from scratch for a few epochs often does this on validation data)."""
     runs = [run for arm in arms for run in (result.predictions.get(arm) or []) if run]
     return bool(runs) and all(len(set(run)) == 1 for run in runs)
 
@@ -269,7 +269,7 @@ def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGM
     code = verdict_code(deltas, (low, high))
     settle = seeds_to_settle(deltas) if code in ("likely_hurt", "likely_helped") else None
     improving = _still_improving(aug_runs)
-    untrained = _one_class_only(result, (baseline, augmented))
+    untrained = one_class_only(result, (baseline, augmented))
     warnings = _warnings(pairing, improving)
     if untrained:
         warnings.insert(0, "Both arms predicted a single class: train for more epochs, with a lower learning "
