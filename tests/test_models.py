@@ -224,7 +224,17 @@ def test_model_file_arms_are_paired(shapes, model_files, monkeypatch, start):
     saved = keras.saving.load_model(model_files["fits"]).get_weights()
     _assert_paired(initial, orders, seeds_differ=start == FROM_SCRATCH)
     assert _same(initial[0], saved) is (start == FROM_WEIGHTS)
-    assert result.model_notes == []
+    assert len(result.model_notes) == 1 and "no Rescaling or Normalization layer" in result.model_notes[0]
+
+
+def test_a_model_file_that_scales_its_own_pixels_or_a_config_rescale_gets_no_note(model_files, tmp_path):
+    scaled = tmp_path / "scaled.keras"
+    keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+                      keras.layers.Dense(4, activation="softmax")]).save(scaled)
+    assert ModelFactory(ModelRef.parse(str(scaled)), (32, 32, 3), 4, scale_inputs=True).notes == []
+    assert ModelFactory(ModelRef.parse(model_files["fits"]), (32, 32, 3), 4, scale_inputs=False).notes == []
+    assert "0..255 pixels" in ModelFactory(ModelRef.parse(model_files["fits"]), (32, 32, 3), 4,
+                                           scale_inputs=True).notes[0]
 
 
 def test_model_file_head_is_replaced_when_its_outputs_do_not_fit(model_files):

@@ -180,6 +180,10 @@ class ModelFactory:
             raise InputError(f"{self.ref.name} could not be loaded by Keras (safe mode): {error}") from None
         self._check_input(model)
         self._loaded, self._weights = model, model.get_weights()
+        if self.scale_inputs and not _scales_pixels(model):
+            self.notes.append(f"{self.ref.name} has no Rescaling or Normalization layer and the config no rescale: "
+                              "it trains on 0..255 pixels, as your ImageDataGenerator line would feed it (set "
+                              "rescale=1/255 if the model expects 0..1)")
 
     def _check_input(self, model: keras.Model) -> None:
         shape = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else None
@@ -225,6 +229,15 @@ class ModelFactory:
         if note not in self.notes:
             self.notes.append(note)
         return keras.Model(model.inputs, head, name=f"{model.name}_head{self.classes}")
+
+
+def _scales_pixels(model: keras.Model) -> bool:
+    """Whether a model scales its own input: a Rescaling or Normalization layer anywhere in it
+    (nested models included)."""
+    for layer in model._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, (keras.layers.Rescaling, keras.layers.Normalization)):
+            return True
+    return False
 
 
 def _activation_of(layer) -> str | None:
