@@ -5,7 +5,9 @@ process after another (`python -m explorer worker RUN_DIR`), so TensorFlow never
 the server and a crash of a run cannot take the page down. A run is "queued" until its
 worker process is given it, then "starting" (importing TensorFlow, loading the dataset)
 until the worker reports its first batch and marks it "running". A worker that cannot be
-started marks its run failed, with the reason, and the queue goes on.
+started marks its run failed, with the reason, and the queue goes on. The queue lives in the
+run folders: a new server queues again the runs still "queued" and waits for a worker that
+outlived the old one (`_recover`), so nothing stays queued forever.
 
 Warm start: while the queue is idle, the next run's worker is already started with
 `--wait`: it has imported TensorFlow (seconds) and waits for its run folder on stdin. It is
@@ -20,13 +22,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputError
-from .runs import list_runs, new_run, read_record, set_status, write_json
+from .runs import ACTIVE, list_runs, load_run, new_run, pid_alive, read_json, read_record, set_status, write_json
 from .spec import RunSpec
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +37,20 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # draws the run's figures and report, which lives in a layer above this one.
 WORKER_COMMAND = (sys.executable, "-m", "explorer", "worker")
 MAX_ADDED_SEEDS = 20
+ADOPTED_POLL_S = 1.0  # how often a worker a previous server started is checked on
 log = logging.getLogger(__name__)
+
+
+def _is_worker(pid) -> bool:
+    """Whether pid is alive and, where /proc tells, one of our workers (not a process that
+    took a dead worker's number)."""
+    if not pid_alive(pid):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return True  # no /proc here: liveness is all we can know
+    return b"explorer" in command and b"worker" in command
 
 
 class JobManager:
@@ -48,12 +64,49 @@ class JobManager:
         self._spare: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        list_runs(self.root)  # marks runs a previous server left unfinished as interrupted
+        self._adopted_pid: int | None = None
+        self._recover()
         self._start_spare()
         threading.Thread(target=self._serve, name="comparison-jobs", daemon=True).start()
 
-    def submit(self, spec: RunSpec) -> str:
-        run_dir = new_run(spec, self.root)
+    def _recover(self) -> None:
+        """The runs a previous server left: queued ones are queued again, in the order they
+        were made; one whose worker outlived the server is adopted as the running run (it
+        finishes and writes its own result); the others, whose worker is gone, are marked
+        interrupted with what they finished."""
+        folders = [path for path in self.root.iterdir() if (path / "spec.json").is_file()] \
+            if self.root.is_dir() else []
+        statuses = {path: read_json(path / "status.json", {}) for path in folders}
+        statuses = {path: status for path, status in statuses.items() if isinstance(status, dict)}
+        # In the order they were queued: folder names share a second, their "created" times do not.
+        for run_dir, status in sorted(statuses.items(), key=lambda item: (item[1].get("created", 0), item[0].name)):
+            state = status.get("status")
+            if state == "queued":
+                self._queue.append(run_dir)
+                log.info("run %s: queued again after a restart", run_dir.name)
+            elif state in ("starting", "running") and self._running is None and _is_worker(status.get("pid")):
+                self._running, self._adopted_pid = run_dir, status["pid"]
+                log.info("run %s: its worker (pid %d) outlived the server; waiting for it", run_dir.name,
+                         self._adopted_pid)
+        list_runs(self.root, self.active_ids())  # marks the rest interrupted
+        if self._queue:
+            self._wake.set()
+
+    def _wait_for_adopted(self) -> None:
+        """Hold the queue while an adopted worker runs (polled: it is not our child)."""
+        run_dir = self._running
+        if run_dir is None or self._adopted_pid is None:
+            return
+        while _is_worker(self._adopted_pid) and read_json(run_dir / "status.json", {}).get("status") in ACTIVE:
+            time.sleep(ADOPTED_POLL_S)
+        with self._lock:
+            self._running, self._adopted_pid = None, None
+        load_run(run_dir)  # a worker that died without a word leaves its run interrupted
+        log.info("run %s: the adopted worker ended", run_dir.name)
+
+    def submit(self, spec: RunSpec, owner: str | None = None) -> str:
+        """Queue a run (owned by `owner`, a browser session's id, when given); its id."""
+        run_dir = new_run(spec, self.root, owner)
         with self._lock:
             self._queue.append(run_dir)
         self._wake.set()
@@ -137,6 +190,7 @@ class JobManager:
             return self._running
 
     def _serve(self) -> None:
+        self._wait_for_adopted()
         while True:
             run_dir = self._next()
             if run_dir is None:
@@ -150,6 +204,10 @@ class JobManager:
                 with self._lock:
                     self._running = None
                     self._process = None
+            # After the run (it never competes with training for the CPU), and after the run
+            # is no longer counted as running: starting a process takes a moment, during which
+            # `ahead` would count a run that has ended.
+            self._start_spare()
 
     def _start_spare(self) -> None:
         """Start the next run's worker ahead of time (it imports TensorFlow, then waits)."""
@@ -188,4 +246,3 @@ class JobManager:
         log.info("run %s: worker started (pid %d)", run_dir.name, self._process.pid)
         code = self._process.wait()
         log.info("run %s: worker exited with code %d", run_dir.name, code)
-        self._start_spare()  # after the run, so it never competes with training for the CPU
