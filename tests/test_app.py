@@ -245,6 +245,7 @@ def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch)
     results yet.")."""
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs", tmp_path, dirs_exist_ok=True)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app()
     labels = [expander.label for expander in at.expander]
     ablation = next(label for label in labels if "ablation: " in label)
@@ -266,6 +267,7 @@ def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_a
     run.result.summary = summarize(run.result)  # today's estimator, with per-class effects
     write_json(tmp_path / "run1" / "result.json", run.result.to_json())
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app()
     code = run.result.summary.verdict_code
     tone = {"hurt": at.error, "likely_hurt": at.warning, "helped": at.success}.get(code, at.info)

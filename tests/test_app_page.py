@@ -132,6 +132,7 @@ def test_the_link_names_the_run_shown_and_a_reload_shows_it_in_the_train_panel(t
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app({"run": run_id})
     assert at.query_params["run"] in (run_id, [run_id])
     current = [box for box in verdict_boxes(at)]
@@ -149,6 +150,7 @@ def test_an_ended_run_is_drawn_once_without_a_refresh_timer(tmp_path, monkeypatc
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     timers = []
     monkeypatch.setattr(progress, "_active_status", lambda jobs: timers.append(jobs))
     at = run_app({"run": run_id})

@@ -39,9 +39,9 @@ def submitted(tmp_path, monkeypatch):
     page submitted, in order."""
     specs: list[RunSpec] = []
 
-    def submit(self, spec):
+    def submit(self, spec, owner=None):
         specs.append(spec)
-        return new_run(spec, self.root).name
+        return new_run(spec, self.root, owner).name
 
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setattr(JobManager, "submit", submit)
@@ -214,6 +214,7 @@ def _run_with_model(tmp_path) -> str:
 def test_a_run_result_says_what_trained_it(tmp_path, monkeypatch):
     run_id = _run_with_model(tmp_path)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app({"run": run_id})
     captions = [caption.value for caption in at.caption]
     line = ("Trained: keras.applications.MobileNetV3Small (weights imagenet) · 16 x 16 px · GPU: NVIDIA H200 · "
@@ -226,6 +227,7 @@ def test_a_run_result_says_what_trained_it(tmp_path, monkeypatch):
 def test_an_old_run_still_shows_its_model_line(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs", tmp_path, dirs_exist_ok=True)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app()
     assert not at.exception
     assert any(caption.value == "Trained: small CNN · 16 x 16 px" for caption in at.caption)

@@ -4,9 +4,11 @@ runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, starting, 
 finished, stopped, failed or interrupted; see ACTIVE), progress.json, result.json
 (rewritten after every finished epoch, so a crash loses at most the epoch in progress),
 ablation.json, figure.png, the report and tensorboard/. The JSON files are the typed
-records of `records`, read back here. No process has to stay alive for the history to make
-sense: a run left active by a process that is gone is reported as interrupted, with what it
-finished.
+records of `records`, read back here. status.json also names the run's owner, the browser
+session that submitted it (an opaque id compared as text, never used as a path); Run history
+shows a session its own runs, or everyone's with AUGMENT_SHARED_HISTORY=1. No process has
+to stay alive for the history to make sense: a run left active by a process that is gone is
+reported as interrupted, with what it finished.
 """
 
 from __future__ import annotations
@@ -50,14 +52,34 @@ def read_json(path: Path, default=None):
         return default
 
 
-def new_run(spec: RunSpec, root: Path) -> Path:
-    """A new run folder with its spec, marked queued."""
+def shared_history() -> bool:
+    """AUGMENT_SHARED_HISTORY=1: every visitor sees every run (a team server)."""
+    return os.environ.get("AUGMENT_SHARED_HISTORY", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def may_see(run_owner: str, owner: str | None, shared: bool | None = None) -> bool:
+    """Whether a session (`owner`, None before it has one) may see a run owned by
+    `run_owner` ('' for runs written before owners were recorded: only with shared history)."""
+    if shared_history() if shared is None else shared:
+        return True
+    return bool(owner) and bool(run_owner) and run_owner == owner
+
+
+def run_owner(run_dir: Path) -> str:
+    """The session that submitted a run, '' when none is recorded."""
+    owner = _status(run_dir).get("owner", "")
+    return owner if isinstance(owner, str) else ""
+
+
+def new_run(spec: RunSpec, root: Path, owner: str | None = None) -> Path:
+    """A new run folder with its spec, marked queued (and owned by `owner`, when given: kept
+    in status.json, whose later updates keep it)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     run_dir = root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     run_dir.mkdir()
     write_json(run_dir / "spec.json", spec.to_json())
-    set_status(run_dir, "queued")
+    set_status(run_dir, "queued", **({"owner": owner} if owner else {}))
     return run_dir
 
 
@@ -100,6 +122,7 @@ class RunInfo:
     created: float
     error: str = ""  # why a failed run failed
     note: str = ""
+    owner: str = ""  # the session that submitted it; '' for runs from before owners
 
     @property
     def headline(self) -> str:
@@ -135,7 +158,8 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
     return RunInfo(run_dir.name, run_dir, state, read_record(run_dir / "spec.json", RunSpec.from_json),
                    read_record(run_dir / "result.json", RunResult.from_json),
                    read_record(run_dir / "progress.json", Progress.from_json),
-                   status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")))
+                   status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")),
+                   run_owner(run_dir))
 
 
 def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:

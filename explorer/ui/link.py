@@ -1,6 +1,8 @@
 """The whole page in its link: besides the config, seed, tiles and input range (`state`), the
 image (source, sample, demo image), the preset, the view, the tint, the training size, the
-train panel's settings (the model choice among them) and the run being shown. Only values
+train panel's settings (the model choice among them), the run being shown and the browser
+session's owner id (`owner`: the runs it submitted are its own; see `experiments.runs.may_see`).
+Only values
 that differ from the defaults are written, so a link stays short; reading never raises: a bad
 value is named and its default kept.
 
@@ -10,15 +12,18 @@ Uploads are not in the link (the file is the user's): an uploaded image, a datas
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from ..augment.presets import PRESETS
 from ..data.demos import DEMO_NAMES
-from ..experiments.runs import runs_root
+from ..experiments.runs import may_see, run_owner, runs_root
 from ..experiments.spec import (
     ABLATION,
     APPLICATION,
@@ -33,7 +38,8 @@ from ..experiments.spec import (
 
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
 VIEWS = ("Random draws", "Extremes")
-DATASET_CHOICES = (*DEMO_NAMES, "your zip", "your folder")
+YOUR_FOLDER = "your folder"  # offered only when the server names a data root (`data_root`)
+DATASET_CHOICES = (*DEMO_NAMES, "your zip", YOUR_FOLDER)
 # The train panel's model choice: option (as kept in the session and the link) -> label.
 MODEL_CHOICES = {SMALL_CNN: "small CNN", APPLICATION: "keras.applications", MODEL_FILE: "your .keras file"}
 WEIGHTS_CHOICES = {"random": "random (from scratch)", "imagenet": "ImageNet, from Keras's cache"}
@@ -42,6 +48,7 @@ START_CHOICES = {FROM_SCRATCH: "from scratch (re-initialized for every seed)",
 DEFAULT_APPLICATION = "MobileNetV3Small"
 MAX_IMAGE_SIZE = 512  # the train panel's largest image size (TrainSettings allows 8 to 512)
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
+OWNER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe(12) gives 16 such characters
 _SIZE = re.compile(r"\s*(\d{1,5})\s*(?:[x×*,]\s*(\d{1,5}))?\s*")
 
 
@@ -99,9 +106,43 @@ def _application(text: str) -> str:
     return ModelRef(APPLICATION, text).name  # ValueError naming the architectures (or the one meant)
 
 
+def data_root() -> Path | None:
+    """$AUGMENT_DATA_ROOT, resolved: the only folder (and those under it) that "your folder"
+    may train on; None (no "your folder") when it is not set."""
+    root = os.environ.get("AUGMENT_DATA_ROOT", "").strip()
+    return Path(root).expanduser().resolve() if root else None
+
+
+def dataset_choices() -> tuple[str, ...]:
+    """The train panel's datasets: "your folder" only on a server with a data root."""
+    return DATASET_CHOICES if data_root() is not None else tuple(c for c in DATASET_CHOICES if c != YOUR_FOLDER)
+
+
+def _dataset(text: str) -> str:
+    if text == YOUR_FOLDER and data_root() is None:
+        raise ValueError("this server has no data folder (AUGMENT_DATA_ROOT) to choose from")
+    return _choice(dataset_choices())(text)
+
+
+def session_owner(create: bool = False) -> str | None:
+    """This browser session's owner id (from the link, or made at its first run when `create`);
+    kept in the link so that a reload still shows its runs."""
+    if create and not st.session_state.get("owner"):
+        st.session_state["owner"] = secrets.token_urlsafe(12)
+    return st.session_state.get("owner")
+
+
+def _owner(text: str) -> str:
+    if not OWNER_ID.fullmatch(text):
+        raise ValueError("not a session id")
+    return text
+
+
 def _run(text: str) -> str:
     if not RUN_ID.fullmatch(text) or not (runs_root() / text / "spec.json").is_file():
         raise ValueError("no such run on this server")
+    if not may_see(run_owner(runs_root() / text), session_owner()):
+        raise ValueError("this run belongs to another session")
     return text
 
 
@@ -129,7 +170,7 @@ SETTINGS = (
                 lambda value: "extremes" if value == VIEWS[1] else "draws"),
     PageSetting("tint", "tint_fill", False, _flag, lambda value: "1" if value else "0"),
     PageSetting("training_size", "training_size", "", _size_text),
-    PageSetting("dataset", "train_dataset", DEMO_NAMES[0], _choice(DATASET_CHOICES)),
+    PageSetting("dataset", "train_dataset", DEMO_NAMES[0], _dataset),
     PageSetting("mode", "train_mode", COMPARE, _choice((COMPARE, ABLATION))),
     PageSetting("loo", "train_loo", False, _flag, lambda value: "1" if value else "0"),
     PageSetting("epochs", "train_epochs", _TRAIN.epochs, _whole(1, 200)),
@@ -141,6 +182,7 @@ SETTINGS = (
     PageSetting("application", "train_application", DEFAULT_APPLICATION, _application),
     PageSetting("weights", "train_weights", "random", _choice(WEIGHTS_CHOICES)),
     PageSetting("start", "train_start", FROM_SCRATCH, _choice(START_CHOICES)),
+    PageSetting("owner", "owner", None, _owner),  # before `run`: whose runs the link may show
     PageSetting("run", "run_id", None, _run),
 )
 

@@ -6,6 +6,11 @@ TensorFlow never runs in the web server. The spec is built by `experiments.plan.
 the same function the command line uses. The model is our small CNN, a keras.applications
 architecture or the user's .keras file, which is checked here without Keras
 (`experiments.modelfile`) and saved with the runs.
+
+One click, one run: Train is off while this session's run is queued, starting or running.
+A run belongs to the browser session that submitted it (`link.session_owner`): Run history
+shows a session its own runs, everyone's with AUGMENT_SHARED_HISTORY=1. "your folder" is
+offered only with AUGMENT_DATA_ROOT, and only folders under it can be chosen.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from ..errors import InputError
 from ..experiments import modelfile
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
-from ..experiments.runs import list_runs, run_zip, runs_root
+from ..experiments.runs import ACTIVE, list_runs, load_run, may_see, run_zip, runs_root, shared_history
 from ..experiments.spec import (
     ABLATION,
     APPLICATION,
@@ -38,7 +43,17 @@ from ..experiments.spec import (
     TrainSettings,
 )
 from ..interchange.export import idg_code
-from .link import DATASET_CHOICES, MAX_IMAGE_SIZE, MODEL_CHOICES, START_CHOICES, WEIGHTS_CHOICES
+from .link import (
+    DATASET_CHOICES,
+    MAX_IMAGE_SIZE,
+    MODEL_CHOICES,
+    START_CHOICES,
+    WEIGHTS_CHOICES,
+    YOUR_FOLDER,
+    data_root,
+    dataset_choices,
+    session_owner,
+)
 from .progress import run_status
 from .results import show_run
 
@@ -55,21 +70,45 @@ def _check_dataset(data: bytes, name: str) -> tuple[str, dict]:
     return dataset.report.summary(), dataset.class_counts()
 
 
+def folder_under_root(text: str, root: Path) -> Path:
+    """The folder a visitor typed, relative to the data root unless absolute, with symlinks
+    and '..' resolved; InputError unless it is a folder inside the (resolved) root."""
+    root = Path(root).resolve()
+    path = (root / text.strip()).resolve()
+    if not path.is_relative_to(root):
+        raise InputError(f"{text.strip()[:200]} is outside this server's data folder ({root}): only folders "
+                         "under it can be chosen.")
+    if not path.is_dir():
+        raise InputError(f"{text.strip()[:200]} is not a folder under {root}.")
+    return path
+
+
+def _folder_ref() -> DatasetRef | None:
+    """A folder under the server's data root (AUGMENT_DATA_ROOT), typed by the visitor."""
+    root = data_root()
+    folder = st.text_input("Folder on this server (root/class_name/image)", key="train_folder",
+                           help=f"A folder under {root}; a relative path is taken from there.")
+    if not folder or root is None:
+        return None
+    try:
+        path = folder_under_root(folder, root)
+    except InputError as error:
+        st.error(str(error))
+        return None
+    return DatasetRef("path", path.name, str(path))
+
+
 def _dataset_ref() -> DatasetRef | None:
     """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
-    choice = st.selectbox("Dataset", DATASET_CHOICES, key="train_dataset",
+    choices = dataset_choices()
+    if st.session_state.get("train_dataset") not in choices:
+        st.session_state["train_dataset"] = DATASET_CHOICES[0]
+    choice = st.selectbox("Dataset", choices, key="train_dataset",
                           help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
     if choice in DEMO_NAMES:
         return DatasetRef("demo", choice)
-    if choice == "your folder":
-        folder = st.text_input("Folder on this server (root/class_name/image)", key="train_folder")
-        if not folder:
-            return None
-        path = Path(folder).expanduser()
-        if not path.is_dir():
-            st.error(f"{folder} is not a folder on this server.")
-            return None
-        return DatasetRef("path", path.name, str(path.resolve()))
+    if choice == YOUR_FOLDER:
+        return _folder_ref()
     upload = st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
     if upload is None:
         return None
@@ -209,23 +248,40 @@ def train_panel(config: AugmentConfig) -> None:
     leave_one_out = mode == ABLATION and st.checkbox(
         "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
     settings = _settings()
-    if st.button("Train", type="primary", key="train", disabled=dataset is None or model is None):
+    jobs = _jobs(str(runs_root()))
+    busy = _session_run_active(jobs)
+    clicked = st.button("Train", type="primary", key="train", disabled=busy or dataset is None or model is None)
+    if busy:
+        st.caption("Train is off while your run is queued or running: stop it below, or wait until it ends.")
+    if clicked and not busy:  # a second click sent before the page showed Train off submits nothing
         try:
             spec = build_spec(config, dataset, settings, mode, leave_one_out, model=model)
         except InputError as error:
             st.error(str(error))
             return
-        st.session_state["run_id"] = _jobs(str(runs_root())).submit(spec)
-    run_status(_jobs(str(runs_root())))
+        st.session_state["run_id"] = jobs.submit(spec, owner=session_owner(create=True))
+        st.rerun()  # draw Train disabled at once
+    run_status(jobs)
+
+
+def _session_run_active(jobs: JobManager) -> bool:
+    """Whether this session's current run is queued, starting or running."""
+    run_id = st.session_state.get("run_id")
+    return bool(run_id) and load_run(runs_root() / run_id, jobs.active_ids()).status in ACTIVE
 
 
 def history() -> None:
-    """Every run kept on disk, newest first, with its config, verdict, figures and files."""
+    """The runs of this browser session (everyone's with AUGMENT_SHARED_HISTORY=1) kept on
+    disk, newest first, with their config, verdict, figures and files."""
     jobs = _jobs(str(runs_root()))
-    runs = list_runs(runs_root(), jobs.active_ids())
+    owner, shared = session_owner(), shared_history()
+    runs = [run for run in list_runs(runs_root(), jobs.active_ids()) if may_see(run.owner, owner, shared)]
     if not runs:
         return
     st.subheader("Run history")
+    if not shared:
+        st.caption("The runs of this browser session: the page's link keeps them (owner=...), so a reload or a "
+                   "bookmark shows them again.")
     for run in runs[:20]:
         dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
         if run.spec is not None and run.spec.model.kind != SMALL_CNN:
