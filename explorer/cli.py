@@ -28,7 +28,6 @@ from .experiments.records import Progress, RunResult, Summary
 from .experiments.runs import write_json
 from .experiments.spec import (
     ABLATION,
-    APPLICATION,
     APPLICATION_IMAGE_SIZE,
     AUGMENTED,
     BASELINE,
@@ -69,9 +68,7 @@ def _model(args) -> ModelRef:
 
 
 def _settings(args, model: ModelRef) -> TrainSettings:
-    # Without --image-size: 32 px for the small CNN, ImageNet's 224 for an architecture (a
-    # .keras file with a fixed input size sets its own, see plan.model_settings).
-    size = args.image_size or (APPLICATION_IMAGE_SIZE if model.kind == APPLICATION else TrainSettings().image_size)
+    size = args.image_size or model.default_image_size
     return TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate=args.learning_rate, image_size=size)
 

@@ -35,7 +35,6 @@ from .experiments.runs import write_json
 from .experiments.spec import (
     ABLATION,
     APPLICATION,
-    APPLICATION_IMAGE_SIZE,
     COMPARE,
     FROM_SCRATCH,
     DatasetRef,
@@ -157,7 +156,8 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
         options["model"], weights=options["weights"], start=options["start"])
     seeds = options["seeds"]
     seeds = tuple(range(seeds)) if isinstance(seeds, int) else tuple(int(seed) for seed in seeds)
-    size = options["image_size"] or (APPLICATION_IMAGE_SIZE if model.kind == APPLICATION else None)
+    # Arrays keep their own size unless one is asked for (an architecture asks for ImageNet's).
+    size = options["image_size"] or (model.default_image_size if model.kind == APPLICATION else None)
     dataset, ref = _dataset(data, size, options["class_names"])
     settings = TrainSettings(seeds=seeds, epochs=options["epochs"], batch_size=options["batch_size"],
                              learning_rate=options["learning_rate"],
@@ -166,7 +166,7 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
 
     spec = build_spec(_config(config), ref, settings, mode, options.get("leave_one_out", False), model)
     if dataset is None or dataset.images.shape[1] != spec.settings.image_size:
-        dataset, _ = _dataset(data, spec.settings.image_size, options["class_names"])
+        dataset = _load(data, ref, spec.settings.image_size, options["class_names"])
     bar = options["progress"]
     if bar is True:
         from .cli import ProgressBar
@@ -204,20 +204,28 @@ def _run_folder(out):
 
 
 def _dataset(data, size: int | None, class_names) -> tuple[Dataset | None, DatasetRef]:
-    """The images and their reference; None images for a demo or a path before the size is
-    known (they are loaded at the spec's size)."""
+    """Arrays as a Dataset (their own size unless `size`), or None for a demo, folder or zip,
+    loaded once the spec has settled the size (`_load`); and the reference the spec keeps."""
     if isinstance(data, tuple) and len(data) == 2:
         return dataset_from_arrays(data[0], data[1], class_names, image_size=size), DatasetRef("arrays", "arrays")
     if isinstance(data, str) and data in DEMO_NAMES:
-        return (load_demo(data, image_size=size) if size else None), DatasetRef("demo", data)
+        return None, DatasetRef("demo", data)
     if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         if not path.exists():
             raise InputError(f"data={str(data)!r}: not a demo ({', '.join(DEMO_NAMES)}) and no such folder or zip")
-        ref = DatasetRef("path", path.name, str(path.resolve()))
-        return (load_dataset(path, image_size=size, name=path.name) if size else None), ref
+        return None, DatasetRef("path", path.name, str(path.resolve()))
     raise InputError(f"data must be a demo name ({', '.join(DEMO_NAMES)}), a folder or zip, or arrays (x, y); "
                      f"got {type(data).__name__}")
+
+
+def _load(data, ref: DatasetRef, size: int, class_names) -> Dataset:
+    """The images at the spec's size."""
+    if ref.kind == "arrays":
+        return dataset_from_arrays(data[0], data[1], class_names, image_size=size)
+    if ref.kind == "demo":
+        return load_demo(ref.name, image_size=size)
+    return load_dataset(ref.path, image_size=size, name=ref.name)
 
 
 def _config(config) -> AugmentConfig:

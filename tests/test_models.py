@@ -21,8 +21,8 @@ from explorer.experiments.spec import (
 )
 
 keras = pytest.importorskip("keras")
-from explorer.dropin.sequence import AugmentedSequence  # noqa: E402
-from explorer.experiments import training  # noqa: E402  (imports Keras)
+from pairing import record_training  # noqa: E402
+
 from explorer.experiments.models import ModelFactory, no_downloads  # noqa: E402
 
 TWO_SEEDS = TrainSettings(seeds=(0, 1), epochs=1, batch_size=16, image_size=32)
@@ -61,29 +61,6 @@ def model_files(tmp_path_factory):
                                              keras.layers.Dense(4, activation="softmax")]),
                            folder / "free_size.keras"),
     }
-
-
-def _record_training(monkeypatch, dataset, model: ModelRef, arms=ARMS, settings=TWO_SEEDS):
-    """Train, recording each build's initial weights (in build order: seed 0's arms, then
-    seed 1's) and each epoch's batch order per seed."""
-    initial, orders = [], {}
-    build, epoch_arrays = ModelFactory.build, AugmentedSequence.epoch_arrays
-
-    def recording_build(self):
-        built = build(self)
-        initial.append([w.copy() for w in built.get_weights()])
-        return built
-
-    def recording_epoch_arrays(self, epoch):
-        x, y = epoch_arrays(self, epoch)
-        orders.setdefault((self.seed, epoch), []).append(y.tolist())
-        return x, y
-
-    monkeypatch.setattr(ModelFactory, "build", recording_build)
-    monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
-    result = training.run_comparison(dataset, arms, settings, model=model)
-    monkeypatch.undo()
-    return result, initial, orders
 
 
 def _same(a, b) -> bool:
@@ -140,7 +117,7 @@ def test_specs_from_before_model_choice_train_the_small_cnn():
 
 @pytest.mark.slow
 def test_small_cnn_arms_are_paired_and_epochs_are_timed(shapes, monkeypatch):
-    result, initial, orders = _record_training(monkeypatch, shapes, ModelRef())
+    result, initial, orders = record_training(monkeypatch, shapes, ARMS, TWO_SEEDS, ModelRef())
     _assert_paired(initial, orders)
     assert result.device.startswith(("CPU", "GPU"))
     assert all(len(run) == 1 and run[0] > 0 for history in result.arms.values() for run in history.epoch_seconds)
@@ -220,7 +197,7 @@ def test_application_too_small_for_its_input_is_a_clear_error():
 @pytest.mark.parametrize("start", [FROM_SCRATCH, FROM_WEIGHTS])
 def test_model_file_arms_are_paired(shapes, model_files, monkeypatch, start):
     model = ModelRef.parse(model_files["fits"], start=start)
-    result, initial, orders = _record_training(monkeypatch, shapes, model)
+    result, initial, orders = record_training(monkeypatch, shapes, ARMS, TWO_SEEDS, model)
     saved = keras.saving.load_model(model_files["fits"]).get_weights()
     _assert_paired(initial, orders, seeds_differ=start == FROM_SCRATCH)
     assert _same(initial[0], saved) is (start == FROM_WEIGHTS)

@@ -10,7 +10,8 @@ from explorer.data.demos import make_shapes
 
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.slow  # real training (the README's quick loop skips it)
-from explorer.dropin.sequence import AugmentedSequence  # noqa: E402
+from pairing import record_training  # noqa: E402
+
 from explorer.experiments import training  # noqa: E402  (imports Keras)
 from explorer.experiments.models import ModelFactory  # noqa: E402
 from explorer.experiments.spec import METRICS, TrainSettings  # noqa: E402
@@ -26,23 +27,7 @@ def shapes():
 
 
 def test_arms_share_initial_weights_and_batch_order_per_seed(shapes, monkeypatch):
-    initial, orders = {}, {}
-    build = ModelFactory.build
-    epoch_arrays = AugmentedSequence.epoch_arrays
-
-    def recording_build(*args, **kwargs):
-        model = build(*args, **kwargs)
-        initial.setdefault(len(initial), [w.copy() for w in model.get_weights()])
-        return model
-
-    def recording_epoch_arrays(self, epoch):
-        x, y = epoch_arrays(self, epoch)
-        orders.setdefault((self.seed, epoch), []).append(y.tolist())
-        return x, y
-
-    monkeypatch.setattr(ModelFactory, "build", recording_build)
-    monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
-    training.run_comparison(shapes, ARMS, TINY)
+    _, initial, orders = record_training(monkeypatch, shapes, ARMS, TINY)
     # Build order: seed 0 baseline, seed 0 augmented, seed 1 baseline, seed 1 augmented.
     for first, second in ((0, 1), (2, 3)):
         assert all(np.array_equal(a, b) for a, b in zip(initial[first], initial[second]))

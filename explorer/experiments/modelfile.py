@@ -80,7 +80,7 @@ def inspect_model_file(source: bytes | str | Path, name: str | None = None) -> M
 def _read_archive(source: bytes | str | Path, name: str) -> tuple[dict, str | None]:
     """config.json as a dict and metadata.json's Keras version, after the size and format checks."""
     if isinstance(source, bytes | bytearray):
-        _check_file_size(len(source), name)
+        check_file_size(len(source), name)
         if bytes(source[:4]) == HDF5_SIGNATURE:
             raise _hdf5_error(name)
         return _read_zip(io.BytesIO(source), name)
@@ -90,7 +90,7 @@ def _read_archive(source: bytes | str | Path, name: str) -> tuple[dict, str | No
     try:
         if not path.is_file():
             raise InputError(f"{name}: no such file (or it is a folder); upload a .keras model file")
-        _check_file_size(path.stat().st_size, name)  # before reading a byte of it
+        check_file_size(path.stat().st_size, name)  # before reading a byte of it
         with path.open("rb") as file:
             if file.read(4) == HDF5_SIGNATURE:
                 raise _hdf5_error(name)
@@ -100,13 +100,14 @@ def _read_archive(source: bytes | str | Path, name: str) -> tuple[dict, str | No
         raise InputError(f"{name}: cannot read it ({error.strerror or error}); upload it again") from None
 
 
-def _check_file_size(size: int, name: str) -> None:
+def check_file_size(size: int, name: str) -> None:
+    """InputError when a model file of `size` bytes is over MAX_MODEL_BYTES (before reading it)."""
     if size > MAX_MODEL_BYTES:
-        raise InputError(f"{name} is {_megabytes(size)}, over the {_megabytes(MAX_MODEL_BYTES)} limit for a "
+        raise InputError(f"{name} is {megabytes(size)}, over the {megabytes(MAX_MODEL_BYTES)} limit for a "
                          "model file; upload a smaller model")
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     value = size / 2**20
     return f"{value:,.1f} MB" if value >= 0.1 else f"{value:.2g} MB"  # small limits appear in tests
 
@@ -143,8 +144,8 @@ def _read_zip(file: IO[bytes], name: str) -> tuple[dict, str | None]:
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
     """The member's bytes; the declared size is checked first, and no more than it is ever read."""
     if info.file_size > limit:
-        raise InputError(f"{name}: its {info.filename} unpacks to {_megabytes(info.file_size)}, over the "
-                         f"{_megabytes(limit)} limit, which no model saved by Keras needs; {SAVE_HINT}")
+        raise InputError(f"{name}: its {info.filename} unpacks to {megabytes(info.file_size)}, over the "
+                         f"{megabytes(limit)} limit, which no model saved by Keras needs; {SAVE_HINT}")
     with archive.open(info) as member:
         return member.read(limit)  # zipfile never returns more than the declared size
 

@@ -67,7 +67,11 @@ def may_see(run_owner: str, owner: str | None, shared: bool | None = None) -> bo
 
 def run_owner(run_dir: Path) -> str:
     """The session that submitted a run, '' when none is recorded."""
-    owner = _status(run_dir).get("owner", "")
+    return _owner_in(_status(run_dir))
+
+
+def _owner_in(status: dict) -> str:
+    owner = status.get("owner", "")
     return owner if isinstance(owner, str) else ""
 
 
@@ -159,7 +163,7 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
                    read_record(run_dir / "result.json", RunResult.from_json),
                    read_record(run_dir / "progress.json", Progress.from_json),
                    status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")),
-                   run_owner(run_dir))
+                   _owner_in(status))
 
 
 def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:

@@ -195,6 +195,12 @@ class ModelRef:
                          "or a path to a .keras file")
 
     @property
+    def default_image_size(self) -> int:
+        """The image size when none is chosen: ImageNet's for an architecture, else the small
+        CNN's (a .keras file with a fixed input size sets its own, see `plan.model_settings`)."""
+        return APPLICATION_IMAGE_SIZE if self.kind == APPLICATION else TrainSettings().image_size
+
+    @property
     def label(self) -> str:
         """The model in a few words, for the page, the CLI and the report."""
         if self.kind == APPLICATION:

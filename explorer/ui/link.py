@@ -2,9 +2,8 @@
 image (source, sample, demo image), the preset, the view, the tint, the training size, the
 train panel's settings (the model choice among them), the run being shown and the browser
 session's owner id (`owner`: the runs it submitted are its own; see `experiments.runs.may_see`).
-Only values
-that differ from the defaults are written, so a link stays short; reading never raises: a bad
-value is named and its default kept.
+Only values that differ from the defaults are written, so a link stays short; reading never
+raises: a bad value is named and its default kept.
 
 Uploads are not in the link (the file is the user's): an uploaded image, a dataset zip or a
 .keras model file. A link that chose one says so.

@@ -121,20 +121,22 @@ def _dataset_ref() -> DatasetRef | None:
     st.caption(f"{len(counts)} classes: " + ", ".join(f"{name} ({count})" for name, count in counts.items()))
     if "skipped" in report:
         st.caption(report.replace("\n", "  \n"))
-    store = runs_root() / "datasets"
+    return DatasetRef("path", upload.name, str(_save_upload(data, "datasets", ".zip")))
+
+
+def _save_upload(data: bytes, folder: str, suffix: str) -> Path:
+    """An upload kept with the runs (runs/<folder>/), named by its content: the worker reads
+    it from there, and the same file uploaded twice is stored once."""
+    store = runs_root() / folder
     store.mkdir(parents=True, exist_ok=True)
-    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     if not path.exists():
         path.write_bytes(data)
-    return DatasetRef("path", upload.name, str(path.resolve()))
+    return path.resolve()
 
 
 # The smallest image a keras.applications architecture can be built for (32 for the others).
 MIN_APPLICATION_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:,.1f} MB" if size >= 2**20 // 10 else f"{size / 2**20:.2g} MB"
 
 
 def _found_text(info: modelfile.ModelFileInfo) -> str:
@@ -155,25 +157,17 @@ def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
     `modelfile.inspect_model_file`) and saved with the runs under models/: the model to train
     (from scratch until the user chooses otherwise) and a caption saying what was found; or
     None and the reason, in a sentence."""
-    limit = modelfile.MAX_MODEL_BYTES  # read at call time (tests lower it)
-    if len(data) > limit:
-        return None, (f"{name} is {_megabytes(len(data))}, over the {_megabytes(limit)} limit for a model file; "
-                      "upload a smaller model")
     try:
+        modelfile.check_file_size(len(data), name)
         info = modelfile.inspect_model_file(data, name)
     except InputError as error:
         return None, str(error)
-    store = runs_root() / "models"
-    store.mkdir(parents=True, exist_ok=True)
-    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}.keras"
-    if not path.exists():
-        path.write_bytes(data)
-    return ModelRef(MODEL_FILE, name, path=str(path.resolve())), _found_text(info)
+    return ModelRef(MODEL_FILE, name, path=str(_save_upload(data, "models", ".keras"))), _found_text(info)
 
 
 def _file_model() -> ModelRef | None:
     """The user's .keras file: checked once per upload, then how every arm starts."""
-    limit = _megabytes(modelfile.MAX_MODEL_BYTES)
+    limit = modelfile.megabytes(modelfile.MAX_MODEL_BYTES)
     upload = st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key="train_model_file",
                               help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
                                    "by the worker: Lambda layers are refused.")
