@@ -4,6 +4,7 @@ files as a run from the page, in DIR:
     python -m explorer compare --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
     python -m explorer ablate  --dataset digits --config cfg.json --seeds 3 --epochs 10 --out DIR
         [--model small-cnn|applications:NAME|PATH.keras] [--weights FILE|imagenet] [--start scratch|weights]
+        [--backend local|ray] [--workers N] [--ray-address auto|ray://HOST:10001] [--cpus-per-trial N]
     python -m explorer worker RUN_DIR    (what the page's job queue starts for each run)
     python -m explorer doctor train.py|notebook.ipynb [--json]   (read, never run, for augmentation mistakes)
 
@@ -93,15 +94,19 @@ class ProgressBar:
         width = 30
         filled = int(state.done_fraction * width)
         eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else "ETA after the first epoch"
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {state.done_fraction:4.0%} {state.arm:>10} "
-                f"seed {state.seed} epoch {state.epoch}/{state.epochs} "
-                f"({state.epochs_done}/{state.epochs_total} done) {eta}")
-        sys.stderr.write(f"\r{line:<100}")  # padded: a shorter line covers a longer one
+        if state.trials_running > 1:  # side by side: one trial's epoch says little
+            where = f"trials {state.trials_done} done, {state.trials_running} running, {state.trials_waiting} waiting"
+        else:
+            where = f"{state.arm:>10} seed {state.seed} epoch {state.epoch}/{state.epochs}"
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {state.done_fraction:4.0%} {where} "
+                f"({state.epochs_done}/{state.epochs_total} epochs done) {eta}")
+        sys.stderr.write(f"\r{line:<110}")  # padded: a shorter line covers a longer one
         sys.stderr.flush()
 
 
 def _run(args, mode: str) -> tuple[Path, RunResult]:
     from .diagnostics.runfiles import write_run_files
+    from .experiments.backends import backend_from_settings
     from .experiments.plan import build_spec
     from .experiments.worker import execute
 
@@ -113,8 +118,10 @@ def _run(args, mode: str) -> tuple[Path, RunResult]:
                       leave_one_out=getattr(args, "leave_one_out", False), model=model)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
+    backend = backend_from_settings(args.backend, args.ray_address, args.workers, args.cpus_per_trial,
+                                    args.gpus_per_trial)
     bar = ProgressBar()
-    result = execute(out, on_progress=bar, on_finished=write_run_files)
+    result = execute(out, on_progress=bar, on_finished=write_run_files, backend=backend)
     bar.close()
     _print_hardware(result)
     return out, result
@@ -125,6 +132,8 @@ def _print_hardware(result: RunResult) -> None:
     pace = result.mean_epoch_seconds()
     took = f", {pace:.1f} s per epoch on average" if pace is not None else ""
     print(f"model: {result.model.label} at {result.settings.image_size} px, trained on {result.device}{took}")
+    if result.backend:
+        print(f"trials: {result.backend}")
     for note in result.model_notes:
         print(f"note: {note}")
 
@@ -284,6 +293,17 @@ def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--batch-size", type=int, default=defaults.batch_size)
     command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     command.add_argument("--out", required=True, help="a new folder for the run's files")
+    where = command.add_argument_group("where the trials train (one trial = one arm on one seed)")
+    where.add_argument("--backend", choices=("local", "ray"), default=None,
+                       help="local (default; AUGMENT_BACKEND) or ray: each trial a Ray task")
+    where.add_argument("--workers", type=int, default=None,
+                       help="local: trials trained side by side, in processes of their own (default 1)")
+    where.add_argument("--ray-address", default=None,
+                       help="ray: the cluster (auto, ray://HOST:10001; AUGMENT_RAY_ADDRESS); without one a Ray "
+                            "instance is started on this machine's cores for the run")
+    where.add_argument("--cpus-per-trial", type=float, default=None,
+                       help="ray: CPUs each trial asks for and trains with (default 1)")
+    where.add_argument("--gpus-per-trial", type=float, default=None, help="ray: GPUs each trial asks for (default 0)")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -133,10 +133,13 @@ def compare(data, config, *, model: str | ModelRef = "small-cnn", weights: str |
             image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
             learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
             out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
-            ) -> ComparisonResult:
+            backend=None, ray_address: str | None = None, workers: int | None = None) -> ComparisonResult:
     """Train the model with and without `config`'s augmentation over paired seeds (same
     initial weights and batches per seed; validation images never augmented) and return
-    the verdict, as `python -m explorer compare` does. See the module's docstring."""
+    the verdict, as `python -m explorer compare` does. `backend`: "local" (default), "ray"
+    (with `ray_address`, or a Ray instance on this machine; a notebook's own `ray.init` is
+    used as it is) or a backend object (`explorer.experiments.backends`). See the module's
+    docstring."""
     return _run(ComparisonResult, COMPARE, data, config, locals())
 
 
@@ -145,7 +148,7 @@ def ablate(data, config, *, leave_one_out: bool = False, model: str | ModelRef =
            epochs: int = DEFAULTS.epochs, image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
            learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
            out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
-           ) -> AblationResult:
+           backend=None, ray_address: str | None = None, workers: int | None = None) -> AblationResult:
     """Which setting hurts: each active setting alone against the baseline (and, with
     leave_one_out, the full config minus each), as `python -m explorer ablate` does."""
     return _run(AblationResult, ABLATION, data, config, locals())
@@ -173,17 +176,23 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
 
         bar = ProgressBar()
     out = options["out"]
+    backend = options["backend"]
+    if backend is None or isinstance(backend, str):
+        from .experiments.backends import backend_from_settings
+
+        backend = backend_from_settings(backend, options["ray_address"], options["workers"])
     with _run_folder(out) as run_dir:
-        result = _train(run_dir, spec, dataset, bar or None, write_files=out is not None)
+        result = _train(run_dir, spec, dataset, bar or None, write_files=out is not None, backend=backend)
     return kind(spec, result, dataset, Path(out) if out is not None else None)
 
 
-def _train(run_dir: Path, spec: RunSpec, dataset: Dataset, bar, write_files: bool) -> RunResult:
+def _train(run_dir: Path, spec: RunSpec, dataset: Dataset, bar, write_files: bool, backend=None) -> RunResult:
     from .diagnostics.runfiles import write_run_files
     from .experiments.worker import execute
 
     write_json(run_dir / "spec.json", spec.to_json())
-    result = execute(run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset)
+    result = execute(run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset,
+                     backend=backend)
     if bar is not None and hasattr(bar, "close"):
         bar.close()
     return result

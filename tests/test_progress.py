@@ -51,32 +51,91 @@ def test_eta_is_the_measured_epoch_time_times_the_epochs_left_and_none_before_an
     assert Progress.from_json(old).eta is None
 
 
-def test_the_clock_gives_no_eta_until_an_epoch_ends_then_the_mean_epoch_time_times_the_epochs_left():
+def _board(now, reports, epochs=3, steps=4, seeds=(0,)):
     pytest.importorskip("keras")
-    from explorer.experiments.training import _Clock
+    from explorer.experiments.training import _Board
+    from explorer.experiments.trials import plan_trials
 
+    arms = {"baseline": CONFIG.without_transforms(), "augmented": CONFIG}
+    result = RunResult(settings=TrainSettings(seeds=seeds, epochs=epochs), configs=arms,
+                       arms={arm: ArmHistory.empty(len(seeds)) for arm in arms},
+                       confusion={arm: [None] * len(seeds) for arm in arms},
+                       predictions={arm: [None] * len(seeds) for arm in arms})
+    return _Board(result, plan_trials(arms, seeds), steps, reports.append, None, "test", now=lambda: now[0])
+
+
+def _event(arm, epoch=0, batch=0, metrics=None):
+    from explorer.experiments.trials import TrialEvent
+
+    return TrialEvent(arm, 0, 0, epoch, batch, metrics)
+
+
+def _metrics(accuracy=0.5):
+    from explorer.experiments.trials import EpochMetrics
+
+    return EpochMetrics(accuracy, 1.0, accuracy, 1.0, 10.0)
+
+
+def test_the_board_gives_no_eta_until_an_epoch_ends_then_the_mean_epoch_time_times_the_epochs_left():
     now, reports = [100.0], []
-    clock = _Clock(epochs_total=6, epochs=3, steps=4, report=reports.append, now=lambda: now[0])
+    board = _board(now, reports)
+    board.event(_event("baseline"))
+    assert (reports[-1].trials_running, reports[-1].trials_waiting, reports[-1].trials_total) == (1, 1, 2)
     now[0] = 130.0  # the first batch took 30 s: graph tracing, not the pace
-    clock.tick("baseline", 0, epoch=0, batch=0)
+    board.event(_event("baseline", epoch=1, batch=1))
     assert reports[-1].eta is None and reports[-1].epoch == 1 and reports[-1].batch == 1
     now[0] = 140.0
-    clock.epoch_finished("baseline", 0, epoch=1)
+    board.event(_event("baseline", epoch=1, metrics=_metrics()))
     assert (reports[-1].epochs_done, reports[-1].epoch_seconds) == (1, 40.0)
     assert reports[-1].eta == pytest.approx(40.0 * 5)  # 5 of the run's 6 epochs left
+    assert board.result.arms["baseline"].val_accuracy == [[0.5]]  # the curve has it already
     now[0] = 150.0
-    clock.tick("baseline", 0, epoch=1, batch=1)  # half of epoch 2
+    board.event(_event("baseline", epoch=2, batch=2))  # half of epoch 2
     assert reports[-1].eta == pytest.approx(40.0 * 4.5) and reports[-1].done_fraction == pytest.approx(1.5 / 6)
     now[0] = 160.0
-    clock.epoch_finished("baseline", 0, epoch=2)
+    board.event(_event("baseline", epoch=2, metrics=_metrics()))
     assert reports[-1].epoch_seconds == pytest.approx(30.0) and reports[-1].eta == pytest.approx(30.0 * 4)
     assert reports[-1].elapsed == pytest.approx(60.0) and (reports[-1].epochs, reports[-1].epochs_total) == (3, 6)
+
+
+def test_trials_side_by_side_share_the_pace_and_a_result_replaces_what_its_events_said():
+    from explorer.experiments.trials import TrialResult
+
+    now, reports = [0.0], []
+    board = _board(now, reports)
+    board.event(_event("baseline"))
+    board.event(_event("augmented"))
+    assert (reports[-1].trials_running, reports[-1].trials_waiting) == (2, 0)
+    now[0] = 20.0
+    board.event(_event("baseline", epoch=1, batch=2))
+    board.event(_event("augmented", epoch=1, batch=2))
+    assert reports[-1].done_fraction == pytest.approx(1.0 / 6)  # two halves of an epoch
+    now[0] = 40.0
+    board.event(_event("baseline", epoch=1, metrics=_metrics()))
+    board.event(_event("augmented", epoch=1, metrics=_metrics()))
+    assert reports[-1].epoch_seconds == pytest.approx(20.0)  # two epochs in 40 s
+    history = {"val_accuracy": [0.1, 0.2, 0.3], "train_accuracy": [0.1, 0.2, 0.3], "val_loss": [1, 1, 1],
+               "train_loss": [1, 1, 1], "epoch_seconds": [1, 1, 1]}
+    board.finished(TrialResult("baseline", 0, 0, history, confusion=[[1]], predictions=[0]))
+    assert board.result.arms["baseline"].val_accuracy == [[0.1, 0.2, 0.3]]
+    assert (reports[-1].trials_done, reports[-1].trials_running, reports[-1].epochs_done) == (1, 1, 4)
+    board.event(_event("baseline", epoch=2, metrics=_metrics(0.9)))  # late news of a finished trial
+    assert board.result.arms["baseline"].val_accuracy == [[0.1, 0.2, 0.3]] and not board.complete
 
 
 def test_the_progress_line_says_epochs_done_and_the_eta_only_once_measured():
     assert progress_text(_progress()) == ("baseline, seed 0: epoch 2 of 3, batch 2/4 · 1 of 6 epochs done, "
                                           "about 45 s left")
     assert "left" not in progress_text(_progress(epoch_seconds=None, epochs_done=0))
+
+
+def test_the_progress_line_counts_trials_on_a_cluster_or_side_by_side():
+    on_ray = _progress(trials_done=3, trials_running=2, trials_total=8, backend="Ray cluster at auto, 1 CPU per trial")
+    assert progress_text(on_ray) == ("Trials (one arm on one seed): 3 of 8 done, 2 running, 3 waiting · 1 of 6 epochs "
+                                     "done, about 45 s left · Ray cluster at auto, 1 CPU per trial")
+    one_at_a_time = _progress(trials_done=3, trials_running=1, trials_total=8, backend="local: one trial at a time")
+    assert progress_text(one_at_a_time).startswith("baseline, seed 0: epoch 2 of 3")
+    assert Progress.from_json(on_ray.to_json()) == on_ray
 
 
 # -- queued or starting ----------------------------------------------------------------------------
@@ -233,3 +292,17 @@ def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, m
     rows = ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
     assert [(row["epoch"], row["val_accuracy"]) for row in rows if (row["arm"], row["seed"]) == ("baseline", 1)] \
         == [(1, 0.4), (2, 0.55)]  # the running seed's finished epochs, from 1
+
+
+def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
+    from test_app import run_app
+
+    monkeypatch.setenv("AUGMENT_BACKEND", "ray")
+    monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")
+    at = run_app()
+    captions = [caption.value for caption in at.caption]
+    assert "2 arms x 3 seeds = 6 trials · they train on: Ray cluster at ray://head:10001, 1 CPU per trial" in captions
+    monkeypatch.setenv("AUGMENT_BACKEND", "slurm")
+    at.run()
+    assert any("The server's backend settings: backend must be one of local, ray; got 'slurm'" in error.value
+               for error in at.error)

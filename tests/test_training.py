@@ -69,7 +69,7 @@ def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
     batches = []
 
     def stop_after_first_epoch_and_a_batch():
-        return len(batches) > steps + 1
+        return len(batches) > steps + 2  # the trial's start, epoch 1's batches and its end, a batch
 
     split = training.prepare(shapes, TINY)
     steps = -(-len(split.train_labels) // TINY.batch_size)
@@ -77,7 +77,8 @@ def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
         shapes, ARMS, TINY, progress=batches.append, should_stop=stop_after_first_epoch_and_a_batch,
     )
     assert result.status == "stopped"
-    assert len(batches) == steps + 2  # stopped right after the batch that saw the request
+    assert len(batches) == steps + 3  # stopped right after the batch that saw the request
+    assert batches[0].trials_running == 1 and batches[0].trials_total == 4 and batches[0].done_fraction == 0
     assert [len(v) for v in result.arms["baseline"].val_accuracy] == [1, 0]  # epoch 1 kept, epoch 2 not
     assert result.arms["augmented"].val_accuracy == [[], []]
 

@@ -343,6 +343,7 @@ class RunResult:
     model: ModelRef = ModelRef()
     device: str = ""  # what trained: "CPU (2 cores)", "GPU: NVIDIA H200", ...
     model_notes: list[str] = field(default_factory=list)  # what was done to fit the model to the data
+    backend: str = ""  # where the trials trained: "local: one trial at a time", "Ray cluster at ...", ...
 
     @property
     def seeds(self) -> list:
@@ -369,7 +370,8 @@ class RunResult:
             data["summary"] = self.summary.to_json()
         if self.ablation is not None:
             data["ablation"] = self.ablation.to_json()
-        data.update(model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes))
+        data.update(model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes),
+                    backend=self.backend)
         return data
 
     def mean_epoch_seconds(self) -> float | None:
@@ -408,6 +410,7 @@ class RunResult:
             model=ModelRef.from_json(data.get("model")),
             device=str(data.get("device") or ""),
             model_notes=[str(note) for note in data.get("model_notes") or []],
+            backend=str(data.get("backend") or ""),
         )
 
 
@@ -435,6 +438,14 @@ class Progress:
     epochs_total: int = 0
     epoch_seconds: float | None = None  # mean seconds per finished epoch; None before the first
     time: float | None = None  # wall clock of the report (time.time())
+    trials_done: int = 0  # trials (one arm on one seed) finished, training and waiting to start
+    trials_running: int = 0
+    trials_total: int = 0
+    backend: str = ""  # where they train (RunResult.backend)
+
+    @property
+    def trials_waiting(self) -> int:
+        return max(0, self.trials_total - self.trials_done - self.trials_running)
 
     @property
     def epochs_left(self) -> float:

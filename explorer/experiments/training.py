@@ -1,5 +1,7 @@
 """A fair comparison: the same model, initial weights, batch order and epochs, with and
-without augmentation, over several seeds; validation data never augmented.
+without augmentation, over several seeds; validation data never augmented. The run is a list
+of trials (one arm on one seed, `trials`) that a backend trains (`backends`: this process, a
+local pool, Ray) and that are combined here into one `RunResult`, live, as they report.
 
 Imports Keras (seconds): used by the job worker and the CLI, never by the preview.
 """
@@ -8,55 +10,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import augment_batch, standardize
+from ..augment.engine import standardize
 from ..data.datasets import Dataset
 from ..data.split import Split, split_dataset
-from ..dropin.sequence import AugmentedSequence
-from .models import ModelFactory, training_device
+from .backends import Backend, LocalBackend
+from .fitting import model_factory
+from .models import training_device
 from .records import ArmHistory, Progress, RunResult
-from .spec import AUGMENTED, BASELINE, METRICS, SPLIT_SEED, ModelRef, TrainSettings
+from .spec import AUGMENTED, METRICS, SPLIT_SEED, ModelRef, TrainSettings
 from .summary import summarize
-
-EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the PyDataset
-
-
-class _Recorder(keras.callbacks.Callback):
-    """Hands on finished epochs only; reports progress; stops within a batch when asked."""
-
-    def __init__(self, on_batch: Callable[[int, int], None], should_stop: Callable[[], bool],
-                 on_finished_epoch: Callable[[dict], None]):
-        super().__init__()
-        self.on_batch, self.should_stop, self.on_finished_epoch = on_batch, should_stop, on_finished_epoch
-        self.stopped = False
-        self.current_epoch = 0
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.current_epoch = epoch
-        self.epoch_start = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.on_batch(self.current_epoch, batch)
-        if self.should_stop():
-            self.stopped = True
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.stopped:
-            return  # an interrupted epoch is not a finished one
-        logs = logs or {}
-        self.on_finished_epoch({
-            "train_accuracy": float(logs["accuracy"]), "train_loss": float(logs["loss"]),
-            "val_accuracy": float(logs["val_accuracy"]), "val_loss": float(logs["val_loss"]),
-            "epoch_seconds": time.perf_counter() - self.epoch_start,  # validation included
-        })
+from .trials import HISTORY, Trial, TrialContext, TrialEvent, TrialResult, model_files, plan_trials
 
 
 def prepare(dataset: Dataset, settings: TrainSettings) -> Split:
@@ -64,40 +33,86 @@ def prepare(dataset: Dataset, settings: TrainSettings) -> Split:
     return split_dataset(dataset, settings.validation_fraction, seed=SPLIT_SEED)
 
 
-class _Clock:
-    """Where the run is over every arm, seed and epoch it trains, and its measured pace.
+class _Board:
+    """Where the run is over its trials, kept from their events as they come (from one trial
+    at a time, or from many at once on a cluster): the result's curves, the trials done,
+    running and waiting, and the measured pace.
 
-    The pace counts from the start of training to the end of the latest finished epoch, so
-    the building, tracing and evaluating that every arm and seed repeats is part of it; there
-    is none (and no ETA) until the first epoch has finished. `now` is a clock in seconds."""
+    Epochs are counted over everything the run trains; a running trial adds the share of its
+    current epoch. The pace counts from the start of training to the end of the latest
+    finished epoch over the epochs finished, so what every trial repeats (building the
+    model, tracing its graphs, the evaluation after it) is part of it, and trials running
+    side by side shorten it; there is none (and no ETA) until the first epoch has finished.
+    `now` is a clock in seconds."""
 
-    def __init__(self, epochs_total: int, epochs: int, steps: int, report: Callable[[Progress], None] | None,
+    def __init__(self, result: RunResult, trials: list[Trial], steps: int, report: Callable[[Progress], None] | None,
+                 on_epoch: Callable[[RunResult], None] | None, backend: str = "",
                  now: Callable[[], float] = time.perf_counter):
-        self.epochs_total, self.epochs, self.steps, self.report, self.now = epochs_total, epochs, steps, report, now
-        self.epochs_done = 0
+        self.result, self.steps, self.report, self.on_epoch, self.backend, self.now = \
+            result, steps, report, on_epoch, backend, now
+        self.trials_total = len(trials)
+        self.epochs = result.settings.epochs
+        self.epochs_total = len(trials) * self.epochs
+        self.finished_epochs: dict[tuple, int] = {}
+        self.running: dict[tuple, float] = {}  # trial key -> share of its current epoch
+        self.done: set[tuple] = set()
         self.last_epoch_end: float | None = None
         self.start = now()
 
-    def tick(self, arm: str, seed: int, epoch: int, batch: int) -> None:
-        """A batch ended (0-based epoch and batch of the current arm and seed)."""
-        if self.report:
-            self.report(self._progress(arm, seed, epoch + 1, batch + 1, (batch + 1) / self.steps))
+    def event(self, event: TrialEvent) -> None:
+        """A trial started, ended a batch, or finished an epoch (its metrics recorded)."""
+        if event.key in self.done:
+            return  # a late event of a trial whose result is in
+        if event.metrics is not None:
+            history = self.result.arms[event.arm]
+            for metric in HISTORY:
+                history.runs(metric)[event.seed_index].append(getattr(event.metrics, metric))
+            self.finished_epochs[event.key] = len(history.val_accuracy[event.seed_index])
+            self.last_epoch_end = self.now()
+            self.running[event.key] = 0.0
+            if self.on_epoch:  # the result first: a progress line never runs ahead of the curves
+                self.on_epoch(self.result)
+        else:
+            self.running[event.key] = event.batch / self.steps if event.batch else 0.0
+        self._report(event)
 
-    def epoch_finished(self, arm: str, seed: int, epoch: int) -> None:
-        """An epoch ended with its metrics recorded (1-based epoch of the current arm and seed)."""
-        self.epochs_done += 1
-        self.last_epoch_end = self.now()
-        if self.report:
-            self.report(self._progress(arm, seed, epoch, self.steps, 0.0))
+    def finished(self, outcome: TrialResult) -> None:
+        """A trial's result: its full history replaces what its events said."""
+        result, index = self.result, outcome.seed_index
+        for metric in HISTORY:
+            result.arms[outcome.arm].runs(metric)[index] = list(outcome.history.get(metric, []))
+        self.finished_epochs[outcome.key] = len(outcome.history.get("val_accuracy", []))
+        self.running.pop(outcome.key, None)
+        if outcome.stopped:
+            return
+        self.done.add(outcome.key)
+        result.confusion[outcome.arm][index] = outcome.confusion
+        result.predictions[outcome.arm][index] = outcome.predictions
+        for name, accuracy in outcome.probe_accuracy.items():
+            result.probe_accuracy[name][index] = accuracy
+        if self.on_epoch:
+            self.on_epoch(result)
+        self._report(TrialEvent(outcome.arm, index, outcome.seed, self.epochs, self.steps))
 
-    def _progress(self, arm: str, seed: int, epoch: int, batch: int, within: float) -> Progress:
+    @property
+    def complete(self) -> bool:
+        return len(self.done) == self.trials_total
+
+    def _report(self, event: TrialEvent) -> None:
+        if not self.report:
+            return
+        epochs_done = sum(self.finished_epochs.values())
         pace = None
-        if self.last_epoch_end is not None:
-            pace = (self.last_epoch_end - self.start) / self.epochs_done
+        if self.last_epoch_end is not None and epochs_done:
+            pace = (self.last_epoch_end - self.start) / epochs_done
         total = max(1, self.epochs_total)
-        return Progress(arm, seed, epoch, batch, self.steps, min(1.0, (self.epochs_done + within) / total),
-                        self.now() - self.start, epochs=self.epochs, epochs_done=self.epochs_done,
-                        epochs_total=self.epochs_total, epoch_seconds=pace)
+        within = sum(self.running.values())
+        self.report(Progress(
+            event.arm, event.seed, max(1, event.epoch), event.batch or self.steps, self.steps,
+            min(1.0, (epochs_done + within) / total), self.now() - self.start, epochs=self.epochs,
+            epochs_done=epochs_done, epochs_total=self.epochs_total, epoch_seconds=pace,
+            trials_done=len(self.done), trials_running=len(self.running), trials_total=self.trials_total,
+            backend=self.backend))
 
 
 def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], settings: TrainSettings,
@@ -163,68 +178,6 @@ def _shared_preprocessing(arms: dict[str, AugmentConfig]) -> AugmentConfig:
     return preprocessing.pop()
 
 
-def _epoch_batches(sequence: AugmentedSequence, epochs: int, batch_size: int):
-    """Every epoch's batches in order, each epoch augmented as a whole (`epoch_arrays`)."""
-    for epoch in range(epochs):
-        x, y = sequence.epoch_arrays(epoch)
-        for start in range(0, len(y), batch_size):
-            yield x[start:start + batch_size], y[start:start + batch_size]
-
-
-def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict) -> None:
-    if sequence.images.size * 4 <= EPOCH_IN_MEMORY_BYTES:
-        # Whole augmented epochs as arrays, fed to ONE fit call: a fit call per epoch rebuilt
-        # the input pipeline and retraced the validation step every epoch (a quarter of the
-        # time on digits), and a PyDataset costs more per step. Same batches, same order.
-        model.fit(_epoch_batches(sequence, settings.epochs, settings.batch_size), steps_per_epoch=len(sequence),
-                  epochs=settings.epochs, shuffle=False, **fit)
-    else:
-        model.fit(sequence, epochs=settings.epochs, **fit)
-
-
-@dataclass
-class _Comparison:
-    """What every arm and seed of one comparison share: the split, the preprocessed
-    validation images, the result being filled in and the callbacks."""
-
-    split: Split
-    settings: TrainSettings
-    validation_x: np.ndarray
-    models: ModelFactory
-    result: RunResult
-    clock: _Clock
-    should_stop: Callable[[], bool]
-    on_epoch: Callable[[RunResult], None] | None
-    log_dir: Path | None
-
-    def train(self, arm: str, config: AugmentConfig, seed_index: int, seed: int):
-        """One arm on one seed; returns the trained model, or None when asked to stop."""
-        history = self.result.arms[arm]
-
-        def finished(metrics: dict) -> None:
-            for metric, value in metrics.items():
-                history.runs(metric)[seed_index].append(value)
-            if self.on_epoch:  # the result first: a progress line never runs ahead of the curves
-                self.on_epoch(self.result)
-            self.clock.epoch_finished(arm, seed, len(history.val_accuracy[seed_index]))
-
-        recorder = _Recorder(lambda epoch, batch: self.clock.tick(arm, seed, epoch, batch), self.should_stop, finished)
-        keras.utils.set_random_seed(seed)  # same initial weights for every arm of this seed
-        split = self.split
-        model = self.models.build()
-        model.compile(optimizer=keras.optimizers.Adam(self.settings.learning_rate),
-                      loss=self.models.loss(model), metrics=["accuracy"])
-        callbacks = [recorder]
-        if self.log_dir is not None:
-            logs = str(Path(self.log_dir) / f"{arm}-seed{seed}")
-            callbacks.append(keras.callbacks.TensorBoard(logs, write_graph=False))
-        sequence = AugmentedSequence(split.train_images, split.train_labels, self.models.data_config(config),
-                                     self.settings.batch_size, seed=seed)
-        _fit(model, sequence, self.settings,
-             dict(validation_data=(self.validation_x, split.validation_labels), verbose=0, callbacks=callbacks))
-        return None if recorder.stopped else model
-
-
 def run_comparison(
     dataset: Dataset,
     arms: dict[str, AugmentConfig],
@@ -236,96 +189,55 @@ def run_comparison(
     probes: dict[str, AugmentConfig] | None = None,
     earlier: RunResult | None = None,
     model: ModelRef | None = None,
+    backend: Backend | None = None,
 ) -> RunResult:
     """Train every arm for every seed and return the `RunResult` (summary included).
 
-    Per seed, every arm starts from the same initial weights (Keras seeded with the seed
-    before the model is built) and sees the same batches in the same order (the order
+    The run is a list of trials (`trials.plan_trials`: one arm on one seed each) trained by
+    `backend` (default: one after another in this process; see `backends`) and combined
+    here. Per seed, every arm starts from the same initial weights (Keras seeded with the
+    seed before the model is built) and sees the same batches in the same order (the order
     depends on the seed and epoch only). Validation images go through the config's
     preprocessing (rescale, samplewise) but never through augmentation. `on_epoch` gets the
-    partial result after every finished epoch, the running arm and seed's epochs included;
-    `progress` a `Progress` after every batch and, just after `on_epoch`, as every epoch
-    ends; `should_stop` is polled after every batch.
+    partial result after every finished epoch (the running trials' epochs included) and
+    every finished trial; `progress` a `Progress` after every batch a trial reports and,
+    just after `on_epoch`, as every epoch ends; `should_stop` is polled after every batch.
 
-    After each arm's training, its final confusion matrix on the validation set is stored
-    (result.confusion[arm], one per seed). `probes` (name -> config) measure affinity
-    without retraining: the baseline arm's trained model is evaluated on validation images
-    augmented by each probe (result.probe_accuracy[name], one per seed). That is the one
-    place validation images are augmented on purpose, to test the model, never to train it.
+    Each trial stores its final confusion matrix on the validation set (result.confusion
+    [arm], one per seed). `probes` (name -> config) measure affinity without retraining:
+    the baseline arm's trained model is evaluated on validation images augmented by each
+    probe (result.probe_accuracy[name], one per seed). That is the one place validation
+    images are augmented on purpose, to test the model, never to train it.
 
     `earlier`: a result of this same training with fewer seeds; the seeds it finished are
     kept as they are and only the others are trained (pairing is per seed, so nothing changes).
-    `model` (default: the small CNN) is built by `models.ModelFactory` for every arm and seed;
+    `model` (default: the small CNN) is built by `models.ModelFactory` for every trial;
     result.device says what trained, each arm's `epoch_seconds` how long each epoch took.
     """
-    probes = probes or {}
-    settings = settings or TrainSettings()
-    model = model or ModelRef()
+    settings, model = settings or TrainSettings(), model or ModelRef()
+    backend = backend or LocalBackend()
     split = prepare(dataset, settings)
     shared = _shared_preprocessing(arms)
-    models = _model_factory(model, split, shared)
-    result = _new_result(dataset, split, arms, settings, probes, model)
-    result.device, result.model_notes = training_device(), models.notes
+    models = model_factory(model, split, shared)
+    result = _new_result(dataset, split, arms, settings, probes or {}, model)
+    result.device, result.model_notes, result.backend = training_device(), models.notes, backend.label
     kept = _carry_over(earlier, result)
-    steps = -(-len(split.train_labels) // settings.batch_size)
-    to_train = len(settings.seeds) - len(kept)
-    validation_x = standardize(np.asarray(split.validation_images, dtype=np.float32), models.data_config(shared))
-    comparison = _Comparison(
-        split, settings, validation_x, models=models,
-        result=result, clock=_Clock(len(arms) * to_train * settings.epochs, settings.epochs, steps, progress),
-        should_stop=should_stop or (lambda: False), on_epoch=on_epoch, log_dir=log_dir,
-    )
-    for seed_index, seed in enumerate(settings.seeds):
-        for arm, config in arms.items() if seed not in kept else ():
-            trained = comparison.train(arm, config, seed_index, seed)
-            if trained is None:
-                return _finish(result, "stopped")
-            _evaluate(trained, result, arm, seed_index, seed, split, comparison.validation_x,
-                      {name: models.data_config(probe) for name, probe in probes.items()})
-            if on_epoch:
-                on_epoch(result)
-    return _finish(result, "finished")
-
-
-def _model_factory(model: ModelRef, split: Split, shared: AugmentConfig) -> ModelFactory:
-    """The run's model builder; the small CNN rescales pixels itself when the arms'
-    preprocessing leaves them in 0..255."""
-    models = ModelFactory(model, tuple(split.train_images.shape[1:]), len(split.class_names),
-                          scale_inputs=not (shared.rescale or shared.samplewise_center
-                                            or shared.samplewise_std_normalization))
-    models.note_rescale(shared.rescale)
-    return models
+    trials = plan_trials(arms, settings.seeds, kept)
+    context = TrialContext(
+        split, standardize(np.asarray(split.validation_images, dtype=np.float32), models.data_config(shared)),
+        settings, model, shared, {name: models.data_config(probe) for name, probe in (probes or {}).items()},
+        model_files={} if backend.shares_files else model_files(model),
+        log_dir=log_dir if backend.shares_files else None)
+    board = _Board(result, trials, context.steps, progress, on_epoch, backend.label)
+    devices = set()
+    for outcome in backend.run(trials, context, board.event, should_stop or (lambda: False), models):
+        board.finished(outcome)
+        devices.add(outcome.device)
+    result.device = ", ".join(sorted(filter(None, devices))) or result.device
+    return _finish(result, "finished" if board.complete else "stopped")
 
 
 def _finish(result: RunResult, status: str) -> RunResult:
     result.status = status
     result.summary = summarize(result, augmented=result.headline_arm or AUGMENTED)
     return result
-
-
-def _evaluate(model, result: RunResult, arm: str, seed_index: int, seed: int, split: Split,
-              validation_x: np.ndarray, probes: dict[str, AugmentConfig]) -> None:
-    """The trained model's confusion counts and, for the baseline, its accuracy on each probe."""
-    predicted = model.predict(validation_x, verbose=0, batch_size=256).argmax(axis=1)
-    classes = len(split.class_names)
-    result.confusion[arm][seed_index] = confusion_matrix(split.validation_labels, predicted, classes).tolist()
-    result.predictions[arm][seed_index] = predicted.tolist()
-    if arm != BASELINE:
-        return
-    for name, probe in probes.items():
-        probed = _probe_images(split, probe, seed)
-        hits = model.predict(probed, verbose=0, batch_size=256).argmax(axis=1) == split.validation_labels
-        result.probe_accuracy[name][seed_index] = float(hits.mean())
-
-
-def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
-    """counts[true class, predicted class]."""
-    counts = np.zeros((classes, classes), np.int64)
-    np.add.at(counts, (truth, predicted), 1)
-    return counts
-
-
-def _probe_images(split: Split, config: AugmentConfig, seed: int) -> np.ndarray:
-    """Validation images augmented by `config`, to test a trained model (affinity). The
-    read-only ValidationImages type is set aside deliberately here and nowhere else."""
-    return augment_batch(np.asarray(split.validation_images).copy(), config, seed=10_000 + seed)

@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..data.datasets import Dataset
+from ..errors import InputError
 from .records import Progress, RunResult
 from .runs import read_json, read_record, set_status, write_json
 from .spec import ABLATION, RunSpec
@@ -40,8 +41,6 @@ def load_spec_dataset(spec: RunSpec) -> Dataset:
     if spec.dataset.kind == "demo":
         return load_demo(spec.dataset.name, image_size=size)
     if spec.dataset.kind == "arrays":
-        from ..errors import InputError
-
         raise InputError("this run trained on arrays held by a notebook; they are not on disk to train again")
     return load_dataset(spec.dataset.path, image_size=size, name=spec.dataset.name or None)
 
@@ -68,11 +67,14 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
 
 
 def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
-            on_finished: Finisher | None = None, dataset: Dataset | None = None) -> RunResult:
+            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None) -> RunResult:
     """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
     failed, with the reason, in status.json (and is raised again). `dataset`: the images
-    already in memory (a notebook's arrays), instead of loading what the spec names."""
+    already in memory (a notebook's arrays), instead of loading what the spec names.
+    `backend`: where the trials train (`backends`; default: AUGMENT_BACKEND and its
+    settings, else one after another in this process)."""
     from .ablation import analyze
+    from .backends import backend_from_settings
     from .training import run_comparison
 
     run_dir = Path(run_dir)
@@ -93,6 +95,7 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
             dataset, spec.arms, spec.settings, progress=_progress_writer(run_dir, on_progress),
             should_stop=(run_dir / "STOP").exists, on_epoch=save, log_dir=run_dir / "tensorboard",
             probes=spec.probes, earlier=earlier, model=spec.model,
+            backend=backend or backend_from_settings(),
         )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)
@@ -104,7 +107,10 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         log.info("run %s: %s", run_dir.name, result.status)
         return result
     except Exception as error:
-        log.exception("run %s failed", run_dir.name)
+        if isinstance(error, InputError):  # a reason for the user, not a bug: no traceback
+            log.error("run %s failed: %s", run_dir.name, error)
+        else:
+            log.exception("run %s failed", run_dir.name)
         set_status(run_dir, "failed", error=str(error) or type(error).__name__,
                    traceback=traceback.format_exc(limit=5))
         raise

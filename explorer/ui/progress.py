@@ -42,8 +42,11 @@ def progress_text(progress: Progress) -> str:
     at the measured pace (said only once an epoch has finished)."""
     p = progress
     eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
-    return (f"{p.arm}, seed {p.seed}: epoch {p.epoch} of {p.epochs}, batch {p.batch}/{p.batches} · "
-            f"{p.epochs_done} of {p.epochs_total} epochs done{eta}")
+    epochs = f"{p.epochs_done} of {p.epochs_total} epochs done{eta}"
+    if p.trials_running > 1 or p.backend.startswith("Ray"):  # trials side by side, or out on a cluster
+        return (f"Trials (one arm on one seed): {p.trials_done} of {p.trials_total} done, {p.trials_running} "
+                f"running, {p.trials_waiting} waiting · {epochs} · {p.backend}")
+    return f"{p.arm}, seed {p.seed}: epoch {p.epoch} of {p.epochs}, batch {p.batch}/{p.batches} · {epochs}"
 
 
 def live_points(result: RunResult) -> dict[str, list]:

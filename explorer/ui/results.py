@@ -39,6 +39,8 @@ def model_line(result: RunResult, spec: RunSpec | None = None) -> str:
     seconds = result.mean_epoch_seconds()
     if seconds is not None:
         parts.append(f"{seconds:.1f} s per epoch" if seconds >= 0.1 else f"{seconds:.2g} s per epoch")
+    if result.backend:
+        parts.append(result.backend)
     return " · ".join(parts)
 
 

@@ -27,6 +27,8 @@ from ..data.demos import DEMO_NAMES
 from ..diagnostics.doctor import model_findings
 from ..errors import InputError
 from ..experiments import modelfile
+from ..experiments.ablation import ablation_arms
+from ..experiments.backends import backend_from_settings
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
 from ..experiments.runs import ACTIVE, list_runs, load_run, may_see, run_zip, runs_root, shared_history
@@ -242,6 +244,7 @@ def train_panel(config: AugmentConfig) -> None:
     leave_one_out = mode == ABLATION and st.checkbox(
         "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
     settings = _settings()
+    _where_trials_train(config, mode, leave_one_out, settings)
     jobs = _jobs(str(runs_root()))
     busy = _session_run_active(jobs)
     clicked = st.button("Train", type="primary", key="train", disabled=busy or dataset is None or model is None)
@@ -256,6 +259,20 @@ def train_panel(config: AugmentConfig) -> None:
         st.session_state["run_id"] = jobs.submit(spec, owner=session_owner(create=True))
         st.rerun()  # draw Train disabled at once
     run_status(jobs)
+
+
+def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, settings: TrainSettings) -> None:
+    """How many trials (one arm on one seed) the run is, and where they train: the server's
+    backend (AUGMENT_BACKEND and its settings; README: When one machine is not enough)."""
+    try:
+        backend = backend_from_settings().label
+    except InputError as error:
+        st.error(f"The server's backend settings: {error}")
+        return
+    arms = len(ablation_arms(config, leave_one_out)) if mode == ABLATION else 2
+    seeds = len(settings.seeds)
+    st.caption(f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
+               f"{backend}")
 
 
 def _session_run_active(jobs: JobManager) -> bool:
