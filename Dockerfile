@@ -1,6 +1,9 @@
 # Augmentation Explorer, after Streamlit's deployment guide (docs.streamlit.io: Docker).
 #   docker build -t augmentation-explorer .
 #   docker run -p 8501:8501 -v explorer-runs:/app/runs augmentation-explorer
+# Settings are environment variables (README: Running it elsewhere), e.g.
+#   docker build --build-arg WITH_RAY=1 -t augmentation-explorer:ray .
+#   docker run -p 8501:8501 -e AUGMENT_BACKEND=ray -e AUGMENT_RAY_ADDRESS=ray://HEAD_IP:10001 augmentation-explorer:ray
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +17,9 @@ WORKDIR /app
 # Dependencies in their own layer: rebuilt only when requirements.txt changes.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
+# --build-arg WITH_RAY=1: the ray backend (AUGMENT_BACKEND=ray), and an image for the cluster's nodes.
+ARG WITH_RAY=0
+RUN if [ "$WITH_RAY" = "1" ]; then pip install --no-cache-dir "ray>=2.30,<3"; fi
 
 COPY .streamlit/ .streamlit/
 COPY app.py .

@@ -25,7 +25,7 @@ def _instructions() -> list[tuple[str, str]]:
 def test_dockerfile_parses_and_follows_the_deployment_guide():
     rows = _instructions()
     keywords = [keyword for keyword, _ in rows]
-    known = {"FROM", "ENV", "WORKDIR", "COPY", "RUN", "USER", "VOLUME", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT"}
+    known = {"FROM", "ARG", "ENV", "WORKDIR", "COPY", "RUN", "USER", "VOLUME", "EXPOSE", "HEALTHCHECK", "ENTRYPOINT"}
     assert set(keywords) <= known and keywords[0] == "FROM"
     assert rows[0][1].startswith("python:3.11-slim")
     # requirements installed in their own layer, before the code is copied
@@ -33,6 +33,10 @@ def test_dockerfile_parses_and_follows_the_deployment_guide():
     install = next(i for i, (k, rest) in enumerate(rows) if k == "RUN" and "requirements.txt" in rest)
     assert install < first_copy_of_code
     assert ("USER", "app") in rows and ("EXPOSE", "8501") in rows
+    # Ray only when asked for (--build-arg WITH_RAY=1), before the code: the same layer rule
+    assert ("ARG", "WITH_RAY=0") in rows
+    ray = next(i for i, (k, rest) in enumerate(rows) if k == "RUN" and "ray>=" in rest)
+    assert '"$WITH_RAY" = "1"' in rows[ray][1] and ray < first_copy_of_code
     assert any(k == "VOLUME" and "/app/runs" in rest for k, rest in rows)
     healthcheck = next(rest for k, rest in rows if k == "HEALTHCHECK")
     assert "http://localhost:8501/_stcore/health" in healthcheck
