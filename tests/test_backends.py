@@ -66,6 +66,13 @@ def _compare(dataset, backend, arms=ARMS, probes=None, **kwargs):
                                    **kwargs)
 
 
+def test_trials_no_node_could_take_are_refused_not_left_waiting(shapes, local_ray):
+    with pytest.raises(InputError, match=r"each trial asks for 1 GPU\(s\) and the Ray cluster has 0"):
+        _compare(shapes, RayBackend(gpus_per_trial=1))
+    with pytest.raises(InputError, match=r"each trial asks for 3 CPU\(s\) and the Ray cluster has 2"):
+        _compare(shapes, RayBackend(cpus_per_trial=3))
+
+
 def test_backend_settings_come_from_the_environment_and_are_checked(monkeypatch):
     assert backend_from_settings() == LocalBackend()
     monkeypatch.setenv("AUGMENT_BACKEND", "ray")

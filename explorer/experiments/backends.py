@@ -198,9 +198,12 @@ class RayBackend:
         except ImportError:
             raise InputError("the ray backend needs Ray: pip install 'ray>=2.30' (see the README's "
                              "'When one machine is not enough')") from None
+        if not trials:
+            return
         started_here = self._connect(ray)
         events = None
         try:
+            self._check_room(ray)
             events = Queue(actor_options={"num_cpus": 0})
             events.qsize()  # the queue is up before the trials: else it waits for a free worker slot
             shared = ray.put(context)
@@ -220,6 +223,15 @@ class RayBackend:
         return ray.remote(function).options(num_cpus=self.cpus_per_trial, num_gpus=self.gpus_per_trial,
                                             max_retries=1, retry_exceptions=True,
                                             runtime_env={"env_vars": {"TF_NUM_INTRAOP_THREADS": str(self.threads)}})
+
+    def _check_room(self, ray) -> None:
+        """InputError when no node could ever take a trial (it would wait forever): a cluster
+        with fewer CPUs or GPUs in all than one trial asks for."""
+        room = ray.cluster_resources()
+        for kind, asked in (("CPU", self.cpus_per_trial), ("GPU", self.gpus_per_trial)):
+            if asked and room.get(kind, 0) < asked:
+                raise InputError(f"each trial asks for {asked:g} {kind}(s) and the Ray cluster has "
+                                 f"{room.get(kind, 0):g}: lower --{kind.lower()}s-per-trial or add nodes with {kind}s")
 
     def _connect(self, ray) -> bool:
         """Join the cluster (or start a local instance); True when this call started Ray."""
