@@ -36,6 +36,8 @@ ONLY_IN = {
     "matplotlib": {"diagnostics"},
     "jinja2": {"diagnostics"},
     "PIL": {"data"},
+    "ray": {"experiments"},  # the ray backend, inside its functions
+    "optuna": {"experiments"},  # suggest's search
 }
 # The augmentation core: NumPy and OpenCV, nothing else outside the standard library.
 AUGMENT_THIRD_PARTY = {"numpy", "cv2"}
