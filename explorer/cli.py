@@ -182,14 +182,46 @@ def suggest(args) -> int:
     settings, ref = _settings(args, model), _dataset(args)
     dataset = (load_demo(ref.name, image_size=settings.image_size) if ref.kind == "demo"
                else load_dataset(ref.path, image_size=settings.image_size, name=ref.name or None))
-    suggestion = run_search(dataset, _config(args), settings, args.budget, args.check_seeds, model,
-                            progress=_search_line)
+    stop = _StopOnInterrupt()
+    with stop:
+        suggestion = run_search(dataset, _config(args), settings, args.budget, args.check_seeds, model,
+                                progress=_search_line, should_stop=stop)
     sys.stderr.write("\n")
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "suggestion.json", suggestion.to_json())
+    if suggestion.stopped:
+        print(f"stopped after {len(suggestion.trials)} of {args.budget} configurations: the best so far, checked")
     _print_suggestion(suggestion)
     print(f"files: {out}/suggestion.json")
     return 0
+
+
+class _StopOnInterrupt:
+    """Ctrl-C once: the search ends with the best so far, which is still checked on fresh
+    seeds; Ctrl-C again: quit at once. Called, it says whether the search should stop."""
+
+    def __init__(self):
+        self.asked, self.previous = False, None
+
+    def __call__(self) -> bool:
+        return self.asked
+
+    def _interrupt(self, signum, frame) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+        sys.stderr.write("\nstopping the search: the best so far is checked on fresh seeds (Ctrl-C again to quit)\n")
+
+    def __enter__(self):
+        import signal
+
+        self.previous = signal.signal(signal.SIGINT, self._interrupt)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, self.previous)
 
 
 def _search_line(state) -> None:
@@ -405,3 +437,6 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 130

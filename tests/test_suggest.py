@@ -100,3 +100,37 @@ def test_a_real_search_is_checked_on_fresh_seeds(tmp_path):
         assert len(data[comparison]["deltas"]) == 2 and len(data[comparison]["ci95"]) == 2
     assert "datagen = ImageDataGenerator(" in run.stdout and "FastImageDataGenerator(" in run.stdout
     assert "keras.Sequential([" in run.stdout and "vs yours:" in run.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_search_with_the_best_so_far_and_still_checks_it(tmp_path):
+    pytest.importorskip("keras")
+    pytest.importorskip("optuna")
+    import signal
+    import threading
+    import time
+
+    config = tmp_path / "cfg.json"
+    config.write_text(json.dumps(EXAMPLE_1.to_idg_kwargs(only_changed=True)))
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "suggest", "--dataset", "shapes", "--config", config,
+                                "--budget", "40", "--seeds", "1", "--epochs", "2", "--check-seeds", "2",
+                                "--image-size", "16", "--out", tmp_path / "out"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = bytearray()
+    reader = threading.Thread(target=lambda: [seen.extend(c) for c in iter(lambda: process.stderr.read(1), b"")],
+                              daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 300
+    while b"search: 2/40" not in seen:  # two configurations tried
+        assert time.monotonic() < deadline and process.poll() is None, seen.decode(errors="replace")[-2000:]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=300)
+    reader.join(timeout=10)
+    out = process.stdout.read()  # a few lines: the pipe never fills
+    assert process.returncode == 0, seen.decode(errors="replace")[-2000:]
+    assert b"stopping the search" in seen
+    data = json.loads((tmp_path / "out" / "suggestion.json").read_text())
+    assert data["stopped"] is True and 2 <= len(data["trials"]) < 40
+    assert len(data["vs_user"]["deltas"]) == 2  # the best so far, checked on the fresh seeds
+    assert b"stopped after" in out

@@ -243,9 +243,10 @@ class RayBackend:
                 ray.init(address=self.address, runtime_env=runtime, log_to_driver=False,
                          logging_level=logging.WARNING)
             else:
-                ray.init(num_cpus=self.num_cpus or cpu_cores(), include_dashboard=False,
-                         _node_ip_address="127.0.0.1", runtime_env=runtime, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                # No dashboard. Ray's servers listen on every interface even here (Ray maps
+                # localhost to the node's address): README, "When one machine is not enough".
+                ray.init(num_cpus=self.num_cpus or cpu_cores(), include_dashboard=False, runtime_env=runtime,
+                         log_to_driver=False, logging_level=logging.WARNING)
         except (ConnectionError, RuntimeError, ValueError) as error:
             ray.shutdown()  # a failed connection leaves state behind that breaks the next ray.init
             raise InputError(f"could not reach Ray at {self.address or 'a new local instance'}: {error}") from error
