@@ -82,15 +82,21 @@ def test_suggestion_json_holds_what_the_issue_names():
     assert data["trials"][0]["config"]["zoom_range"] == [0.8, 1.2] and data["changes"] == {"rotation_range": [40, 20]}
 
 
-@pytest.mark.slow
-def test_a_real_search_is_checked_on_fresh_seeds(tmp_path):
+def _suggest_command(tmp_path, budget: int) -> list:
+    """`python -m explorer suggest` from example 1 on tiny shapes: 1 search seed, 2 check seeds."""
     pytest.importorskip("keras")
     pytest.importorskip("optuna")
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps(EXAMPLE_1.to_idg_kwargs(only_changed=True)))
-    run = subprocess.run([sys.executable, "-m", "explorer", "suggest", "--dataset", "shapes", "--config", config,
-                          "--budget", "4", "--seeds", "1", "--epochs", "2", "--check-seeds", "2", "--image-size", "16",
-                          "--out", tmp_path / "out"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return [sys.executable, "-m", "explorer", "suggest", "--dataset", "shapes", "--config", config,
+            "--budget", str(budget), "--seeds", "1", "--epochs", "2", "--check-seeds", "2", "--image-size", "16",
+            "--out", tmp_path / "out"]
+
+
+@pytest.mark.slow
+def test_a_real_search_is_checked_on_fresh_seeds(tmp_path):
+    run = subprocess.run(_suggest_command(tmp_path, 4), cwd=ROOT, capture_output=True, text=True, timeout=600)
+    config = tmp_path / "cfg.json"
     assert run.returncode == 0, run.stderr[-2000:]
     data = json.loads((tmp_path / "out" / "suggestion.json").read_text())
     assert data["seeds_used_for_search"] == [0] and data["seeds_used_for_check"] == [1, 2]
@@ -104,18 +110,11 @@ def test_a_real_search_is_checked_on_fresh_seeds(tmp_path):
 
 @pytest.mark.slow
 def test_ctrl_c_ends_the_search_with_the_best_so_far_and_still_checks_it(tmp_path):
-    pytest.importorskip("keras")
-    pytest.importorskip("optuna")
     import signal
     import threading
     import time
 
-    config = tmp_path / "cfg.json"
-    config.write_text(json.dumps(EXAMPLE_1.to_idg_kwargs(only_changed=True)))
-    process = subprocess.Popen([sys.executable, "-m", "explorer", "suggest", "--dataset", "shapes", "--config", config,
-                                "--budget", "40", "--seeds", "1", "--epochs", "2", "--check-seeds", "2",
-                                "--image-size", "16", "--out", tmp_path / "out"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(_suggest_command(tmp_path, 40), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seen = bytearray()
     reader = threading.Thread(target=lambda: [seen.extend(c) for c in iter(lambda: process.stderr.read(1), b"")],
                               daemon=True)

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import augment_batch
+from ..augment.engine import augment_batch, standardize
 from ..data.split import Split
 from ..dropin.sequence import AugmentedSequence
 from .models import ModelFactory, training_device
@@ -37,6 +37,11 @@ def model_factory(model: ModelRef, split: Split, shared: AugmentConfig) -> Model
                                             or shared.samplewise_std_normalization))
     models.note_rescale(shared.rescale)
     return models
+
+
+def validation_input(split: Split, models: ModelFactory, shared: AugmentConfig) -> np.ndarray:
+    """The validation images as every trial is fed them: the shared preprocessing, never augmented."""
+    return standardize(np.asarray(split.validation_images, dtype=np.float32), models.data_config(shared))
 
 
 def _local_model(model: ModelRef, files: dict[str, bytes]) -> ModelRef:

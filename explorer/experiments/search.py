@@ -18,25 +18,22 @@ Imports Keras (through `fitting`) and Optuna: used by the CLI and the worker onl
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import standardize
 from ..data.datasets import Dataset
-from .fitting import model_factory, run_trial
+from .fitting import model_factory, run_trial, validation_input
 from .spec import BASELINE, ModelRef, TrainSettings
-from .stats import paired_interval
+from .stats import effect_from
 from .suggest import Comparison, Dimension, Suggestion, TrialScore, config_from, search_space
 from .summary import paired_deltas, window
 from .training import prepare, run_comparison
 from .trials import Trial, TrialContext
 
 YOURS, SUGGESTED = "yours", "suggested"
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,12 +98,10 @@ def _objective(config, dimensions, excluded, context, models, seeds, scores, sho
 
 
 def _compare(suggested_runs, other_runs) -> Comparison:
+    """The paired effect as every comparison writes it (`stats.effect_from`)."""
     deltas = paired_deltas(suggested_runs, other_runs)
-    if not deltas:
-        return Comparison(None, (None, None))
-    mean, low, high = paired_interval(deltas)
-    interval = (None, None) if np.isnan(low) else (low, high)
-    return Comparison(mean, interval, deltas)
+    effect = effect_from(SUGGESTED, deltas)
+    return Comparison(effect.delta_mean, tuple(effect.ci95), deltas)
 
 
 def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, budget: int = 24,
@@ -124,9 +119,8 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     report = progress or (lambda state: None)
     split = prepare(dataset, settings)
     models = model_factory(model, split, config.without_transforms())
-    context = TrialContext(split, standardize(np.asarray(split.validation_images, dtype=np.float32),
-                                              models.data_config(config.without_transforms())),
-                           settings, model, config.without_transforms())
+    context = TrialContext(split, validation_input(split, models, config.without_transforms()), settings, model,
+                           config.without_transforms())
     report(SearchProgress(0, budget, None, None, "affinity"))
     dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]))
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
@@ -134,12 +128,14 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
                                                                    n_warmup_steps=max(1, settings.epochs // 2)))
     study.enqueue_trial(_indices(dimensions, config_from(config, {}, excluded)))
 
+    def chosen(params: dict[str, int]) -> AugmentConfig:  # Optuna's choice indices as a config
+        return config_from(config, {d.setting: d.choices[params[d.setting]] for d in dimensions}, excluded)
+
     def after_each(study, trial) -> None:
         done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
         best = study.best_trial if done else None
         report(SearchProgress(len(study.trials), budget, best.value if best else None,
-                              config_from(config, {d.setting: d.choices[best.params[d.setting]] for d in dimensions},
-                                          excluded) if best else None, "search"))
+                              chosen(best.params) if best else None, "search"))
         if should_stop():
             study.stop()
 
@@ -148,8 +144,7 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
                    n_trials=budget, callbacks=[after_each])
     stopped = len(study.trials) < budget or should_stop()
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = config_from(config, {d.setting: d.choices[study.best_trial.params[d.setting]] for d in dimensions},
-                       excluded) if complete else config
+    best = chosen(study.best_trial.params) if complete else config
     fresh = tuple(range(max(settings.seeds) + 1, max(settings.seeds) + 1 + check_seeds))
     vs_baseline = vs_user = Comparison(None, (None, None))
     if complete and (check_after_stop or not stopped):

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from ..augment.config import AugmentConfig
-from ..augment.engine import standardize
 from ..data.datasets import Dataset
 from ..data.split import Split, split_dataset
 from .backends import Backend, LocalBackend
-from .fitting import model_factory
+from .fitting import model_factory, validation_input
 from .models import training_device
 from .records import ArmHistory, Progress, RunResult
 from .spec import AUGMENTED, METRICS, SPLIT_SEED, ModelRef, TrainSettings
@@ -224,7 +221,7 @@ def run_comparison(
     kept = _carry_over(earlier, result)
     trials = plan_trials(arms, settings.seeds, kept)
     context = TrialContext(
-        split, standardize(np.asarray(split.validation_images, dtype=np.float32), models.data_config(shared)),
+        split, validation_input(split, models, shared),
         settings, model, shared, {name: models.data_config(probe) for name, probe in (probes or {}).items()},
         model_files={} if backend.shares_files else model_files(model),
         log_dir=log_dir if backend.shares_files else None)
