@@ -129,14 +129,15 @@ def test_ray_streams_epochs_as_trials_finish_and_stop_keeps_what_finished(shapes
     result = training.run_comparison(shapes, ARMS, TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16,
                                                                  image_size=16),
                                      progress=reports.append, should_stop=should_stop,
-                                     on_epoch=lambda partial: saved.append(_epochs(partial, "baseline")),
+                                     on_epoch=lambda partial: saved.extend(_epochs(partial, arm) for arm in ARMS),
                                      backend=RayBackend(cpus_per_trial=1))
     assert result.status == "stopped"
     finished = sum(matrix is not None for matrices in result.confusion.values() for matrix in matrices)
     assert 1 <= finished < 6  # what finished is kept; the rest was cancelled
     assert max(report.trials_running for report in reports) == 2  # two trials side by side on 2 CPUs
     assert reports[0].trials_total == 6 and reports[0].backend.startswith("Ray")
-    assert [1, 0, 0] in saved  # seed 0's first epoch arrived before that trial ended
+    # A trial's first epoch (of 2) arrived before that trial ended, whichever arm ended first.
+    assert any(1 in epochs for epochs in saved)
 
 
 def test_a_trial_that_fails_is_retried_once_then_reported(local_ray, tmp_path):

@@ -254,9 +254,12 @@ class RayBackend:
 
     def _collect(self, ray, pending: dict, events, on_event: OnEvent, should_stop: ShouldStop):
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_S)
+            ray.wait(list(pending), num_returns=1, timeout=POLL_S)
             for event in events.get_nowait_batch(events.qsize()) if events.qsize() else ():
                 on_event(event)
+            # Which trials ended is asked after the events are read: a trial that started on a
+            # freed CPU has its predecessor's result already here, so the two never look running at once.
+            done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0)
             for ref in done:
                 trial = pending.pop(ref)
                 try:
