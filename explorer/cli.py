@@ -232,23 +232,23 @@ def _search_line(state) -> None:
 
 def _print_suggestion(suggestion) -> None:
     from .experiments.stats import interval_text, points
-    from .experiments.suggest import changes_from
-    from .interchange.export import idg_code, keras_layers_code
+    from .experiments.suggest import worth_text
+    from .interchange.export import fast_code, idg_code, keras_layers_code
 
     for item in suggestion.excluded:
         print(f"held off: {item.setting}: {item.reason}")
-    changes = changes_from(suggestion.user_config, suggestion.config)
-    print("changes from yours:" if changes else "no change from yours")
-    for name, (yours, suggested) in changes.items():
-        print(f"  {name}: {yours!r} -> {suggested!r}")
+    changes = suggestion.changes
+    print("changes from yours (worth: mean score with the new value minus with yours, over the configurations "
+          "tried):" if changes else "no change from yours")
+    for change in changes:
+        print(f"  {change.setting}: {change.yours!r} -> {change.suggested!r}, {worth_text(change)}")
     for label, comparison in (("vs baseline", suggestion.vs_baseline), ("vs yours", suggestion.vs_user)):
         if comparison.delta_mean is not None:
             print(f"{label}: {points(comparison.delta_mean)} points, 95% CI {interval_text(comparison.ci95)} "
                   f"over fresh seeds {suggestion.seeds_used_for_check}")
     code = idg_code(suggestion.config)
     print(code)
-    print("from explorer import FastImageDataGenerator  # the same, 10x faster, no TensorFlow\n\n"
-          + code.split("\n\n", 1)[1].replace("ImageDataGenerator(", "FastImageDataGenerator(", 1))
+    print(fast_code(suggestion.config))
     print(keras_layers_code(suggestion.config)[0])
 
 

@@ -79,7 +79,10 @@ def test_suggestion_json_holds_what_the_issue_names():
     assert data["config"]["rotation_range"] == 20 and "rescale" not in data["config"]
     assert data["vs_user"] == {"delta_mean": 0.04, "ci95": [0.02, 0.06], "deltas": [0.04]}
     assert (data["seeds_used_for_search"], data["seeds_used_for_check"]) == ([0, 1], [2, 3, 4])
-    assert data["trials"][0]["config"]["zoom_range"] == [0.8, 1.2] and data["changes"] == {"rotation_range": [40, 20]}
+    assert data["trials"][0]["config"]["zoom_range"] == [0.8, 1.2]
+    assert data["changes"] == [{"setting": "rotation_range", "yours": 40, "suggested": 20, "worth": None,
+                                "with_suggested": 1, "with_yours": 0, "note": ""}]
+    assert Suggestion.from_json(data) == suggestion  # read back as the page reads it
 
 
 def _suggest_command(tmp_path, budget: int) -> list:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from .runs import ACTIVE, list_runs, load_run, new_run, pid_alive, read_json, read_record, set_status, write_json
-from .spec import RunSpec
+from .spec import SUGGEST, RunSpec
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # The worker process; RUN_DIR is appended. `explorer.cli` wires the worker to the step that
@@ -121,6 +121,8 @@ class JobManager:
         spec = read_record(run_dir / "spec.json", RunSpec.from_json)
         if spec is None:
             raise InputError(f"run {run_id} has no readable spec")
+        if spec.mode == SUGGEST:
+            raise InputError("a suggestion's check cannot take more seeds: suggest again with more check seeds")
         if not 1 <= count <= MAX_ADDED_SEEDS:
             raise InputError(f"add 1 to {MAX_ADDED_SEEDS} seeds at a time; got {count}")
         if run_id in self.active_ids():
@@ -165,9 +167,12 @@ class JobManager:
                     return index + int(running)
         return None
 
-    def stop(self, run_id: str) -> None:
+    def stop(self, run_id: str, marker: str = "STOP") -> None:
         """A running job stops within a batch and keeps its finished epochs; a queued one is
-        taken off the queue."""
+        taken off the queue. marker="STOP_SEARCH": a suggest run ends its search with the best
+        so far and still checks it on fresh seeds (STOP ends it all)."""
+        if marker not in ("STOP", "STOP_SEARCH"):
+            raise ValueError(f"marker must be STOP or STOP_SEARCH; got {marker!r}")
         with self._lock:
             for path in list(self._queue):
                 if path.name == run_id:
@@ -177,8 +182,8 @@ class JobManager:
                     return
             running = self._running
         if running is not None and running.name == run_id:
-            (running / "STOP").touch()
-            log.info("run %s: asked to stop", run_id)
+            (running / marker).touch()
+            log.info("run %s: asked to stop (%s)", run_id, marker)
 
     def _next(self) -> Path | None:
         self._wake.wait()

@@ -1,5 +1,5 @@
-"""What to train for a comparison or an ablation: one function builds the run spec for the
-page and the command line alike."""
+"""What to train for a comparison, an ablation or a suggestion: one function builds the run
+spec for the page and the command line alike."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ from ..augment.config import AugmentConfig
 from ..errors import InputError
 from .ablation import ablation_arms, probe_configs
 from .modelfile import inspect_model_file
-from .spec import ABLATION, AUGMENTED, BASELINE, COMPARE, MODEL_FILE, DatasetRef, ModelRef, RunSpec, TrainSettings
+from .spec import (
+    ABLATION,
+    AUGMENTED,
+    BASELINE,
+    COMPARE,
+    MODEL_FILE,
+    SUGGEST,
+    YOURS,
+    DatasetRef,
+    ModelRef,
+    RunSpec,
+    SearchSettings,
+    TrainSettings,
+)
 
 
 def model_settings(model: ModelRef, settings: TrainSettings) -> TrainSettings:
@@ -30,18 +43,25 @@ def model_settings(model: ModelRef, settings: TrainSettings) -> TrainSettings:
 
 
 def build_spec(config: AugmentConfig, dataset: DatasetRef, settings: TrainSettings, mode: str = COMPARE,
-               leave_one_out: bool = False, model: ModelRef | None = None) -> RunSpec:
+               leave_one_out: bool = False, model: ModelRef | None = None,
+               search: SearchSettings | None = None) -> RunSpec:
     """The spec of a run.
 
     compare: the baseline (same preprocessing, every random transform off) against the
     config. ablation: the baseline, each active setting alone and, with leave_one_out, the
     full config and the full config minus each, plus the probes that measure affinity.
-    InputError when no setting is active: every arm would train the same model. `model`
+    suggest: a search around the config (`search`, default SearchSettings()), checked against
+    the baseline and the config itself; it may start from no setting at all (it adds some).
+    InputError when a comparison or ablation has no setting active: every arm would train
+    the same model. `model`
     (default: the small CNN) is what every arm trains; a .keras file is checked here, before
     anything is queued, and sets the image size when its input has one.
     """
     model = model or ModelRef()
     settings = model_settings(model, settings)
+    if mode == SUGGEST:
+        return RunSpec(dataset, config, {BASELINE: config.without_transforms(), YOURS: config}, settings, SUGGEST,
+                       model=model, search=search or SearchSettings())
     if not config.active_transforms():
         raise InputError("no augmentation setting is active, so every arm would train the same model: "
                          "turn a setting on (move a slider, pick a preset or import your line) first")
@@ -49,6 +69,6 @@ def build_spec(config: AugmentConfig, dataset: DatasetRef, settings: TrainSettin
         return RunSpec(dataset, config, ablation_arms(config, leave_one_out), settings, ABLATION,
                        probe_configs(config), model)
     if mode != COMPARE:
-        raise ValueError(f"mode must be {COMPARE!r} or {ABLATION!r}; got {mode!r}")
+        raise ValueError(f"mode must be {COMPARE!r}, {ABLATION!r} or {SUGGEST!r}; got {mode!r}")
     return RunSpec(dataset, config, {BASELINE: config.without_transforms(), AUGMENTED: config}, settings, COMPARE,
                    model=model)

@@ -21,6 +21,7 @@ from .spec import (
     METRICS,
     NO_INTERVAL,
     SPLIT_SEED,
+    SUGGESTED,
     Interval,
     ModelRef,
     TrainSettings,
@@ -351,8 +352,9 @@ class RunResult:
 
     @property
     def headline_arm(self) -> str | None:
-        """The arm a verdict compares with the baseline: augmented, else full (None if neither)."""
-        return next((arm for arm in (AUGMENTED, FULL) if arm in self.arms), None)
+        """The arm a verdict compares with the baseline: augmented, else full, else a
+        suggestion's pick (None if none)."""
+        return next((arm for arm in (AUGMENTED, FULL, SUGGESTED) if arm in self.arms), None)
 
     def to_json(self) -> dict:
         settings = self.settings.to_json() | {"split_seed": self.split_seed}

@@ -3,7 +3,8 @@
 runs/<time>-<id>/ holds spec.json (what to run), status.json (queued, starting, running,
 finished, stopped, failed or interrupted; see ACTIVE), progress.json, result.json
 (rewritten after every finished epoch, so a crash loses at most the epoch in progress),
-ablation.json, figure.png, the report and tensorboard/. The JSON files are the typed
+ablation.json, figure.png, the report and tensorboard/; a suggest run search.json and
+suggestion.json too. The JSON files are the typed
 records of `records`, read back here. status.json also names the run's owner, the browser
 session that submitted it (an opaque id compared as text, never used as a path); Run history
 shows a session its own runs, or everyone's with AUGMENT_SHARED_HISTORY=1. No process has
@@ -26,6 +27,7 @@ from typing import Any
 
 from .records import Progress, RunResult
 from .spec import RunSpec
+from .suggest import SearchProgress, Suggestion
 
 # A run waiting for a worker; one whose worker process is loading TensorFlow and the data
 # (no progress yet); one reporting progress. The others have ended.
@@ -127,10 +129,15 @@ class RunInfo:
     error: str = ""  # why a failed run failed
     note: str = ""
     owner: str = ""  # the session that submitted it; '' for runs from before owners
+    search: SearchProgress | None = None  # a suggest run's search, as it went
+    suggestion: Suggestion | None = None  # a suggest run's outcome
 
     @property
     def headline(self) -> str:
-        """The run's verdict in one sentence: an ablation's finding, else the comparison's."""
+        """The run's verdict in one sentence: a suggestion, an ablation's finding, else the
+        comparison's."""
+        if self.suggestion is not None:
+            return self.suggestion.sentence
         if self.result is None:
             return ""
         if self.result.ablation is not None:
@@ -163,7 +170,8 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
                    read_record(run_dir / "result.json", RunResult.from_json),
                    read_record(run_dir / "progress.json", Progress.from_json),
                    status.get("created", 0.0), str(status.get("error", "")), str(status.get("note", "")),
-                   _owner_in(status))
+                   _owner_in(status), read_record(run_dir / "search.json", SearchProgress.from_json),
+                   read_record(run_dir / "suggestion.json", Suggestion.from_json))
 
 
 def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:

@@ -18,6 +18,7 @@ Imports Keras (through `fitting`) and Optuna: used by the CLI and the worker onl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -26,25 +27,45 @@ import numpy as np
 from ..augment.config import AugmentConfig
 from ..data.datasets import Dataset
 from .fitting import model_factory, run_trial, validation_input
-from .spec import BASELINE, ModelRef, TrainSettings
+from .records import Progress, RunResult
+from .spec import BASELINE, SUGGESTED, YOURS, ModelRef, TrainSettings
 from .stats import effect_from
-from .suggest import Comparison, Dimension, Suggestion, TrialScore, config_from, search_space
+from .suggest import Comparison, Dimension, SearchProgress, Suggestion, TrialScore, config_from, search_space
 from .summary import paired_deltas, window
 from .training import prepare, run_comparison
 from .trials import Trial, TrialContext
 
-YOURS, SUGGESTED = "yours", "suggested"
-
 
 @dataclass(frozen=True)
-class SearchProgress:
-    """After each configuration tried: how many of the budget, the best score so far and its config."""
+class CheckHooks:
+    """How the check on fresh seeds reports (as a comparison does: `run_comparison`'s
+    progress and on_epoch, then its whole result), when it stops, and where its trials train
+    (a backend; None: this process)."""
 
-    done: int
-    budget: int
-    best_score: float | None
-    best: AugmentConfig | None
-    phase: str  # "affinity", "search" or "check"
+    progress: Callable[[Progress], None] | None = None
+    on_epoch: Callable[[RunResult], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+    backend: object = None
+    on_result: Callable[[RunResult], None] | None = None
+
+
+class _Reporter:
+    """SearchProgress as the search goes: the scores so far, the best, the time spent."""
+
+    def __init__(self, budget: int, report: Callable[[SearchProgress], None] | None):
+        self.budget, self.report, self.started = budget, report or (lambda state: None), time.monotonic()
+        self.scores: list[float | None] = []
+        self.best: tuple[float, AugmentConfig] | None = None
+
+    def scored(self, score: float | None, config: AugmentConfig) -> None:
+        self.scores.append(score)
+        if score is not None and (self.best is None or score > self.best[0]):
+            self.best = (score, config)
+
+    def __call__(self, phase: str, fraction: float = 0.0) -> None:
+        score, config = self.best or (None, None)
+        self.report(SearchProgress(len(self.scores), self.budget, score, config, phase, fraction,
+                                   tuple(self.scores), time.monotonic() - self.started))
 
 
 def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -> dict[tuple[str, int], float]:
@@ -69,18 +90,23 @@ def _indices(dimensions: list[Dimension], config: AugmentConfig) -> dict[str, in
             if getattr(config, d.setting) in d.choices}
 
 
-def _objective(config, dimensions, excluded, context, models, seeds, scores, should_stop):
+def _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter):
     import optuna
+
+    seeds, epochs = context.settings.seeds, context.settings.epochs
 
     def objective(trial: optuna.Trial) -> float:
         choices = {d.setting: d.choices[trial.suggest_int(d.setting, 0, len(d.choices) - 1)] for d in dimensions}
         candidate = config_from(config, choices, excluded)
         flags = {"prune": False}
 
-        def report(event) -> None:  # prune on the first seed's epochs
-            if event.metrics is not None and event.seed_index == 0:
+        def report(event) -> None:  # prune on the first seed's epochs; the share done to the page
+            if event.metrics is None:
+                return
+            reporter("search", (event.seed_index * epochs + event.epoch) / (len(seeds) * epochs))
+            if event.seed_index == 0:
                 trial.report(event.metrics.val_accuracy, event.epoch)
-                flags["prune"] = trial.should_prune()
+                flags["prune"] = bool(trial.should_prune())  # NumPy's bool from the pruner
 
         finals = []
         for index, seed in enumerate(seeds):
@@ -88,10 +114,12 @@ def _objective(config, dimensions, excluded, context, models, seeds, scores, sho
                                 lambda: flags["prune"] or should_stop(), models)
             if outcome.stopped:
                 scores.append(TrialScore(trial.number, choices, None, pruned=flags["prune"]))
+                reporter.scored(None, candidate)
                 raise optuna.TrialPruned()
             finals.append(window(outcome.history["val_accuracy"]))
         score = float(np.mean(finals))
         scores.append(TrialScore(trial.number, choices, score))
+        reporter.scored(score, candidate)
         return score
 
     return objective
@@ -104,54 +132,59 @@ def _compare(suggested_runs, other_runs) -> Comparison:
     return Comparison(effect.delta_mean, tuple(effect.ci95), deltas)
 
 
+def _check(dataset, config, best, settings, fresh, model, hooks: CheckHooks) -> tuple[Comparison, Comparison]:
+    """The pick, the user's config and the baseline, paired on fresh seeds: the pick against
+    the baseline and against the user's config."""
+    checked = run_comparison(dataset, {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
+                             replace(settings, seeds=fresh), model=model, progress=hooks.progress,
+                             should_stop=hooks.should_stop, on_epoch=hooks.on_epoch, backend=hooks.backend)
+    if hooks.on_result is not None:
+        hooks.on_result(checked)
+    runs = {arm: history.val_accuracy for arm, history in checked.arms.items()}
+    return _compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS])
+
+
 def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, budget: int = 24,
             check_seeds: int = 3, model: ModelRef | None = None,
             progress: Callable[[SearchProgress], None] | None = None,
-            should_stop: Callable[[], bool] | None = None, check_after_stop: bool = True) -> Suggestion:
+            should_stop: Callable[[], bool] | None = None,
+            check_after_stop: bool | Callable[[], bool] = True, check: CheckHooks | None = None) -> Suggestion:
     """Search around `config` on `settings.seeds` for `budget` configurations, then check the
     best on `check_seeds` fresh seeds (numbered after the search seeds) against the baseline
     and `config`. Stop (`should_stop`) ends the search with the best so far; the check still
-    runs when `check_after_stop`."""
+    runs when `check_after_stop` (or what it returns, asked once the search has ended)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     model, should_stop = model or ModelRef(), should_stop or (lambda: False)
-    report = progress or (lambda state: None)
+    reporter = _Reporter(budget, progress)
     split = prepare(dataset, settings)
     models = model_factory(model, split, config.without_transforms())
     context = TrialContext(split, validation_input(split, models, config.without_transforms()), settings, model,
                            config.without_transforms())
-    report(SearchProgress(0, budget, None, None, "affinity"))
+    reporter("affinity")
     dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]))
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=4,
                                                                    n_warmup_steps=max(1, settings.epochs // 2)))
     study.enqueue_trial(_indices(dimensions, config_from(config, {}, excluded)))
 
-    def chosen(params: dict[str, int]) -> AugmentConfig:  # Optuna's choice indices as a config
-        return config_from(config, {d.setting: d.choices[params[d.setting]] for d in dimensions}, excluded)
-
     def after_each(study, trial) -> None:
-        done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-        best = study.best_trial if done else None
-        report(SearchProgress(len(study.trials), budget, best.value if best else None,
-                              chosen(best.params) if best else None, "search"))
+        reporter("search")
         if should_stop():
             study.stop()
 
     scores: list[TrialScore] = []
-    study.optimize(_objective(config, dimensions, excluded, context, models, settings.seeds, scores, should_stop),
+    reporter("search")
+    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter),
                    n_trials=budget, callbacks=[after_each])
     stopped = len(study.trials) < budget or should_stop()
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = chosen(study.best_trial.params) if complete else config
+    best = reporter.best[1] if reporter.best else config
     fresh = tuple(range(max(settings.seeds) + 1, max(settings.seeds) + 1 + check_seeds))
     vs_baseline = vs_user = Comparison(None, (None, None))
-    if complete and (check_after_stop or not stopped):
-        report(SearchProgress(len(study.trials), budget, study.best_value, best, "check"))
-        checked = run_comparison(dataset, {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
-                                 replace(settings, seeds=fresh), model=model)
-        runs = {arm: history.val_accuracy for arm, history in checked.arms.items()}
-        vs_baseline, vs_user = _compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS])
+    wanted = check_after_stop() if callable(check_after_stop) else check_after_stop
+    if reporter.best and (wanted or not stopped):
+        reporter("check")
+        vs_baseline, vs_user = _check(dataset, config, best, settings, fresh, model, check or CheckHooks())
     return Suggestion(best, config, vs_baseline, vs_user, list(settings.seeds), list(fresh), scores, excluded,
                       stopped)

@@ -24,8 +24,10 @@ AUGMENTED = "augmented"  # the user's config (a comparison)
 FULL = "full"  # the user's config (an ablation with leave-one-out)
 ALONE = "only:"  # prefix: one setting alone on top of the baseline
 WITHOUT = "without:"  # prefix: the full config minus one setting
+YOURS, SUGGESTED = "yours", "suggested"  # a suggestion's check: the user's config, and the pick
 
-COMPARE, ABLATION = "compare", "ablation"  # run modes
+COMPARE, ABLATION, SUGGEST = "compare", "ablation", "suggest"  # run modes
+MODES = (COMPARE, ABLATION, SUGGEST)
 METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 SPLIT_SEED = 0  # one split for every seed and arm: only initial weights and batch order vary
 
@@ -260,11 +262,36 @@ class TrainSettings:
 
 
 @dataclass(frozen=True)
+class SearchSettings:
+    """A suggest run's search: how many configurations to try, and on how many fresh seeds
+    the pick is checked (the search itself trains on the run's seeds)."""
+
+    budget: int = 24
+    check_seeds: int = 3
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.budget, int) and 1 <= self.budget <= 500):
+            raise ValueError(f"budget must be 1 to 500 configurations; got {self.budget!r}")
+        if not (isinstance(self.check_seeds, int) and 2 <= self.check_seeds <= 20):
+            raise ValueError(f"check_seeds must be 2 to 20 (an interval needs two); got {self.check_seeds!r}")
+
+    def to_json(self) -> dict:
+        return {"budget": self.budget, "check_seeds": self.check_seeds}
+
+    @classmethod
+    def from_json(cls, data: Any) -> SearchSettings:
+        data = mapping(data, "search")
+        return cls(**{key: data[key] for key in ("budget", "check_seeds") if key in data})
+
+
+@dataclass(frozen=True)
 class RunSpec:
-    """Everything a worker needs to run a comparison or an ablation (spec.json).
+    """Everything a worker needs to run a comparison, an ablation or a suggestion (spec.json).
 
     `config` is the user's augmentation; `arms` are the configs trained (name -> config,
-    paired by seed); `probes` augment validation images to measure affinity (ablation only).
+    paired by seed); `probes` augment validation images to measure affinity (ablation only);
+    `search`: a suggest run's budget (its arms are the baseline and the user's config; the
+    suggested arm joins them in the check).
     """
 
     dataset: DatasetRef
@@ -274,12 +301,15 @@ class RunSpec:
     mode: str = COMPARE
     probes: dict[str, AugmentConfig] = field(default_factory=dict)
     model: ModelRef = ModelRef()
+    search: SearchSettings | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in (COMPARE, ABLATION):
-            raise ValueError(f"mode must be {COMPARE!r} or {ABLATION!r}; got {self.mode!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {self.mode!r}")
         if BASELINE not in self.arms:
             raise ValueError("a run needs a baseline arm")
+        if (self.mode == SUGGEST) != (self.search is not None):
+            raise ValueError("a suggest run, and only one, has search settings (budget, check_seeds)")
 
     def to_json(self) -> dict:
         # image_size sits at the top level, where spec.json has always kept it.
@@ -290,6 +320,8 @@ class RunSpec:
         if self.probes:
             data["probes"] = config_json(self.probes)
         data["model"] = self.model.to_json()
+        if self.search is not None:
+            data["search"] = self.search.to_json()
         return data
 
     @classmethod
@@ -306,4 +338,5 @@ class RunSpec:
             mode=str(data.get("mode", COMPARE)),
             probes=configs(data.get("probes"), "probes"),
             model=ModelRef.from_json(data.get("model")),
+            search=SearchSettings.from_json(data["search"]) if data.get("search") is not None else None,
         )

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..augment.config import AugmentConfig
+from .spec import floats, interval, mapping, number
+from .stats import interval_text, points
 
 SCALES = (0.0, 0.5, 1.0, 1.5)  # of each active range setting: removed, half, theirs, half more
 SCALED = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
@@ -140,6 +142,78 @@ class Comparison:
     ci95: tuple[float | None, float | None]
     deltas: list[float] = field(default_factory=list)
 
+    @property
+    def decision(self) -> str:
+        """"better" or "worse" when the interval is clear of zero, else "unclear"."""
+        low, high = self.ci95
+        if low is not None and low > 0:
+            return "better"
+        if high is not None and high < 0:
+            return "worse"
+        return "unclear"
+
+    def text(self) -> str:
+        if self.delta_mean is None:
+            return "not checked"
+        return f"{points(self.delta_mean)} points (95% CI {interval_text(self.ci95)})"
+
+    def to_json(self) -> dict:
+        return {"delta_mean": self.delta_mean, "ci95": list(self.ci95), "deltas": self.deltas}
+
+    @classmethod
+    def from_json(cls, data: Any, name: str) -> Comparison:
+        data = mapping(data, name)
+        return cls(number(data.get("delta_mean"), name), interval(data.get("ci95"), name),
+                   floats(data.get("deltas")))
+
+
+@dataclass(frozen=True)
+class ChangeWorth:
+    """One change from the user's config to the suggestion, and what it was worth in the
+    search: the mean score of the configurations tried with the suggested value minus that
+    of those tried with the user's (None when one side was never tried to the end)."""
+
+    setting: str
+    yours: Any
+    suggested: Any
+    worth: float | None
+    with_suggested: int  # configurations scored with the suggested value
+    with_yours: int
+    note: str = ""  # a held-off setting: why
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[TrialScore],
+                 excluded: list[Excluded] = ()) -> list[ChangeWorth]:
+    """Each change from `user` to `suggested`, with its worth among the scored `trials`."""
+    held = {item.setting: item.reason for item in excluded}
+    rows = []
+    for name, (yours, pick) in changes_from(user, suggested).items():
+        scored = [t for t in trials if t.score is not None and name in t.choices]
+        mine = [t.score for t in scored if _same(t.choices[name], yours)]
+        theirs = [t.score for t in scored if _same(t.choices[name], pick)]
+        low, high = _mean(theirs), _mean(mine)
+        worth = low - high if low is not None and high is not None else None
+        rows.append(ChangeWorth(name, yours, pick, worth, len(theirs), len(mine), held.get(name, "")))
+    return rows
+
+
+def worth_text(change: ChangeWorth) -> str:
+    """A change's worth in words: '+1.2 points (5 configurations with it, 3 with yours)'."""
+    if change.note:
+        return "held off: it changes what the images show (the reason is given with the suggestion)"
+    if change.worth is None:
+        return f"not measured ({change.with_suggested} configurations scored with it, {change.with_yours} with yours)"
+    return (f"{points(change.worth)} points ({change.with_suggested} configurations with it, "
+            f"{change.with_yours} with yours)")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return _plain(a) == _plain(b)
+
 
 @dataclass
 class Suggestion:
@@ -155,23 +229,91 @@ class Suggestion:
     excluded: list[Excluded] = field(default_factory=list)
     stopped: bool = False
 
-    def to_json(self) -> dict:
-        def comparison(item: Comparison) -> dict:
-            return {"delta_mean": item.delta_mean, "ci95": list(item.ci95), "deltas": item.deltas}
+    @property
+    def changes(self) -> list[ChangeWorth]:
+        return change_worth(self.user_config, self.config, self.trials, self.excluded)
 
+    @property
+    def sentence(self) -> str:
+        """The suggestion and its check in one sentence (the run history's headline)."""
+        changes = ", ".join(f"{c.setting} {_plain(c.yours)!r} -> {_plain(c.suggested)!r}" for c in self.changes)
+        what = f"Suggested: {changes}" if changes else "Your settings were the best found"
+        if self.vs_user.delta_mean is None and self.vs_baseline.delta_mean is None:
+            return f"{what} (not checked on fresh seeds)."
+        seeds = len(self.seeds_used_for_check)
+        against_yours = f"{self.vs_user.text()} against yours, " if changes else ""
+        return f"{what}: {against_yours}{self.vs_baseline.text()} against no augmentation, over {seeds} fresh seeds."
+
+    def to_json(self) -> dict:
         return {
             "config": self.config.to_idg_kwargs(only_changed=True),
             "user_config": self.user_config.to_idg_kwargs(only_changed=True),
-            "vs_baseline": comparison(self.vs_baseline), "vs_user": comparison(self.vs_user),
+            "vs_baseline": self.vs_baseline.to_json(), "vs_user": self.vs_user.to_json(),
             "seeds_used_for_search": list(self.seeds_used_for_search),
             "seeds_used_for_check": list(self.seeds_used_for_check),
             "trials": [{"number": t.number, "config": {k: _plain(v) for k, v in t.choices.items()},
-                        "score": t.score, "pruned": t.pruned} for t in self.trials],
+                        "score": t.score, "pruned": bool(t.pruned)} for t in self.trials],
             "excluded": [{"setting": e.setting, "reason": e.reason} for e in self.excluded],
-            "changes": {name: [_plain(a), _plain(b)] for name, (a, b) in changes_from(self.user_config,
-                                                                                     self.config).items()},
+            "changes": [{"setting": c.setting, "yours": _plain(c.yours), "suggested": _plain(c.suggested),
+                         "worth": c.worth, "with_suggested": c.with_suggested, "with_yours": c.with_yours,
+                         "note": c.note} for c in self.changes],
             "stopped": self.stopped,
         }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Suggestion:
+        data = mapping(data, "suggestion")
+        trials = [TrialScore(int(t["number"]), {k: tuple(v) if isinstance(v, list) else v  # pairs as searched
+                                                for k, v in mapping(t.get("config"), "trial config").items()},
+                             number(t.get("score"), "score"), bool(t.get("pruned", False)))
+                  for t in data.get("trials") or []]
+        return cls(AugmentConfig.from_dict(mapping(data.get("config"), "config")),
+                   AugmentConfig.from_dict(mapping(data.get("user_config"), "user_config")),
+                   Comparison.from_json(data.get("vs_baseline"), "vs_baseline"),
+                   Comparison.from_json(data.get("vs_user"), "vs_user"),
+                   [int(s) for s in data.get("seeds_used_for_search") or []],
+                   [int(s) for s in data.get("seeds_used_for_check") or []], trials,
+                   [Excluded(str(e["setting"]), str(e["reason"])) for e in data.get("excluded") or []],
+                   bool(data.get("stopped", False)))
+
+
+@dataclass(frozen=True)
+class SearchProgress:
+    """search.json, rewritten as the search goes: configurations done of the budget, the
+    share of the one training now, the best score so far and its config, every score so far
+    (None: pruned), the phase ("affinity", "search" or "check") and the seconds spent."""
+
+    done: int
+    budget: int
+    best_score: float | None
+    best: AugmentConfig | None
+    phase: str
+    fraction: float = 0.0
+    scores: tuple = ()
+    elapsed: float = 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left in the search at the pace so far (None before a configuration is done)."""
+        progressed = self.done + self.fraction
+        if self.phase != "search" or not self.done or progressed >= self.budget:
+            return None
+        return self.elapsed / progressed * (self.budget - progressed)
+
+    def to_json(self) -> dict:
+        return {"done": self.done, "budget": self.budget, "best_score": self.best_score,
+                "best": self.best.to_idg_kwargs(only_changed=True) if self.best is not None else None,
+                "phase": self.phase, "fraction": self.fraction, "scores": list(self.scores), "elapsed": self.elapsed}
+
+    @classmethod
+    def from_json(cls, data: Any) -> SearchProgress:
+        data = mapping(data, "search progress")
+        best = data.get("best")
+        return cls(int(data.get("done", 0)), int(data.get("budget", 0)), number(data.get("best_score"), "best_score"),
+                   AugmentConfig.from_dict(best) if best is not None else None, str(data.get("phase", "search")),
+                   float(number(data.get("fraction"), "fraction") or 0.0),
+                   tuple(number(v, "scores") for v in data.get("scores") or []),
+                   float(number(data.get("elapsed"), "elapsed") or 0.0))
 
 
 def _plain(value: Any) -> Any:

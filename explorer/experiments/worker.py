@@ -1,10 +1,13 @@
-"""Runs one comparison or ablation from its run folder, in a process of its own.
+"""Runs one comparison, ablation or suggestion from its run folder, in a process of its own.
 
 A separate process per run keeps TensorFlow's state (graphs, memory) out of the web
 server: repeated runs cannot leak. The run is "starting" (status.json) until its first
 batch, then "running". Each finished epoch goes to result.json (the running arm and seed's
 included), then progress to progress.json; an ablation's analysis to ablation.json; the run
-stops within a batch once RUN_DIR/STOP exists. The process is started as
+stops within a batch once RUN_DIR/STOP exists. A suggestion writes search.json as its search
+goes, then the check on fresh seeds as a comparison's result.json, then suggestion.json;
+RUN_DIR/STOP_SEARCH ends the search with the best so far and still runs the check (STOP ends
+it all). The process is started as
 `python -m explorer worker RUN_DIR` (see `explorer.cli`), which passes `on_finished`: the
 step that draws the figures and writes the report, from the layer above this one.
 """
@@ -23,7 +26,7 @@ from ..data.datasets import Dataset
 from ..errors import InputError
 from .records import Progress, RunResult
 from .runs import read_json, read_record, set_status, write_json
-from .spec import ABLATION, RunSpec
+from .spec import ABLATION, SUGGEST, RunSpec
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress.json writes
 log = logging.getLogger(__name__)
@@ -67,12 +70,13 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
 
 
 def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
-            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None) -> RunResult:
+            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None) -> RunResult | None:
     """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
     failed, with the reason, in status.json (and is raised again). `dataset`: the images
     already in memory (a notebook's arrays), instead of loading what the spec names.
     `backend`: where the trials train (`backends`; default: AUGMENT_BACKEND and its
-    settings, else one after another in this process)."""
+    settings, else one after another in this process). A suggest run returns its check's
+    result (None when it was stopped before one)."""
     from .ablation import analyze
     from .backends import backend_from_settings
     from .training import run_comparison
@@ -89,22 +93,30 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         def save(partial: RunResult) -> None:
             write_json(run_dir / "result.json", partial.to_json())
 
-        # A run given more seeds keeps the seeds it finished (see JobManager.add_seeds).
-        earlier = read_record(run_dir / "result.json", RunResult.from_json)
-        result = run_comparison(
-            dataset, spec.arms, spec.settings, progress=_progress_writer(run_dir, on_progress),
-            should_stop=(run_dir / "STOP").exists, on_epoch=save, log_dir=run_dir / "tensorboard",
-            probes=spec.probes, earlier=earlier, model=spec.model,
-            backend=backend or backend_from_settings(),
-        )
+        report = _progress_writer(run_dir, on_progress)
+        backend = backend or backend_from_settings()
+        status = None
+        if spec.mode == SUGGEST:
+            result, status = _suggest(run_dir, spec, dataset, report, save, backend)
+            if result is None:  # stopped before a check: suggestion.json is all there is
+                set_status(run_dir, status, finished=time.time())
+                return None
+        else:
+            # A run given more seeds keeps the seeds it finished (see JobManager.add_seeds).
+            earlier = read_record(run_dir / "result.json", RunResult.from_json)
+            result = run_comparison(
+                dataset, spec.arms, spec.settings, progress=report, should_stop=(run_dir / "STOP").exists,
+                on_epoch=save, log_dir=run_dir / "tensorboard", probes=spec.probes, earlier=earlier,
+                model=spec.model, backend=backend,
+            )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)
             write_json(run_dir / "ablation.json", result.ablation.to_json())
         save(result)
         if on_finished is not None:
             on_finished(run_dir, spec, result, dataset)
-        set_status(run_dir, result.status, finished=time.time())
-        log.info("run %s: %s", run_dir.name, result.status)
+        set_status(run_dir, status or result.status, finished=time.time())
+        log.info("run %s: %s", run_dir.name, status or result.status)
         return result
     except Exception as error:
         if isinstance(error, InputError):  # a reason for the user, not a bug: no traceback
@@ -114,3 +126,31 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         set_status(run_dir, "failed", error=str(error) or type(error).__name__,
                    traceback=traceback.format_exc(limit=5))
         raise
+
+
+def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[Progress], None],
+             save: Callable[[RunResult], None], backend) -> tuple[RunResult | None, str]:
+    """A suggest run: the search (search.json as it goes), then its check on fresh seeds,
+    reported and saved as a comparison's (progress.json, result.json), then suggestion.json.
+    The check's result (None when none ran) and the run's status: stopped when its search
+    or its check was."""
+    from .search import CheckHooks, suggest
+
+    stop_all, stop_search = run_dir / "STOP", run_dir / "STOP_SEARCH"
+    checked: list[RunResult] = []
+
+    def searching(state) -> None:
+        first = not (run_dir / "search.json").exists()
+        write_json(run_dir / "search.json", state.to_json())
+        if first:
+            set_status(run_dir, "running")
+
+    suggestion = suggest(dataset, spec.config, spec.settings, spec.search.budget, spec.search.check_seeds,
+                         spec.model, progress=searching,
+                         should_stop=lambda: stop_all.exists() or stop_search.exists(),
+                         check_after_stop=lambda: not stop_all.exists(),
+                         check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append))
+    write_json(run_dir / "suggestion.json", suggestion.to_json())
+    result = checked[-1] if checked else None
+    stopped = suggestion.stopped or (result is not None and result.status == "stopped")
+    return result, "stopped" if stopped else "finished"

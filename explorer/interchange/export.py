@@ -66,6 +66,15 @@ def idg_code(config: AugmentConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+FAST_IMPORT = "from explorer import FastImageDataGenerator  # the same augmentation, no TensorFlow"
+
+
+def fast_code(config: AugmentConfig) -> str:
+    """`idg_code`, building our drop-in FastImageDataGenerator instead."""
+    body = idg_code(config).split("\n\n", 1)[1]
+    return f"{FAST_IMPORT}\n\n" + body.replace("ImageDataGenerator(", "FastImageDataGenerator(", 1)
+
+
 def config_json(config: AugmentConfig) -> str:
     """Every setting as pretty JSON (what `parse_config_text` and `from_dict` read back)."""
     return json.dumps(config.to_dict(), indent=2)

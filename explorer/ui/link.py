@@ -31,7 +31,9 @@ from ..experiments.spec import (
     FROM_WEIGHTS,
     MODEL_FILE,
     SMALL_CNN,
+    SUGGEST,
     ModelRef,
+    SearchSettings,
     TrainSettings,
 )
 
@@ -158,7 +160,7 @@ class PageSetting:
     write: Callable[[object], str] = str
 
 
-_TRAIN = TrainSettings()
+_TRAIN, _SEARCH = TrainSettings(), SearchSettings()
 SETTINGS = (
     PageSetting("source", "image_source", "Samples", lambda text: SOURCES[_choice(SOURCES)(text)],
                 lambda value: {label: name for name, label in SOURCES.items()}[value]),
@@ -170,7 +172,9 @@ SETTINGS = (
     PageSetting("tint", "tint_fill", False, _flag, lambda value: "1" if value else "0"),
     PageSetting("training_size", "training_size", "", _size_text),
     PageSetting("dataset", "train_dataset", DEMO_NAMES[0], _dataset),
-    PageSetting("mode", "train_mode", COMPARE, _choice((COMPARE, ABLATION))),
+    PageSetting("mode", "train_mode", COMPARE, _choice((COMPARE, ABLATION, SUGGEST))),
+    PageSetting("budget", "train_budget", _SEARCH.budget, _whole(1, 200)),
+    PageSetting("check_seeds", "train_check_seeds", _SEARCH.check_seeds, _whole(2, 20)),
     PageSetting("loo", "train_loo", False, _flag, lambda value: "1" if value else "0"),
     PageSetting("epochs", "train_epochs", _TRAIN.epochs, _whole(1, 200)),
     PageSetting("seeds", "train_seeds", len(_TRAIN.seeds), _whole(1, 20)),

@@ -20,7 +20,9 @@ from ..diagnostics.plots import arm_colour  # the final figure's colour for each
 from ..experiments.jobs import JobManager
 from ..experiments.records import Progress, RunResult
 from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
+from ..experiments.spec import SUGGEST
 from .results import show_model, show_run
+from .suggestion import search_status
 
 STARTING = "Starting: loading TensorFlow and the dataset..."
 Stamp = tuple[str, int, int] | None  # a file's path, mtime (ns) and size; None when it is missing
@@ -134,9 +136,14 @@ def _active_status(jobs: JobManager) -> None:
     run = load_run(run_dir, jobs.active_ids())
     if run.status not in ACTIVE:
         st.rerun()
-    waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
-    if waiting:
+    searching = run.spec is not None and run.spec.mode == SUGGEST and (run.search is None
+                                                                       or run.search.phase != "check")
+    waiting = waiting_message(run.status, jobs.ahead(run_id), None if searching else run.progress)
+    if waiting and not (searching and run.search is not None):
         st.info(waiting)
+    if searching:
+        search_status(run, jobs)
+        return
     st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
               help="Ends within a batch; finished epochs are kept.")
     if waiting is None and run.progress:

@@ -1,7 +1,7 @@
-"""A run's outcome on the page: what trained it (model, image size, device, pace), the verdict
-in the colour of its code, how it was measured, the figure, per-class and per-image effects,
-an ablation's two tables, the report, and "Add seeds" to settle a verdict the interval left
-open.
+"""A run's outcome on the page (a suggestion first: `suggestion`): what trained it (model,
+image size, device, pace), the verdict in the colour of its code, how it was measured, the
+figure, per-class and per-image effects, an ablation's two tables, the report, and "Add
+seeds" to settle a verdict the interval left open.
 
 Colours follow `Summary.verdict_code`: red for hurt, amber for probably hurt, neutral for no
 difference or probably helped, green only for helped; a drop is never shown as good news.
@@ -17,9 +17,10 @@ from ..diagnostics.plots import comparison_figure, figure_png, run_summary
 from ..errors import InputError
 from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.runs import RunInfo
-from ..experiments.spec import RunSpec
+from ..experiments.spec import SUGGEST, RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent, ratio_text
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
+from .suggestion import show_suggestion
 
 TONES: dict[str | None, Callable] = {
     "hurt": st.error, "likely_hurt": st.warning, "no_difference": st.info, "likely_helped": st.info,
@@ -52,7 +53,10 @@ def show_model(result: RunResult, spec: RunSpec | None = None) -> None:
 
 
 def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> None:
-    TONES.get(code, st.info)(f"{run.status.capitalize()}: {text}")
+    # A suggestion's status is its search's; this verdict is its check's ("augmentation": the pick).
+    label = ("The check, suggested against no augmentation" if run.suggestion is not None
+             else run.status.capitalize())
+    TONES.get(code, st.info)(f"{label}: {text}")
     st.caption(ESTIMATOR_HELP.format(k=last_epochs))
 
 
@@ -88,8 +92,8 @@ def _add_seeds(run_id: str, key: str, jobs) -> None:
 
 def _more_seeds(run: RunInfo, where: str, jobs) -> None:
     """'Add seeds': train only new seeds, keep the finished ones, compute the verdict again."""
-    if run.spec is None or run.status not in ENDED:
-        return
+    if run.spec is None or run.spec.mode == SUGGEST or run.status not in ENDED:
+        return  # a suggestion's check is judged on the seeds it had; suggest again for more
     key = f"more_seeds_{where}_{run.run_id}"
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     left.number_input("More seeds", 1, 10, 2, key=key)
@@ -106,6 +110,10 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
     if run.status == "failed":
         st.error(f"The run failed: {run.error or 'unknown error'}")
         return
+    if run.suggestion is not None:
+        show_suggestion(run)
+        if run.result is None:
+            return
     if run.result is None:
         st.info("No finished epoch yet.")
         return

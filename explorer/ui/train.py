@@ -40,8 +40,10 @@ from ..experiments.spec import (
     COMPARE,
     MODEL_FILE,
     SMALL_CNN,
+    SUGGEST,
     DatasetRef,
     ModelRef,
+    SearchSettings,
     TrainSettings,
 )
 from ..interchange.export import idg_code
@@ -238,13 +240,12 @@ def train_panel(config: AugmentConfig) -> None:
                "without your augmentation, over several seeds; validation images are never augmented.")
     dataset = _dataset_ref()
     model = _model_ref(config)
-    mode = st.radio("Run", [COMPARE, ABLATION], key="train_mode", horizontal=True,
-                    format_func=lambda m: "Compare: with vs without augmentation" if m == COMPARE
-                    else "Ablation: which setting hurts (each setting alone)")
+    mode = st.radio("Run", list(MODE_LABELS), key="train_mode", horizontal=True, format_func=MODE_LABELS.get)
     leave_one_out = mode == ABLATION and st.checkbox(
         "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
     settings = _settings()
-    _where_trials_train(config, mode, leave_one_out, settings)
+    search = _search_settings() if mode == SUGGEST else None
+    _where_trials_train(config, mode, leave_one_out, settings, search)
     jobs = _jobs(str(runs_root()))
     busy = _session_run_active(jobs)
     clicked = st.button("Train", type="primary", key="train", disabled=busy or dataset is None or model is None)
@@ -252,7 +253,7 @@ def train_panel(config: AugmentConfig) -> None:
         st.caption("Train is off while your run is queued or running: stop it below, or wait until it ends.")
     if clicked and not busy:  # a second click sent before the page showed Train off submits nothing
         try:
-            spec = build_spec(config, dataset, settings, mode, leave_one_out, model=model)
+            spec = build_spec(config, dataset, settings, mode, leave_one_out, model=model, search=search)
         except InputError as error:
             st.error(str(error))
             return
@@ -261,7 +262,25 @@ def train_panel(config: AugmentConfig) -> None:
     run_status(jobs)
 
 
-def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, settings: TrainSettings) -> None:
+MODE_LABELS = {COMPARE: "Compare: with vs without augmentation",
+               ABLATION: "Ablation: which setting hurts (each setting alone)",
+               SUGGEST: "Suggest: search for settings that beat yours"}
+
+
+def _search_settings() -> SearchSettings:
+    """A suggest run's budget and check seeds (the search trains on the Seeds above)."""
+    left, right = st.columns(2)
+    budget = left.number_input("Configurations to try", 1, 200, key="train_budget",
+                               help="Optuna's TPE tries this many configurations around yours (yours first); "
+                                    "the median pruner ends the ones falling behind early.")
+    check = right.number_input("Fresh seeds for the check", 2, 20, key="train_check_seeds",
+                               help="The best configuration, yours and no augmentation train again, paired, on "
+                                    "seeds the search never used: the pick is judged on these alone.")
+    return SearchSettings(int(budget), int(check))
+
+
+def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, settings: TrainSettings,
+                        search: SearchSettings | None = None) -> None:
     """How many trials (one arm on one seed) the run is, and where they train: the server's
     backend (AUGMENT_BACKEND and its settings; README: When one machine is not enough)."""
     try:
@@ -269,8 +288,14 @@ def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, s
     except InputError as error:
         st.error(f"The server's backend settings: {error}")
         return
-    arms = len(ablation_arms(config, leave_one_out)) if mode == ABLATION else 2
     seeds = len(settings.seeds)
+    if search is not None:
+        st.caption(f"Up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
+                   f"{search.budget * seeds} trials searched in the worker, one after another; then the best, "
+                   f"yours and no augmentation on {search.check_seeds} fresh seeds = {3 * search.check_seeds} "
+                   f"trials on: {backend}")
+        return
+    arms = len(ablation_arms(config, leave_one_out)) if mode == ABLATION else 2
     st.caption(f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
                f"{backend}")
 

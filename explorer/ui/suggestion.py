@@ -1,0 +1,136 @@
+"""A suggest run on the page: the search as it goes (configurations tried of the budget, the
+best so far and its settings, every score on a chart, Stop), then what to use instead: the
+verdict of the check on fresh seeds, the IDG line, FastImageDataGenerator and Keras 3
+layers, and what each change from the user's settings was worth in the search.
+
+The check's own figure, verdict and per-class table follow, drawn by `results.show_run`
+like any comparison's (its arms: no augmentation, yours and the suggestion).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..experiments.jobs import JobManager
+from ..experiments.runs import RunInfo
+from ..experiments.stats import percent
+from ..experiments.suggest import SearchProgress, Suggestion, worth_text
+from ..interchange.export import fast_code, idg_code, keras_layers_code, kwargs_text
+
+AFFINITY_TEXT = ("Measuring which settings change what the images show (the baseline model on validation "
+                 "images augmented by each choice alone)...")
+
+
+def search_text(state: SearchProgress) -> str:
+    """The search's progress line: configurations tried, the best score so far, time left."""
+    if state.phase == "affinity":
+        return AFFINITY_TEXT
+    best = f"best so far {percent(state.best_score)} validation accuracy" if state.best_score is not None \
+        else "no configuration scored yet"
+    pruned = sum(1 for score in state.scores if score is None)
+    pruned_text = f" ({pruned} pruned early)" if pruned else ""
+    eta = f" · about {state.eta:.0f} s left in the search" if state.eta is not None else ""
+    return f"Search: {state.done} of {state.budget} configurations tried{pruned_text} · {best}{eta}"
+
+
+def search_chart(state: SearchProgress) -> tuple[dict, dict]:
+    """Vega-Lite columns and spec: each configuration's score (a dot; pruned ones left out)
+    and the best so far (a step line), against the configuration's number."""
+    columns: dict[str, list] = {"configuration": [], "score": [], "series": []}
+    best = None
+    for number, score in enumerate(state.scores, start=1):
+        if score is None:
+            continue
+        best = score if best is None else max(best, score)
+        for series, value in (("tried", score), ("best so far", best)):
+            columns["configuration"].append(number)
+            columns["score"].append(value)
+            columns["series"].append(series)
+    encoding = {"x": {"field": "configuration", "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1},
+                      "scale": {"domain": [1, max(2, state.budget)]}},
+                "y": {"field": "score", "type": "quantitative", "title": "validation accuracy",
+                      "scale": {"zero": False}, "axis": {"format": ".0%"}},
+                "color": {"field": "series", "type": "nominal", "title": "",
+                          "scale": {"domain": ["tried", "best so far"], "range": ["#8c8c8c", "#DD8452"]}},
+                "tooltip": [{"field": "configuration"}, {"field": "score", "format": ".1%"}]}
+    tried, best_line = ({"filter": f"datum.series == '{name}'"} for name in ("tried", "best so far"))
+    spec = {"layer": [{"mark": {"type": "point", "filled": True}, "transform": [tried]},
+                      {"mark": {"type": "line", "interpolate": "step-after"}, "transform": [best_line]}],
+            "encoding": encoding}
+    return columns, spec
+
+
+def search_status(run: RunInfo, jobs: JobManager) -> None:
+    """While the search runs: its progress, the best so far, the chart, and two ways to stop."""
+    state = run.search
+    if state is not None:
+        st.progress(min(1.0, (state.done + state.fraction) / max(1, state.budget)), text=search_text(state))
+    left, right = st.columns(2)
+    left.button("Stop the search, check the best so far", key="stop_search", on_click=jobs.stop,
+                args=(run.run_id, "STOP_SEARCH"),
+                help="Ends the search within a batch; the best configuration so far, yours and no augmentation "
+                     "still train on the fresh seeds.")
+    right.button("Stop", key="stop_run", on_click=jobs.stop, args=(run.run_id,),
+                 help="Ends the run within a batch; the scores so far are kept, nothing is checked.")
+    if state is None or state.phase == "affinity":
+        return
+    if state.best is not None:
+        st.caption(f"Best so far: ImageDataGenerator({kwargs_text(state.best)})")
+    columns, spec = search_chart(state)
+    if columns["score"]:
+        st.vega_lite_chart(columns, spec, width="stretch",
+                           alt="Each configuration's validation accuracy and the best so far")
+
+
+TONES = {"better": st.success, "worse": st.error, "unclear": st.info}
+
+
+def _verdict(suggestion: Suggestion) -> None:
+    """The pick against the user's settings, in the colour of what the interval says; a
+    pick that is still worse than no augmentation is said so."""
+    seeds = len(suggestion.seeds_used_for_check)
+    if suggestion.vs_user.delta_mean is None:
+        st.info("The search was stopped before its best configuration was checked on fresh seeds: its score "
+                "is from the seeds it was chosen on, so it is not a verdict.")
+        return
+    if not suggestion.changes:
+        st.info(f"Your settings were the best configuration found. Against no augmentation on {seeds} fresh seeds: "
+                f"{suggestion.vs_baseline.text()}.")
+    else:
+        decision = suggestion.vs_user.decision
+        said = {"better": "beats your settings", "worse": "is worse than your settings",
+                "unclear": "is not clearly different from your settings"}[decision]
+        TONES[decision](f"The suggestion {said}: {suggestion.vs_user.text()} on {seeds} fresh seeds "
+                        "(never used to choose it).")
+    if suggestion.vs_baseline.decision == "worse":
+        st.warning(f"Even so it is worse than no augmentation: {suggestion.vs_baseline.text()}. On this data, "
+                   "training without these transforms may be the better choice.")
+    elif suggestion.changes:
+        st.caption(f"Against no augmentation: {suggestion.vs_baseline.text()}.")
+
+
+def show_suggestion(run: RunInfo) -> None:
+    """What to use instead and why: verdict, code to copy, the changes and their worth."""
+    suggestion = run.suggestion
+    st.markdown("**Suggestion**" + (" (search stopped early)" if suggestion.stopped else ""))
+    _verdict(suggestion)
+    idg, fast, layers = st.tabs(["ImageDataGenerator", "FastImageDataGenerator", "Keras 3 layers"])
+    idg.code(idg_code(suggestion.config), language="python")
+    fast.code(fast_code(suggestion.config), language="python")
+    code, notes = keras_layers_code(suggestion.config)
+    layers.code(code, language="python")
+    for note in notes:
+        layers.caption(note)
+    if suggestion.changes:
+        st.markdown("**What changed from yours, and what each change was worth in the search** (mean score of the "
+                    "configurations tried with the new value minus those with yours)")
+        st.dataframe([{"setting": c.setting, "yours": repr(c.yours), "suggested": repr(c.suggested),
+                       "worth in the search": worth_text(c)} for c in suggestion.changes],
+                     hide_index=True, width="stretch")
+    for item in suggestion.excluded:
+        st.caption(f"Held off: **{item.setting}**: {item.reason}.")
+    scored = [t for t in suggestion.trials if t.score is not None]
+    st.caption(f"{len(suggestion.trials)} configurations tried on seed(s) {suggestion.seeds_used_for_search} "
+               f"({len(suggestion.trials) - len(scored)} pruned); checked on fresh seeds "
+               f"{suggestion.seeds_used_for_check}. Below: the check's curves and verdict (no augmentation, "
+               "yours, suggested).")
