@@ -19,7 +19,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 # --build-arg WITH_RAY=1: the ray backend (AUGMENT_BACKEND=ray), and an image for the cluster's nodes.
 ARG WITH_RAY=0
-RUN if [ "$WITH_RAY" = "1" ]; then pip install --no-cache-dir "ray>=2.30,<3"; fi
+RUN if [ "$WITH_RAY" = "1" ]; then pip install --no-cache-dir "ray[tune]>=2.30,<3"; fi
 
 COPY .streamlit/ .streamlit/
 COPY app.py .

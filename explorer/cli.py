@@ -169,6 +169,8 @@ def suggest(args) -> int:
     use and write suggestion.json."""
     from .data.datasets import load_dataset
     from .data.demos import load_demo
+    from .experiments.backends import backend_from_settings
+    from .experiments.search import CheckHooks
     from .experiments.search import suggest as run_search
 
     out = Path(args.out)
@@ -176,8 +178,8 @@ def suggest(args) -> int:
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
     if not 1 <= args.budget <= 500:
         raise InputError(f"--budget must be 1 to 500 configurations; got {args.budget}")
-    if (args.backend or "local") != "local":
-        raise InputError("suggest runs on the local backend for now (Ray Tune is not wired in yet)")
+    backend = backend_from_settings(args.backend, args.ray_address, args.workers, args.cpus_per_trial,
+                                    args.gpus_per_trial)
     model = _model(args)
     settings, ref = _settings(args, model), _dataset(args)
     dataset = (load_demo(ref.name, image_size=settings.image_size) if ref.kind == "demo"
@@ -185,7 +187,7 @@ def suggest(args) -> int:
     stop = _StopOnInterrupt()
     with stop:
         suggestion = run_search(dataset, _config(args), settings, args.budget, args.check_seeds, model,
-                                progress=_search_line, should_stop=stop)
+                                progress=_search_line, should_stop=stop, check=CheckHooks(backend=backend))
     sys.stderr.write("\n")
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "suggestion.json", suggestion.to_json())

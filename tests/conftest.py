@@ -14,6 +14,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("AUGMENT_WARM_WORKER", "0")
 
 
+@pytest.fixture(scope="module")
+def local_ray():
+    """A real Ray instance on this machine, 2 CPUs, no dashboard, for one test module (Ray
+    2.60 has no setting that keeps its servers on loopback; README)."""
+    ray = pytest.importorskip("ray")
+    from explorer.experiments.backends import PACKAGE_DIR
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"py_modules": [str(PACKAGE_DIR)]})
+    yield ray
+    ray.shutdown()
+
+
 @pytest.fixture(scope="session")
 def idg_class():
     """`tf.keras.preprocessing.image.ImageDataGenerator`, the class the engine must match."""

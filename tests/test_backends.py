@@ -18,7 +18,6 @@ from explorer.errors import InputError  # noqa: E402
 from explorer.experiments import training  # noqa: E402
 from explorer.experiments.ablation import ablation_arms, probe_configs  # noqa: E402
 from explorer.experiments.backends import (  # noqa: E402
-    PACKAGE_DIR,
     LocalBackend,
     RayBackend,
     TrialFailed,
@@ -37,15 +36,6 @@ DEADLINE_S = 240  # a run that has not finished by then is stopped, and its test
 @pytest.fixture(scope="module")
 def shapes():
     return make_shapes(image_size=16, per_class=12)
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    """A real Ray instance on this machine, 2 CPUs, no dashboard, for this module's tests only
-    (Ray 2.60 has no setting that keeps its servers on loopback; README)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"py_modules": [str(PACKAGE_DIR)]})
-    yield
-    ray.shutdown()
 
 
 def _bounded():

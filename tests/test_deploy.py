@@ -35,7 +35,7 @@ def test_dockerfile_parses_and_follows_the_deployment_guide():
     assert ("USER", "app") in rows and ("EXPOSE", "8501") in rows
     # Ray only when asked for (--build-arg WITH_RAY=1), before the code: the same layer rule
     assert ("ARG", "WITH_RAY=0") in rows
-    ray = next(i for i, (k, rest) in enumerate(rows) if k == "RUN" and "ray>=" in rest)
+    ray = next(i for i, (k, rest) in enumerate(rows) if k == "RUN" and "ray[tune]>=" in rest)
     assert '"$WITH_RAY" = "1"' in rows[ray][1] and ray < first_copy_of_code
     assert any(k == "VOLUME" and "/app/runs" in rest for k, rest in rows)
     healthcheck = next(rest for k, rest in rows if k == "HEALTHCHECK")

@@ -19,6 +19,7 @@ from explorer.experiments.suggest import (
     TrialScore,
     changes_from,
     config_from,
+    first_point,
     scaled,
     search_space,
 )
@@ -69,6 +70,15 @@ def test_choices_with_low_affinity_are_dropped_and_a_setting_left_off_is_held_of
     suggested = config_from(EXAMPLE_1, {"rotation_range": 20.0}, excluded)
     assert suggested.horizontal_flip is False and suggested.rotation_range == 20 and suggested.fill_mode == "nearest"
     assert changes_from(EXAMPLE_1, suggested) == {"rotation_range": (40.0, 20.0), "horizontal_flip": (True, False)}
+
+
+def test_the_first_configuration_tried_is_yours_with_a_dropped_value_made_milder():
+    affinity = {("rotation_range", 2): 0.8, ("rotation_range", 3): 0.6}  # 40 and 60 dropped; 20 kept
+    dimensions, _ = search_space(EXAMPLE_1, affinity)
+    point = first_point(EXAMPLE_1, dimensions)
+    chosen = {d.setting: d.choices[point[d.setting]] for d in dimensions}
+    assert chosen["rotation_range"] == 20.0 and chosen["zoom_range"] == 0.2 and chosen["horizontal_flip"] is True
+    assert set(point) == {d.setting for d in dimensions}  # every dimension: Ray Tune takes whole points only
 
 
 def test_suggestion_json_holds_what_the_issue_names():

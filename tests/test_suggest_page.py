@@ -174,6 +174,11 @@ def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
     captions = [caption.value for caption in at.caption]
     assert any(c.startswith("Up to 24 configurations x 3 seeds = 72 trials searched in the worker") and
                c.endswith("3 fresh seeds = 9 trials on: local: one trial at a time") for c in captions), captions
+    monkeypatch.setenv("AUGMENT_BACKEND", "ray")
+    monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")
+    at.run()
+    assert any("72 trials searched with Ray Tune, side by side;" in c.value and
+               c.value.endswith("on: Ray cluster at ray://head:10001, 1 CPU per trial") for c in at.caption)
 
 
 # -- a real suggest run through the worker -----------------------------------------------------------

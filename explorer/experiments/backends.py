@@ -24,6 +24,7 @@ backend's settings (`backend_from_settings`, `label`) without loading either.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -190,31 +191,38 @@ class RayBackend:
         gpus = f", {self.gpus_per_trial:g} GPU" if self.gpus_per_trial else ""
         return f"{where}, {self.cpus_per_trial:g} CPU{gpus} per trial"
 
-    def run(self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop,
-            models=None) -> Iterator[TrialResult]:
+    @contextlib.contextmanager
+    def session(self):
+        """Ray, joined (or started on this machine) while the block runs, with room for a trial."""
         try:
             import ray
-            from ray.util.queue import Queue
         except ImportError:
             raise InputError("the ray backend needs Ray: pip install 'ray>=2.30' (see the README's "
                              "'When one machine is not enough')") from None
-        if not trials:
-            return
         started_here = self._connect(ray)
-        events = None
         try:
             self._check_room(ray)
-            events = Queue(actor_options={"num_cpus": 0})
-            events.qsize()  # the queue is up before the trials: else it waits for a free worker slot
-            shared = ray.put(context)
-            task = self.task(ray, _ray_trial)
-            pending = {task.remote(trial, shared, events, self.threads): trial for trial in trials}
-            yield from self._collect(ray, pending, events, on_event, should_stop)
+            yield ray
         finally:
-            if events is not None:
-                events.shutdown()
             if started_here:
                 ray.shutdown()
+
+    def run(self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop,
+            models=None) -> Iterator[TrialResult]:
+        if not trials:
+            return
+        with self.session() as ray:
+            from ray.util.queue import Queue
+
+            events = Queue(actor_options={"num_cpus": 0})
+            try:
+                events.qsize()  # the queue is up before the trials: else it waits for a free worker slot
+                shared = ray.put(context)
+                task = self.task(ray, _ray_trial)
+                pending = {task.remote(trial, shared, events, self.threads): trial for trial in trials}
+                yield from self._collect(ray, pending, events, on_event, should_stop)
+            finally:
+                events.shutdown()
 
     def task(self, ray, function):
         """`function` as a Ray task with this backend's resources, retried once when it fails.

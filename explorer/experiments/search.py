@@ -13,6 +13,8 @@ fresh seeds (issue 17).
    train again, paired, on fresh seeds never used to choose (`run_comparison`); the
    suggestion's differences from both, with 95% t-intervals, are what it is judged by.
 
+On the Ray backend the search is Ray Tune with the Optuna searcher (`raysearch`).
+
 Imports Keras (through `fitting`) and Optuna: used by the CLI and the worker only.
 """
 
@@ -30,7 +32,7 @@ from .fitting import model_factory, run_trial, validation_input
 from .records import Progress, RunResult
 from .spec import BASELINE, SUGGESTED, YOURS, ModelRef, TrainSettings
 from .stats import effect_from
-from .suggest import Comparison, Dimension, SearchProgress, Suggestion, TrialScore, config_from, search_space
+from .suggest import Comparison, SearchProgress, Suggestion, TrialScore, config_from, first_point, search_space
 from .summary import paired_deltas, window
 from .training import prepare, run_comparison
 from .trials import Trial, TrialContext
@@ -82,12 +84,6 @@ def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -
         return {}
     return {(name.split("#")[0], int(name.split("#")[1])): accuracy / clean
             for name, accuracy in outcome.probe_accuracy.items()}
-
-
-def _indices(dimensions: list[Dimension], config: AugmentConfig) -> dict[str, int]:
-    """The user's own config as Optuna parameters (its index in each dimension's choices)."""
-    return {d.setting: d.choices.index(getattr(config, d.setting)) for d in dimensions
-            if getattr(config, d.setting) in d.choices}
 
 
 def _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter):
@@ -144,6 +140,28 @@ def _check(dataset, config, best, settings, fresh, model, hooks: CheckHooks) -> 
     return _compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS])
 
 
+def _optuna_search(config, dimensions, excluded, context, models, budget: int, first: dict[str, int],
+                   reporter: _Reporter, should_stop) -> list[TrialScore]:
+    """Try `budget` configurations one after another in this process (`first`: the user's)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
+                                pruner=optuna.pruners.MedianPruner(
+                                    n_startup_trials=4, n_warmup_steps=max(1, context.settings.epochs // 2)))
+    study.enqueue_trial(first)
+
+    def after_each(study, trial) -> None:
+        reporter("search")
+        if should_stop():
+            study.stop()
+
+    scores: list[TrialScore] = []
+    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter),
+                   n_trials=budget, callbacks=[after_each])
+    return scores
+
+
 def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, budget: int = 24,
             check_seeds: int = 3, model: ModelRef | None = None,
             progress: Callable[[SearchProgress], None] | None = None,
@@ -152,11 +170,12 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     """Search around `config` on `settings.seeds` for `budget` configurations, then check the
     best on `check_seeds` fresh seeds (numbered after the search seeds) against the baseline
     and `config`. Stop (`should_stop`) ends the search with the best so far; the check still
-    runs when `check_after_stop` (or what it returns, asked once the search has ended)."""
-    import optuna
+    runs when `check_after_stop` (or what it returns, asked once the search has ended). With
+    a RayBackend in `check.backend` the search runs on Ray Tune (`raysearch`) and the check on
+    Ray; the affinity model trains here."""
+    from .backends import RayBackend
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    model, should_stop = model or ModelRef(), should_stop or (lambda: False)
+    model, should_stop, check = model or ModelRef(), should_stop or (lambda: False), check or CheckHooks()
     reporter = _Reporter(budget, progress)
     split = prepare(dataset, settings)
     models = model_factory(model, split, config.without_transforms())
@@ -164,27 +183,22 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
                            config.without_transforms())
     reporter("affinity")
     dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]))
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=4,
-                                                                   n_warmup_steps=max(1, settings.epochs // 2)))
-    study.enqueue_trial(_indices(dimensions, config_from(config, {}, excluded)))
-
-    def after_each(study, trial) -> None:
-        reporter("search")
-        if should_stop():
-            study.stop()
-
-    scores: list[TrialScore] = []
+    first = first_point(config, dimensions)
     reporter("search")
-    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter),
-                   n_trials=budget, callbacks=[after_each])
-    stopped = len(study.trials) < budget or should_stop()
+    if isinstance(check.backend, RayBackend):
+        from .raysearch import ray_search
+
+        scores = ray_search(check.backend, config, dimensions, excluded, context, budget, first, reporter,
+                            should_stop)
+    else:
+        scores = _optuna_search(config, dimensions, excluded, context, models, budget, first, reporter, should_stop)
+    stopped = len(scores) < budget or should_stop()
     best = reporter.best[1] if reporter.best else config
     fresh = tuple(range(max(settings.seeds) + 1, max(settings.seeds) + 1 + check_seeds))
     vs_baseline = vs_user = Comparison(None, (None, None))
     wanted = check_after_stop() if callable(check_after_stop) else check_after_stop
     if reporter.best and (wanted or not stopped):
         reporter("check")
-        vs_baseline, vs_user = _check(dataset, config, best, settings, fresh, model, check or CheckHooks())
+        vs_baseline, vs_user = _check(dataset, config, best, settings, fresh, model, check)
     return Suggestion(best, config, vs_baseline, vs_user, list(settings.seeds), list(fresh), scores, excluded,
                       stopped)

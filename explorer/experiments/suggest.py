@@ -107,6 +107,23 @@ def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] |
     return dimensions, excluded
 
 
+def first_point(config: AugmentConfig, dimensions: list[Dimension]) -> dict[str, int]:
+    """The user's config as choice indices: the first configuration a search tries. A value of
+    theirs that was dropped (low affinity) becomes the strongest choice kept below it."""
+    unfiltered = {d.setting: d.choices for d in search_space(config)[0]}
+    point = {}
+    for d in dimensions:
+        value = getattr(config, d.setting)
+        if value in d.choices:
+            point[d.setting] = d.choices.index(value)
+            continue
+        order = unfiltered.get(d.setting, d.choices)
+        mine = order.index(value) if value in order else 0
+        point[d.setting] = max((i for i, c in enumerate(d.choices) if c in order and order.index(c) <= mine),
+                               default=0)
+    return point
+
+
 def config_from(config: AugmentConfig, choices: dict[str, Any], excluded: list[Excluded] = ()) -> AugmentConfig:
     """The user's config with each searched setting set to its choice and each held-off one off
     (preprocessing, fill mode and the rest stay theirs)."""

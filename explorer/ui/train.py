@@ -28,7 +28,7 @@ from ..diagnostics.doctor import model_findings
 from ..errors import InputError
 from ..experiments import modelfile
 from ..experiments.ablation import ablation_arms
-from ..experiments.backends import backend_from_settings
+from ..experiments.backends import RayBackend, backend_from_settings
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
 from ..experiments.runs import ACTIVE, list_runs, load_run, may_see, run_zip, runs_root, shared_history
@@ -284,16 +284,17 @@ def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, s
     """How many trials (one arm on one seed) the run is, and where they train: the server's
     backend (AUGMENT_BACKEND and its settings; README: When one machine is not enough)."""
     try:
-        backend = backend_from_settings().label
+        server = backend_from_settings()
     except InputError as error:
         st.error(f"The server's backend settings: {error}")
         return
-    seeds = len(settings.seeds)
+    backend, seeds = server.label, len(settings.seeds)
     if search is not None:
+        where = ("with Ray Tune, side by side" if isinstance(server, RayBackend)
+                 else "in the worker, one after another")
         st.caption(f"Up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
-                   f"{search.budget * seeds} trials searched in the worker, one after another; then the best, "
-                   f"yours and no augmentation on {search.check_seeds} fresh seeds = {3 * search.check_seeds} "
-                   f"trials on: {backend}")
+                   f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
+                   f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}")
         return
     arms = len(ablation_arms(config, leave_one_out)) if mode == ABLATION else 2
     st.caption(f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
