@@ -30,7 +30,15 @@ from explorer.experiments.spec import (
     SearchSettings,
     TrainSettings,
 )
-from explorer.experiments.suggest import Comparison, Excluded, SearchProgress, Suggestion, TrialScore, change_worth
+from explorer.experiments.suggest import (
+    Comparison,
+    Excluded,
+    SearchProgress,
+    Suggestion,
+    TrialScore,
+    change_worth,
+    worth_text,
+)
 from explorer.ui.suggestion import search_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +65,12 @@ def test_a_changes_worth_is_the_mean_score_with_the_new_value_minus_with_yours()
     assert rows["rotation_range"].worth == pytest.approx((0.90 + 0.86) / 2 - 0.80)
     assert (rows["rotation_range"].with_suggested, rows["rotation_range"].with_yours) == (2, 1)  # pruned: no score
     assert rows["horizontal_flip"].worth == pytest.approx(0.90 - (0.80 + 0.86) / 2)
-    assert rows["vertical_flip"].worth is None and rows["vertical_flip"].note == "flips digits"
+    assert rows["vertical_flip"].worth is None and rows["vertical_flip"].note.startswith("held off:")
+    # The user's value never tried (left out for low affinity): said so, not "0 configurations".
+    (row,) = change_worth(EXAMPLE_1, EXAMPLE_1.replace(zoom_range=0.1), trials,
+                          dropped={"zoom_range": "0.2 (keeps 80%)"})
+    assert row.worth is None and row.note.endswith("images with it (0.2 (keeps 80%))")
+    assert worth_text(row) == row.note
 
 
 def test_a_pruned_trial_from_optuna_writes_as_json():

@@ -201,4 +201,4 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
         reporter("check")
         vs_baseline, vs_user = _check(dataset, config, best, settings, fresh, model, check)
     return Suggestion(best, config, vs_baseline, vs_user, list(settings.seeds), list(fresh), scores, excluded,
-                      stopped)
+                      stopped, {d.setting: d.dropped for d in dimensions if d.dropped})

@@ -39,6 +39,7 @@ class Dimension:
     choices: tuple
     user: Any
     why: str
+    dropped: str = ""  # the choices left out for low affinity: "40.0 (keeps 85%), 60.0 (keeps 70%)"
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] |
         if low:
             dropped = ", ".join(f"{dimension.choices[i]!r} (keeps {kept:.0%})" for i, kept in low.items())
             dimension = Dimension(setting, tuple(c for i, c in enumerate(dimension.choices) if i not in low),
-                                  dimension.user, f"{dimension.why}; held off: {dropped}")
+                                  dimension.user, f"{dimension.why}; held off: {dropped}", dropped)
         dimensions.append(dimension)
     return dimensions, excluded
 
@@ -196,7 +197,7 @@ class ChangeWorth:
     worth: float | None
     with_suggested: int  # configurations scored with the suggested value
     with_yours: int
-    note: str = ""  # a held-off setting: why
+    note: str = ""  # why it has no worth: the setting was held off, or the user's value left out
 
 
 def _mean(values: list[float]) -> float | None:
@@ -204,8 +205,10 @@ def _mean(values: list[float]) -> float | None:
 
 
 def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[TrialScore],
-                 excluded: list[Excluded] = ()) -> list[ChangeWorth]:
-    """Each change from `user` to `suggested`, with its worth among the scored `trials`."""
+                 excluded: list[Excluded] = (), dropped: dict[str, str] | None = None) -> list[ChangeWorth]:
+    """Each change from `user` to `suggested`, with its worth among the scored `trials`;
+    `dropped`: setting -> the choices the search left out for low affinity (why the user's
+    value may never have been tried)."""
     held = {item.setting: item.reason for item in excluded}
     rows = []
     for name, (yours, pick) in changes_from(user, suggested).items():
@@ -214,14 +217,21 @@ def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[Tri
         theirs = [t.score for t in scored if _same(t.choices[name], pick)]
         low, high = _mean(theirs), _mean(mine)
         worth = low - high if low is not None and high is not None else None
-        rows.append(ChangeWorth(name, yours, pick, worth, len(theirs), len(mine), held.get(name, "")))
+        note = HELD_OFF if name in held else ""
+        if not note and not mine and name in (dropped or {}):
+            note = (f"not measured: yours was left out of the search, the baseline model keeping too little of "
+                    f"its accuracy on images with it ({dropped[name]})")
+        rows.append(ChangeWorth(name, yours, pick, worth, len(theirs), len(mine), note))
     return rows
+
+
+HELD_OFF = "held off: it changes what the images show (the reason is given with the suggestion)"
 
 
 def worth_text(change: ChangeWorth) -> str:
     """A change's worth in words: '+1.2 points (5 configurations with it, 3 with yours)'."""
     if change.note:
-        return "held off: it changes what the images show (the reason is given with the suggestion)"
+        return change.note
     if change.worth is None:
         return f"not measured ({change.with_suggested} configurations scored with it, {change.with_yours} with yours)"
     return (f"{points(change.worth)} points ({change.with_suggested} configurations with it, "
@@ -245,10 +255,11 @@ class Suggestion:
     trials: list[TrialScore]
     excluded: list[Excluded] = field(default_factory=list)
     stopped: bool = False
+    dropped: dict[str, str] = field(default_factory=dict)  # setting -> choices left out (low affinity)
 
     @property
     def changes(self) -> list[ChangeWorth]:
-        return change_worth(self.user_config, self.config, self.trials, self.excluded)
+        return change_worth(self.user_config, self.config, self.trials, self.excluded, self.dropped)
 
     @property
     def sentence(self) -> str:
@@ -271,6 +282,7 @@ class Suggestion:
             "trials": [{"number": t.number, "config": {k: _plain(v) for k, v in t.choices.items()},
                         "score": t.score, "pruned": bool(t.pruned)} for t in self.trials],
             "excluded": [{"setting": e.setting, "reason": e.reason} for e in self.excluded],
+            "dropped": dict(self.dropped),
             "changes": [{"setting": c.setting, "yours": _plain(c.yours), "suggested": _plain(c.suggested),
                          "worth": c.worth, "with_suggested": c.with_suggested, "with_yours": c.with_yours,
                          "note": c.note} for c in self.changes],
@@ -291,7 +303,8 @@ class Suggestion:
                    [int(s) for s in data.get("seeds_used_for_search") or []],
                    [int(s) for s in data.get("seeds_used_for_check") or []], trials,
                    [Excluded(str(e["setting"]), str(e["reason"])) for e in data.get("excluded") or []],
-                   bool(data.get("stopped", False)))
+                   bool(data.get("stopped", False)),
+                   {str(k): str(v) for k, v in mapping(data.get("dropped"), "dropped").items()})
 
 
 @dataclass(frozen=True)
