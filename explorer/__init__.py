@@ -13,6 +13,8 @@ Public API (stable names):
 - `split_dataset(dataset, validation_fraction, seed)`: stratified, seeded `Split`.
 - `FastImageDataGenerator(**idg_kwargs)`: ImageDataGenerator's whole API (`flow`,
   `flow_from_directory`, `flow_from_dataframe`, `fit`, ...), batch for batch, on the engine.
+- `IDGAugmentation(**idg_kwargs)`: the same augmentation as one Keras 3 layer, any backend,
+  inside a model or a tf.data pipeline.
 - `compare(data, config, model=..., seeds=..., epochs=...)` and `ablate(...)`: a comparison
   or an ablation from a notebook, returning `ComparisonResult` / `AblationResult` (`.verdict`,
   `.summary`, `.figure()`, `.to_html()`, shown in Jupyter); `dataset_from_arrays(x, y)`.
@@ -20,7 +22,7 @@ Public API (stable names):
 The code is layered (see the README's map): `augment` (NumPy and OpenCV only), `data`,
 `interchange`, `dropin`, `experiments`, `diagnostics`, `ui`. Every name above is imported on
 first use, so `import explorer.augment` loads neither Pillow nor Keras, and Keras (seconds to
-import) is loaded only with `FastImageDataGenerator`.
+import) is loaded only with `FastImageDataGenerator` or `IDGAugmentation`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ _EXPORTS = {
     "Split": "explorer.data.split",
     "split_dataset": "explorer.data.split",
     "FastImageDataGenerator": "explorer.dropin.generator",
+    "IDGAugmentation": "explorer.dropin.layer",
     "dataset_from_arrays": "explorer.data.datasets",
     "compare": "explorer.notebook",
     "ablate": "explorer.notebook",

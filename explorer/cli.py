@@ -235,7 +235,7 @@ def _search_line(state) -> None:
 def _print_suggestion(suggestion) -> None:
     from .experiments.stats import interval_text, points
     from .experiments.suggest import worth_text
-    from .interchange.export import fast_code, idg_code, keras_layers_code
+    from .interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code
 
     for item in suggestion.excluded:
         print(f"held off: {item.setting}: {item.reason}")
@@ -251,6 +251,7 @@ def _print_suggestion(suggestion) -> None:
     code = idg_code(suggestion.config)
     print(code)
     print(fast_code(suggestion.config))
+    print(exact_layer_code(suggestion.config)[0])
     print(keras_layers_code(suggestion.config)[0])
 
 

@@ -217,6 +217,7 @@ def test_export_shows_idg_code_keras_layers_and_json():
     assert any("ImageDataGenerator(" in code and "rotation_range=10" in code for code in codes)
     assert any("RandomRotation" in code for code in codes)
     assert any('"rotation_range": 10' in code for code in codes)
+    assert any("IDGAugmentation(" in code and "rotation_range=10" in code for code in codes)  # Keras 3, exact
 
 
 def test_widget_values_and_config_round_trip():

@@ -13,6 +13,7 @@ from explorer import AugmentConfig, apply_transform
 from explorer.interchange.export import (
     IDG_IMPORT,
     config_json,
+    exact_layer_code,
     idg_code,
     keras_layers_code,
 )
@@ -315,3 +316,15 @@ def test_odd_idg_values_become_the_layers_nearest_meaning_with_notes():
     assert "height_shift_range: -3 is below 0" in text
     code, _ = keras_layers_code(CONFIGS["reversed_zoom_mirror"], (24, 24, 3))
     assert "RandomZoom(height_factor=(-0.2, 0.2)" in code and 'fill_mode="reflect"' in code
+
+
+def test_the_exact_keras_3_line_is_one_layer_that_builds_and_says_what_it_cannot_take():
+    code, notes = exact_layer_code(ARTICLE["over_augmentation"])
+    assert code.startswith("from explorer import IDGAugmentation\n") and "rotation_range=40," in code and notes == []
+    namespace: dict = {}
+    exec(code, namespace)  # our own generated code, not a user's
+    layer = namespace["data_augmentation"]
+    assert layer.idg == ARTICLE["over_augmentation"]
+    (note,) = exact_layer_code(AugmentConfig(rotation_range=10, fill_mode="mirror"))[1]
+    assert "closest of nearest, reflect, wrap, constant" in note
+    assert exact_layer_code(AugmentConfig(rotation_range=10, fill_mode="grid-mirror"))[1] == []

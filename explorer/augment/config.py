@@ -120,6 +120,8 @@ def _flag(name: str, value: Any) -> bool:
 # Modes SciPy's ndimage takes, to which IDG hands fill_mode unchecked. 'grid-mirror' is
 # SciPy's name for 'reflect'.
 FILL_MODES = ("nearest", "reflect", "wrap", "constant", "mirror", "grid-mirror", "grid-wrap", "grid-constant")
+# IDG's four documented modes: the ones the Keras layer (dropin.layer) resamples exactly.
+EXACT_LAYER_FILL_MODES = FILL_MODES[:4]
 
 
 GEOMETRIC = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range")

@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Sequence
 
-from ..augment.config import AugmentConfig
+from ..augment.config import EXACT_LAYER_FILL_MODES, AugmentConfig
 from ..augment.sampling import is_fraction, shift_extent
 
 IDG_IMPORT = "from tensorflow.keras.preprocessing.image import ImageDataGenerator"
@@ -67,6 +67,28 @@ def idg_code(config: AugmentConfig) -> str:
 
 
 FAST_IMPORT = "from explorer import FastImageDataGenerator  # the same augmentation, no TensorFlow"
+
+
+def exact_layer_code(config: AugmentConfig) -> tuple[str, list[str]]:
+    """The one-layer Keras 3 line, `IDGAugmentation(...)` (IDG's warp, pointwise steps, rescale
+    and samplewise standardization in one layer), and notes: what it cannot take."""
+    kwargs = config.to_idg_kwargs(only_changed=True)
+    lines = ["from explorer import IDGAugmentation", "",
+             "# IDG in one Keras 3 layer: random in training, the identity in inference; rescale always.",
+             "# Any backend; inside a model or a tf.data pipeline (ds.map(data_augmentation)).",
+             "data_augmentation = IDGAugmentation(" + ("" if kwargs else ")")]
+    if kwargs:
+        lines += [f"    {name}={_literal(value, name)}," for name, value in kwargs.items()]
+        lines.append(")")
+    notes = []
+    if config.active_transforms() and config.fill_mode not in (*EXACT_LAYER_FILL_MODES, "grid-mirror"):
+        notes.append(f"fill_mode={config.fill_mode!r}: the layer resamples it as the closest of "
+                     f"{', '.join(EXACT_LAYER_FILL_MODES)} (pixels sampled from outside the image differ near the "
+                     "border); FastImageDataGenerator has it exactly.")
+    if config.active_transforms() and config.interpolation_order not in (0, 1):
+        notes.append(f"interpolation_order={config.interpolation_order}: a SciPy spline; the layer resamples "
+                     "bilinearly (order 1); FastImageDataGenerator has it exactly.")
+    return "\n".join(lines) + "\n", notes
 
 
 def fast_code(config: AugmentConfig) -> str:

@@ -15,7 +15,7 @@ from ..experiments.jobs import JobManager
 from ..experiments.runs import RunInfo
 from ..experiments.stats import percent
 from ..experiments.suggest import SearchProgress, Suggestion, worth_text
-from ..interchange.export import fast_code, idg_code, keras_layers_code, kwargs_text
+from ..interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code, kwargs_text
 
 AFFINITY_TEXT = ("Measuring which settings change what the images show (the baseline model on validation "
                  "images augmented by each choice alone)...")
@@ -114,9 +114,11 @@ def show_suggestion(run: RunInfo) -> None:
     suggestion = run.suggestion
     st.markdown("**Suggestion**" + (" (search stopped early)" if suggestion.stopped else ""))
     _verdict(suggestion)
-    idg, fast, layers = st.tabs(["ImageDataGenerator", "FastImageDataGenerator", "Keras 3 layers"])
+    idg, fast, exact, layers = st.tabs(["ImageDataGenerator", "FastImageDataGenerator", "Keras 3, exact",
+                                        "Keras 3 layers"])
     idg.code(idg_code(suggestion.config), language="python")
     fast.code(fast_code(suggestion.config), language="python")
+    exact.code(exact_layer_code(suggestion.config)[0], language="python")
     code, notes = keras_layers_code(suggestion.config)
     layers.code(code, language="python")
     for note in notes:

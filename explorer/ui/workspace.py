@@ -16,7 +16,7 @@ import streamlit as st
 from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS
 from ..diagnostics.doctor import diagnose
-from ..interchange.export import config_json, idg_code, keras_layers_code
+from ..interchange.export import config_json, exact_layer_code, idg_code, keras_layers_code
 from .link import VIEWS, parse_size
 from .preview import extremes, random_grid, render
 from .state import (
@@ -192,8 +192,15 @@ def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fil
 
 
 def _show_export(config: AugmentConfig, image_shape) -> None:
-    code_tab, layers_tab, json_tab, import_tab = st.tabs(["ImageDataGenerator", "Keras 3 layers", "JSON", "Import"])
+    code_tab, exact_tab, layers_tab, json_tab, import_tab = st.tabs(
+        ["ImageDataGenerator", "Keras 3, exact", "Keras 3 layers", "JSON", "Import"])
     code_tab.code(idg_code(config), language="python")
+    exact, exact_notes = exact_layer_code(config)
+    exact_tab.code(exact, language="python")
+    exact_tab.caption("One layer, IDG's own warp and pointwise steps (explorer.IDGAugmentation): what this page "
+                      "previews, on any Keras 3 backend, in a model or a tf.data pipeline.")
+    for note in exact_notes:
+        exact_tab.warning(note)
     layers, notes = keras_layers_code(config, image_shape)
     layers_tab.code(layers, language="python")
     for note in notes:
