@@ -123,6 +123,29 @@ def test_trials_side_by_side_share_the_pace_and_a_result_replaces_what_its_event
     assert board.result.arms["baseline"].val_accuracy == [[0.1, 0.2, 0.3]] and not board.complete
 
 
+def test_a_trial_that_returned_stops_counting_as_running_before_its_result_arrives():
+    # On Ray or a process pool a result and the events come by different paths: the trial started
+    # on the freed CPU may be heard of before the result of the one that freed it.
+    from explorer.experiments.backends import _ended
+    from explorer.experiments.trials import TrialEvent, TrialResult
+
+    now, reports = [0.0], []
+    board = _board(now, reports, seeds=(0, 1))
+    board.event(_event("baseline"))
+    board.event(_event("augmented"))
+    sent = []
+    result = TrialResult("baseline", 0, 0, {"val_accuracy": [0.5] * 3}, confusion=[[1]], predictions=[0])
+    assert _ended(result, sent.append) is result and sent[0].ended and sent[0].key == ("baseline", 0)
+    board.event(sent[0])
+    board.event(TrialEvent("baseline", 1, 1))  # the next trial, on the freed CPU
+    assert max(report.trials_running for report in reports) == 2
+    assert (reports[-1].trials_done, reports[-1].trials_running) == (0, 2)
+    board.event(_event("baseline", epoch=3, batch=4))  # a late batch of the returned trial
+    assert reports[-1].trials_running == 2
+    board.finished(result)
+    assert (reports[-1].trials_done, reports[-1].trials_running, reports[-1].trials_waiting) == (1, 2, 1)
+
+
 def test_the_progress_line_says_epochs_done_and_the_eta_only_once_measured():
     assert progress_text(_progress()) == ("baseline, seed 0: epoch 2 of 3, batch 2/4 · 1 of 6 epochs done, "
                                           "about 45 s left")

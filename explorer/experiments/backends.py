@@ -1,7 +1,7 @@
 """Where trials train: on this machine (`LocalBackend`) or on a Ray cluster (`RayBackend`).
 
 A backend takes a run's trials and their shared context, trains them, and yields each
-`TrialResult` as it finishes; the trials' events (started, batches, finished epochs) go to
+`TrialResult` as it finishes; the trials' events (started, batches, finished epochs, returned) go to
 `on_event` as they come, so the page's curves and the trial counts stay live. When
 `should_stop()` turns true, what has not finished is stopped (a running trial keeps its
 finished epochs where it can) and the backend returns.
@@ -161,7 +161,8 @@ def _pool_start(context: TrialContext, threads: int, events, stop) -> None:
 def _pool_trial(trial: Trial) -> TrialResult:
     from .fitting import run_trial
 
-    return run_trial(trial, _POOL["context"], _throttled(_POOL["events"].put), _POOL["stop"].is_set)
+    send = _POOL["events"].put
+    return _ended(run_trial(trial, _POOL["context"], _throttled(send), _POOL["stop"].is_set), send)
 
 
 @dataclass
@@ -295,7 +296,16 @@ def _ray_trial(trial: Trial, context: TrialContext, events, threads: int) -> Tri
     from .fitting import run_trial
 
     use_threads(threads)
-    return run_trial(trial, context, _throttled(lambda event: events.actor.put_nowait.remote(event)))
+    send = lambda event: events.actor.put_nowait.remote(event)  # noqa: E731
+    return _ended(run_trial(trial, context, _throttled(send)), send)
+
+
+def _ended(result: TrialResult, send: Callable[[TrialEvent], None]) -> TrialResult:
+    """Says through the event queue that a trial returned, before its result travels: a trial
+    started on the CPU it frees sends its first event after this one, so the collector never
+    counts both as running (the result and the queue reach the driver by different paths)."""
+    send(TrialEvent(result.arm, result.seed_index, result.seed, time=time.time(), ended=True))
+    return result
 
 
 def backend_from_settings(name: str | None = None, address: str | None = None, workers: int | None = None,

@@ -53,13 +53,18 @@ class _Board:
         self.finished_epochs: dict[tuple, int] = {}
         self.running: dict[tuple, float] = {}  # trial key -> share of its current epoch
         self.done: set[tuple] = set()
+        self.ended: set[tuple] = set()  # returned, the result not here yet
         self.last_epoch_end: float | None = None
         self.start = now()
 
     def event(self, event: TrialEvent) -> None:
-        """A trial started, ended a batch, or finished an epoch (its metrics recorded)."""
-        if event.key in self.done:
-            return  # a late event of a trial whose result is in
+        """A trial started, ended a batch, finished an epoch (its metrics recorded) or returned."""
+        if event.key in self.done or event.key in self.ended:
+            return  # a late event of a trial whose result is in (or on its way)
+        if event.ended:  # no longer running: the trial started on its CPU must not look like a third
+            self.ended.add(event.key)
+            self.running.pop(event.key, None)
+            return
         if event.metrics is not None:
             history = self.result.arms[event.arm]
             for metric in HISTORY:

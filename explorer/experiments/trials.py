@@ -75,8 +75,8 @@ class EpochMetrics:
 
 @dataclass(frozen=True)
 class TrialEvent:
-    """A trial's news: started (epoch 0), a batch ended (1-based epoch and batch), or an
-    epoch finished (`metrics` set)."""
+    """A trial's news: started (epoch 0), a batch ended (1-based epoch and batch), an
+    epoch finished (`metrics` set), or the trial returned (`ended`, its result on its way)."""
 
     arm: str
     seed_index: int
@@ -85,6 +85,7 @@ class TrialEvent:
     batch: int = 0
     metrics: EpochMetrics | None = None
     time: float = 0.0  # wall clock where the trial runs (time.time())
+    ended: bool = False
 
     @property
     def key(self) -> tuple[str, int]:
