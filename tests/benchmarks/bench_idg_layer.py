@@ -9,7 +9,9 @@ Settings: the article's "over-augmentation" example (rotation 40, shifts 0.2, sh
 the engine through `flow(...)[i]` for every batch, the layer through a compiled call on every
 batch (TensorFlow: `tf.function(jit_compile=False)`; the backend is Keras's, KERAS_BACKEND).
 The layer's first call (tracing) is made before timing. Each side runs `--repeats` times,
-interleaved; the median is reported with its ratio to IDG measured in the same run. On a GPU
+interleaved, with a pause of PAUSE_S after each (after the layer's calls the engine measured
+up to a third slower for a while, probably TensorFlow's thread pools; the pause recovers part); the
+median is reported with its ratio to IDG measured in the same run. On a GPU
 (when TensorFlow sees one) the layer runs there; IDG and the engine always run on the CPU.
 """
 
@@ -32,6 +34,7 @@ from bench_engine import make_images  # noqa: E402
 SETTINGS = {"rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "shear_range": 0.2,
             "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest"}
 BATCH = 32
+PAUSE_S = 2.0
 
 
 def _flow_pass(generator, images) -> None:
@@ -78,6 +81,7 @@ def main() -> None:
                 start = time.perf_counter()
                 work(data)
                 runs[name].append(time.perf_counter() - start)
+                time.sleep(PAUSE_S)
         base = statistics.median(runs["IDG.flow"])
         for name, times in runs.items():
             took = statistics.median(times)
