@@ -296,7 +296,7 @@ def _ray_trial(trial: Trial, context: TrialContext, events, threads: int) -> Tri
     from .fitting import run_trial
 
     use_threads(threads)
-    send = events.actor.put_nowait.remote
+    send = lambda event: events.actor.put_nowait.remote(event)  # noqa: E731
     return _ended(run_trial(trial, context, _throttled(send)), send)
 
 
