@@ -18,6 +18,7 @@ from explorer import AugmentConfig
 from explorer.augment.config import FILL_MODES
 from explorer.ui.page import load_sample_images
 from explorer.ui.state import config_from_widgets, widget_values
+from explorer.ui.workspace import EXPORTS
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -34,6 +35,19 @@ SELECTBOXES = ("fill_mode", "sample")
 def run_app(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update(query or {})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def run_train_section(query: dict | None = None) -> AppTest:
+    """The page opened on its train section (the link's section=train)."""
+    return run_app({"section": "train", **(query or {})})
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open one of the page's lazily drawn tabs (the page's sections, the export tabs)."""
+    at.session_state[key] = label
     at.run()
     assert not at.exception, at.exception
     return at
@@ -149,7 +163,7 @@ def test_the_doctor_explains_the_articles_third_example():
 
 
 def test_pasting_code_sets_the_controls():
-    at = run_app()
+    at = open_tab(run_app(), "export_tab", "Import")
     at.text_area(key="paste_text").input(
         "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
         "datagen = ImageDataGenerator(rotation_range=25, zoom_range=[0.9, 1.3], vertical_flip=True,\n"
@@ -162,7 +176,8 @@ def test_pasting_code_sets_the_controls():
     assert at.checkbox(key="vertical_flip").value is True
     assert at.selectbox(key="fill_mode").value == "reflect"
     assert "width_shift_range=4" in messages(at) + "".join(c.value for c in at.caption)
-    assert "width_shift_range=4" in at.code[0].value  # the int pixel range is kept, not rounded to a slider
+    code = open_tab(at, "export_tab", "ImageDataGenerator").code[0].value
+    assert "width_shift_range=4" in code  # the int pixel range is kept, not rounded to a slider
 
 
 @pytest.mark.parametrize(
@@ -177,7 +192,7 @@ def test_pasting_code_sets_the_controls():
 )
 def test_hostile_pasted_code_is_refused_and_nothing_changes(code):
     Path("/tmp/explorer_pwned").unlink(missing_ok=True)
-    at = run_app()
+    at = open_tab(run_app(), "export_tab", "Import")
     at.text_area(key="paste_text").input(code).run()
     at.button(key="apply_paste").click().run()
     assert not at.exception
@@ -213,7 +228,8 @@ def test_extremes_view_shows_each_setting_at_both_ends():
 
 def test_export_shows_idg_code_keras_layers_and_json():
     at = run_app({"rotation_range": "10", "horizontal_flip": "1"})
-    codes = [block.value for block in at.code]
+    assert len(at.code) == 1  # only the open tab is drawn
+    codes = [block.value for tab in EXPORTS for block in open_tab(at, "export_tab", tab).code]
     assert any("ImageDataGenerator(" in code and "rotation_range=10" in code for code in codes)
     assert any("RandomRotation" in code for code in codes)
     assert any('"rotation_range": 10' in code for code in codes)
@@ -247,7 +263,7 @@ def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch)
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs", tmp_path, dirs_exist_ok=True)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
-    at = run_app()
+    at = run_train_section()
     labels = [expander.label for expander in at.expander]
     ablation = next(label for label in labels if "ablation: " in label)
     compare = next(label for label in labels if "compare: " in label)
@@ -269,7 +285,7 @@ def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_a
     write_json(tmp_path / "run1" / "result.json", run.result.to_json())
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
-    at = run_app()
+    at = run_train_section()
     code = run.result.summary.verdict_code
     tone = {"hurt": at.error, "likely_hurt": at.warning, "helped": at.success}.get(code, at.info)
     assert any(box.value == f"Finished: {run.result.summary.verdict}" for box in tone), (code, messages(at))
@@ -283,7 +299,7 @@ def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_a
 def test_the_train_panel_defaults_are_the_command_lines():
     from explorer.experiments.spec import TrainSettings
 
-    at = run_app()
+    at = run_train_section()
     defaults = TrainSettings()
     assert at.number_input(key="train_epochs").value == defaults.epochs
     assert at.number_input(key="train_seeds").value == len(defaults.seeds)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer import AugmentConfig
+from explorer.ui.link import SECTIONS
 from explorer.ui.state import config_from_widgets, kept_values, widget_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,15 @@ def run_app() -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    at.session_state[key] = label  # a lazily drawn tab: the page's sections, the export tabs
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def paste(at: AppTest, text: str) -> AppTest:
+    open_tab(at, "export_tab", "Import")
     at.text_area(key="paste_text").input(text).run()
     at.button(key="apply_paste").click().run()
     assert not at.exception, at.exception
@@ -40,7 +49,8 @@ def page_text(at: AppTest) -> str:
 
 
 def exported_idg_code(at: AppTest) -> str:
-    return next(block.value for block in at.code if "ImageDataGenerator(" in block.value)
+    code = open_tab(at, "export_tab", "ImageDataGenerator").code
+    return next(block.value for block in code if "ImageDataGenerator(" in block.value)
 
 
 def test_the_issues_first_line_imports_with_its_list_shift_explained():
@@ -87,19 +97,21 @@ def test_arguments_the_preview_does_not_model_are_named_after_import():
 def test_a_whole_script_goes_to_the_script_doctor_and_each_call_loads():
     script = (SCRIPTS / "validation_split_subset.py").read_text()
     at = paste(run_app(), script + "\nextra = ImageDataGenerator(rotation_range=5)\n")
+    assert at.session_state["section"] == SECTIONS["script"]  # the script doctor opened on it
     text = page_text(at)
     assert "found 2 ImageDataGenerator calls" in text and "validation_augmented" in text
     assert at.text_area(key="script_text").value.startswith(script[:40])
     at.button(key="load_call_1").click().run()
     assert not at.exception
+    assert at.session_state["section"] == SECTIONS["preview"]  # where the loaded call shows
     assert at.slider(key="rotation_range").value == 5
     assert "Loaded extra" in page_text(at)
-    at.button(key="load_call_0").click().run()
+    open_tab(at, "section", SECTIONS["script"]).button(key="load_call_0").click().run()
     assert at.slider(key="rotation_range").value == 30 and at.checkbox(key="horizontal_flip").value is True
 
 
 def test_the_script_doctor_reads_a_pasted_script_and_names_unreadable_input():
-    at = run_app()
+    at = open_tab(run_app(), "section", SECTIONS["script"])
     at.text_area(key="script_text").input((SCRIPTS / "rescale_and_preprocess_input.py").read_text()).run()
     at.button(key="check_script").click().run()
     assert "rescale_and_preprocess_input" in page_text(at)
@@ -137,4 +149,4 @@ def test_one_pasted_call_inside_a_script_imports_and_the_scripts_own_mistakes_ar
     assert at.slider(key="rotation_range").value == 30
     [message] = [box.value for box in at.success if box.value.startswith("Imported")]
     assert "1 mistake of its own" in message and "`validation_split=0.2`" in message
-    assert "validation_augmented" in page_text(at)
+    assert "validation_augmented" in page_text(open_tab(at, "section", SECTIONS["script"]))

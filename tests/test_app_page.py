@@ -3,7 +3,9 @@ says what the controls show, real image sizes, and the whole state in the link."
 
 from __future__ import annotations
 
-from test_app import messages, preset_box, run_app
+from test_app import messages, open_tab, preset_box, run_app
+
+from explorer.ui.link import SECTIONS
 
 
 def test_first_load_says_what_to_do_and_so_does_the_empty_doctor():
@@ -83,6 +85,7 @@ def test_the_link_carries_the_whole_page():
     preset_box(at).set_value("lighting").run()
     at.checkbox(key="tint_fill").check().run()
     at.radio(key="view").set_value("Extremes").run()
+    open_tab(at, "section", SECTIONS["train"])
     at.selectbox(key="train_dataset").set_value("shapes").run()
     at.radio(key="train_mode").set_value("ablation").run()
     at.checkbox(key="train_loo").check().run()
@@ -90,17 +93,20 @@ def test_the_link_carries_the_whole_page():
     at.number_input(key="train_learning_rate").set_value(0.01).run()
     query = {key: (value[-1] if isinstance(value, list) else value) for key, value in at.query_params.items()}
     expected = {"source": "demo", "demo": "shapes", "demo_index": "3", "preset": "lighting", "tint": "1",
-                "view": "extremes", "dataset": "shapes", "mode": "ablation", "loo": "1", "epochs": "5", "lr": "0.01"}
+                "view": "extremes", "dataset": "shapes", "mode": "ablation", "loo": "1", "epochs": "5", "lr": "0.01",
+                "section": "train"}
     assert expected.items() <= query.items(), query
-    again = run_app(query)  # a reload, or the link sent to a colleague
+    again = run_app(query)  # a reload, or the link sent to a colleague: on the train section
+    assert again.selectbox(key="train_dataset").value == "shapes" and again.radio(key="train_mode").value == "ablation"
+    assert again.checkbox(key="train_loo").value and again.number_input(key="train_epochs").value == 5
+    assert again.number_input(key="train_learning_rate").value == 0.01
+    open_tab(again, "section", SECTIONS["preview"])
     assert again.radio(key="image_source").value == "Demo datasets"
     assert again.image[0].captions[0].startswith("Original: shapes #3")
     assert preset_box(again).value == "lighting" and again.checkbox(key="tint_fill").value
     assert again.radio(key="view").value == "Extremes"
-    assert again.selectbox(key="train_dataset").value == "shapes" and again.radio(key="train_mode").value == "ablation"
-    assert again.checkbox(key="train_loo").value and again.number_input(key="train_epochs").value == 5
-    assert again.number_input(key="train_learning_rate").value == 0.01
     assert not [warning.value for warning in again.warning if "Ignored" in warning.value]
+    assert "epochs" in again.query_params and "section" not in again.query_params  # the default section
 
 
 def test_a_preset_named_alone_in_a_link_is_applied():
@@ -110,13 +116,14 @@ def test_a_preset_named_alone_in_a_link_is_applied():
 
 def test_bad_page_values_in_a_link_are_named_and_their_defaults_kept():
     at = run_app({"source": "ftp", "epochs": "9999", "view": "sideways", "lr": "nan", "run": "../../etc",
-                  "sample": "../secret.png", "preset": "best"})
+                  "sample": "../secret.png", "preset": "best", "section": "kitchen"})
     text = messages(at)
-    for name in ("source", "epochs", "view", "lr", "run", "preset"):
+    for name in ("source", "epochs", "view", "lr", "run", "preset", "section"):
         assert f"Ignored {name}=" in text, name
     assert "no sample called '../secret.png'" in text
     assert at.radio(key="image_source").value == "Samples" and at.selectbox(key="sample").value == "coffee.jpg"
-    assert at.number_input(key="train_epochs").value == 8 and at.radio(key="view").value == "Random draws"
+    assert at.radio(key="view").value == "Random draws"
+    assert open_tab(at, "section", SECTIONS["train"]).number_input(key="train_epochs").value == 8
 
 
 def test_a_link_to_an_upload_says_to_upload_again():
@@ -155,3 +162,35 @@ def test_an_ended_run_is_drawn_once_without_a_refresh_timer(tmp_path, monkeypatc
     monkeypatch.setattr(progress, "_active_status", lambda jobs: timers.append(jobs))
     at = run_app({"run": run_id})
     assert timers == [] and len(verdict_boxes(at)) >= 2
+
+
+def _drawn(at) -> set[str]:
+    return {widget.key for group in (at.slider, at.number_input, at.text_area, at.selectbox) for widget in group}
+
+
+def test_only_the_open_section_is_drawn_and_each_keeps_its_values_while_closed():
+    at = run_app()
+    assert "rotation_range" in _drawn(at) and not {"train_epochs", "script_text"} & _drawn(at)
+    assert len(at.code) == 1  # of the export's tabs, only the open one
+    at.slider(key="rotation_range").set_value(25.0).run()
+    open_tab(at, "section", SECTIONS["train"])
+    assert "train_epochs" in _drawn(at) and not {"rotation_range", "script_text"} & _drawn(at)
+    assert at.query_params["rotation_range"] in ("25.0", ["25.0"])  # the link keeps the closed preview's config
+    at.number_input(key="train_epochs").set_value(3).run()
+    open_tab(at, "section", SECTIONS["script"]).text_area(key="script_text").input("datagen = 1").run()
+    assert open_tab(at, "section", SECTIONS["preview"]).slider(key="rotation_range").value == 25.0
+    assert open_tab(at, "section", SECTIONS["train"]).number_input(key="train_epochs").value == 3
+    assert open_tab(at, "section", SECTIONS["script"]).text_area(key="script_text").value == "datagen = 1"
+
+
+def test_a_link_to_a_run_opens_the_train_section(tmp_path, monkeypatch):
+    import shutil
+
+    from test_app import ROOT
+
+    run_id = "20261202-050000-c0ffee"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
+    assert run_app({"run": run_id}).session_state["section"] == SECTIONS["train"]
+    assert run_app({"run": run_id, "section": "preview"}).session_state["section"] == SECTIONS["preview"]

@@ -53,6 +53,7 @@ def _readme_shot(page, name: str) -> None:
     folder = os.environ.get("E2E_README_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        time.sleep(1.5)  # tables draw into a canvas a moment after they arrive
         page.screenshot(path=str(Path(folder) / f"{name}.jpg"), type="jpeg", quality=70)
 
 
@@ -75,6 +76,16 @@ def _open(page, url: str) -> None:
     page.wait_for_selector(TILE_IMAGES, timeout=60000)
 
 
+def _open_train(page, url: str) -> None:
+    page.goto(url + "&section=train")
+    page.wait_for_selector(".st-key-train button", timeout=60000)
+
+
+def _section(page, name: str) -> None:
+    """Open one of the page's sections (the segmented control at the top)."""
+    page.locator(".st-key-section").get_by_role("radio", name=name, exact=True).click()
+
+
 def test_moving_a_slider_changes_the_preview(server, page):
     _open(page, server)
     old = first_tile_src(page)
@@ -82,6 +93,9 @@ def test_moving_a_slider_changes_the_preview(server, page):
     wait_for_new_tile(page, old)
     assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "1"
     assert "rot" in page.locator('[data-testid="stImage"]').nth(1).inner_text()
+    page.wait_for_selector("text=Config doctor", timeout=30000)  # the rest of the rerun came, and nothing raised
+    page.wait_for_selector('.st-key-export_tab', timeout=30000)
+    assert page.locator('[data-testid="stException"]').count() == 0
 
 
 def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
@@ -95,11 +109,15 @@ def test_an_upload_is_previewed_and_a_fake_is_refused(server, page, tmp_path):
     page.wait_for_selector("text=notes.png is an HTML file, not an image", timeout=30000)
     page.wait_for_selector("text=Original: cell.png", timeout=30000)
     _readme_shot(page, "upload")
+    _section(page, "Train and compare")  # the preview is not drawn meanwhile, its uploads are kept
+    page.wait_for_selector(".st-key-train button", timeout=30000)
+    _section(page, "Preview")
+    page.wait_for_selector("text=Original: cell.png", timeout=30000)
 
 
 def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_doctor(server, page):
     _open(page, server)
-    page.get_by_role("tab", name="Import").click()
+    page.locator(".st-key-export_tab").get_by_role("radio", name="Import", exact=True).click()
     textarea = page.locator(".st-key-paste_text textarea")
     textarea.fill("ImageDataGenerator(rescale=1./255, rotation_range=40, zoom_range=1.5)")
     textarea.press("Control+Enter")
@@ -109,14 +127,17 @@ def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_
     assert page.locator(".st-key-zoom_range input[type=range]").first.is_disabled()
     page.get_by_text("Config doctor").scroll_into_view_if_needed()
     _readme_shot(page, "import_odd")
+    _section(page, "Script doctor")
     page.set_input_files(".st-key-script_upload input[type=file]",
                          str(ROOT / "tests" / "scripts" / "notebook_validation_augmented.ipynb"))
     page.wait_for_selector("text=Cell 6, line 8", timeout=30000)
     assert page.get_by_text("validation_augmented").count() >= 1
     page.locator(".st-key-load_call_0 button:visible").first.click()
     page.wait_for_function(
-        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '25'", timeout=30000)
-    page.wait_for_selector("text=Loaded datagen (line 2 of cell 4", timeout=30000)
+        "() => document.querySelector('.st-key-rotation_range input[type=range]')?.value === '25'", timeout=30000)
+    page.wait_for_selector("text=Loaded datagen (line 2 of cell 4", timeout=30000)  # back on the preview
+    _section(page, "Script doctor")
+    page.wait_for_selector("text=Cell 6, line 8", timeout=30000)  # the report is still there
     page.get_by_role("heading", name="Script doctor").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.mouse.wheel(0, 200)
     time.sleep(0.5)
@@ -125,7 +146,7 @@ def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_
 
 def test_pasting_an_idg_line_sets_the_controls(server, page):
     _open(page, server)
-    page.get_by_role("tab", name="Import").click()
+    page.locator(".st-key-export_tab").get_by_role("radio", name="Import", exact=True).click()
     page.locator(".st-key-paste_text textarea").fill("ImageDataGenerator(rotation_range=33, vertical_flip=True)")
     page.locator(".st-key-paste_text textarea").press("Control+Enter")
     page.locator(".st-key-apply_paste button").click()
@@ -142,6 +163,7 @@ def test_pasting_an_idg_line_sets_the_controls(server, page):
 def test_train_then_reload_keeps_the_config_and_the_history(server, page):
     _open(page, server + "/?rotation_range=30.0&horizontal_flip=1")
     _readme_shot(page, "preview")
+    _section(page, "Train and compare")
     choose(page, "train_dataset", "shapes")
     for key, value in (("train_epochs", "1"), ("train_seeds", "2"), ("train_image_size", "16")):
         field = page.locator(f".st-key-{key} input")
@@ -154,19 +176,20 @@ def test_train_then_reload_keeps_the_config_and_the_history(server, page):
     page.locator("text=/^Finished: /").first.scroll_into_view_if_needed()
     _readme_shot(page, "train")
     url = page.url
-    assert "rotation_range=30" in url
-    page.reload()
+    assert "rotation_range=30" in url and "section=train" in url
+    page.reload()  # opens on the train section, with the run and the history
+    page.wait_for_selector("text=Run history", timeout=60000)
+    assert page.locator('[data-testid="stExpander"]').filter(has_text=re.compile("shapes · finished")).count() == 1
+    _section(page, "Preview")
     page.wait_for_selector(TILE_IMAGES, timeout=60000)
     assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "30"
-    page.wait_for_selector("text=Run history", timeout=30000)
-    assert page.locator('[data-testid="stExpander"]').filter(has_text=re.compile("shapes · finished")).count() == 1
 
 
 def test_page_trains_an_architecture_and_an_uploaded_model(server, page, tmp_path):
     keras = pytest.importorskip("keras")
     # keras.applications.MobileNetV3Small, random weights, at 32 px: one seed, one epoch.
-    _open(page, server + "/?rotation_range=20.0&dataset=shapes&model=applications&application=MobileNetV3Small"
-          "&image_size=32&epochs=1&seeds=1")
+    _open_train(page, server + "/?rotation_range=20.0&dataset=shapes&model=applications"
+                "&application=MobileNetV3Small&image_size=32&epochs=1&seeds=1")
     page.locator(".st-key-train button").click()
     page.wait_for_function(RUN_SHOWN, arg="Trained: keras.applications.MobileNetV3Small (random weights)",
                            timeout=300000)
@@ -176,7 +199,7 @@ def test_page_trains_an_architecture_and_an_uploaded_model(server, page, tmp_pat
     path = tmp_path / "my_model.keras"
     keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3, strides=2),
                       keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10, activation="softmax")]).save(path)
-    _open(page, server + "/?rotation_range=20.0&dataset=shapes&model=file&start=weights&epochs=1&seeds=1")
+    _open_train(page, server + "/?rotation_range=20.0&dataset=shapes&model=file&start=weights&epochs=1&seeds=1")
     page.locator(".st-key-train_model_file input[type=file]").set_input_files(str(path))
     page.wait_for_selector("text=/24 x 24/", timeout=30000)
     page.locator(".st-key-train button").click()

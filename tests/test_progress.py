@@ -20,6 +20,7 @@ from explorer.experiments.plan import build_spec
 from explorer.experiments.records import ArmHistory, Progress, RunResult
 from explorer.experiments.runs import load_run, new_run, set_status, write_json
 from explorer.experiments.spec import DatasetRef, TrainSettings
+from explorer.ui.link import SECTIONS
 from explorer.ui.progress import STARTING, live_chart_spec, live_points, progress_text, waiting_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,6 +291,7 @@ def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.session_state["run_id"] = run_id
+    at.session_state["section"] = SECTIONS["train"]
     at.run()
     assert not at.exception, at.exception
     return at
@@ -318,7 +320,7 @@ def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, m
 
 
 def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
-    from test_app import run_app
+    from test_app import run_train_section as run_app
 
     monkeypatch.setenv("AUGMENT_BACKEND", "ray")
     monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_app import messages, run_app
+from test_app import messages
+from test_app import run_train_section as run_app
 
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError

@@ -39,6 +39,7 @@ from explorer.experiments.suggest import (
     change_worth,
     worth_text,
 )
+from explorer.ui.link import SECTIONS
 from explorer.ui.suggestion import search_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,6 +120,7 @@ def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.session_state["run_id"] = run_id
+    at.session_state["section"] = SECTIONS["train"]
     at.run()
     assert not at.exception, at.exception
     return at
@@ -179,7 +181,7 @@ def test_a_suggestion_worse_than_no_augmentation_is_never_shown_as_good_news(tmp
 
 
 def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
-    from test_app import run_app
+    from test_app import run_train_section as run_app
 
     at = run_app()
     at.radio(key="train_mode").set_value(SUGGEST).run()

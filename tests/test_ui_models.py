@@ -8,7 +8,8 @@ import json
 import shutil
 
 import pytest
-from test_app import ROOT, messages, run_app
+from test_app import ROOT, messages, open_tab
+from test_app import run_train_section as run_app
 
 from explorer import AugmentConfig
 from explorer.diagnostics import doctor
@@ -27,6 +28,7 @@ from explorer.experiments.spec import (
     RunSpec,
     TrainSettings,
 )
+from explorer.ui.link import SECTIONS
 from explorer.ui.results import model_line
 from explorer.ui.train import model_upload
 
@@ -173,13 +175,15 @@ def test_the_doctor_warns_about_rescale_with_an_application_only():
 
 
 def test_the_rescale_warning_shows_under_the_model_choice_for_applications_not_for_the_small_cnn():
-    at = run_app({"rotation_range": "20"})
+    at = open_tab(run_app({"rotation_range": "20"}), "section", SECTIONS["preview"])
     at.number_input(key="rescale").set_value(1 / 255).run()
+    open_tab(at, "section", SECTIONS["train"])
     assert "expects 0..255 images" not in _warnings(at)
     at.selectbox(key="train_model").set_value(APPLICATION).run()
     assert "MobileNetV3Small expects 0..255 images" in _warnings(at)
-    at.number_input(key="rescale").set_value(0.0).run()
-    assert "expects 0..255 images" not in _warnings(at)
+    open_tab(at, "section", SECTIONS["preview"]).number_input(key="rescale").set_value(0.0).run()
+    assert "expects 0..255 images" not in _warnings(open_tab(at, "section", SECTIONS["train"]))
+    assert at.selectbox(key="train_model").value == APPLICATION  # kept while the train section was closed
 
 
 # -- a run's result ----------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from ..experiments.spec import (
 )
 
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
+# The page's sections (its top tabs), by their name in the link. Only the open one is drawn.
+SECTIONS = {"preview": "Preview", "script": "Script doctor", "train": "Train and compare"}
 VIEWS = ("Random draws", "Extremes")
 YOUR_FOLDER = "your folder"  # offered only when the server names a data root (`data_root`)
 DATASET_CHOICES = (*DEMO_NAMES, "your zip", YOUR_FOLDER)
@@ -167,6 +169,8 @@ SETTINGS = (
     PageSetting("sample", "sample", "coffee.jpg", str),  # checked against the samples where they are listed
     PageSetting("demo", "demo", DEMO_NAMES[0], _choice(DEMO_NAMES)),
     PageSetting("demo_index", "demo_index", 0, _whole(0, 100_000)),
+    PageSetting("section", "section", SECTIONS["preview"], lambda text: SECTIONS[_choice(SECTIONS)(text)],
+                lambda value: {label: name for name, label in SECTIONS.items()}[value]),
     PageSetting("view", "view", VIEWS[0], lambda text: VIEWS[_choice(("draws", "extremes"))(text) == "extremes"],
                 lambda value: "extremes" if value == VIEWS[1] else "draws"),
     PageSetting("tint", "tint_fill", False, _flag, lambda value: "1" if value else "0"),
@@ -190,6 +194,9 @@ SETTINGS = (
 )
 
 
+TRAIN_KEYS = (*(setting.key for setting in SETTINGS if setting.key.startswith("train_")), "train_folder")
+
+
 def keep_page_defaults() -> None:
     """Every page value in the session, from its default where missing (widgets are then drawn
     without a value of their own, so a value from the link is never overridden)."""
@@ -209,6 +216,8 @@ def restore_page(query: dict) -> list[str]:
             st.session_state[setting.key] = setting.read(str(text)[:200])
         except (ValueError, KeyError, TypeError) as error:
             problems.append(f"Ignored {setting.name}={str(text)[:40]!r} from the link: {error}")
+    if "run" in query and "section" not in query and st.session_state.get("run_id"):
+        st.session_state["section"] = SECTIONS["train"]  # a link to a run opens on its result
     preset = query.get("preset")
     if preset is not None and preset not in PRESETS:
         problems.append(f"Ignored preset={preset[:40]!r} from the link: not one of {', '.join(PRESETS)}")

@@ -1,5 +1,12 @@
-"""The explorer page: where the image comes from, then the preview workspace, the train
-panel and the run history. `app.py` calls `render_page()`.
+"""The explorer page: three sections, chosen at the top: the preview (where the image comes
+from, then the preview workspace), the script doctor, and the train panel with the run
+history. `app.py` calls `render_page()`.
+
+Only the open section is drawn. The browser redraws every element of the page several times
+in each rerun, a slider move's included (tests/benchmarks/bench_latency.py): with the script
+doctor, the train panel and the five export tabs drawn too, each redraw took 15-25 ms instead
+of 7-13. The sections are a segmented control, not `st.tabs`, which draws every tab's content
+and, in a test page, doubled the cost of redrawing what it holds.
 
 The ui layer is the only one that imports Streamlit; the page never imports TensorFlow.
 Decoded images are cached.
@@ -16,21 +23,32 @@ from ..data.datasets import IMAGE_EXTENSIONS
 from ..data.demos import DEMO_NAMES, load_demo
 from ..data.images import LoadedImage, load_image_sized
 from ..errors import InputError
-from .link import SOURCES, keep_page_defaults
-from .script import script_panel
-from .state import keep_controls, start_from_url, write_link
-from .train import history, train_panel
+from .link import SECTIONS, SOURCES, TRAIN_KEYS, keep_page_defaults
+from .script import script_panel, script_uploader
+from .state import (
+    PREVIEW_KEYS,
+    SCRIPT_KEYS,
+    current_config,
+    keep_closed,
+    keep_controls,
+    keep_upload,
+    start_from_url,
+    write_link,
+)
+from .train import history, keep_train_uploads, train_panel
 from .workspace import workspace
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_images"
 DEFAULT_SAMPLE = "coffee.jpg"
 PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
+# The page's CSS: the closed sections' kept uploaders hidden, and the phone layout.
 # Below ~700 px Streamlit stacks the columns, controls first. There the workspace's keyed
 # containers are lifted out of their columns and put in the order: tiles (pinned to the top of
 # the screen while the controls scroll under them, three a row, their captions left out), the
 # view's controls, the IDG controls, the doctor.
 _ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-tile_grid)'
-NARROW_SCREEN_CSS = f"""<style>
+PAGE_CSS = f"""<style>
+.st-key-kept_uploads {{ display: none; }}
 @media (max-width: 700px) {{
   {_ROW} {{ flex-direction: column; flex-wrap: nowrap; }}
   {_ROW} > [data-testid="stColumn"], {_ROW} > [data-testid="stColumn"] > [data-testid="stVerticalBlock"],
@@ -105,13 +123,17 @@ def _demo_image(where) -> tuple[str, LoadedImage]:
     return f"{demo} #{index} (class {label})", LoadedImage(pixels, pixels.shape[:2])
 
 
-def _upload(where) -> tuple[str, LoadedImage] | None:
-    uploads = where.file_uploader(
+def _image_uploader(where=st):
+    return where.file_uploader(
         "Your images", type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
         accept_multiple_files=True, key="uploads",
         help="PNG, JPEG, BMP, GIF, TIFF or WebP. Large images are reduced for the preview; "
              "the captions and the doctor keep their real size.",
     )
+
+
+def _upload(where) -> tuple[str, LoadedImage] | None:
+    uploads = _image_uploader(where)
     usable = {}
     for upload in uploads or []:
         try:
@@ -144,16 +166,44 @@ def render_page() -> None:
     start_from_url()
     keep_controls()
     keep_page_defaults()
-    st.html(NARROW_SCREEN_CSS)
+    st.html(PAGE_CSS)
     st.title("Augmentation Explorer")
     st.caption("What ImageDataGenerator really does to your images: every tile is IDG's output, pixel for pixel.")
     for problem in st.session_state.pop("url_problems", []):
         st.warning(problem)
-    chosen = _choose_image()
-    if chosen is not None:
-        name, image = chosen
-        workspace(name, image.pixels, image.original_size)
-    script_panel()
-    train_panel(st.session_state.get("config", AugmentConfig()))
-    history()
-    write_link()  # a run started below the preview goes into the link too
+    st.session_state.pop("rerun_page", None)  # asked for by the preview's fragment: this is that whole-page run
+    notice = st.session_state.pop("notice", None)  # from a callback that also opened a section
+    if notice:
+        getattr(st, notice[0])(notice[1])
+    section = st.segmented_control("Section", list(SECTIONS.values()), key="section", required=True,
+                                   label_visibility="collapsed")
+    _keep_closed_sections(section)
+    if section == SECTIONS["preview"]:
+        chosen = _choose_image()
+        if chosen is not None:
+            name, image = chosen
+            workspace(name, image.pixels, image.original_size)
+    else:
+        st.session_state["config"] = current_config()  # the link and the train panel use it
+    if section == SECTIONS["script"]:
+        script_panel()
+    if section == SECTIONS["train"]:
+        train_panel(st.session_state.get("config", AugmentConfig()))
+        history()
+    write_link()  # a run started in the train panel goes into the link too
+
+
+def _keep_closed_sections(section: str) -> None:
+    """What the closed sections hold outlives the runs that do not draw them: their widgets'
+    values, and their uploaders' files (the uploaders drawn in a hidden container)."""
+    for name, keys in ((SECTIONS["preview"], PREVIEW_KEYS), (SECTIONS["script"], SCRIPT_KEYS),
+                       (SECTIONS["train"], TRAIN_KEYS)):
+        if section != name:
+            keep_closed(keys)
+    with st.container(key="kept_uploads"):  # display: none (PAGE_CSS)
+        if section != SECTIONS["preview"]:
+            keep_upload("uploads", _image_uploader)
+        if section != SECTIONS["script"]:
+            keep_upload("script_upload", script_uploader)
+        if section != SECTIONS["train"]:
+            keep_train_uploads()

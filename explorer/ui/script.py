@@ -59,6 +59,11 @@ def _show_calls(report: ScriptReport) -> None:
                         _show_finding(finding)
 
 
+def script_uploader(where=st):
+    return where.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key="script_upload",
+                               on_change=check_uploaded_script, help="Up to 1 MB.")
+
+
 def script_panel() -> None:
     """Paste or upload a script; its findings, and its IDG calls to load."""
     st.subheader("Script doctor")
@@ -67,13 +72,9 @@ def script_panel() -> None:
                "twice, another model's preprocess_input, featurewise settings never fit, shuffled predictions, "
                "image/mask pairs out of step).")
     upload, paste = st.columns(2)
-    upload.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key="script_upload",
-                         on_change=check_uploaded_script, help="Up to 1 MB.")
+    script_uploader(upload)
     paste.text_area("Or paste a script", key="script_text", height=140)
     paste.button("Check the script", key="check_script", on_click=check_pasted_script)
-    loaded = st.session_state.pop("script_loaded", None)
-    if loaded:
-        st.success(loaded)
     result = st.session_state.get("script_result")
     if result is None:
         return

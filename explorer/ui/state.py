@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -18,7 +19,7 @@ from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from ..interchange.urlstate import config_from_query, config_to_query
-from .link import page_query, restore_page
+from .link import SECTIONS, page_query, restore_page
 
 DEFAULT_TILES = 9
 # The values each control can show; a setting outside them is kept as imported (`kept_values`).
@@ -127,6 +128,24 @@ def apply_config(config: AugmentConfig) -> None:
     st.session_state["kept_settings"] = kept_values(config)
 
 
+def current_config() -> AugmentConfig:
+    """The config the controls describe, drawn or not (the preview's section may be closed);
+    the last good one while they describe none."""
+    try:
+        return config_from_widgets(control_values(), st.session_state.get("kept_settings", {}))
+    except (KeyError, ValueError):
+        return st.session_state.get("config", AugmentConfig())
+
+
+def keep_upload(key: str, uploader: Callable[[], object]) -> None:
+    """In a closed section, its file uploader `key` drawn again (in a hidden container) while
+    it holds files: Streamlit forgets the files of an uploader that a run does not
+    draw, and they must still be there when the section opens. `uploader` draws it exactly
+    as the section does (same label and options, so the same widget)."""
+    if st.session_state.get(key):
+        uploader()
+
+
 def keep_controls() -> None:
     """Streamlit forgets a widget's value in any run that does not draw it (no image yet,
     the extremes view...); the last values are kept aside and put back."""
@@ -134,6 +153,24 @@ def keep_controls() -> None:
                                                      "tiles": DEFAULT_TILES}
     for key, value in kept.items():
         st.session_state.setdefault(key, value)
+
+
+# The widgets of each closed section whose values must outlive the runs that do not draw them.
+PREVIEW_KEYS = (*widget_values(AugmentConfig()), "seed", "tiles", "view", "tint_fill", "training_size",
+                "input_range", "image_source", "sample", "demo", "demo_index", "upload_choice", "paste_text",
+                "export_tab")
+SCRIPT_KEYS = ("script_text",)
+
+
+def keep_closed(keys) -> None:
+    """In a run that does not draw these widgets (their section is closed), their values set
+    again through the session: a value set that way is the session's own, and Streamlit keeps
+    it where it would drop an undrawn widget's. Never for widgets drawn in the run: the value
+    set would go back to the browser and could undo a move made since."""
+    state = st.session_state
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
 
 
 def remember_controls(values: dict, config: AugmentConfig) -> None:
@@ -204,8 +241,9 @@ def import_pasted() -> None:
         st.session_state["script_text"] = text
         check_script(text, "pasted script")
         st.session_state["rerun_page"] = True  # the script doctor is outside the preview's fragment
-        st.session_state["paste_message"] = ("info", f"{several}. The script doctor below reads the whole "
-                                             "script: load the call you want from there.")
+        st.session_state["section"] = SECTIONS["script"]
+        st.session_state["notice"] = ("info", f"{several}. The script doctor reads the whole script: load the "
+                                      "call you want from there.")
         return
     except InputError as error:
         st.session_state["paste_message"] = ("error", str(error))
@@ -218,7 +256,7 @@ def import_pasted() -> None:
     mistakes = _script_mistakes(text)
     if mistakes:
         message += (f"\n\nThe pasted code around the call has {mistakes} mistake{'s' if mistakes > 1 else ''} of its "
-                    "own (how the generator is used): see the script doctor below.")
+                    "own (how the generator is used): see *Script doctor*, at the top of the page.")
     st.session_state["paste_message"] = ("success", message)
 
 
@@ -233,7 +271,6 @@ def _script_mistakes(text: str) -> int:
     if count:
         st.session_state["script_text"] = text
         st.session_state["script_result"] = ("pasted code", report)
-        st.session_state["rerun_page"] = True
     return count
 
 
@@ -275,6 +312,7 @@ def load_call(index: int) -> None:
     _, others = split_idg_kwargs({**call.kwargs, **call.unreadable})
     aside = [f"{argument} ({UNSUPPORTED[argument]})" for argument in others if argument in UNSUPPORTED]
     where = f"line {call.line}" + (f" of cell {call.cell}" if call.cell is not None else "")
-    st.session_state["script_loaded"] = (
+    st.session_state["section"] = SECTIONS["preview"]  # where the loaded settings show
+    st.session_state["notice"] = ("success", (
         f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls."
-        + (" Set aside: " + "; ".join(aside) + "." if aside else ""))
+        + (" Set aside: " + "; ".join(aside) + "." if aside else "")))

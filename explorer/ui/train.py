@@ -60,6 +60,7 @@ from .link import (
 )
 from .progress import run_status
 from .results import show_run
+from .state import keep_upload
 
 
 @st.cache_resource(show_spinner=False)
@@ -113,7 +114,7 @@ def _dataset_ref() -> DatasetRef | None:
         return DatasetRef("demo", choice)
     if choice == YOUR_FOLDER:
         return _folder_ref()
-    upload = st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
+    upload = _zip_uploader()
     if upload is None:
         return None
     data = upload.getvalue()
@@ -169,12 +170,26 @@ def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
     return ModelRef(MODEL_FILE, name, path=str(_save_upload(data, "models", ".keras"))), _found_text(info)
 
 
+def _zip_uploader():
+    return st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
+
+
+def _model_uploader():
+    limit = modelfile.megabytes(modelfile.MAX_MODEL_BYTES)
+    return st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key="train_model_file",
+                            help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
+                                 "by the worker: Lambda layers are refused.")
+
+
+def keep_train_uploads() -> None:
+    """While the train section is closed: its dataset zip and model file stay uploaded."""
+    keep_upload("train_zip", _zip_uploader)
+    keep_upload("train_model_file", _model_uploader)
+
+
 def _file_model() -> ModelRef | None:
     """The user's .keras file: checked once per upload, then how every arm starts."""
-    limit = modelfile.megabytes(modelfile.MAX_MODEL_BYTES)
-    upload = st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key="train_model_file",
-                              help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
-                                   "by the worker: Lambda layers are refused.")
+    upload = _model_uploader()
     if upload is None:
         return None
     checked = st.session_state.get("train_model_checked")

@@ -47,7 +47,7 @@ THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the wid
 # core; a newer move waits for it at most this long.
 PAINT_PAUSE_S = 0.1
 START_HERE = ("Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
-              "*Take it home → Import* (or a whole script in the *Script doctor*), upload your own image "
+              "*Take it home → Import* (or a whole script under *Script doctor*, at the top), upload your own image "
               "under *Image*, or move a slider")
 
 
@@ -164,7 +164,7 @@ def _tile_side(count: int) -> int:
 
 
 def _show_tiles(name: str, image: np.ndarray, preview) -> None:
-    """The original and the tiles; on a phone pinned above the controls (page.NARROW_SCREEN_CSS).
+    """The original and the tiles; on a phone pinned above the controls (page.PAGE_CSS).
     The tiles go as one list of images: one element for the browser to render, not one per
     tile and per column (a slider move's rerun costs the browser a few ms an element)."""
     with st.container(key="tile_grid"):
@@ -191,28 +191,50 @@ def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fil
         show(f"**{finding.setting or 'general'}**: {finding.message}  \nFix: {finding.fix}")
 
 
+EXPORTS = ("ImageDataGenerator", "Keras 3, exact", "Keras 3 layers", "JSON", "Import")
+
+
 def _show_export(config: AugmentConfig, image_shape) -> None:
-    code_tab, exact_tab, layers_tab, json_tab, import_tab = st.tabs(
-        ["ImageDataGenerator", "Keras 3, exact", "Keras 3 layers", "JSON", "Import"])
-    code_tab.code(idg_code(config), language="python")
-    exact, exact_notes = exact_layer_code(config)
-    exact_tab.code(exact, language="python")
-    exact_tab.caption("One layer, IDG's own warp and pointwise steps (explorer.IDGAugmentation): what this page "
-                      "previews, on any Keras 3 backend, in a model or a tf.data pipeline.")
-    for note in exact_notes:
-        exact_tab.warning(note)
-    layers, notes = keras_layers_code(config, image_shape)
-    layers_tab.code(layers, language="python")
+    """The config as code, JSON, or the way in for a pasted one: only the chosen one is drawn
+    (every element drawn costs the browser time at each slider move, and `st.tabs` drawing
+    all five made each redraw of the page ~7 ms longer)."""
+    st.session_state.setdefault("export_tab", EXPORTS[0])  # its value, not a default of the widget's own
+    shown = st.segmented_control("Take it home as", EXPORTS, key="export_tab", required=True,
+                                 label_visibility="collapsed")
+    drawers = {"ImageDataGenerator": lambda: st.code(idg_code(config), language="python"),
+               "Keras 3, exact": lambda: _exact_layer(config), "Keras 3 layers": lambda: _layers(config, image_shape),
+               "JSON": lambda: _json(config), "Import": _import}
+    drawers[shown]()
+
+
+def _exact_layer(config: AugmentConfig) -> None:
+    exact, notes = exact_layer_code(config)
+    st.code(exact, language="python")
+    st.caption("One layer, IDG's own warp and pointwise steps (explorer.IDGAugmentation): what this page "
+               "previews, on any Keras 3 backend, in a model or a tf.data pipeline.")
     for note in notes:
-        layers_tab.markdown(f"- {note}")
-    json_tab.code(config_json(config), language="json")
-    json_tab.download_button("Download JSON", config_json(config), file_name="augmentation.json",
-                             mime="application/json", key="download_json")
-    import_tab.text_area("Paste an ImageDataGenerator(...) call or JSON", key="paste_text", height=150)
-    import_tab.button("Apply", key="apply_paste", on_click=import_pasted)
+        st.warning(note)
+
+
+def _layers(config: AugmentConfig, image_shape) -> None:
+    layers, notes = keras_layers_code(config, image_shape)
+    st.code(layers, language="python")
+    for note in notes:
+        st.markdown(f"- {note}")
+
+
+def _json(config: AugmentConfig) -> None:
+    st.code(config_json(config), language="json")
+    st.download_button("Download JSON", config_json(config), file_name="augmentation.json",
+                       mime="application/json", key="download_json")
+
+
+def _import() -> None:
+    st.text_area("Paste an ImageDataGenerator(...) call or JSON", key="paste_text", height=150)
+    st.button("Apply", key="apply_paste", on_click=import_pasted)
     message = st.session_state.pop("paste_message", None)
     if message:
-        getattr(import_tab, message[0])(message[1])
+        getattr(st, message[0])(message[1])
 
 
 def _training_size(original: tuple[int, int]) -> tuple[int, int]:

@@ -49,6 +49,9 @@ def measure(app: Path, query: str, key: str, moves: int) -> list[float]:
             if move >= 2:  # the first two moves warm caches up
                 samples.append((time.perf_counter() - start) * 1000)
             time.sleep(0.3)
+        errors = page.locator('[data-testid="stException"]').all_inner_texts()
+        if errors:  # a rerun that broke off after the tiles would look fast
+            raise SystemExit(f"{app.name} raised during the moves: {errors[0][:300]}")
     return samples
 
 
