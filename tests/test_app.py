@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import AugmentConfig
 from explorer.augment.config import FILL_MODES
+from explorer.ui.link import SECTIONS
 from explorer.ui.page import load_sample_images
 from explorer.ui.state import config_from_widgets, widget_values
 from explorer.ui.workspace import EXPORTS
@@ -314,6 +315,7 @@ def test_clicking_train_runs_a_comparison_and_shows_the_verdict(tmp_path, monkey
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
     at = run_app()
     preset_box(at).set_value("over-augmentation").run()
+    open_tab(at, "section", SECTIONS["train"])  # the preset's config goes with it
     at.selectbox(key="train_dataset").set_value("shapes")
     at.number_input(key="train_epochs").set_value(1)
     at.number_input(key="train_seeds").set_value(2)
@@ -343,7 +345,7 @@ def test_an_ablation_from_the_page_ranks_the_settings_and_offers_the_report(tmp_
     import time
 
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
-    at = run_app({"rotation_range": "20", "horizontal_flip": "1"})
+    at = run_train_section({"rotation_range": "20", "horizontal_flip": "1"})
     at.selectbox(key="train_dataset").set_value("shapes")
     at.radio(key="train_mode").set_value("ablation")
     at.number_input(key="train_epochs").set_value(1)
