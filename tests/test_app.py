@@ -47,7 +47,8 @@ def run_train_section(query: dict | None = None) -> AppTest:
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
-    """Open one of the page's lazily drawn tabs (the page's sections, the export tabs)."""
+    """Choose `label` in one of the page's segmented controls whose choice alone is drawn (the
+    sections, key "section"; the export, key "export_tab")."""
     at.session_state[key] = label
     at.run()
     assert not at.exception, at.exception
@@ -229,7 +230,7 @@ def test_extremes_view_shows_each_setting_at_both_ends():
 
 def test_export_shows_idg_code_keras_layers_and_json():
     at = run_app({"rotation_range": "10", "horizontal_flip": "1"})
-    assert len(at.code) == 1  # only the open tab is drawn
+    assert len(at.code) == 1  # only the chosen export is drawn
     codes = [block.value for tab in EXPORTS for block in open_tab(at, "export_tab", tab).code]
     assert any("ImageDataGenerator(" in code and "rotation_range=10" in code for code in codes)
     assert any("RandomRotation" in code for code in codes)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_app import open_tab
 
 from explorer import AugmentConfig
 from explorer.ui.link import SECTIONS
@@ -23,13 +24,6 @@ ISSUE_LINES = (
 
 def run_app() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def open_tab(at: AppTest, key: str, label: str) -> AppTest:
-    at.session_state[key] = label  # a lazily drawn tab: the page's sections, the export tabs
     at.run()
     assert not at.exception, at.exception
     return at

@@ -38,7 +38,7 @@ from ..experiments.spec import (
 )
 
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
-# The page's sections (its top tabs), by their name in the link. Only the open one is drawn.
+# The page's sections (a segmented control at the top), by their name in the link. Only the open one is drawn.
 SECTIONS = {"preview": "Preview", "script": "Script doctor", "train": "Train and compare"}
 VIEWS = ("Random draws", "Extremes")
 YOUR_FOLDER = "your folder"  # offered only when the server names a data root (`data_root`)
