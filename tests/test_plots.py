@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from explorer.diagnostics import plots
@@ -149,3 +150,36 @@ def test_plots_use_no_pyplot_or_heavy_packages():
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not any(m.startswith(("scipy", "tensorflow", "streamlit", "matplotlib.pyplot"))
                    for m in modules)
+
+
+def broken_result(broken=12, images=14, classes=("cats", "golden retriever dogs", "birds of prey and songbirds")):
+    """A comparison whose augmented arm gets the first `broken` validation images wrong in
+    every seed (taking each for the next class) that the baseline gets right."""
+    result = make_result()
+    labels = [i % len(classes) for i in range(images)]
+    wrong = [(y + 1) % len(classes) if i < broken else y for i, y in enumerate(labels)]
+    result |= {"class_names": list(classes), "validation_labels": labels, "validation_indices": list(range(images)),
+               "predictions": {"baseline": [labels] * 3, "augmented": [wrong] * 3}}
+    return RunResult.from_json(result)
+
+
+@pytest.mark.parametrize("broken, shape", [(12, (16, 16, 3)), (3, (16, 16, 3)), (8, (12, 40, 1)), (7, (40, 12, 1))])
+def test_broken_images_titles_clear_the_other_images_and_titles(broken, shape):
+    """Titles wrap to the thumbnail's width and sit above it, clear of the row above, of the
+    titles beside them and of the heading; for square, wide and tall grey pictures."""
+    images = np.random.default_rng(0).integers(0, 256, (14, *shape), dtype=np.uint8)
+    fig = plots.broken_images_figure(broken_result(broken), images)
+    canvas = FigureCanvasAgg(fig)  # the renderer figure_png draws with; lays the figure out
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    shown = [ax for ax in fig.axes if ax.get_title()]
+    assert len(shown) == broken and any("→ golden retriever dogs" in ax.get_title() for ax in shown)
+    titles = [ax.title.get_window_extent(renderer) for ax in shown]
+    for ax, title in zip(shown, titles):
+        for other in fig.axes:  # the images above (and beside) it
+            if other is not ax:
+                assert not title.overlaps(other.get_window_extent(renderer)), ax.get_title()
+        for other in titles:
+            assert other is title or not title.overlaps(other), ax.get_title()
+        assert not title.overlaps(fig._suptitle.get_window_extent(renderer)), ax.get_title()
+    assert max(len(line) for ax in shown for line in ax.get_title().split("\n")) <= plots.BROKEN_TITLE_WIDTH

@@ -294,6 +294,9 @@ def confusion_figure(result: RunResult, arm: str, baseline: str = BASELINE) -> F
 # --- the validation images augmentation broke ----------------------------------------------
 
 
+BROKEN_TITLE_WIDTH = 26  # characters of an 8 pt title line that fit a 1.9 inch thumbnail column
+
+
 def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12) -> Figure | None:
     """Thumbnails of the validation images that augmentation broke in the most seeds (right
     without it, wrong with it), each titled with its class, in how many seeds it broke, and
@@ -307,19 +310,32 @@ def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12)
     names = class_names(result, len(result.class_names) or 1 + max(result.validation_labels))
     columns = min(6, len(positions))
     rows = -(-len(positions) // columns)
-    fig = Figure(figsize=(1.9 * columns, 2.2 * rows))
-    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
-    for ax in axes:
-        ax.axis("off")
-    for ax, position in zip(axes, positions):
-        image = images[result.validation_indices[position]]
-        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None,
-                  vmin=0, vmax=255, interpolation="nearest")
+    titles = []
+    for position in positions:
         guesses = [run[position] for run in result.predictions.get(arm) or [] if run is not None]
         taken = max(set(guesses), key=guesses.count) if guesses else None
         truth = names[result.validation_labels[position]]
-        as_what = f"\n→ {_plain(names[taken])}" if taken is not None and taken < len(names) else ""
-        ax.set_title(f"{_plain(truth)}: broken in {effects.broken[position]}/{effects.seeds}{as_what}", fontsize=8)
-    fig.suptitle("Validation images right without augmentation and wrong with it, most seeds first", fontsize=10)
-    fig.tight_layout()
+        lines = textwrap.wrap(f"{truth}: broken in {effects.broken[position]}/{effects.seeds}", BROKEN_TITLE_WIDTH)
+        if taken is not None and taken < len(names):
+            lines += textwrap.wrap(f"→ {names[taken]}", BROKEN_TITLE_WIDTH)
+        titles.append(_plain("\n".join(lines)))
+    heading = textwrap.fill("Validation images right without augmentation and wrong with it, most seeds first",
+                            width=26 * columns)  # ~26 characters of 10 pt text per 1.9 inch column
+    # Each row gets room (inches) for its images and its tallest title, the heading for its
+    # lines: constrained layout keeps titles clear of the row above only in a tall enough figure.
+    tallest = [max(t.count("\n") + 1 for t in titles[r * columns:(r + 1) * columns]) for r in range(rows)]
+    height = sum(1.7 + 0.16 * n for n in tallest) + 0.2 * (heading.count("\n") + 2)
+    fig = Figure(figsize=(1.9 * columns, height), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
+    for ax in axes:
+        ax.axis("off")
+        # An image less tall than its cell sits at the cell's top, where the layout measured its
+        # title; centred (the default), constrained layout puts the title into the row above.
+        ax.set_anchor("N")
+    for ax, position, title in zip(axes, positions, titles):
+        image = images[result.validation_indices[position]]
+        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None,
+                  vmin=0, vmax=255, interpolation="nearest")
+        ax.set_title(title, fontsize=8)
+    fig.suptitle(heading, fontsize=10)
     return fig
