@@ -11,6 +11,7 @@ import pytest
 
 from explorer import AugmentConfig, apply_transform
 from explorer.interchange.export import (
+    EXPLORER_INSTALL,
     IDG_IMPORT,
     config_json,
     exact_layer_code,
@@ -328,3 +329,13 @@ def test_the_exact_keras_3_line_is_one_layer_that_builds_and_says_what_it_cannot
     (note,) = exact_layer_code(AugmentConfig(rotation_range=10, fill_mode="mirror"))[1]
     assert "closest of nearest, reflect, wrap, constant" in note
     assert exact_layer_code(AugmentConfig(rotation_range=10, fill_mode="grid-mirror"))[1] == []
+
+
+def test_the_exact_keras_3_line_says_how_to_install_explorer():
+    """`explorer` is not on PyPI: the code says where it comes from, as a comment under its import."""
+    for config in (AugmentConfig(), AugmentConfig(rotation_range=10)):
+        code = exact_layer_code(config)[0]
+        assert code.splitlines()[:2] == ["from explorer import IDGAugmentation", EXPLORER_INSTALL]
+        assert EXPLORER_INSTALL.startswith("# ") and "not on PyPI" in EXPLORER_INSTALL
+        assert "pip install . in a clone of the Augmentation Explorer repository" in EXPLORER_INSTALL
+        compile(code, "<exact layer>", "exec")  # still Python

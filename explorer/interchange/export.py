@@ -67,13 +67,15 @@ def idg_code(config: AugmentConfig) -> str:
 
 
 FAST_IMPORT = "from explorer import FastImageDataGenerator  # the same augmentation, no TensorFlow"
+# How to get `explorer` where the code is pasted: the package (augmentation-explorer) is not on PyPI.
+EXPLORER_INSTALL = "# explorer is not on PyPI: pip install . in a clone of the Augmentation Explorer repository"
 
 
 def exact_layer_code(config: AugmentConfig) -> tuple[str, list[str]]:
     """The one-layer Keras 3 line, `IDGAugmentation(...)` (IDG's warp, pointwise steps, rescale
     and samplewise standardization in one layer), and notes: what it cannot take."""
     kwargs = config.to_idg_kwargs(only_changed=True)
-    lines = ["from explorer import IDGAugmentation", "",
+    lines = ["from explorer import IDGAugmentation", EXPLORER_INSTALL, "",
              "# IDG in one Keras 3 layer: random in training, the identity in inference; rescale always.",
              "# Any backend; inside a model or a tf.data pipeline (ds.map(data_augmentation)).",
              "data_augmentation = IDGAugmentation(" + ("" if kwargs else ")")]
