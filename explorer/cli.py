@@ -326,7 +326,7 @@ def worker(args) -> int:
 
 def _read_script(path: Path) -> bytes:
     """The file's bytes; InputError for a missing, unreadable or too large file."""
-    from .diagnostics.script import MAX_BYTES
+    from .diagnostics.script_source import MAX_BYTES
 
     try:
         size = path.stat().st_size

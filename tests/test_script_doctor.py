@@ -324,6 +324,98 @@ def test_notebook_cells_with_string_or_list_sources_and_a_broken_cell():
     assert found == [(3, 1, "cell_syntax_error"), (4, 2, "featurewise_without_fit")]
 
 
+# -- the training size (target_size, in Keras's (height, width) order) ----------------------------
+
+SIZED = HEAD + "gen = ImageDataGenerator(rotation_range=10)\n"
+
+
+def target_sizes(text: str, filename: str = "train.py") -> tuple:
+    report = doctor_script(text, filename)
+    assert len(report.target_sizes) == len(report.calls)
+    return report.target_sizes
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("it = gen.flow_from_directory('d', target_size=(120, 160))\n", (120, 160)),
+    ("it = gen.flow_from_directory('d', target_size=[224, 224])\n", (224, 224)),
+    ("IMG_SIZE = (150, 150)\nit = gen.flow_from_directory('d', target_size=IMG_SIZE)\n", (150, 150)),
+    ("IMG_H, IMG_W = 0, 0\nIMG_H = 96\nIMG_W = 128\n"
+     "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n", None),  # assigned twice: not constants
+    ("IMG_H = 96\nIMG_W = 128\nit = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n", (96, 128)),
+    ("H = 64\nSIZE = (H, 2 * 64)\nit = gen.flow_from_dataframe(df, 'imgs', target_size=SIZE)\n", (64, 128)),
+    ("it = gen.flow_from_directory('d', (100, 50))\n", (100, 50)),
+    ("it = gen.flow_from_dataframe(df, 'imgs', 'file', 'label', None, (32, 48))\n", (32, 48)),
+    ("FLOW = dict(target_size=(299, 299), batch_size=8)\nit = gen.flow_from_directory('d', **FLOW)\n", (299, 299)),
+    ("it = gen.flow_from_directory('d', **{'batch_size': 8})\n", (256, 256)),
+], ids=["tuple", "list", "constant", "constants-reassigned", "constant-pair", "constants-in-a-constant", "positional",
+        "dataframe-positional", "settings-dict", "dict-without-size"])
+def test_target_size_is_read_as_the_reader_reads_literals(body, expected):
+    assert target_sizes(SIZED + body) == (expected,)
+
+
+@pytest.mark.parametrize("body", [
+    "it = gen.flow_from_directory('data/train')\n",
+    "it = gen.flow_from_dataframe(df, directory='imgs', x_col='path', y_col='label')\n",
+    "a = gen.flow_from_directory('d', subset='training')\nb = gen.flow_from_dataframe(df, subset='validation')\n",
+], ids=["directory", "dataframe", "both"])
+def test_flow_from_files_without_target_size_is_idgs_default(body):
+    assert target_sizes(SIZED + body) == ((256, 256),)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("", None),  # never flowed
+    ("it = gen.flow(x_train, y_train, batch_size=32)\n", None),  # arrays: no target size
+    ("it = gen.flow(x, y)\nfiles = gen.flow_from_directory('d', target_size=(64, 64))\n", (64, 64)),
+    ("t = gen.flow_from_directory('d', target_size=(64, 64), subset='training')\n"
+     "v = gen.flow_from_directory('d', target_size=(64, 64), subset='validation')\n", (64, 64)),
+    ("t = gen.flow_from_directory('train', target_size=(64, 64))\n"
+     "v = gen.flow_from_directory('val', target_size=(128, 128))\n", None),  # several sizes: unknown
+    ("t = gen.flow_from_directory('train', target_size=(256, 256))\nv = gen.flow_from_directory('val')\n",
+     (256, 256)),  # the default is the same size
+    ("t = gen.flow_from_directory('train', target_size=(64, 64))\nv = gen.flow_from_directory('val')\n", None),
+    ("def load(size):\n    return gen.flow_from_directory('d', target_size=size)\n", None),  # an argument
+    ("it = gen.flow_from_directory('d', target_size=get_size())\n", None),
+    ("S = 224\nit = gen.flow_from_directory('d', target_size=(S // 2, S // 2))\n", None),  # // is not evaluated
+    ("H = 64\nit = gen.flow_from_directory('d', target_size=(H, H * 2))\n", None),  # arithmetic on a name
+    ("it = gen.flow_from_directory('d', target_size=(224 / 2, 112))\n", None),  # a float
+    ("SHAPE = (224, 224, 3)\nit = gen.flow_from_directory('d', target_size=SHAPE)\n", None),
+    ("it = gen.flow_from_directory('d', target_size=224)\n", None),
+    ("it = gen.flow_from_directory('d', target_size=(True, 3))\n", None),
+    ("it = gen.flow_from_directory('d', **flow_args)\n", None),  # may hold target_size
+    ("it = gen.flow_from_directory(*args)\n", None),
+    ("it = gen.flow_from_directory('d', **flow_args, target_size=(32, 32))\n", (32, 32)),
+], ids=["never-flowed", "flow", "flow-and-directory", "same-twice", "different", "default-same", "default-differs",
+        "function-argument", "call", "floor-division", "name-arithmetic", "float", "three-numbers", "an-int", "bool",
+        "unknown-dict", "starred", "named-beside-unknown-dict"])
+def test_target_size_unknown_is_none_and_never_guessed(body, expected):
+    assert target_sizes(SIZED + body) == (expected,)
+
+
+def test_target_sizes_are_parallel_to_the_calls():
+    text = HEAD + ("IMG_SIZE = (180, 180)\n"
+                   "train_datagen = ImageDataGenerator(rotation_range=20)\n"
+                   "plain = ImageDataGenerator(rescale=1/255)\n"
+                   "unused = ImageDataGenerator(zoom_range=0.1)\n"
+                   "train = train_datagen.flow_from_directory('train', target_size=IMG_SIZE)\n"
+                   "val = plain.flow_from_directory('val')\n"
+                   "test = ImageDataGenerator(rescale=1/255).flow_from_directory('test', target_size=(28, 28))\n")
+    report = doctor_script(text, "train.py")
+    assert [call.target for call in report.calls] == ["train_datagen", "plain", "unused", None]
+    assert report.target_sizes == ((180, 180), (256, 256), None, (28, 28))
+
+
+def test_target_sizes_of_corpus_scripts_and_notebooks():
+    report = doctor_script((SCRIPTS / "clean_transfer_learning.py").read_text(), "clean_transfer_learning.py")
+    assert report.target_sizes == ((224, 224), (224, 224))
+    notebook = doctor_script((SCRIPTS / "notebook_validation_augmented.ipynb").read_bytes(), "pets.ipynb")
+    assert notebook.target_sizes == ((160, 160),)
+    cells = [{"cell_type": "code", "source": [HEAD, "IMG_H = 72\n", "IMG_W = 96\n"]},
+             {"cell_type": "markdown", "source": "## Data"},
+             {"cell_type": "code", "source": "gen = ImageDataGenerator(horizontal_flip=True)\n"
+                                             "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n"}]
+    assert target_sizes(json.dumps({"cells": cells, "nbformat": 4}), "nb.ipynb") == ((72, 96),)
+
+
 # -- hostile input -------------------------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -26,11 +25,11 @@ from ..augment.config import AugmentConfig
 from ..errors import InputError
 from ..interchange.paste import check_names, literal_value, split_idg_kwargs
 from . import script_rules as rules
+from . import script_source
 from .script_rules import AppName, Generator, IdgCall, Iterator, ScriptFinding
 
 __all__ = ["IdgCall", "ScriptFinding", "ScriptReport", "doctor_script"]
 
-MAX_BYTES = 1_048_576
 IDG_CLASSES = ("ImageDataGenerator", "FastImageDataGenerator")
 # IDG's positional parameters, in order (positional calls are rare, but legal).
 IDG_POSITIONAL = tuple(
@@ -40,12 +39,12 @@ IDG_POSITIONAL = tuple(
     "validation_split interpolation_order dtype".split())
 KEPT = ("rescale", "preprocessing_function", "samplewise_center", "samplewise_std_normalization")
 FLOW_METHODS = ("flow", "flow_from_directory", "flow_from_dataframe")
+# The flow_from_* methods: target_size's position among their arguments, and its default.
+SIZE_POSITIONS = {"flow_from_directory": 1, "flow_from_dataframe": 5}
+DEFAULT_TARGET_SIZE = (256, 256)
 MODEL_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict", "predict_generator")
 LABEL_METRICS = ("confusion_matrix", "classification_report", "accuracy_score", "balanced_accuracy_score",
                  "f1_score", "precision_score", "recall_score", "roc_auc_score", "from_predictions")
-PYTHON_CELL_MAGICS = ("time", "timeit", "capture", "prun")
-_SHELL = re.compile(r"\s*(?:[%!]|[\w.]+\s*=\s*[%!])")  # %magic, !shell, files = !ls
-_HELP = re.compile(r"\s*(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")  # ?name, name?, name??
 
 # keras.applications constructors -> the module whose preprocess_input their weights expect.
 MODEL_FAMILIES = (
@@ -62,10 +61,16 @@ Pos = tuple[int, int, int]  # (cell, line, column): the script's reading order
 
 @dataclass(frozen=True)
 class ScriptReport:
-    """Every ImageDataGenerator call found, and the findings sorted by (cell, line)."""
+    """Every ImageDataGenerator call found, and the findings sorted by (cell, line).
+    target_sizes: one per call, in the order of `calls`: the (height, width) in pixels, as
+    Keras orders target_size, that the script's flow_from_directory / flow_from_dataframe
+    calls on that generator load images at ((256, 256), IDG's default, when they do not give
+    one); None when it is unknown: the generator is never flowed from files (only `flow` of
+    arrays, or not at all), its calls give different sizes, or a size cannot be read."""
 
     calls: list[IdgCall]
     findings: list[ScriptFinding]
+    target_sizes: tuple[tuple[int, int] | None, ...]
 
 
 def doctor_script(data: bytes | str, filename: str) -> ScriptReport:
@@ -76,110 +81,26 @@ def doctor_script(data: bytes | str, filename: str) -> ScriptReport:
     too deep. A notebook cell with a syntax error is a `cell_syntax_error` finding instead.
     """
     name = Path(str(filename)).name or "the script"
-    text = _decode(data, name)
-    sources = _notebook_cells(text, name) if name.lower().endswith(".ipynb") else [(None, text)]
-    trees, findings = _parse_all(sources, name)
+    text = script_source.decode(data, name)
+    sources = script_source.notebook_cells(text, name) if name.lower().endswith(".ipynb") else [(None, text)]
+    trees, findings = script_source.parse_all(sources, name)
     try:
         facts = _Reader(trees).read()
         findings += rules.run_rules(facts)
     except (RecursionError, MemoryError):
         raise InputError(f"{name} is nested too deeply to read") from None
     findings.sort(key=lambda finding: (-1 if finding.cell is None else finding.cell, finding.line))
-    return ScriptReport([generator.call for generator in facts.generators], findings)
+    return ScriptReport([generator.call for generator in facts.generators], findings, _target_sizes(facts))
 
 
-# -- reading the input ------------------------------------------------------------------------
-
-
-def _decode(data, name: str) -> str:
-    if not isinstance(data, (str, bytes, bytearray)):
-        raise InputError(f"{name}: expected the file's bytes or text; got {type(data).__name__}")
-    size = len(data)  # a character is at least one byte: a huge text is refused without encoding a copy
-    size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) and size <= MAX_BYTES else size
-    if size > MAX_BYTES:
-        raise InputError(f"{name} is too large ({size:,} bytes; at most {MAX_BYTES:,})")
-    try:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{name} is not UTF-8 text (byte {error.start} cannot be read)") from None
-    if "\x00" in text:
-        raise InputError(f"{name} contains null bytes: it is not a script")
-    return text.lstrip("\ufeff")
-
-
-def _notebook_cells(text: str, name: str) -> list[tuple[int, str]]:
-    """(number among all cells, from 1, markdown cells counted, source) of every code cell of
-    an nbformat 4 notebook: cell 1 is `cells[0]`."""
-    try:
-        notebook = json.loads(text)
-    except (RecursionError, ValueError) as error:  # JSONDecodeError is a ValueError
-        where = f" (line {error.lineno}: {error.msg})" if isinstance(error, json.JSONDecodeError) else ""
-        raise InputError(f"{name} is not a notebook: its JSON cannot be read{where}") from None
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(cells, list):
-        raise InputError(f"{name} is not a Jupyter notebook (nbformat 4): it has no list of cells")
-    code = []
-    for index, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict):
-            raise InputError(f"{name} is not a Jupyter notebook: cell {index} is not a cell")
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(part, str) for part in source):
-            source = "".join(source)
-        if not isinstance(source, str) or "\x00" in source:
-            raise InputError(f"{name} is not a Jupyter notebook: the source of cell {index} is not text")
-        code.append((index, source))
-    return code
-
-
-def _blank_magics(source: str) -> str:
-    """IPython magics, shell lines and help lines blanked, every other line kept where it is;
-    a cell magic other than %%time and friends blanks its whole cell (%%bash is not Python)."""
-    lines = source.split("\n")
-    if lines[0].lstrip().startswith("%%"):
-        magic = (lines[0].lstrip()[2:].split() or [""])[0]
-        if magic not in PYTHON_CELL_MAGICS:
-            return "\n" * (len(lines) - 1)
-        lines[0] = ""
-    return "\n".join("" if _SHELL.match(line) or _HELP.match(line) else line for line in lines)
-
-
-def _parse(source: str, where: str) -> ast.Module:
-    """`ast.parse`, the source as it is first and with magics blanked if that fails;
-    SyntaxError is the caller's, every other failure an InputError."""
-    try:
-        try:
-            return ast.parse(source)
-        except SyntaxError:
-            blanked = _blank_magics(source)
-            if blanked == source:
-                raise
-            return ast.parse(blanked)
-    except (RecursionError, MemoryError):
-        raise InputError(f"{where} is nested too deeply to read") from None
-    except UnicodeError:
-        raise InputError(f"{where} holds characters that are not valid Unicode") from None
-    except ValueError as error:
-        raise InputError(f"{where} cannot be read as Python: {error}") from None
-
-
-def _parse_all(sources: list, name: str) -> tuple[list, list[ScriptFinding]]:
-    trees, findings = [], []
-    for cell, source in sources:
-        where = name if cell is None else f"{name} cell {cell}"
-        try:
-            trees.append((cell, source, _parse(source, where)))
-        except SyntaxError as error:
-            line = error.lineno or 1
-            if cell is None:
-                raise InputError(f"{name} is not valid Python (line {line}: {error.msg})") from None
-            findings.append(ScriptFinding(
-                line, cell, "cell_syntax_error", rules.WARNING,
-                f"Cell {cell} is not valid Python (line {line}: {error.msg}), so it was not checked; "
-                "the other cells were.",
-                "Fix the syntax error in this cell (or clear it) and check the notebook again."))
-    return trees, findings
+def _target_sizes(facts: rules.ScriptFacts) -> tuple[tuple[int, int] | None, ...]:
+    """Each generator's one target_size over its flow_from_* calls (None if none or several)."""
+    sizes: dict[Generator, set] = {}
+    for iterator in facts.iterators:
+        if iterator.method in SIZE_POSITIONS:
+            sizes.setdefault(iterator.generator, set()).add(iterator.target_size)
+    return tuple(next(iter(found)) if len(found := sizes.get(generator, set())) == 1 else None
+                 for generator in facts.generators)
 
 
 # -- the script's names -----------------------------------------------------------------------
@@ -363,13 +284,20 @@ class _Reader:
             value = keyword.value
             if keyword.arg is not None:
                 arguments.append((keyword.arg, value))
-            elif isinstance(value, ast.Name) and value.id in self.dicts:
-                arguments += self.dicts[value.id]
-            elif isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys):
-                arguments += [(str(key.value), item) for key, item in zip(value.keys, value.values)]
+            elif (settings := self._unpacked(value)) is not None:
+                arguments += settings
             else:
                 arguments.append((f"**{_dotted(value) or '...'}", value))
         return arguments
+
+    def _unpacked(self, node: ast.AST) -> list[tuple[str, ast.AST]] | None:
+        """(key, value) of a `**` argument that is a dict of settings (a constant, or written
+        in place); None for anything else."""
+        if isinstance(node, ast.Name) and node.id in self.dicts:
+            return self.dicts[node.id]
+        if isinstance(node, ast.Dict) and all(isinstance(key, ast.Constant) for key in node.keys):
+            return [(str(key.value), item) for key, item in zip(node.keys, node.values)]
+        return None
 
     def _generator(self, cell: int | None, source: str, node: ast.Call) -> Generator:
         kwargs, unreadable = {}, {}
@@ -429,7 +357,34 @@ class _Reader:
             seed = ("name", seed.id) if value is rules.UNKNOWN and isinstance(seed, ast.Name) else value
         subset = self._maybe(keywords["subset"], "subset") if "subset" in keywords else None
         return Iterator(node.lineno, cell, node.func.attr, self.assigned.get(id(node)), generator, subset,
-                        None if shuffle is rules.UNKNOWN else bool(shuffle), "shuffle" in keywords, seed)
+                        None if shuffle is rules.UNKNOWN else bool(shuffle), "shuffle" in keywords, seed,
+                        self._target_size(node))
+
+    def _target_size(self, node: ast.Call) -> tuple[int, int] | None:
+        """The (height, width) in pixels a flow_from_* call loads images at: its target_size
+        (by keyword, position or a dict of settings), IDG's default when not given; None for
+        `flow`, or when it cannot be read (a `*` or `**` we cannot read may hold it)."""
+        position = SIZE_POSITIONS.get(node.func.attr)
+        if position is None:
+            return None
+        # a * or ** we cannot read may hold target_size (unless it is given by name: Python refuses both)
+        unread = any(isinstance(arg, ast.Starred) for arg in node.args[:position + 1])
+        given = node.args[position] if len(node.args) > position and not unread else None
+        for keyword in node.keywords:
+            if keyword.arg == "target_size":
+                given = keyword.value
+            elif keyword.arg is None:
+                settings = self._unpacked(keyword.value)
+                unread = unread or settings is None
+                given = dict(settings or []).get("target_size", given)
+        if given is None:
+            return None if unread else DEFAULT_TARGET_SIZE
+        if isinstance(given, ast.Name) and given.id in self.constants:
+            given = self.constants[given.id]  # IMG_SIZE = (150, 150)
+        if not isinstance(given, (ast.Tuple, ast.List)) or len(given.elts) != 2:
+            return None
+        height, width = (self._maybe(side, "target_size") for side in given.elts)  # (IMG_H, IMG_W) too
+        return (height, width) if all(type(side) is int and side > 0 for side in (height, width)) else None
 
     def _read_iterators(self, assigns: list) -> None:
         for cell, _, node in self.calls:

@@ -110,7 +110,9 @@ class Generator:
 class Iterator:
     """A `flow`, `flow_from_directory` or `flow_from_dataframe` call. shuffle: True, False or
     None (not readable), True when not given (IDG's default); seed: None (not given), its
-    value, ('name', x) for a name we cannot read, or UNKNOWN."""
+    value, ('name', x) for a name we cannot read, or UNKNOWN; target_size: the (height,
+    width) in pixels a flow_from_* call loads images at, (256, 256) when not given (IDG's
+    default), None for `flow` (it takes arrays) or a size that cannot be read."""
 
     line: int
     cell: int | None
@@ -121,6 +123,7 @@ class Iterator:
     shuffle: bool | None
     shuffle_given: bool
     seed: Any
+    target_size: tuple[int, int] | None
 
     @property
     def name(self) -> str:
