@@ -33,6 +33,16 @@ def search_text(state: SearchProgress) -> str:
     return f"Search: {state.done} of {state.budget} configurations tried{pruned_text} · {best}{eta}"
 
 
+def percent_axis(values: list[float | None]) -> dict:
+    """Vega-Lite axis for accuracies (fractions): as many decimals of a percent as the span
+    of `values` needs (0 from a 5 point span, 1 from 0.5 points, else 2), and ticks never
+    closer than those decimals show, so no two ticks read the same ("96%" at every tick)."""
+    known = [v for v in values if v is not None]
+    span = max(known) - min(known) if known else 1.0
+    decimals = 0 if span >= 0.05 - 1e-9 else 1 if span >= 0.005 - 1e-9 else 2  # tolerance: 0.97 - 0.92 < 0.05
+    return {"format": f".{decimals}%", "tickMinStep": 10.0 ** -(decimals + 2)}
+
+
 def search_chart(state: SearchProgress) -> tuple[dict, dict]:
     """Vega-Lite columns and spec: each configuration's score (a dot; pruned ones left out)
     and the best so far (a step line), against the configuration's number."""
@@ -49,7 +59,7 @@ def search_chart(state: SearchProgress) -> tuple[dict, dict]:
     encoding = {"x": {"field": "configuration", "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1},
                       "scale": {"domain": [1, max(2, state.budget)]}},
                 "y": {"field": "score", "type": "quantitative", "title": "validation accuracy",
-                      "scale": {"zero": False}, "axis": {"format": ".0%"}},
+                      "scale": {"zero": False}, "axis": percent_axis(columns["score"])},
                 "color": {"field": "series", "type": "nominal", "title": "",
                           "scale": {"domain": ["tried", "best so far"], "range": ["#8c8c8c", "#DD8452"]}},
                 "tooltip": [{"field": "configuration"}, {"field": "score", "format": ".1%"}]}
@@ -126,9 +136,10 @@ def show_suggestion(run: RunInfo) -> None:
     if suggestion.changes:
         st.markdown("**What changed from yours, and what each change was worth in the search** (mean score of the "
                     "configurations tried with the new value minus those with yours)")
-        st.dataframe([{"setting": c.setting, "yours": repr(c.yours), "suggested": repr(c.suggested),
-                       "worth in the search": worth_text(c)} for c in suggestion.changes],
-                     hide_index=True, width="stretch")
+        # A static table wraps its cells: a data grid cuts the worth's longer notes at its column's edge.
+        st.table([{"setting": c.setting, "yours": repr(c.yours), "suggested": repr(c.suggested),
+                   "worth in the search": worth_text(c)} for c in suggestion.changes],
+                 hide_index=True, width="stretch")
     for item in suggestion.excluded:
         st.caption(f"Held off: **{item.setting}**: {item.reason}.")
     scored = [t for t in suggestion.trials if t.score is not None]
