@@ -16,10 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from explorer import AugmentConfig
 from explorer.augment.config import FILL_MODES
-from explorer.ui.link import SECTIONS
 from explorer.ui.page import load_sample_images
-from explorer.ui.state import config_from_widgets, widget_values
-from explorer.ui.workspace import EXPORTS
+from explorer.ui.record import EXPORTS, SECTIONS, PageState, config_from_widgets, widget_values
+from explorer.ui.session import RECORD
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -46,11 +45,25 @@ def run_train_section(query: dict | None = None) -> AppTest:
     return run_app({"section": "train", **(query or {})})
 
 
+def run_with(state: PageState) -> AppTest:
+    """The page opened on a record of its state (a run shown, a section open...)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[RECORD] = state
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def page_record(at: AppTest) -> PageState:
+    """The page's record, as the session holds it."""
+    return at.session_state[RECORD]
+
+
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     """Choose `label` in one of the page's segmented controls whose choice alone is drawn (the
-    sections, key "section"; the export, key "export_tab")."""
-    at.session_state[key] = label
-    at.run()
+    sections, key "section", by name or label; the export, key "export_tab")."""
+    value = {shown: name for name, shown in SECTIONS.items()}.get(label, label) if key == "section" else label
+    at.segmented_control(key=key).set_value(value).run()
     assert not at.exception, at.exception
     return at
 
@@ -121,7 +134,7 @@ def _png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
 
 def test_uploads_preview_and_a_rejected_file_says_why():
     at = run_app()
-    at.radio(key="image_source").set_value("Upload").run()
+    at.radio(key="image_source").set_value("upload").run()
     at.file_uploader(key="uploads").set_value(
         [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", _png(), "image/png")]
     ).run()
@@ -133,7 +146,7 @@ def test_uploads_preview_and_a_rejected_file_says_why():
 
 def test_demo_dataset_images_are_a_source():
     at = run_app()
-    at.radio(key="image_source").set_value("Demo datasets").run()
+    at.radio(key="image_source").set_value("demo").run()
     assert not at.exception
     assert at.image[0].captions[0].startswith("Original: digits #0 (class 0)")
 
@@ -223,7 +236,7 @@ def test_garbage_in_the_url_keeps_defaults_with_a_message():
 
 def test_extremes_view_shows_each_setting_at_both_ends():
     at = run_app({"rotation_range": "30", "horizontal_flip": "1"})
-    at.radio(key="view").set_value("Extremes").run()
+    at.radio(key="view").set_value("extremes").run()
     assert not at.exception
     assert [c.split(":")[0] for c in tile_captions(at)] == ["rotation -30°", "rotation +30°", "horizontal flip"]
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import open_tab
+from test_app import open_tab, page_record
 
 from explorer import AugmentConfig
-from explorer.ui.link import SECTIONS
-from explorer.ui.state import config_from_widgets, kept_values, widget_values
+from explorer.ui.record import SECTIONS, config_from_widgets, kept_values, widget_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "tests" / "scripts"
@@ -91,13 +90,13 @@ def test_arguments_the_preview_does_not_model_are_named_after_import():
 def test_a_whole_script_goes_to_the_script_doctor_and_each_call_loads():
     script = (SCRIPTS / "validation_split_subset.py").read_text()
     at = paste(run_app(), script + "\nextra = ImageDataGenerator(rotation_range=5)\n")
-    assert at.session_state["section"] == SECTIONS["script"]  # the script doctor opened on it
+    assert page_record(at).section == "script"  # the script doctor opened on it
     text = page_text(at)
     assert "found 2 ImageDataGenerator calls" in text and "validation_augmented" in text
     assert at.text_area(key="script_text").value.startswith(script[:40])
     at.button(key="load_call_1").click().run()
     assert not at.exception
-    assert at.session_state["section"] == SECTIONS["preview"]  # where the loaded call shows
+    assert page_record(at).section == "preview"  # where the loaded call shows
     assert at.slider(key="rotation_range").value == 5
     assert "Loaded extra" in page_text(at)
     open_tab(at, "section", SECTIONS["script"]).button(key="load_call_0").click().run()

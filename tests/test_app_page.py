@@ -3,9 +3,9 @@ says what the controls show, real image sizes, and the whole state in the link."
 
 from __future__ import annotations
 
-from test_app import messages, open_tab, preset_box, run_app
+from test_app import messages, open_tab, page_record, preset_box, run_app
 
-from explorer.ui.link import SECTIONS
+from explorer.ui.record import SECTIONS
 
 
 def test_first_load_says_what_to_do_and_so_does_the_empty_doctor():
@@ -46,7 +46,7 @@ def test_choosing_custom_changes_nothing():
 def _upload(at, size, name="big.png"):
     from test_app import _png
 
-    at.radio(key="image_source").set_value("Upload").run()
+    at.radio(key="image_source").set_value("upload").run()
     at.file_uploader(key="uploads").set_value([(name, _png(size), "image/png")]).run()
     assert not at.exception
 
@@ -79,12 +79,12 @@ def _link(at) -> str:
 
 def test_the_link_carries_the_whole_page():
     at = run_app()
-    at.radio(key="image_source").set_value("Demo datasets").run()
+    at.radio(key="image_source").set_value("demo").run()
     at.selectbox(key="demo").set_value("shapes").run()
     at.number_input(key="demo_index").set_value(3).run()
     preset_box(at).set_value("lighting").run()
     at.checkbox(key="tint_fill").check().run()
-    at.radio(key="view").set_value("Extremes").run()
+    at.radio(key="view").set_value("extremes").run()
     open_tab(at, "section", SECTIONS["train"])
     at.selectbox(key="train_dataset").set_value("shapes").run()
     at.radio(key="train_mode").set_value("ablation").run()
@@ -101,10 +101,10 @@ def test_the_link_carries_the_whole_page():
     assert again.checkbox(key="train_loo").value and again.number_input(key="train_epochs").value == 5
     assert again.number_input(key="train_learning_rate").value == 0.01
     open_tab(again, "section", SECTIONS["preview"])
-    assert again.radio(key="image_source").value == "Demo datasets"
+    assert again.radio(key="image_source").value == "demo"
     assert again.image[0].captions[0].startswith("Original: shapes #3")
     assert preset_box(again).value == "lighting" and again.checkbox(key="tint_fill").value
-    assert again.radio(key="view").value == "Extremes"
+    assert again.radio(key="view").value == "extremes"
     assert not [warning.value for warning in again.warning if "Ignored" in warning.value]
     assert "epochs" in again.query_params and "section" not in again.query_params  # the default section
 
@@ -121,8 +121,8 @@ def test_bad_page_values_in_a_link_are_named_and_their_defaults_kept():
     for name in ("source", "epochs", "view", "lr", "run", "preset", "section"):
         assert f"Ignored {name}=" in text, name
     assert "no sample called '../secret.png'" in text
-    assert at.radio(key="image_source").value == "Samples" and at.selectbox(key="sample").value == "coffee.jpg"
-    assert at.radio(key="view").value == "Random draws"
+    assert at.radio(key="image_source").value == "samples" and at.selectbox(key="sample").value == "coffee.jpg"
+    assert at.radio(key="view").value == "draws"
     assert open_tab(at, "section", SECTIONS["train"]).number_input(key="train_epochs").value == 8
 
 
@@ -192,5 +192,5 @@ def test_a_link_to_a_run_opens_the_train_section(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
-    assert run_app({"run": run_id}).session_state["section"] == SECTIONS["train"]
-    assert run_app({"run": run_id, "section": "preview"}).session_state["section"] == SECTIONS["preview"]
+    assert page_record(run_app({"run": run_id})).section == "train"
+    assert page_record(run_app({"run": run_id, "section": "preview"})).section == "preview"

@@ -133,3 +133,11 @@ def test_no_function_over_60_lines_and_no_module_over_500():
     too_big = [f"{module.name}: {lines} lines" for module in modules()
                if (lines := len(module.path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES]
     assert too_long + too_big == []
+
+
+def test_session_keys_live_in_one_module():
+    """The page's state is one record (explorer/ui/record.py) kept in the session by one module:
+    no other module reads or writes `st.session_state` (issue 27)."""
+    users = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "explorer").rglob("*.py")
+                   if "session_state" in path.read_text(encoding="utf-8"))
+    assert users == ["explorer/ui/session.py"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pyarrow import ipc
 from streamlit.testing.v1 import AppTest
+from test_app import run_with
 
 from explorer.augment.config import AugmentConfig
 from explorer.experiments.jobs import JobManager
@@ -20,8 +21,8 @@ from explorer.experiments.plan import build_spec
 from explorer.experiments.records import ArmHistory, Progress, RunResult
 from explorer.experiments.runs import load_run, new_run, set_status, write_json
 from explorer.experiments.spec import DatasetRef, TrainSettings
-from explorer.ui.link import SECTIONS
 from explorer.ui.progress import STARTING, live_chart_spec, live_points, progress_text, waiting_message
+from explorer.ui.record import PageState
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
@@ -236,6 +237,16 @@ def test_the_live_chart_names_its_axes_and_arms_and_spans_the_runs_epochs():
     assert encoding["detail"]["field"] == "seed"  # a line per arm and seed
 
 
+def test_the_live_charts_percent_axis_shows_the_decimals_its_curves_need():
+    assert live_chart_spec(_running_result())["encoding"]["y"]["axis"]["format"] == ".0%"  # 40% to 80%
+    close = {"baseline": [[0.961, 0.963, 0.964]], "augmented": [[0.962, 0.965, 0.967]]}  # 0.6 points apart
+    result = RunResult(dataset="shapes", settings=TrainSettings(seeds=(0,), epochs=3),
+                       arms={arm: ArmHistory(val_accuracy=runs, train_accuracy=runs, train_loss=runs, val_loss=runs)
+                             for arm, runs in close.items()})
+    axis = live_chart_spec(result)["encoding"]["y"]["axis"]
+    assert axis == {"format": ".1%", "tickMinStep": pytest.approx(0.001)}  # 96.1%, 96.2%, ... not 96% at each
+
+
 @pytest.mark.slow
 def test_a_real_run_keeps_its_progress_curves_and_eta_in_step(tmp_path, monkeypatch):
     """At every progress report, result.json on disk already holds every epoch the report
@@ -289,12 +300,7 @@ def _fake_run(root: Path, status: str, result: RunResult | None = None, progress
 
 def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["run_id"] = run_id
-    at.session_state["section"] = SECTIONS["train"]
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_with(PageState(run_id=run_id, section="train"))
 
 
 def test_the_page_says_starting_not_queued_while_the_worker_loads(tmp_path, monkeypatch):
@@ -326,7 +332,9 @@ def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
     monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")
     at = run_app()
     captions = [caption.value for caption in at.caption]
-    assert "2 arms x 3 seeds = 6 trials · they train on: Ray cluster at ray://head:10001, 1 CPU per trial" in captions
+    assert any(caption.startswith("Train runs on **digits (demo)** with **small CNN**, 8 epochs at 32 px") and
+               caption.endswith("2 arms x 3 seeds = 6 trials · they train on: Ray cluster at ray://head:10001, 1 CPU "
+                                "per trial") for caption in captions), captions
     monkeypatch.setenv("AUGMENT_BACKEND", "slurm")
     at.run()
     assert any("The server's backend settings: backend must be one of local, ray; got 'slurm'" in error.value

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_app import messages
+from test_app import messages, page_record
 from test_app import run_train_section as run_app
 
 from explorer.augment.config import AugmentConfig
@@ -107,11 +107,11 @@ def test_a_link_to_another_sessions_run_does_not_show_it(root, monkeypatch):
     bobs = _ended(root, BOB)
     at = run_app({"owner": ALICE, "run": bobs})
     assert f"Ignored run='{bobs}' from the link: this run belongs to another session" in messages(at)
-    assert "run_id" not in at.session_state or at.session_state["run_id"] is None
+    assert page_record(at).run_id is None
     assert bobs not in " ".join(_history(at)) and "run" not in at.query_params
-    assert run_app({"owner": BOB, "run": bobs}).session_state["run_id"] == bobs  # its owner's link shows it
+    assert page_record(run_app({"owner": BOB, "run": bobs})).run_id == bobs  # its owner's link shows it
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
-    assert run_app({"owner": ALICE, "run": bobs}).session_state["run_id"] == bobs
+    assert page_record(run_app({"owner": ALICE, "run": bobs})).run_id == bobs
 
 
 def test_an_owner_id_that_is_not_one_is_ignored(root):
@@ -126,14 +126,14 @@ def test_a_sessions_owner_goes_into_the_link_when_it_trains_and_a_reload_shows_i
     assert "owner" not in at.query_params  # no run, no owner: a shared link carries only the settings
     at.button(key="train").click().run()
     assert not at.exception and len(submitted) == 1
-    owner = at.session_state["owner"]
+    owner = page_record(at).owner
     (run_dir,) = root.iterdir()
     assert json.loads((run_dir / "status.json").read_text())["owner"] == owner
     assert at.query_params["owner"] in (owner, [owner]) and at.query_params["run"] in (run_dir.name, [run_dir.name])
     set_status(run_dir, "finished")  # (a queued run would be queued again by a new job manager)
     reloaded = run_app({name: at.query_params[name] for name in at.query_params})
     assert [label.split(" · ")[0] for label in _history(reloaded)] == [run_dir.name]
-    assert reloaded.session_state["run_id"] == run_dir.name
+    assert page_record(reloaded).run_id == run_dir.name
 
 
 # -- one click, one run ----------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_a_run_queued_behind_another_says_so_from_the_first_render(root, monkeyp
         time.sleep(0.05)
     at = run_app(TRAINABLE)
     at.button(key="train").click().run()
-    mine = at.session_state["run_id"]
+    mine = page_record(at).run_id
     try:
         assert not at.exception and manager.ahead(mine) == 1
         assert "Queued: 1 run(s) ahead of yours." in [box.value for box in at.info]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pyarrow import ipc
 from streamlit.testing.v1 import AppTest
+from test_app import run_with
 
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError
@@ -39,8 +40,8 @@ from explorer.experiments.suggest import (
     change_worth,
     worth_text,
 )
-from explorer.ui.link import SECTIONS
-from explorer.ui.suggestion import search_text
+from explorer.ui.record import PageState
+from explorer.ui.suggestion import percent_axis, search_chart, search_text
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_1 = AugmentConfig(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
@@ -91,6 +92,23 @@ def test_search_progress_reads_back_and_estimates_the_time_left_at_its_pace():
                                   "validation accuracy · about 150 s left in the search")
 
 
+@pytest.mark.parametrize("scores, decimals", [((0.80, None, 0.93, 0.86), 0), ((0.955, 0.962, None, 0.958), 1),
+                                              ((0.9601, 0.9612, 0.9607), 2)])
+def test_the_search_charts_percent_axis_has_the_decimals_that_tell_its_ticks_apart(scores, decimals):
+    """Close scores used to read "96%" at every tick: the axis keeps as many decimals as the
+    span of the scores needs, and no tick closer than those decimals show."""
+    state = SearchProgress(len(scores), 10, max(s for s in scores if s is not None), EXAMPLE_1, "search", 0.0, scores)
+    axis = search_chart(state)[1]["encoding"]["y"]["axis"]
+    assert axis["format"] == f".{decimals}%"
+    low, high = min(s for s in scores if s is not None), max(s for s in scores if s is not None)
+    step = axis["tickMinStep"]
+    ticks = [k * step for k in range(int(low / step), int(high / step) + 2)]  # the finest ticks Vega may draw
+    labels = [f"{tick:.{decimals}%}" for tick in ticks]  # d3's ".N%" is Python's
+    assert len(ticks) >= 2 and len(set(labels)) == len(labels), labels
+    assert percent_axis([0.90, 0.95])["format"] == ".0%"  # a 5 point span, though 0.95 - 0.90 < 0.05 in floats
+    assert percent_axis([]) == {"format": ".0%", "tickMinStep": 0.01}
+
+
 def test_a_suggest_spec_reads_back_and_only_a_suggest_run_has_a_budget():
     spec = _spec(5)
     assert RunSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
@@ -118,12 +136,7 @@ def test_a_suggestion_takes_no_added_seeds_and_stop_takes_only_its_two_markers(t
 
 def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["run_id"] = run_id
-    at.session_state["section"] = SECTIONS["train"]
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_with(PageState(run_id=run_id, section="train"))
 
 
 def test_the_page_shows_the_search_as_it_goes_with_both_stops(tmp_path, monkeypatch):
@@ -164,13 +177,31 @@ def test_a_finished_suggestion_gives_its_verdict_its_code_and_what_each_change_w
     codes = [block.value for block in at.code]
     assert any("datagen = ImageDataGenerator(" in c and "rotation_range=20" in c for c in codes)
     assert any("FastImageDataGenerator(" in c for c in codes) and any("keras.Sequential([" in c for c in codes)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["setting"]) == ["rotation_range", "horizontal_flip"]
     assert list(table["worth in the search"])[0].startswith("+10.0 points (1 configurations with it, 1 with yours)")
     assert not [button for button in at.button if button.label == "Add seeds"]
     history = [expander.label for expander in at.expander]
     assert any("suggest: Suggested: rotation_range 40.0 -> 20.0, horizontal_flip True -> False: +5.0 points" in label
                for label in history), history
+
+
+def test_what_each_change_was_worth_is_a_table_that_shows_its_longest_notes_in_full(tmp_path, monkeypatch):
+    """A data grid cut the notes at its column's edge (at 1440 px too): a static table wraps them."""
+    run_dir = new_run(_spec(), tmp_path)
+    mine = EXAMPLE_1.replace(vertical_flip=False)
+    suggestion = Suggestion(mine.replace(zoom_range=0.1, vertical_flip=True), mine, Comparison(0.01, (-0.01, 0.03)),
+                            Comparison(0.01, (-0.01, 0.03)), [0], [1, 2],
+                            [TrialScore(0, {"zoom_range": 0.1}, 0.9)], [Excluded("vertical_flip", "flips digits")],
+                            dropped={"zoom_range": "0.2 (keeps 80%)"})
+    write_json(run_dir / "suggestion.json", suggestion.to_json())
+    set_status(run_dir, "finished")
+    at = _page(monkeypatch, tmp_path, run_dir.name)
+    (table,) = [t.value for t in at.table if "worth in the search" in t.value]
+    assert not [frame for frame in at.dataframe if "worth in the search" in frame.value]
+    worth = list(table["worth in the search"])
+    assert worth == [worth_text(change) for change in suggestion.changes]
+    assert any(len(text) > 120 and text.startswith("not measured: yours was left out") for text in worth)
 
 
 def test_a_suggestion_worse_than_no_augmentation_is_never_shown_as_good_news(tmp_path, monkeypatch):
@@ -187,7 +218,7 @@ def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
     at.radio(key="train_mode").set_value(SUGGEST).run()
     assert at.number_input(key="train_budget").value == 24 and at.number_input(key="train_check_seeds").value == 3
     captions = [caption.value for caption in at.caption]
-    assert any(c.startswith("Up to 24 configurations x 3 seeds = 72 trials searched in the worker") and
+    assert any("up to 24 configurations x 3 seeds = 72 trials searched in the worker" in c and
                c.endswith("3 fresh seeds = 9 trials on: local: one trial at a time") for c in captions), captions
     monkeypatch.setenv("AUGMENT_BACKEND", "ray")
     monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")

@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from test_app import ROOT, messages, open_tab
+from test_app import ROOT, messages, open_tab, page_record
 from test_app import run_train_section as run_app
 
 from explorer import AugmentConfig
@@ -143,7 +143,7 @@ def test_the_model_choice_round_trips_through_the_link():
 def test_a_link_to_a_model_file_keeps_the_start_and_says_to_upload_again():
     at = run_app({"model": MODEL_FILE, "start": FROM_WEIGHTS})
     assert at.selectbox(key="train_model").value == MODEL_FILE
-    assert at.session_state["train_start"] == FROM_WEIGHTS
+    assert page_record(at).train.start == FROM_WEIGHTS
     assert "The link chose a .keras model file: uploads are not kept in links" in messages(at)
     assert at.button(key="train").disabled  # nothing to train until the file is uploaded
 
@@ -155,7 +155,7 @@ def test_bad_model_values_in_a_link_are_named_and_their_defaults_kept():
         assert f"Ignored {name}=" in text, name
     assert "did you mean ResNet50?" in text
     assert at.selectbox(key="train_model").value == SMALL_CNN
-    assert at.session_state["train_application"] == "MobileNetV3Small"
+    assert page_record(at).train.application == "MobileNetV3Small"
 
 
 # -- the doctor --------------------------------------------------------------------------------

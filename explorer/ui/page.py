@@ -2,7 +2,9 @@
 from, then the preview workspace), the script doctor, and the train panel with the run
 history. `app.py` calls `render_page()`.
 
-Only the open section is drawn. The browser redraws every element of the page several times
+The page's state is one record (`record.PageState`) kept in the session (`session`); every
+widget is drawn from it and writes back to it, so nothing is lost in the runs that do not
+draw a widget. Only the open section is drawn. The browser redraws every element of the page several times
 in each rerun, a slider move's included (tests/benchmarks/bench_latency.py): with the script
 doctor, the train panel and the five export tabs drawn too, each redraw took 15-25 ms instead
 of 7-13. The sections are a segmented control, not `st.tabs`, which draws every tab's content
@@ -18,37 +20,31 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..augment.config import AugmentConfig
 from ..data.datasets import IMAGE_EXTENSIONS
 from ..data.demos import DEMO_NAMES, load_demo
 from ..data.images import LoadedImage, load_image_sized
 from ..errors import InputError
-from .link import SECTIONS, SOURCES, TRAIN_KEYS, keep_page_defaults
+from ..experiments.spec import MODEL_FILE
+from . import session, widgets
+from .actions import SCRIPT_UPLOAD_KEY
+from .history import history
+from .record import DEFAULT_SAMPLE, SECTIONS, SOURCES, PageState
 from .script import script_panel, script_uploader
-from .state import (
-    PREVIEW_KEYS,
-    SCRIPT_KEYS,
-    current_config,
-    keep_closed,
-    keep_controls,
-    keep_upload,
-    start_from_url,
-    write_link,
-)
-from .train import history, keep_train_uploads, train_panel
+from .scroll import scroll_here
+from .train import MODEL_FILE_KEY, ZIP_KEY, model_uploader, server_jobs, train_panel, zip_uploader
+from .widgets import part_writer
 from .workspace import workspace
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_images"
-DEFAULT_SAMPLE = "coffee.jpg"
 PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
-# The page's CSS: the closed sections' kept uploaders hidden, and the phone layout.
+# The page's CSS: the kept uploaders and the scrolling scripts hidden, and the phone layout.
 # Below ~700 px Streamlit stacks the columns, controls first. There the workspace's keyed
 # containers are lifted out of their columns and put in the order: tiles (pinned to the top of
 # the screen while the controls scroll under them, three a row, their captions left out), the
 # view's controls, the IDG controls, the doctor.
 _ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-tile_grid)'
 PAGE_CSS = f"""<style>
-.st-key-kept_uploads {{ display: none; }}
+.st-key-kept_uploads, [class*="st-key-scroll_"] {{ display: none; }}
 @media (max-width: 700px) {{
   {_ROW} {{ flex-direction: column; flex-wrap: nowrap; }}
   {_ROW} > [data-testid="stColumn"], {_ROW} > [data-testid="stColumn"] > [data-testid="stVerticalBlock"],
@@ -98,32 +94,38 @@ def _demo(name: str):
     return load_demo(name, image_size=64)
 
 
-def _sample(where) -> tuple[str, LoadedImage] | None:
+def _sample(where, state: PageState) -> tuple[str, LoadedImage] | None:
     samples = _cached_samples()
     if not samples:
         st.error(f"No usable images found in {SAMPLE_DIR}.")
         return None
     names = list(samples)
-    if st.session_state.get("sample") not in names:
-        if st.session_state.get("sample") is not None:
-            st.warning(f"There is no sample called {str(st.session_state['sample'])[:60]!r}: showing {names[0]}.")
-        st.session_state["sample"] = DEFAULT_SAMPLE if DEFAULT_SAMPLE in names else names[0]
-    name = where.selectbox("Sample image", names, key="sample")
+    if state.image.sample not in names:
+        shown = DEFAULT_SAMPLE if DEFAULT_SAMPLE in names else names[0]
+        st.warning(f"There is no sample called {state.image.sample[:60]!r}: showing {shown}.")
+        session.change("image", sample=shown)
+        state = session.record()
+    name = widgets.selectbox(where, "Sample image", names, key="sample", shown=state.image.sample,
+                             write=part_writer("image", "sample"))
     return name, samples[name]
 
 
-def _demo_image(where) -> tuple[str, LoadedImage]:
+def _demo_image(where, state: PageState) -> tuple[str, LoadedImage]:
     left, right = where.columns(2)
-    demo = left.selectbox("Demo dataset", DEMO_NAMES, key="demo")
+    demo = widgets.selectbox(left, "Demo dataset", DEMO_NAMES, key="demo", shown=state.image.demo,
+                             write=part_writer("image", "demo"))
     dataset = _demo(demo)
-    st.session_state["demo_index"] = min(st.session_state.get("demo_index", 0), len(dataset) - 1)
-    index = right.number_input("Image number", 0, len(dataset) - 1, key="demo_index")
+    if state.image.demo_index > len(dataset) - 1:
+        session.change("image", demo_index=len(dataset) - 1)
+        state = session.record()
+    index = widgets.number(right, "Image number", 0, len(dataset) - 1, key="demo_index",
+                           shown=state.image.demo_index, write=part_writer("image", "demo_index", int))
     label = dataset.class_names[dataset.labels[index]]
     pixels = dataset.images[index]
     return f"{demo} #{index} (class {label})", LoadedImage(pixels, pixels.shape[:2])
 
 
-def _image_uploader(where=st):
+def image_uploader(where=st):
     return where.file_uploader(
         "Your images", type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
         accept_multiple_files=True, key="uploads",
@@ -132,8 +134,8 @@ def _image_uploader(where=st):
     )
 
 
-def _upload(where) -> tuple[str, LoadedImage] | None:
-    uploads = _image_uploader(where)
+def _upload(where, state: PageState) -> tuple[str, LoadedImage] | None:
+    uploads = image_uploader(where)
     usable = {}
     for upload in uploads or []:
         try:
@@ -143,67 +145,71 @@ def _upload(where) -> tuple[str, LoadedImage] | None:
     if not usable:
         st.info("Upload one or more images to preview them.")
         return None
-    name = where.selectbox("Uploaded image", list(usable), key="upload_choice")
+    if state.image.upload not in usable:
+        session.change("image", upload=next(iter(usable)))
+        state = session.record()
+    name = widgets.selectbox(where, "Uploaded image", list(usable), key="upload_choice", shown=state.image.upload,
+                             write=part_writer("image", "upload"))
     return name, usable[name]
 
 
-def _choose_image() -> tuple[str, LoadedImage] | None:
+def _choose_image(state: PageState) -> tuple[str, LoadedImage] | None:
     """The image to augment: a shipped sample, an upload or a demo dataset image, chosen at
     the top of the page (not in the sidebar, which a phone hides). A rejected upload shows
     its message; the other uploads stay usable."""
     with st.container(key="image_picker"):
         source_column, choice = st.columns([2, 3], vertical_alignment="bottom")
-        source = source_column.radio("Image", list(SOURCES.values()), key="image_source", horizontal=True)
-    if source == SOURCES["samples"]:
-        return _sample(choice)
-    if source == SOURCES["demo"]:
-        return _demo_image(choice)
-    return _upload(choice)
+        source = widgets.radio(source_column, "Image", list(SOURCES), key="image_source", shown=state.image.source,
+                               write=part_writer("image", "source"), format_func=SOURCES.get, horizontal=True)
+    if source == "samples":
+        return _sample(choice, state)
+    if source == "demo":
+        return _demo_image(choice, state)
+    return _upload(choice, state)
 
 
 def render_page() -> None:
     """The whole page. `st.set_page_config` is the caller's (app.py)."""
-    start_from_url()
-    keep_controls()
-    keep_page_defaults()
+    problems = session.start()
+    session.full_rerun_asked()  # asked for by a fragment's callback: this is that whole-page run
     st.html(PAGE_CSS)
     st.title("Augmentation Explorer")
     st.caption("What ImageDataGenerator really does to your images: every tile is IDG's output, pixel for pixel.")
-    for problem in st.session_state.pop("url_problems", []):
+    for problem in problems:
         st.warning(problem)
-    st.session_state.pop("rerun_page", None)  # asked for by the preview's fragment: this is that whole-page run
-    notice = st.session_state.pop("notice", None)  # from a callback that also opened a section
-    if notice:
-        getattr(st, notice[0])(notice[1])
-    section = st.segmented_control("Section", list(SECTIONS.values()), key="section", required=True,
-                                   label_visibility="collapsed")
-    _keep_closed_sections(section)
-    if section == SECTIONS["preview"]:
-        chosen = _choose_image()
+    for kind, text in session.take_messages():
+        getattr(st, kind)(text)
+    scroll_here("top")
+    state = session.record()
+    section = widgets.segmented(st, "Section", list(SECTIONS), key="section", shown=state.section,
+                                write=part_writer("", "section"), format_func=SECTIONS.get,
+                                label_visibility="collapsed")
+    _keep_uploads(state)
+    if section == "preview":
+        chosen = _choose_image(state)
         if chosen is not None:
             name, image = chosen
             workspace(name, image.pixels, image.original_size)
-    else:
-        st.session_state["config"] = current_config()  # the link and the train panel use it
-    if section == SECTIONS["script"]:
+    elif section == "script":
         script_panel()
-    if section == SECTIONS["train"]:
-        train_panel(st.session_state.get("config", AugmentConfig()))
-        history()
-    write_link()  # a run started in the train panel goes into the link too
+    else:
+        train_panel()
+        history(server_jobs())
+    session.write_link()
 
 
-def _keep_closed_sections(section: str) -> None:
-    """What the closed sections hold outlives the runs that do not draw them: their widgets'
-    values, and their uploaders' files (the uploaders drawn in a hidden container)."""
-    for name, keys in ((SECTIONS["preview"], PREVIEW_KEYS), (SECTIONS["script"], SCRIPT_KEYS),
-                       (SECTIONS["train"], TRAIN_KEYS)):
-        if section != name:
-            keep_closed(keys)
+def _keep_uploads(state: PageState) -> None:
+    """Files outlive the runs that do not show their uploader: Streamlit forgets the files of
+    an uploader a run does not draw, so each uploader holding files is drawn, hidden
+    (PAGE_CSS), in every run that does not show it, exactly as where it shows (same label
+    and options, so the same widget)."""
+    shown = {"uploads": state.section == "preview" and state.image.source == "upload",
+             SCRIPT_UPLOAD_KEY: state.section == "script",
+             ZIP_KEY: state.section == "train" and state.train.dataset == "your zip",
+             MODEL_FILE_KEY: state.section == "train" and state.train.model == MODEL_FILE}
+    uploaders = {"uploads": image_uploader, SCRIPT_UPLOAD_KEY: script_uploader, ZIP_KEY: zip_uploader,
+                 MODEL_FILE_KEY: model_uploader}
     with st.container(key="kept_uploads"):  # display: none (PAGE_CSS)
-        if section != SECTIONS["preview"]:
-            keep_upload("uploads", _image_uploader)
-        if section != SECTIONS["script"]:
-            keep_upload("script_upload", script_uploader)
-        if section != SECTIONS["train"]:
-            keep_train_uploads()
+        for key, uploader in uploaders.items():
+            if not shown[key] and session.widget_value(key):
+                uploader()

@@ -21,8 +21,9 @@ from ..experiments.jobs import JobManager
 from ..experiments.records import Progress, RunResult
 from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
 from ..experiments.spec import SUGGEST
+from . import session
 from .results import show_model, show_run
-from .suggestion import search_status
+from .suggestion import percent_axis, search_status
 
 STARTING = "Starting: loading TensorFlow and the dataset..."
 Stamp = tuple[str, int, int] | None  # a file's path, mtime (ns) and size; None when it is missing
@@ -75,7 +76,9 @@ def live_chart_spec(result: RunResult) -> dict:
                   "scale": {"domain": [1, epochs]} if epochs > 1 else {"zero": False},
                   "axis": {"format": "d", "tickMinStep": 1}},
             "y": {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy",
-                  "scale": {"zero": False}, "axis": {"format": ".0%"}},
+                  "scale": {"zero": False},
+                  "axis": percent_axis([v for history in result.arms.values() for run in history.val_accuracy
+                                        for v in run])},
             "color": {"field": "arm", "type": "nominal", "title": "arm",
                       "scale": {"domain": arms, "range": [arm_colour(arm, arms) for arm in arms]}},
             "detail": {"field": "seed", "type": "nominal"},
@@ -113,7 +116,7 @@ def run_status(jobs: JobManager) -> None:
     """The current run: while it is queued, starting or running, a fragment refreshed every
     2 s; once it has ended, its result, drawn once (no timer left to rerun the page: a timer
     firing during a slider move delays the move's preview)."""
-    run_id = st.session_state.get("run_id")
+    run_id = session.record().run_id
     if not run_id:
         return
     run = load_run(runs_root() / run_id, jobs.active_ids())
@@ -128,13 +131,14 @@ def _active_status(jobs: JobManager) -> None:
     """Queued or starting, progress and live curves, refreshed every 2 s (the worker needs the
     CPU more than the page). When the run ends the whole page reruns: the result replaces
     this, and the history below shows the run."""
-    run_id = st.session_state.get("run_id")
+    run_id = session.record().run_id
     if not run_id:
         return
     run_dir = runs_root() / run_id
     stamp = file_stamp(run_dir / "result.json")  # before reading it: a newer file only means a new stamp
     run = load_run(run_dir, jobs.active_ids())
     if run.status not in ACTIVE:
+        session.ask_scroll("current_run")  # the verdict that replaces this comes into view
         st.rerun()
     searching = run.spec is not None and run.spec.mode == SUGGEST and (run.search is None
                                                                        or run.search.phase != "check")

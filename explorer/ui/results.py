@@ -10,6 +10,7 @@ difference or probably helped, green only for helped; a drop is never shown as g
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import streamlit as st
 
@@ -20,6 +21,7 @@ from ..experiments.runs import RunInfo
 from ..experiments.spec import SUGGEST, RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent, ratio_text
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
+from . import session
 from .suggestion import show_suggestion
 
 TONES: dict[str | None, Callable] = {
@@ -83,11 +85,11 @@ def _class_effects(summary: Summary) -> None:
 
 def _add_seeds(run_id: str, key: str, jobs) -> None:
     try:
-        jobs.add_seeds(run_id, int(st.session_state[key]))
+        jobs.add_seeds(run_id, int(session.widget_value(key, 2)))
     except InputError as error:
-        st.session_state["add_seeds_error"] = str(error)
+        session.say("error", str(error), "add_seeds")
         return
-    st.session_state["run_id"] = run_id
+    session.put(replace(session.record(), run_id=run_id))
 
 
 def _more_seeds(run: RunInfo, where: str, jobs) -> None:
@@ -100,9 +102,8 @@ def _more_seeds(run: RunInfo, where: str, jobs) -> None:
     right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=_add_seeds, args=(run.run_id, key, jobs),
                  help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
                       "computed again over all of them.")
-    error = st.session_state.pop("add_seeds_error", None)
-    if error:
-        st.error(error)
+    for kind, text in session.take_messages("add_seeds"):
+        getattr(st, kind)(text)
 
 
 def show_run(run: RunInfo, where: str, jobs) -> None:

@@ -10,7 +10,9 @@ import streamlit as st
 
 from ..diagnostics.findings import rescale_text
 from ..diagnostics.script import ScriptFinding, ScriptReport
-from .state import check_pasted_script, check_uploaded_script, load_call
+from . import session, widgets
+from .actions import SCRIPT_TEXT_KEY, SCRIPT_UPLOAD_KEY, check_pasted_script, check_uploaded_script, load_call
+from .widgets import part_writer
 
 
 def _where(finding_or_call) -> str:
@@ -60,7 +62,7 @@ def _show_calls(report: ScriptReport) -> None:
 
 
 def script_uploader(where=st):
-    return where.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key="script_upload",
+    return where.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key=SCRIPT_UPLOAD_KEY,
                                on_change=check_uploaded_script, help="Up to 1 MB.")
 
 
@@ -73,9 +75,10 @@ def script_panel() -> None:
                "image/mask pairs out of step).")
     upload, paste = st.columns(2)
     script_uploader(upload)
-    paste.text_area("Or paste a script", key="script_text", height=140)
+    widgets.text_area(paste, "Or paste a script", key=SCRIPT_TEXT_KEY, shown=session.record().script_text,
+                      write=part_writer("", "script_text"), height=140)
     paste.button("Check the script", key="check_script", on_click=check_pasted_script)
-    result = st.session_state.get("script_result")
+    result = session.script_report()
     if result is None:
         return
     name, report = result

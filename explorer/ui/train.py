@@ -1,5 +1,5 @@
 """Train and compare: pick a dataset, a model and settings, queue the run, watch it, read the
-verdict; and the run history below.
+verdict (the run history below it is `history`).
 
 Runs go to the server's job queue (`experiments.jobs`), one worker process at a time, so
 TensorFlow never runs in the web server. The spec is built by `experiments.plan.build_spec`,
@@ -7,10 +7,12 @@ the same function the command line uses. The model is our small CNN, a keras.app
 architecture or the user's .keras file, which is checked here without Keras
 (`experiments.modelfile`) and saved with the runs.
 
-One click, one run: Train is off while this session's run is queued, starting or running.
-A run belongs to the browser session that submitted it (`link.session_owner`): Run history
-shows a session its own runs, everyone's with AUGMENT_SHARED_HISTORY=1. "your folder" is
-offered only with AUGMENT_DATA_ROOT, and only folders under it can be chosen.
+Every widget is drawn from the record's train settings and writes back to them; the panel
+says what a click trains (the IDG line and the data) before it is clicked, and the spec
+submitted is built from the same record. One click, one run: Train is off while this
+session's run is queued, starting or running. A run belongs to the browser session that
+submitted it (`session.owner`). "your folder" is offered only with AUGMENT_DATA_ROOT, and
+only folders under it can be chosen.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..augment.config import AugmentConfig
 from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
 from ..diagnostics.doctor import model_findings
@@ -31,7 +32,7 @@ from ..experiments.ablation import ablation_arms
 from ..experiments.backends import RayBackend, backend_from_settings
 from ..experiments.jobs import JobManager
 from ..experiments.plan import build_spec
-from ..experiments.runs import ACTIVE, list_runs, load_run, may_see, run_zip, runs_root, shared_history
+from ..experiments.runs import ACTIVE, load_run, runs_root
 from ..experiments.spec import (
     ABLATION,
     APPLICATION,
@@ -43,10 +44,10 @@ from ..experiments.spec import (
     SUGGEST,
     DatasetRef,
     ModelRef,
-    SearchSettings,
-    TrainSettings,
 )
-from ..interchange.export import idg_code
+from ..interchange.export import kwargs_text
+from . import session, widgets
+from .actions import open_section
 from .link import (
     DATASET_CHOICES,
     MAX_IMAGE_SIZE,
@@ -56,17 +57,21 @@ from .link import (
     YOUR_FOLDER,
     data_root,
     dataset_choices,
-    session_owner,
 )
 from .progress import run_status
-from .results import show_run
-from .state import keep_upload
+from .record import PageState, TrainChoice
+from .scroll import scroll_here
+from .widgets import part_writer
 
 
 @st.cache_resource(show_spinner=False)
 def _jobs(root: str) -> JobManager:
     """One job manager, hence one run at a time, for the whole server."""
     return JobManager(Path(root))
+
+
+def server_jobs() -> JobManager:
+    return _jobs(str(runs_root()))
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the dataset...")
@@ -88,33 +93,36 @@ def folder_under_root(text: str, root: Path) -> Path:
     return path
 
 
-def _folder_ref() -> DatasetRef | None:
+def _folder_ref(train: TrainChoice) -> DatasetRef | None:
     """A folder under the server's data root (AUGMENT_DATA_ROOT), typed by the visitor."""
     root = data_root()
-    folder = st.text_input("Folder on this server (root/class_name/image)", key="train_folder",
-                           help=f"A folder under {root}; a relative path is taken from there.")
-    if not folder or root is None:
+    widgets.text_input(st, "Folder on this server (root/class_name/image)", key="train_folder", shown=train.folder,
+                       write=part_writer("train", "folder", str.strip),
+                       help=f"A folder under {root}; a relative path is taken from there.")
+    if not train.folder or root is None:
         return None
     try:
-        path = folder_under_root(folder, root)
+        path = folder_under_root(train.folder, root)
     except InputError as error:
         st.error(str(error))
         return None
     return DatasetRef("path", path.name, str(path))
 
 
-def _dataset_ref() -> DatasetRef | None:
+def _dataset_ref(train: TrainChoice) -> DatasetRef | None:
     """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
     choices = dataset_choices()
-    if st.session_state.get("train_dataset") not in choices:
-        st.session_state["train_dataset"] = DATASET_CHOICES[0]
-    choice = st.selectbox("Dataset", choices, key="train_dataset",
-                          help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
+    if train.dataset not in choices:  # "your folder" on a server that no longer has a data root
+        session.change("train", dataset=DATASET_CHOICES[0])
+        train = session.record().train
+    choice = widgets.selectbox(st, "Dataset", choices, key="train_dataset", shown=train.dataset,
+                               write=part_writer("train", "dataset"),
+                               help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
     if choice in DEMO_NAMES:
         return DatasetRef("demo", choice)
     if choice == YOUR_FOLDER:
-        return _folder_ref()
-    upload = _zip_uploader()
+        return _folder_ref(train)
+    upload = zip_uploader()
     if upload is None:
         return None
     data = upload.getvalue()
@@ -142,6 +150,7 @@ def _save_upload(data: bytes, folder: str, suffix: str) -> Path:
 
 # The smallest image a keras.applications architecture can be built for (32 for the others).
 MIN_APPLICATION_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 71}
+ZIP_KEY, MODEL_FILE_KEY = "train_zip", "train_model_file"
 
 
 def _found_text(info: modelfile.ModelFileInfo) -> str:
@@ -170,111 +179,84 @@ def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
     return ModelRef(MODEL_FILE, name, path=str(_save_upload(data, "models", ".keras"))), _found_text(info)
 
 
-def _zip_uploader():
-    return st.file_uploader("Zip of root/class_name/image", type=["zip"], key="train_zip")
+def zip_uploader():
+    return st.file_uploader("Zip of root/class_name/image", type=["zip"], key=ZIP_KEY)
 
 
-def _model_uploader():
+def model_uploader():
     limit = modelfile.megabytes(modelfile.MAX_MODEL_BYTES)
-    return st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key="train_model_file",
+    return st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key=MODEL_FILE_KEY,
                             help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
                                  "by the worker: Lambda layers are refused.")
 
 
-def keep_train_uploads() -> None:
-    """While the train section is closed: its dataset zip and model file stay uploaded."""
-    keep_upload("train_zip", _zip_uploader)
-    keep_upload("train_model_file", _model_uploader)
-
-
-def _file_model() -> ModelRef | None:
+def _file_model(train: TrainChoice) -> ModelRef | None:
     """The user's .keras file: checked once per upload, then how every arm starts."""
-    upload = _model_uploader()
+    upload = model_uploader()
     if upload is None:
         return None
-    checked = st.session_state.get("train_model_checked")
+    checked = session.model_check()
     if checked is None or checked[0] != upload.file_id or (checked[1] and not Path(checked[1].path).is_file()):
         checked = (upload.file_id, *model_upload(upload.getvalue(), upload.name))
-        st.session_state["train_model_checked"] = checked
+        session.keep_model_check(checked)
     _, model, message = checked
     if model is None:
         st.error(message)
         return None
     st.caption(message)
-    start = st.radio("Start every arm", list(START_CHOICES), format_func=START_CHOICES.get, key="train_start",
-                     horizontal=True)
+    start = widgets.radio(st, "Start every arm", list(START_CHOICES), key="train_start", shown=train.start,
+                          write=part_writer("train", "start"), format_func=START_CHOICES.get, horizontal=True)
     return replace(model, start=start)
 
 
-def _application_model() -> ModelRef:
+def _application_model(train: TrainChoice) -> ModelRef:
     left, right = st.columns(2)
-    name = left.selectbox("Architecture", APPLICATIONS, key="train_application")
-    weights = right.radio("Weights", list(WEIGHTS_CHOICES), format_func=WEIGHTS_CHOICES.get, key="train_weights",
-                          help="ImageNet weights come from Keras's cache on this server (~/.keras/models by default): "
-                               "nothing is downloaded, and a missing file gives a clear message when the run "
-                               "starts.")
+    name = widgets.selectbox(left, "Architecture", APPLICATIONS, key="train_application", shown=train.application,
+                             write=part_writer("train", "application"))
+    weights = widgets.radio(right, "Weights", list(WEIGHTS_CHOICES), key="train_weights", shown=train.weights,
+                            write=part_writer("train", "weights"), format_func=WEIGHTS_CHOICES.get,
+                            help="ImageNet weights come from Keras's cache on this server (~/.keras/models by "
+                                 "default): nothing is downloaded, and a missing file gives a clear message when "
+                                 "the run starts.")
     st.caption(f"Architectures need images of at least 32 px (75 for InceptionV3 and InceptionResNetV2, 71 for "
                f"Xception); {APPLICATION_IMAGE_SIZE} is ImageNet's size, and smaller trains much faster on a CPU. "
                "Their own preprocess_input runs in place of rescale.")
     least = MIN_APPLICATION_SIZE.get(name, 32)
-    if int(st.session_state.get("train_image_size", least)) < least:
+    if train.image_size < least:
         st.warning(f"{name} needs images of at least {least} px: set Image size to {least} or more.")
     return ModelRef(APPLICATION, name, weights=None if weights == "random" else weights)
 
 
-def _model_ref(config: AugmentConfig) -> ModelRef | None:
+def _model_ref(state: PageState) -> ModelRef | None:
     """The model every arm trains (None until a .keras file is uploaded), with the doctor's
     findings about the config and that model."""
-    kind = st.selectbox("Model", list(MODEL_CHOICES), format_func=MODEL_CHOICES.get, key="train_model",
-                        help="The small CNN trains in seconds; an architecture or your own model shows what "
-                             "augmentation does to the model you will really train.")
-    model = {SMALL_CNN: ModelRef, APPLICATION: _application_model, MODEL_FILE: _file_model}[kind]()
-    for finding in model_findings(config, model) if model is not None else ():
+    train = state.train
+    kind = widgets.selectbox(st, "Model", list(MODEL_CHOICES), key="train_model", shown=train.model,
+                             write=part_writer("train", "model"), format_func=MODEL_CHOICES.get,
+                             help="The small CNN trains in seconds; an architecture or your own model shows what "
+                                  "augmentation does to the model you will really train.")
+    drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model, MODEL_FILE: _file_model}
+    model = drawers[kind](train)
+    for finding in model_findings(state.config, model) if model is not None else ():
         st.warning(f"**{finding.setting}**: {finding.message}  \nFix: {finding.fix}")
     return model
 
 
-def _settings() -> TrainSettings:
-    cols = st.columns(5)  # the values come from the session (`link.keep_page_defaults`), or the link
-    epochs = cols[0].number_input("Epochs", 1, 200, key="train_epochs")
-    seeds = cols[1].number_input("Seeds", 1, 20, key="train_seeds",
-                                 help="3 or more for an interval worth reading; more can be added to a finished run")
-    size = cols[2].number_input("Image size", 16, MAX_IMAGE_SIZE, step=8, key="train_image_size",
-                                help="Side of the square images every arm trains on (a .keras file with a fixed "
-                                     "input size sets it)")
-    batch = cols[3].number_input("Batch size", 8, 512, step=8, key="train_batch_size")
-    rate = cols[4].number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="train_learning_rate")
-    return TrainSettings(seeds=tuple(range(int(seeds))), epochs=int(epochs), batch_size=int(batch),
-                         learning_rate=float(rate), image_size=int(size))
-
-
-def train_panel(config: AugmentConfig) -> None:
-    """Pick a dataset and settings, click Train: the run goes to the server's job queue."""
-    st.subheader("Train and compare")
-    st.caption("Every arm trains the same model from the same initial weights in the same batch order, with and "
-               "without your augmentation, over several seeds; validation images are never augmented.")
-    dataset = _dataset_ref()
-    model = _model_ref(config)
-    mode = st.radio("Run", list(MODE_LABELS), key="train_mode", horizontal=True, format_func=MODE_LABELS.get)
-    leave_one_out = mode == ABLATION and st.checkbox(
-        "Also leave-one-out (the full config minus each setting; about twice as long)", key="train_loo")
-    settings = _settings()
-    search = _search_settings() if mode == SUGGEST else None
-    _where_trials_train(config, mode, leave_one_out, settings, search)
-    jobs = _jobs(str(runs_root()))
-    busy = _session_run_active(jobs)
-    clicked = st.button("Train", type="primary", key="train", disabled=busy or dataset is None or model is None)
-    if busy:
-        st.caption("Train is off while your run is queued or running: stop it below, or wait until it ends.")
-    if clicked and not busy:  # a second click sent before the page showed Train off submits nothing
-        try:
-            spec = build_spec(config, dataset, settings, mode, leave_one_out, model=model, search=search)
-        except InputError as error:
-            st.error(str(error))
-            return
-        st.session_state["run_id"] = jobs.submit(spec, owner=session_owner(create=True))
-        st.rerun()  # draw Train disabled at once
-    run_status(jobs)
+def _settings(train: TrainChoice) -> None:
+    cols = st.columns(5)
+    widgets.number(cols[0], "Epochs", 1, 200, key="train_epochs", shown=train.epochs,
+                   write=part_writer("train", "epochs", int))
+    widgets.number(cols[1], "Seeds", 1, 20, key="train_seeds", shown=train.seeds,
+                   write=part_writer("train", "seeds", int),
+                   help="3 or more for an interval worth reading; more can be added to a finished run")
+    widgets.number(cols[2], "Image size", 16, MAX_IMAGE_SIZE, step=8, key="train_image_size",
+                   shown=train.image_size, write=part_writer("train", "image_size", int),
+                   help="Side of the square images every arm trains on (a .keras file with a fixed input size "
+                        "sets it)")
+    widgets.number(cols[3], "Batch size", 8, 512, step=8, key="train_batch_size", shown=train.batch_size,
+                   write=part_writer("train", "batch_size", int))
+    widgets.number(cols[4], "Learning rate", 1e-5, 1.0, format="%g", key="train_learning_rate",
+                   shown=float(train.learning_rate), write=part_writer("train", "learning_rate", float))
 
 
 MODE_LABELS = {COMPARE: "Compare: with vs without augmentation",
@@ -282,65 +264,108 @@ MODE_LABELS = {COMPARE: "Compare: with vs without augmentation",
                SUGGEST: "Suggest: search for settings that beat yours"}
 
 
-def _search_settings() -> SearchSettings:
+def _search_settings(train: TrainChoice) -> None:
     """A suggest run's budget and check seeds (the search trains on the Seeds above)."""
     left, right = st.columns(2)
-    budget = left.number_input("Configurations to try", 1, 200, key="train_budget",
-                               help="Optuna's TPE tries this many configurations around yours (yours first); "
-                                    "the median pruner ends the ones falling behind early.")
-    check = right.number_input("Fresh seeds for the check", 2, 20, key="train_check_seeds",
-                               help="The best configuration, yours and no augmentation train again, paired, on "
-                                    "seeds the search never used: the pick is judged on these alone.")
-    return SearchSettings(int(budget), int(check))
+    widgets.number(left, "Configurations to try", 1, 200, key="train_budget", shown=train.budget,
+                   write=part_writer("train", "budget", int),
+                   help="Optuna's TPE tries this many configurations around yours (yours first); "
+                        "the median pruner ends the ones falling behind early.")
+    widgets.number(right, "Fresh seeds for the check", 2, 20, key="train_check_seeds", shown=train.check_seeds,
+                   write=part_writer("train", "check_seeds", int),
+                   help="The best configuration, yours and no augmentation train again, paired, on "
+                        "seeds the search never used: the pick is judged on these alone.")
 
 
-def _where_trials_train(config: AugmentConfig, mode: str, leave_one_out: bool, settings: TrainSettings,
-                        search: SearchSettings | None = None) -> None:
-    """How many trials (one arm on one seed) the run is, and where they train: the server's
-    backend (AUGMENT_BACKEND and its settings; README: When one machine is not enough)."""
+def _what_trains(state: PageState) -> None:
+    """The augmentation a click trains with, as an IDG line, and the way back to change it."""
+    with st.container(border=True, key="train_config"):
+        text, back = st.columns([4, 1], vertical_alignment="center")
+        text.markdown("**The augmentation Train uses** (from the preview's settings):")
+        text.code(f"ImageDataGenerator({kwargs_text(state.config)})", language="python", wrap_lines=True)
+        back.button("Change it in Preview", key="back_to_preview", on_click=open_section, args=("preview",),
+                    help="The preview's controls set it; this section keeps its own settings meanwhile.")
+        if state.train.mode != SUGGEST and not state.config.active_transforms():
+            st.warning("No random transform is on: both arms would train the same model. Turn a setting on in "
+                       "Preview (or choose Suggest, which can start from none).")
+
+
+def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: ModelRef | None) -> None:
+    """What a click trains and where: the data and model, how many trials (one arm on one
+    seed), and the server's backend (AUGMENT_BACKEND and its settings; README: When one
+    machine is not enough)."""
+    train = state.train
     try:
         server = backend_from_settings()
     except InputError as error:
         st.error(f"The server's backend settings: {error}")
         return
-    backend, seeds = server.label, len(settings.seeds)
+    data = "no data yet (choose or upload it above)" if dataset is None else f"{dataset.name} ({dataset.kind})"
+    trained = "no model yet (upload it above)" if model is None else model.label
+    backend, seeds, search = server.label, train.seeds, train.search()
     if search is not None:
         where = ("with Ray Tune, side by side" if isinstance(server, RayBackend)
                  else "in the worker, one after another")
-        st.caption(f"Up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
-                   f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
-                   f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}")
-        return
-    arms = len(ablation_arms(config, leave_one_out)) if mode == ABLATION else 2
-    st.caption(f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
-               f"{backend}")
+        trials = (f"up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
+                  f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
+                  f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}")
+    else:
+        arms = len(ablation_arms(state.config, train.leave_one_out)) if train.mode == ABLATION else 2
+        trials = (f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
+                  f"{backend}")
+    st.caption(f"Train runs on **{data}** with **{trained}**, {train.epochs} epochs at {train.image_size} px: "
+               f"{trials}")
 
 
-def _session_run_active(jobs: JobManager) -> bool:
+def _session_run_active(jobs: JobManager, run_id: str | None) -> bool:
     """Whether this session's current run is queued, starting or running."""
-    run_id = st.session_state.get("run_id")
     return bool(run_id) and load_run(runs_root() / run_id, jobs.active_ids()).status in ACTIVE
 
 
-def history() -> None:
-    """The runs of this browser session (everyone's with AUGMENT_SHARED_HISTORY=1) kept on
-    disk, newest first, with their config, verdict, figures and files."""
-    jobs = _jobs(str(runs_root()))
-    owner, shared = session_owner(), shared_history()
-    runs = [run for run in list_runs(runs_root(), jobs.active_ids()) if may_see(run.owner, owner, shared)]
-    if not runs:
-        return
-    st.subheader("Run history")
-    if not shared:
-        st.caption("The runs of this browser session: the page's link keeps them (owner=...), so a reload or a "
-                   "bookmark shows them again.")
-    for run in runs[:20]:
-        dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
-        if run.spec is not None and run.spec.model.kind != SMALL_CNN:
-            dataset += f" · {run.spec.model.label}"
-        with st.expander(f"{run.run_id} · {dataset} · {run.status} · {mode}{run.headline[:90]}"):
-            if run.spec is not None:
-                st.code(idg_code(run.spec.config), language="python")
-            show_run(run, "history", jobs)
-            st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
-                               file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")
+def train_panel() -> None:
+    """What a click trains, the dataset, model and settings, Train: the run goes to the
+    server's job queue; then its progress and result."""
+    state = session.record()
+    st.subheader("Train and compare")
+    st.caption("Every arm trains the same model from the same initial weights in the same batch order, with and "
+               "without your augmentation, over several seeds; validation images are never augmented.")
+    _what_trains(state)
+    dataset, model = _dataset_ref(state.train), _model_ref(state)
+    mode = widgets.radio(st, "Run", list(MODE_LABELS), key="train_mode", shown=state.train.mode,
+                         write=part_writer("train", "mode"), horizontal=True, format_func=MODE_LABELS.get)
+    if mode == ABLATION:
+        widgets.checkbox(st, "Also leave-one-out (the full config minus each setting; about twice as long)",
+                         key="train_loo", shown=state.train.leave_one_out,
+                         write=part_writer("train", "leave_one_out", bool))
+    _settings(state.train)
+    if mode == SUGGEST:
+        _search_settings(state.train)
+    state = session.record()  # as drawn (a dataset no longer offered was put back to the first)
+    _where_trials_train(state, dataset, model)
+    _train_button(state, dataset, model)
+
+
+def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None) -> None:
+    """Train, off while this session's run is active; the click submits the spec built from
+    the record drawn above, and the run's progress comes into view."""
+    jobs = server_jobs()
+    busy = _session_run_active(jobs, state.run_id)
+    idle = state.train.mode != SUGGEST and not state.config.active_transforms()
+    clicked = st.button("Train", type="primary", key="train", disabled=busy or idle or dataset is None or model is None)
+    if busy:
+        st.caption("Train is off while your run is queued or running: stop it below, or wait until it ends.")
+    if clicked and not busy:  # a second click sent before the page showed Train off submits nothing
+        train = state.train
+        try:
+            spec = build_spec(state.config, dataset, train.settings(), train.mode, train.leave_one_out, model=model,
+                              search=train.search())
+        except InputError as error:
+            st.error(str(error))
+            return
+        run_id = jobs.submit(spec, owner=session.owner(create=True))
+        session.put(replace(session.record(), run_id=run_id))
+        session.ask_scroll("current_run")
+        st.rerun()  # draw Train disabled at once
+    with st.container(key="current_run"):
+        run_status(jobs)
+    scroll_here("current_run")

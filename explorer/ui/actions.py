@@ -1,0 +1,130 @@
+"""What the page's buttons and pickers do to the record (callbacks, run before the page is
+drawn): a preset, a pasted config, a call loaded from the script doctor, new samples, an
+imported value given back to its control, a section opened.
+
+Each changes the record only (`session.put`) and says what it did in a message; the widgets
+follow the record when they are drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..augment.presets import PRESETS, preset
+from ..diagnostics.script import ScriptReport, doctor_script
+from ..errors import InputError
+from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
+from . import session
+from .record import MAX_SEED, PageState, released, with_part
+
+PASTE_KEY, SCRIPT_TEXT_KEY, SCRIPT_UPLOAD_KEY = "paste_text", "script_text", "script_upload"
+
+
+def pick_preset(state: PageState, name: str) -> PageState:
+    """The preset box's `write`: a preset's config (the 'custom' entry changes nothing)."""
+    return replace(state, config=preset(name)) if name in PRESETS else state
+
+
+def open_section(name: str) -> None:
+    session.put(replace(session.record(), section=name))
+    session.ask_full_rerun()
+
+
+def new_samples() -> None:
+    state = session.record()
+    session.change("preview", seed=(state.preview.seed + 1) % (MAX_SEED + 1))
+
+
+def release_setting(key: str) -> None:
+    """Let the control set `key` again, from IDG's default, instead of the imported value."""
+    state = session.record()
+    session.put(replace(state, config=released(state.config, key)))
+
+
+def import_pasted() -> None:
+    """Import the pasted config; the IDG arguments the preview does not model are named
+    with why. A text with several IDG calls (a whole script) goes to the script doctor."""
+    text = session.widget_value(PASTE_KEY, session.record().paste_text) or ""
+    state = replace(session.record(), paste_text=text)
+    session.put(state)
+    try:
+        pasted = read_config_text(text)
+    except SeveralCalls as several:
+        session.put(replace(state, script_text=text, section="script"))
+        check_script(text, "pasted script")
+        session.ask_full_rerun()  # the script doctor is outside the preview's fragment
+        session.say("info", f"{several}. The script doctor reads the whole script: load the call you want from there.")
+        return
+    except InputError as error:
+        session.say("error", str(error), "paste")
+        return
+    session.put(replace(state, config=pasted.config))
+    message = "Imported: the controls now show the pasted settings."
+    if pasted.set_aside:
+        message += " Set aside (ImageDataGenerator arguments the preview does not model):" + "".join(
+            f"\n- `{argument}`: {why}" for argument, why in pasted.set_aside.items())
+    mistakes = _script_mistakes(text)
+    if mistakes:
+        message += (f"\n\nThe pasted code around the call has {mistakes} mistake{'s' if mistakes > 1 else ''} of its "
+                    "own (how the generator is used): see *Script doctor*, at the top of the page.")
+    session.say("success", message, "paste")
+
+
+def _script_mistakes(text: str) -> int:
+    """Script-level findings in pasted code that held one IDG call among other code; the
+    report goes to the script doctor's panel when there are any."""
+    try:
+        report = doctor_script(text, "pasted code")
+    except InputError:  # JSON, or nothing a script reading adds to
+        return 0
+    count = sum(not finding.code.startswith("config:") for finding in report.findings)
+    if count:
+        session.put(replace(session.record(), script_text=text))
+        session.keep_script_report("pasted code", report)
+    return count
+
+
+def check_script(data: bytes | str, name: str) -> None:
+    """Run the script doctor on a pasted or uploaded script; the report (or the reason it
+    cannot be read) is kept until the next check."""
+    try:
+        session.keep_script_report(name, doctor_script(data, name))
+    except InputError as error:
+        session.keep_script_report(name, str(error))
+
+
+def check_pasted_script() -> None:
+    text = session.widget_value(SCRIPT_TEXT_KEY, session.record().script_text) or ""
+    session.put(replace(session.record(), script_text=text))
+    check_script(text, "pasted script")
+
+
+def check_uploaded_script() -> None:
+    upload = session.widget_value(SCRIPT_UPLOAD_KEY)
+    if upload is not None:
+        check_script(upload.getvalue(), upload.name)
+
+
+def load_call(index: int) -> None:
+    """Load the script's `index`-th ImageDataGenerator call into the controls, and the size
+    its images are loaded at (target_size) as the training size; open the preview, where
+    the settings and the message saying so show."""
+    kept = session.script_report()
+    if kept is None or not isinstance(kept[1], ScriptReport):
+        return
+    name, report = kept
+    if index >= len(report.calls) or report.calls[index].config is None:
+        return
+    call, size = report.calls[index], report.target_sizes[index]
+    state = replace(session.record(), config=call.config, section="preview")
+    if size is not None:
+        state = with_part(state, "preview", training_size=f"{size[1]} x {size[0]}")
+    session.put(state)
+    _, others = split_idg_kwargs({**call.kwargs, **call.unreadable})
+    aside = [f"{argument} ({UNSUPPORTED[argument]})" for argument in others if argument in UNSUPPORTED]
+    where = f"line {call.line}" + (f" of cell {call.cell}" if call.cell is not None else "")
+    sized = f"; training size {size[1]} x {size[0]} px, its target_size" if size is not None else ""
+    session.say("success", (
+        f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls{sized}."
+        + (" Set aside: " + "; ".join(aside) + "." if aside else "")))
+    session.ask_scroll("top")

@@ -1,0 +1,71 @@
+"""Run history: the runs of this browser session (everyone's with AUGMENT_SHARED_HISTORY=1)
+kept on disk, newest first, with their config, verdict, figures and files.
+
+A run still queued, starting or running is drawn in a small fragment of its own, refreshed
+every 2 s, so its entry says what it is doing now (a page drawn when the run was queued
+kept saying "queued" while it trained); the ended runs are drawn once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..experiments.jobs import JobManager
+from ..experiments.runs import ACTIVE, RunInfo, list_runs, load_run, may_see, run_zip, runs_root, shared_history
+from ..experiments.spec import SMALL_CNN
+from ..interchange.export import idg_code
+from . import session
+from .progress import progress_text, waiting_message
+from .results import show_run
+
+SHOWN = 20  # the newest runs listed
+
+
+def _label(run: RunInfo) -> str:
+    dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
+    if run.spec is not None and run.spec.model.kind != SMALL_CNN:
+        dataset += f" · {run.spec.model.label}"
+    status = "training" if run.status == "running" and run.progress else run.status
+    return f"{run.run_id} · {dataset} · {status} · {mode}{run.headline[:90]}"
+
+
+def _ended_entry(run: RunInfo, jobs: JobManager) -> None:
+    with st.expander(_label(run)):
+        if run.spec is not None:
+            st.code(idg_code(run.spec.config), language="python")
+        show_run(run, "history", jobs)
+        st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
+                           file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")
+
+
+@st.fragment(run_every=2.0)
+def _active_entry(run_id: str, jobs: JobManager) -> None:
+    """An active run's entry, as it is now; once it has ended, the whole page is drawn again
+    (its result, and the entry of an ended run)."""
+    run = load_run(runs_root() / run_id, jobs.active_ids())
+    if run.status not in ACTIVE:
+        st.rerun()
+    with st.expander(_label(run)):
+        if run.spec is not None:
+            st.code(idg_code(run.spec.config), language="python")
+        waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
+        st.caption(waiting or (progress_text(run.progress) if run.progress else run.status))
+        if run_id == session.record().run_id:
+            st.caption("Its progress and live curves are shown above, under Train.")
+
+
+def history(jobs: JobManager) -> None:
+    """The runs this session may see, newest first (at most `SHOWN`)."""
+    owner, shared = session.record().owner, shared_history()
+    runs = [run for run in list_runs(runs_root(), jobs.active_ids()) if may_see(run.owner, owner, shared)]
+    if not runs:
+        return
+    st.subheader("Run history")
+    if not shared:
+        st.caption("The runs of this browser session: the page's link keeps them (owner=...), so a reload or a "
+                   "bookmark shows them again.")
+    for run in runs[:SHOWN]:
+        if run.status in ACTIVE:
+            _active_entry(run.run_id, jobs)
+        else:
+            _ended_entry(run, jobs)
