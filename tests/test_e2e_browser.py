@@ -280,3 +280,45 @@ def test_quick_slider_moves_from_a_preset_are_never_undone_by_the_preset_box(ser
     assert _slider_value(page, "rotation_range") == "46"
     assert "rotation_range=46" in page.url and "preset=" not in page.url
     assert page.locator(".st-key-preset_custom").count() == 1
+
+
+def _number(page, key: str, value: str, in_link: str) -> None:
+    field = page.locator(f".st-key-{key} input")
+    field.fill(value)
+    field.press("Enter")
+    page.wait_for_function(f"() => location.search.includes({in_link!r})", timeout=30000)
+
+
+def test_a_newcomers_round_trip_through_every_section_keeps_every_value(server, page):
+    """Issue 27's first minute of use: Preview -> Train and compare -> Script doctor -> Preview
+    -> Train and compare, and nothing falls to its minimum on the way."""
+    _open(page, server + "/?preset=over-augmentation&tiles=12&seed=5")
+    _section(page, "Train and compare")
+    page.wait_for_selector(".st-key-train_epochs input", timeout=30000)
+    _number(page, "train_epochs", "5", "epochs=5")
+    _number(page, "train_seeds", "4", "seeds=4")
+    _number(page, "train_learning_rate", "0.01", "lr=0.01")
+    page.locator(".st-key-train_mode").get_by_text("Ablation", exact=False).click()
+    page.wait_for_function("() => location.search.includes('mode=ablation')", timeout=30000)
+    _section(page, "Script doctor")
+    page.wait_for_selector(".st-key-check_script", timeout=30000)
+    _section(page, "Preview")
+    page.wait_for_function(f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 13",
+                           timeout=30000)
+    assert [_slider_value(page, key) for key in ("rotation_range", "width_shift_range", "height_shift_range",
+                                                  "tiles")] == ["40", "0.2", "0.2", "12"]
+    zoom = page.locator(".st-key-zoom_range input[type=range]")
+    assert [zoom.nth(i).get_attribute("value") for i in range(2)] == ["0.8", "1.2"]
+    assert page.locator(".st-key-seed input").input_value() == "5"
+    assert page.locator('[class*="st-key-preset_"] [data-testid=stSelectbox] input').first.input_value() \
+        == "over-augmentation"
+    assert page.locator(".st-key-sample [data-testid=stSelectbox] input").input_value() == "coffee.jpg"
+    _section(page, "Train and compare")
+    page.wait_for_selector(".st-key-train_epochs input", timeout=30000)
+    assert [page.locator(f".st-key-train_{key} input").input_value()
+            for key in ("epochs", "seeds", "learning_rate")] == ["5", "4", "0.01"]
+    assert page.locator(".st-key-train_mode [data-testid=stRadioOption]").filter(
+        has=page.locator("input:checked")).inner_text().startswith("Ablation")
+    line = page.locator(".st-key-train_config code").inner_text()
+    assert "rotation_range=40" in line and "zoom_range=0.2" in line and "horizontal_flip=True" in line
+    assert not page.locator("[data-testid=stException]").count()
