@@ -171,7 +171,6 @@ def _choose_image(state: PageState) -> tuple[str, LoadedImage] | None:
 def render_page() -> None:
     """The whole page. `st.set_page_config` is the caller's (app.py)."""
     problems = session.start()
-    session.catch_up()
     session.full_rerun_asked()  # asked for by a fragment's callback: this is that whole-page run
     st.html(PAGE_CSS)
     st.title("Augmentation Explorer")

@@ -33,7 +33,6 @@ _FULL_RERUN = "full_rerun"  # asked for by a callback inside the preview's fragm
 _SCRIPT_REPORT = "script_report"  # (name, ScriptReport or the reason it could not be read)
 _MODEL_CHECK = "model_check"  # (upload file id, ModelRef or None, caption)
 _SCROLL = "scroll"  # (where to bring into view, a counter), pending until the page draws it
-_DRAWN = "drawn"  # widget key -> (the record's value it was last drawn with, its write)
 
 Write = Callable[[PageState, Any], PageState]
 
@@ -81,31 +80,12 @@ def owner(create: bool = False) -> str | None:
 # -- widgets as views of the record ---------------------------------------------------------
 
 
-def sync(key: str, shown: Any, write: Write) -> None:
+def sync(key: str, shown: Any) -> None:
     """Before widget `key` is drawn: if it is on the page with a value other than the
-    record's `shown` (the record was changed another way), set it to the record's. Notes
-    what it was drawn with, for `catch_up`."""
+    record's `shown` (the record was changed another way), set it to the record's."""
     state = st.session_state
     if key in state and _plain(state[key]) != _plain(shown):
         state[key] = shown
-    state.setdefault(_DRAWN, {})[key] = (_plain(shown), write)
-
-
-def catch_up() -> None:
-    """At the start of a run, before anything reads the record: a widget that moved since it
-    was drawn, in a move the record did not take (its callback did not run: a rerun that
-    replaced another on its way can skip it), gives its value to the record now. Otherwise
-    `sync` would put the record's older value back over the user's latest move."""
-    state = st.session_state
-    for key, (seen, write) in list(state.get(_DRAWN, {}).items()):
-        if key not in state or _plain(state[key]) == seen or state[key] is None:
-            continue
-        try:
-            caught = write(record(), state[key])
-        except (ValueError, TypeError):
-            continue  # refused: its callback said so, and `sync` puts the record's value back
-        if caught != record():
-            put(caught)
 
 
 def write_back(key: str, write: Write) -> None:

@@ -26,7 +26,7 @@ def part_writer(part: str, field: str, convert: Callable[[Any], Any] = lambda va
 
 
 def _bound(draw: Callable, key: str, shown: Any, write: Write, **kwargs) -> Any:
-    session.sync(key, shown, write)
+    session.sync(key, shown)
     return draw(key=key, on_change=session.write_back, args=(key, write), **kwargs)
 
 

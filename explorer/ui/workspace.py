@@ -293,7 +293,6 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     before any widget, into their place below the widgets' slots."""
     if session.full_rerun_asked():
         st.rerun()  # a callback here changed what shows outside this fragment: draw the whole page
-    session.catch_up()
     state = session.record()
     controls, main = st.columns([1, 3], gap="large")
     with controls, st.container(key="controls"):
