@@ -264,11 +264,14 @@ class BrowserDriver:
 
 
 def _looks_done(read: PageRead, expected: PageState) -> bool:
-    """Whether the page already shows what the step asked for (else it is still drawing)."""
-    from page_model import widget_view
+    """Whether the page already shows what the step asked for (else it is still drawing): the
+    widgets the step's section must draw are there (a section control shows its new choice
+    before the rerun that draws the section has started), and those drawn show the record."""
+    from page_model import must_draw, widget_view
 
     view = widget_view(expected)
-    return all(shows(value, view[key], read.tolerance.get(key)) for key, value in read.widgets.items() if key in view)
+    return must_draw(expected, False) <= set(read.widgets) | {"uploads"} and all(
+        shows(value, view[key], read.tolerance.get(key)) for key, value in read.widgets.items() if key in view)
 
 
 @pytest.fixture(scope="module")
