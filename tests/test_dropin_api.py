@@ -266,3 +266,46 @@ def test_any_number_of_bands_as_idg_takes_them(bands):
                             _epochs(theirs.flow(first, batch_size=4, seed=2), 1))
     ours, theirs = both(dict(brightness_range=(0.5, 1.5)))
     assert _outcome(lambda: ours.flow(data, batch_size=4)[0]) == _outcome(lambda: theirs.flow(data, batch_size=4)[0])
+
+
+@pytest.mark.parametrize("shape", [(6, 5, 9, 3), (6, 2, 9, 4), (6, 1, 7, 3), (6, 7, 8, 3)])
+def test_brightness_on_channels_first_reads_the_last_axis_as_channels_as_idg_does(shape):
+    """IDG hands brightness a channels_first image as stored, and Keras's `array_to_img` reads
+    its last axis (the width) as channels: 5 or 7 bands take brightness when the width is 1, 3
+    or 4, with a width of 4 keeping its 4th column as PIL keeps alpha. `fit(augment=True)` and
+    `flow` give IDG's numbers."""
+    data = np.random.RandomState(1).uniform(0, 255, shape).astype(np.float32)
+    kwargs = dict(brightness_range=(0.5, 1.5), rotation_range=20, featurewise_center=True,
+                  data_format="channels_first")
+    ours, theirs = both(kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "expected either 1, 3 or 4 channels", from both
+        ours.fit(data, augment=True, rounds=2, seed=3)
+        theirs.fit(data, augment=True, rounds=2, seed=3)
+    np.testing.assert_allclose(ours.mean, theirs.mean, atol=1e-3)
+    assert_same_batches(_epochs(ours.flow(data, batch_size=4, seed=2), 1),
+                        _epochs(theirs.flow(data, batch_size=4, seed=2), 1))
+
+
+@pytest.mark.parametrize("data_format, shape", [("channels_first", (4, 3, 8, 8)), ("channels_first", (4, 5, 8, 6)),
+                                                ("channels_last", (4, 8, 8, 5)), ("channels_last", (4, 8, 8, 2))])
+def test_brightness_where_idg_raises_raises_idgs_error(data_format, shape):
+    data = np.random.RandomState(1).uniform(0, 255, shape).astype(np.float32)
+    errors = []
+    for generator in both(dict(brightness_range=(0.5, 1.5), data_format=data_format)):
+        with warnings.catch_warnings(), pytest.raises(ValueError) as raised:
+            warnings.simplefilter("ignore")
+            generator.fit(data, augment=True, seed=3)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1] and errors[0].startswith("Unsupported channel number")
+
+
+def test_next_is_kept_as_keras_2s_iterators_had_it():
+    """`x, y = iterator.next()`, as scripts written for Keras 2 call it: the same batches as
+    `next(iterator)` on a twin."""
+    ours, _ = both(EVERYTHING)
+    first, twin = ours.flow(X, Y, batch_size=6, seed=4), ours.flow(X, Y, batch_size=6, seed=4)
+    for _ in range(4):
+        mine, again = first.next(), next(twin)
+        np.testing.assert_array_equal(mine[0], again[0])
+        np.testing.assert_array_equal(mine[1], again[1])

@@ -41,7 +41,7 @@ def channel_shift(x: np.ndarray, intensity: float) -> np.ndarray:
     return np.clip(x + intensity, x.min(), x.max())
 
 
-def _brightness(x: np.ndarray, brightness: float) -> np.ndarray:
+def brightness_shift(x: np.ndarray, brightness: float) -> np.ndarray:
     """IDG's brightness: PIL `ImageEnhance.Brightness` on the image cast to uint8.
 
     For data in [0, 255] the result is trunc(float32(b) * trunc(x)), clipped to 0..255
@@ -97,9 +97,11 @@ def _in_parallel(count: int, pixels: int, work) -> None:
         future.result()
 
 
-def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray) -> np.ndarray:
+def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray,
+                     exact: bool = False) -> np.ndarray:
     """IDG's `apply_transform` for each image of a batch (float, or uint8 cast to float32 as
-    IDG's flow casts it), written into float32 `out`.
+    IDG's flow casts it), written into float32 `out`. `exact` takes SciPy's arithmetic even
+    without brightness in `params` (for a caller that applies brightness itself after).
 
     The draws are already made, so images are independent and may be processed in any order.
     """
@@ -110,7 +112,7 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
     matrices = idg_matrices(params, height, width)
     flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False)))
                       for p in params]).reshape(-1, 2)
-    exact = config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
+    exact = exact or config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
 
     def work(start: int, stop: int) -> None:
         if exact:
@@ -161,7 +163,7 @@ def _pointwise(y: np.ndarray, params: dict) -> np.ndarray:
     if params.get("channel_shift_intensity") is not None:
         y = channel_shift(y, params["channel_shift_intensity"])
     if params.get("brightness") is not None:
-        y = _brightness(y, params["brightness"])
+        y = brightness_shift(y, params["brightness"])
     return y
 
 
@@ -174,7 +176,7 @@ def apply_transform(x, params: dict, config: AugmentConfig) -> np.ndarray:
     images, zoom > 1 zooming out (`geometry`); 'wrap' with period n-1 and 'constant' filling
     any position outside [0, n-1] with cval, no blending at the edge
     (`geometry.map_to_border`); channel shift clipped to the image's own range; brightness
-    through uint8 truncation (`_brightness`). Rescale and standardization are not part of it
+    through uint8 truncation (`brightness_shift`). Rescale and standardization are not part of it
     (see `augment_batch`).
     """
     if isinstance(x, ValidationImages):
@@ -204,13 +206,15 @@ def standardize(batch: np.ndarray, config: AugmentConfig) -> np.ndarray:
     return batch
 
 
-def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dict] | None = None) -> np.ndarray:
+def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dict] | None = None,
+                  exact: bool = False) -> np.ndarray:
     """Augment a batch N x H x W x C (float or uint8) with one draw per image.
 
     Returns float32 N x H x W x C: each image transformed as IDG's `apply_transform` would,
     then rescaled and standardized as IDG's `standardize` would. The draws come from
     `sample_batch(config, images.shape[1:], N, seed)` (reproducible from the seed; call it
-    yourself to see what each image got, and pass the list back as `params`).
+    yourself to see what each image got, and pass the list back as `params`). `exact`: warp
+    in SciPy's arithmetic, as brightness needs, even when `params` have none.
     """
     batch = _as_image_batch(images)
     count = batch.shape[0]
@@ -221,7 +225,7 @@ def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dic
     if batch.dtype not in (np.float32, np.uint8):
         batch = batch.astype(np.float32)  # as IDG's flow does; uint8 is cast per thread
     out = np.empty(batch.shape, dtype=np.float32)
-    return standardize(_transform_batch(batch, params, config, out), config)
+    return standardize(_transform_batch(batch, params, config, out, exact), config)
 
 
 class _Rows:

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.engine import augment_batch, augment_rows, channel_shift
+from ..augment.engine import augment_batch, augment_rows, brightness_shift, channel_shift
 from ..augment.sampling import draw_batch, sample_transform
 from .iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
@@ -192,16 +192,36 @@ class FastImageDataGenerator:
 
     # -- many images at a time ----------------------------------------------------------
 
-    def transform_batch(self, batch: np.ndarray, params: list[dict]) -> np.ndarray:
+    def transform_batch(self, batch: np.ndarray, params: list[dict], exact: bool = False) -> np.ndarray:
         """`apply_transform` of each image of a batch (IDG's data format), in one engine call;
         float32 for integer input, else the input's float type where IDG keeps it."""
         channels_first = self.data_format == "channels_first"
+        if channels_first and any(p.get("brightness") is not None for p in params):
+            return self._brightness_channels_first(batch, params)
         images = np.ascontiguousarray(np.moveaxis(batch, 1, -1) if channels_first else batch)
         if images.shape[-1] in (1, 3, 4):
-            out = augment_batch(images, self.config, params=params)
+            out = augment_batch(images, self.config, params=params, exact=exact)
         else:
-            out = self._transform_bands(images, params)
+            out = self._transform_bands(images, params, exact)
         return np.moveaxis(out, -1, 1) if channels_first else out
+
+    def _brightness_channels_first(self, batch: np.ndarray, params: list[dict]) -> np.ndarray:
+        """IDG's brightness on channels_first images. IDG hands the image as it is stored to
+        Keras's `array_to_img`, which reads it in the default data format, channels_last: the
+        last axis, the image's width, counts as its channels. So a C x H x W image takes
+        brightness when W is 1, 3 or 4, whatever C is (multispectral bands included), with a
+        W of 4 keeping its 4th column as PIL keeps alpha, and raises IDG's "Unsupported channel
+        number: W" otherwise. Brightness is element by element, so only that check and the
+        "alpha" column depend on the reading. It comes last, after the warp (in SciPy's
+        arithmetic, as the truncation to whole levels needs), as in IDG's `apply_transform`."""
+        width = np.shape(batch)[-1]
+        if width not in (1, 3, 4):
+            raise ValueError(f"Unsupported channel number: {width}")
+        out = self.transform_batch(batch, [{**p, "brightness": None} for p in params], exact=True)
+        for image, p in zip(out, params):
+            if p.get("brightness") is not None:
+                image[...] = brightness_shift(image, p["brightness"])
+        return out
 
     def transform_rows(self, source: np.ndarray, indices, params: list[dict]) -> np.ndarray:
         """`transform_batch(source[indices], params)`, the rows read by the threads that warp them."""
@@ -209,7 +229,7 @@ class FastImageDataGenerator:
             return self.transform_batch(source[indices], params)
         return augment_rows(source, indices, self.config, params)
 
-    def _transform_bands(self, images: np.ndarray, params: list[dict]) -> np.ndarray:
+    def _transform_bands(self, images: np.ndarray, params: list[dict], exact: bool = False) -> np.ndarray:
         """Images of any other number of channels (multispectral bands...), as IDG takes them.
         The warp is channel by channel, so the bands go through the engine in groups of 4, 3
         or 1 with the same draws; the channel shift, which clips to the whole image's range,
@@ -222,7 +242,8 @@ class FastImageDataGenerator:
         while bounds[-1] < channels:
             left = channels - bounds[-1]
             bounds.append(bounds[-1] + (4 if left >= 4 else 3 if left == 3 else 1))
-        out = np.concatenate([augment_batch(np.ascontiguousarray(images[..., start:stop]), self.config, params=warps)
+        out = np.concatenate([augment_batch(np.ascontiguousarray(images[..., start:stop]), self.config, params=warps,
+                                            exact=exact)
                               for start, stop in zip(bounds[:-1], bounds[1:])], axis=-1)
         for image, p in zip(out, params):
             if p.get("channel_shift_intensity") is not None:

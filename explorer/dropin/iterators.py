@@ -87,6 +87,10 @@ class Iterator(keras.utils.PyDataset):
             index_array = next(self.index_generator)
         return self._get_batches_of_transformed_samples(index_array)
 
+    # Keras 2's iterators had `next()` (Python 2's name), and scripts of that time call it:
+    # `x, y = train_iterator.next()`. Keras 3's legacy iterators dropped it; we keep it.
+    next = __next__
+
     def _get_batches_of_transformed_samples(self, index_array):
         raise NotImplementedError
 

@@ -7,7 +7,7 @@ NumPy's global stream: the same distributions, not the same numbers), composes I
 (`geometry.idg_matrices`, written in backend ops) and resamples each image once, with SciPy's
 border rules (`geometry.map_to_border`) and SciPy's order-0 and order-1 sampling
 (`warp.warp_exact`), then applies IDG's channel shift, flips and brightness
-(`engine.channel_shift`, `engine._brightness`).
+(`engine.channel_shift`, `engine.brightness_shift`).
 
 Exact, given the same parameters (`transform_images`), for fill modes nearest, reflect (and
 grid-mirror, SciPy's other name for it), wrap (SciPy's legacy period n - 1) and constant, at
@@ -260,7 +260,7 @@ class IDGAugmentation(DataLayer):
         return ops.numpy.minimum(ops.numpy.maximum(images + shift, low), high)
 
     def _brightness(self, images, brightness):
-        """PIL's Brightness on the image cast to uint8 (`engine._brightness`): data outside
+        """PIL's Brightness on the image cast to uint8 (`engine.brightness_shift`): data outside
         0..255 stretched to it and back; an alpha channel kept."""
         ops = self.backend
         factor = ops.numpy.reshape(ops.cast(brightness, "float32"), (-1, 1, 1, 1))
