@@ -490,8 +490,8 @@ class AppTestDriver:
         widgets = {widget.key: widget.value for group in self.GROUPS for widget in getattr(at, group)
                    if widget.key in view}
         alerts = [box.value for group in (at.warning, at.info) for box in group if "  \nFix: " in box.value]
-        findings = [(text[2:text.index("**: ")], text[text.index("**: ") + 4:text.rindex("  \nFix: ")])
-                    for text in alerts]  # "**setting**: message  \nFix: fix"
+        findings = [(text[2:text.index("** (")], text[text.index("): ") + 3:text.rindex("  \nFix: ")])
+                    for text in alerts]  # "**setting** (severity): message  \nFix: fix"
         return PageRead(at.exception if at.exception else None, page_record(at), widgets,
                         {name: at.query_params[name] for name in at.query_params},
                         [caption for image in at.image for caption in image.captions], findings,

@@ -258,9 +258,9 @@ class BrowserDriver:
 
     @staticmethod
     def _finding(text: str) -> tuple[str, str]:
-        """(setting, message) of a doctor's box: 'setting: message\\nFix: fix'."""
+        """(setting, message) of a doctor's box: 'setting (severity): message\\nFix: fix'."""
         setting, rest = text.split(":", 1)
-        return setting.strip(), _plain(rest[:rest.rindex("Fix:")])
+        return setting.rsplit(" (", 1)[0].strip(), _plain(rest[:rest.rindex("Fix:")])
 
 
 def _looks_done(read: PageRead, expected: PageState) -> bool:

@@ -89,14 +89,27 @@ def test_notebook_finding_carries_its_cell_and_line_in_the_cell():
     assert "cell_syntax_error" not in {finding.code for finding in report.findings}  # %matplotlib, !ls, datagen?
 
 
-def test_cli_text_output_names_file_line_code_and_fix():
+def test_cli_text_output_names_file_line_severity_code_and_fix():
     path = "tests/scripts/validation_split_subset.py"
     lines = run_cli(path).stdout.splitlines()
-    assert any(line.startswith(f"{path}:19: validation_augmented: val_gen takes subset='validation'") for line in lines)
+    assert any(line.startswith(f"{path}:19: warning: validation_augmented: val_gen takes subset='validation'")
+               for line in lines)
     assert all(line.startswith(("tests/", "    fix: ")) for line in lines[:-1])
-    assert lines[-1].startswith("1 ImageDataGenerator call found, ")
+    findings = doctor_script((ROOT / path).read_text(), "validation_split_subset.py").findings
+    warnings = sum(finding.severity == "warning" for finding in findings)
+    assert lines[-1] == f"1 ImageDataGenerator call found, {warnings} warning{'s' * (warnings != 1)}, " \
+                        f"{len(findings) - warnings} note{'s' * (len(findings) - warnings != 1)}"
     notebook = run_cli("tests/scripts/notebook_validation_augmented.ipynb").stdout
-    assert "tests/scripts/notebook_validation_augmented.ipynb[cell 6]:8: validation_augmented: " in notebook
+    assert "tests/scripts/notebook_validation_augmented.ipynb[cell 6]:8: warning: validation_augmented: " in notebook
+
+
+def test_cli_text_output_says_note_for_notes():
+    """A note must not read like a warning: the over-augmentation of the article's example 1 is a note."""
+    path = "tests/scripts/clean_over_augmentation.py"
+    lines = run_cli(path).stdout.splitlines()
+    [over] = [line for line in lines if ": config:over_augmentation: " in line]
+    assert over.startswith(f"{path}:8: note: config:over_augmentation: ")
+    assert all(line.split(": ")[1] in ("warning", "note") for line in lines[:-1] if line.startswith("tests/"))
 
 
 # -- the API, on inline scripts -----------------------------------------------------------------
@@ -238,13 +251,28 @@ SHUFFLE = HEAD + "test_datagen = ImageDataGenerator(rescale=1./255)\n"
 
 
 @pytest.mark.parametrize("body, expected", [
-    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\ny = t.classes\n", [(4, "shuffled_predict")]),
+    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\ny = t.classes\n"
+     "print((p.argmax(1) == y).mean())\n", [(4, "shuffled_predict")]),
     ("t = test_datagen.flow(x_test, y_test, shuffle=True)\np = model.predict(t)\nconfusion_matrix(y_test, p)\n",
      [(4, "shuffled_predict")]),
-    ("t = test_datagen.flow_from_directory('test', shuffle=False)\np = model.predict(t)\ny = t.classes\n", []),
+    ("t = test_datagen.flow_from_directory('test')\nscores = model.predict(t)\nlabels = np.argmax(scores, axis=1)\n"
+     "print(classification_report(t.classes, labels))\n", [(4, "shuffled_predict")]),
+    ("t = test_datagen.flow_from_directory('test')\nprint(accuracy_score(t.classes, model.predict(t).argmax(1)))\n",
+     [(4, "shuffled_predict")]),
+    ("t = test_datagen.flow_from_directory('test')\ny_pred = []\ny_pred.extend(model.predict(t).argmax(1))\n"
+     "print(np.mean(np.array(y_pred) == t.classes))\n", [(5, "shuffled_predict")]),
+    ("t = test_datagen.flow_from_directory('test', shuffle=False)\np = model.predict(t)\ny = t.classes\n"
+     "print((p.argmax(1) == y).mean())\n", []),
     ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\n", []),
     ("t = test_datagen.flow_from_directory('test')\nmodel.evaluate(t)\ny = t.classes\n", []),
-], ids=["classes", "metric", "shuffle-false", "no-labels", "evaluate"])
+    # Predictions of a shuffling iterator that never meet labels, in a file that uses .classes elsewhere.
+    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nplt.imshow(p[0])\n"
+     "v = test_datagen.flow_from_directory('val', shuffle=False)\nprint(confusion_matrix(v.classes, "
+     "model.predict(v).argmax(1)))\n", []),
+    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nnames = list(t.class_indices)\n"
+     "print(len(t.classes))\n", []),
+], ids=["classes", "metric", "through-names", "inline", "appended", "shuffle-false", "no-labels", "evaluate",
+        "predicted-never-compared", "classes-never-meet-predictions"])
 def test_shuffled_predict(body, expected):
     assert codes(SHUFFLE + body) == expected
 
@@ -476,7 +504,7 @@ def test_payloads_are_never_run(tmp_path):
 
 def test_the_doctor_has_no_way_to_run_code():
     """No eval, exec, compile or import machinery in the script doctor's own source."""
-    for name in ("script.py", "script_rules.py"):
+    for name in ("script.py", "script_rules.py", "script_facts.py", "script_flow.py", "script_source.py"):
         tree = ast.parse((ROOT / "explorer" / "diagnostics" / name).read_text())
         called = {node.func.id for node in ast.walk(tree)
                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
@@ -509,3 +537,188 @@ def test_cli_runs_payload_scripts_without_running_them(tmp_path):
         (tmp_path / f"evil{index}.py").write_text(text)
         assert run_cli(tmp_path / f"evil{index}.py", "--json").returncode == 0
     assert not target.exists()
+
+
+# -- fixes pass the doctor ------------------------------------------------------------------------
+
+from explorer.diagnostics.script_rules import apply_edits  # noqa: E402
+
+# Findings whose fix is advice, not an edit: the value IDG would accept, the literal to write or the
+# cell's syntax are the user's to choose. (The config doctor's notes without a change are advice too.)
+ADVICE_ONLY = {"idg_refuses", "not_a_literal", "cell_syntax_error"}
+PREPROCESS = "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input, MobileNetV2\n"
+FIX_SCRIPTS = {
+    "rescale-beside-preprocess-input-in-validation": HEAD + PREPROCESS + (
+        "train_datagen = ImageDataGenerator(preprocessing_function=preprocess_input, rotation_range=20)\n"
+        "val_datagen = ImageDataGenerator(rescale=1./255, preprocessing_function=preprocess_input, "
+        "rotation_range=20, zoom_range=[0.8, 1.0])\n"
+        "train = train_datagen.flow_from_directory('train', target_size=(224, 224))\n"
+        "val = val_datagen.flow_from_directory('val', target_size=(224, 224))\n"
+        "model = MobileNetV2()\nmodel.fit(train, validation_data=val)\n"),
+    "settings-from-a-dict": HEAD + (
+        "data_gen_args = dict(\n    rescale=1./255,\n    rotation_range=20,\n    horizontal_flip=True,\n)\n"
+        "datagen = ImageDataGenerator(**data_gen_args)\n"
+        "train = datagen.flow_from_directory('train')\nval = datagen.flow_from_directory('val')\n"
+        "model.fit(train, validation_data=val)\n"),
+    "subsets-without-split": HEAD + (
+        "datagen = ImageDataGenerator(rescale=1./255, rotation_range=15)\n"
+        "train = datagen.flow_from_directory('d', subset='training')\n"
+        "val = datagen.flow_from_directory('d', subset='validation')\n"
+        "model.fit(train, validation_data=val)\n"),
+    "odd-values": HEAD + (
+        "d = ImageDataGenerator(rotation_range=0.2, shear_range=0.2, width_shift_range=5, "
+        "height_shift_range=[-2, 0.5], horizontal_flip='False', zoom_range=1.5, channel_shift_range=0.1, "
+        "brightness_range=[0.1, 1], "
+        "interpolation_order=3, samplewise_std_normalization=True)\nit = d.flow(x, y)\nmodel.fit(it)\n"),
+    "odd-values-in-a-dict": HEAD + (
+        "ARGS = {'rotation_range': -0.5, 'zoom_range': [1.2, 0.8], 'rescale': 0, 'width_shift_range': -3}\n"
+        "d = ImageDataGenerator(**ARGS)\nmodel.fit(d.flow(x, y))\n"
+        "flips = ImageDataGenerator(fill_mode='bogus', horizontal_flip=True)\n"),
+    "featurewise-without-a-name": HEAD + (
+        "def train():\n    gen = ImageDataGenerator(featurewise_center=True, zca_whitening=True)\n"
+        "    model.fit(gen.flow(x, y))\n"
+        "model.fit(ImageDataGenerator(featurewise_std_normalization=True).flow(x, y))\n"),
+    "masks-out-of-step": HEAD + (
+        "args = {'rotation_range': 90, 'zoom_range': 0.2}\nimage_datagen = ImageDataGenerator(**args)\n"
+        "mask_datagen = ImageDataGenerator(rotation_range=90, horizontal_flip=True)\n"
+        "image_it = image_datagen.flow(x, seed=1, shuffle=False)\nmask_it = mask_datagen.flow(y, seed=2)\n"
+        "train = zip(image_it, mask_it)\n"),
+    "shuffled-predict-without-arguments": HEAD + (
+        "it = ImageDataGenerator().flow_from_directory('test',)\np = model.predict(it)\n"
+        "print(confusion_matrix(it.classes, p.argmax(1)))\n"),
+}
+
+
+def _fixed(text: str, filename: str, edits) -> str:
+    """The script (or notebook) with the edits made."""
+    if not filename.endswith(".ipynb"):
+        return apply_edits(text, edits)
+    notebook = json.loads(text)
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = apply_edits(source, edits, number)
+    return json.dumps(notebook)
+
+
+def _fix_cases():
+    real = sorted(path for path in (ROOT / "tests" / "corpus").glob("*") if path.suffix in (".py", ".ipynb"))
+    cases = [(path.name, path.read_text()) for path in [*CORPUS, *real]]
+    cases += [(f"{name}.py", text) for name, text in FIX_SCRIPTS.items()]
+    return cases
+
+
+@pytest.mark.parametrize("filename, text", _fix_cases(), ids=[name for name, _ in _fix_cases()])
+def test_every_fix_applied_to_its_script_draws_no_warning_for_its_code_and_no_new_warning(filename, text):
+    before = doctor_script(text, filename).findings
+    warned = {finding.code for finding in before if finding.severity == "warning"}
+    for finding in before:
+        if not finding.edits:
+            assert finding.code in ADVICE_ONLY or finding.severity == "note", finding
+            continue
+        after = doctor_script(_fixed(text, filename, finding.edits), filename).findings
+        still = {f.code for f in after if f.severity == "warning"}
+        assert still <= warned, (finding.code, finding.fix, still - warned)
+        if finding.severity == "warning":
+            assert sum(f.code == finding.code for f in after) < sum(f.code == finding.code for f in before), (
+                finding.code, _fixed(text, filename, finding.edits))
+
+
+def test_every_script_rule_has_a_fix_that_is_tested():
+    """Each warning code of the script doctor is exercised by the fix test above, with an edit."""
+    edited = {finding.code for name, text in _fix_cases() for finding in doctor_script(text, name).findings
+              if finding.edits and not finding.code.startswith("config:")}
+    assert edited >= {"validation_augmented", "subset_without_split", "rescale_and_preprocess_input",
+                      "featurewise_without_fit", "shuffled_predict", "mask_pair_mismatch", "string_flag",
+                      "preprocess_input_family_mismatch"}
+
+
+def test_validation_fix_does_not_bring_back_the_double_scaling_beside_it():
+    text = FIX_SCRIPTS["rescale-beside-preprocess-input-in-validation"]
+    [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "validation_augmented"]
+    assert "ImageDataGenerator(preprocessing_function=preprocess_input)" in finding.fix
+    assert "rescale" not in finding.fix
+    fixed = _fixed(text, "t.py", finding.edits)
+    assert "val = ImageDataGenerator(preprocessing_function=preprocess_input).flow_from_directory('val'" in fixed
+
+
+def test_validation_fix_keeps_the_rescale_of_a_dict_of_settings():
+    text = FIX_SCRIPTS["settings-from-a-dict"]
+    [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "validation_augmented"]
+    assert "ImageDataGenerator(rescale=1./255)" in finding.fix
+    fixed = _fixed(text, "t.py", finding.edits)
+    assert "val = ImageDataGenerator(rescale=1./255).flow_from_directory('val')" in fixed
+    report = doctor_script(fixed, "t.py")
+    assert [call.kwargs for call in report.calls][-1] == {"rescale": 1 / 255}  # validation on 0..1, as training
+
+
+def test_a_config_fix_edits_the_dict_the_settings_come_from():
+    text = FIX_SCRIPTS["odd-values-in-a-dict"]
+    [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "config:rotation_invisible"]
+    fixed = _fixed(text, "t.py", finding.edits)
+    assert "'rotation_range': 180.0" in fixed and "d = ImageDataGenerator(**ARGS)" in fixed
+
+
+# -- misses and false alarms ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("g = ImageDataGenerator(rescale=1./255)\nv = g.flow_from_directory('d', subset='validation')\n",
+     [(3, "subset_without_split")]),
+    ("g = ImageDataGenerator(rescale=1./255, validation_split=0)\nt = g.flow_from_directory('d', subset='training')\n",
+     [(3, "subset_without_split")]),
+    ("g = ImageDataGenerator()\nv = g.flow(x, y, subset='validation')\n", [(3, "subset_without_split")]),
+    ("g = ImageDataGenerator(rotation_range=10)\nv = g.flow_from_directory('d', subset='validation')\n",
+     [(3, "subset_without_split")]),  # said once: the empty subset, with the plain generator in its fix
+    ("g = ImageDataGenerator(rescale=1./255, validation_split=0.2)\n"
+     "v = g.flow_from_directory('d', subset='validation')\n", []),
+    ("g = ImageDataGenerator(rescale=1./255, **settings)\nv = g.flow_from_directory('d', subset='validation')\n",
+     [(2, "not_a_literal")]),
+    ("g = ImageDataGenerator(validation_split=SPLIT)\nv = g.flow_from_directory('d', subset='validation')\n",
+     [(2, "not_a_literal")]),
+], ids=["validation", "training-split-zero", "flow", "augmenting", "with-split", "unknown-dict", "split-by-name"])
+def test_subset_without_validation_split(body, expected):
+    assert codes(HEAD + body) == expected
+
+
+def test_subset_without_split_says_what_idg_does():
+    text = HEAD + "g = ImageDataGenerator(rotation_range=10)\nv = g.flow_from_directory('d', subset='validation')\n"
+    [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "subset_without_split"]
+    assert finding.severity == "warning" and "finds 0 images" in finding.message
+    assert "validation_split=0.2" in finding.fix and "ImageDataGenerator(validation_split=0.2)" in finding.fix
+
+
+def test_rotation_below_one_degree_is_a_warning_in_the_script_doctor_too():
+    report = doctor_script(HEAD + "d = ImageDataGenerator(rotation_range=0.2)\n", "t.py")
+    [finding] = [f for f in report.findings if f.code == "config:rotation_invisible"]
+    assert (finding.line, finding.severity) == (2, "warning")
+    assert "0.2°" in finding.message and "RandomRotation(factor=0.2)" in finding.message
+
+
+def test_over_augmentation_is_a_note_that_says_to_measure_it():
+    """Chollet's cats-vs-dogs config, which helped there."""
+    text = HEAD + ("train_datagen = ImageDataGenerator(rescale=1./255, rotation_range=40, width_shift_range=0.2, "
+                   "height_shift_range=0.2, shear_range=0.2, zoom_range=0.2, horizontal_flip=True)\n")
+    [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "config:over_augmentation"]
+    assert finding.severity == "note" and "depends on the data" in finding.message
+    assert "Train and compare" in finding.fix and "python -m explorer ablate" in finding.fix
+
+
+SHIFTED = "d = ImageDataGenerator(width_shift_range=0.2, height_shift_range=0.1)\n"
+
+
+@pytest.mark.parametrize("head, shown, words", [
+    (HEAD, True, "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not"),
+    ("# requirements: keras==2.2.4\nfrom keras.preprocessing.image import ImageDataGenerator\n", False, None),
+    ("!pip install tensorflow==2.4.1\n" + HEAD, False, None),
+    ("from keras_preprocessing.image import ImageDataGenerator\n", False, None),
+    ("!pip install keras-preprocessing==1.1.2\n" + HEAD, False, None),
+    ("# tensorflow==2.12.0\n" + HEAD, True, "With tensorflow==2.12.0: "),
+    ("# keras==2.2.4\n# tensorflow==2.12.0\n" + HEAD, True, "Keras 2.2-2.8"),  # the script says two things
+], ids=["unsaid", "keras-2.2.4", "tf-2.4", "keras-preprocessing-import", "keras-preprocessing-pin", "tf-2.12",
+        "conflicting"])
+def test_shift_axes_note_follows_the_keras_the_script_says_it_runs(head, shown, words):
+    found = [f for f in doctor_script(head + SHIFTED, "t.py").findings if f.code == "config:shift_axes_swapped"]
+    assert bool(found) == shown
+    if shown:
+        assert found[0].severity == "note" and words in found[0].message

@@ -18,8 +18,10 @@ from ..augment.sampling import draws_by_choice, is_fraction, shift_extent
 from .findings import (
     NOTE,
     WARNING,
+    Change,
     Finding,
     Inputs,
+    change,
     check,
     num,
     pct,
@@ -55,6 +57,16 @@ def _shift_fraction(value: Any, scale_px: int | None) -> float | None:
 
 # -- the checks, in report order -----------------------------------------------------------
 # Black output first: when it shows, it is what the user must see first.
+
+
+def _feed_0_255(inputs: Inputs, words: str) -> tuple[str, Change]:
+    """The fix for brightness on 0..1 data: feed IDG 0..255 images and let IDG rescale after
+    brightness; the settings in raw pixel units (channel_shift_range, cval) scale by 255 too."""
+    config = inputs.config
+    raw = {name: float(f"{getattr(config, name) * 255:.4g}") for name in ("channel_shift_range", "cval")
+           if getattr(config, name)}
+    also = "".join(f", and {name}={num(value)} (the same in 0..255 units)" for name, value in raw.items())
+    return words + also + ".", Change((("rescale", 1 / 255), *raw.items()), input_range="0-255")
 
 
 def _brightness_on_unit(inputs: Inputs) -> bool:
@@ -97,7 +109,8 @@ def _black_output(inputs: Inputs) -> Finding | None:
         return Finding(
             "black_output", WARNING, "brightness_range",
             what + ". This is brightness_range on data already divided by 255.",
-            "Feed IDG the 0..255 images and set rescale=1/255 in IDG, which IDG applies after brightness.",
+            *_feed_0_255(inputs, "Feed IDG the 0..255 images and set rescale=1/255 in IDG, which IDG applies "
+                                 "after brightness"),
         )
     return Finding(
         "black_output", WARNING, "",
@@ -108,20 +121,29 @@ def _black_output(inputs: Inputs) -> Finding | None:
 
 
 def _channel_shift_share(inputs: Inputs) -> float:
-    """The largest channel shift as a fraction of the data's range (measured when given)."""
-    return abs(inputs.config.channel_shift_range) / inputs.data_span
+    """The largest channel shift as a fraction of the data's range (measured when given),
+    rounded to 12 decimals: the same shift in 0..1 and in 0..255 units (0.02 and 5.1) is one share."""
+    return round(abs(inputs.config.channel_shift_range) / inputs.data_span, 12)
 
 
-def _channel_shift_suggestion(inputs: Inputs) -> str:
+def _channel_shift_suggestion(inputs: Inputs) -> tuple[str, Change]:
+    """The fix's words and its change: a shift the two channel-shift rules both accept."""
     t = inputs.thresholds
     r = abs(inputs.config.channel_shift_range)
+
+    def visible(value: float) -> bool:
+        return t.channel_shift_invisible <= round(value / inputs.data_span, 12) < t.channel_shift_huge
+
     if inputs.input_range == "0-255":
-        if r < 1:  # probably meant as a share of the range
-            return f"Use channel_shift_range={num(r * 255)} for ±{pct(r)} of the 0..255 range, or remove it."
-        return "Use channel_shift_range=25 for about ±10% of the 0..255 range, or remove it."
-    if 1 <= r and t.channel_shift_invisible <= r / 255 < t.channel_shift_huge:  # meant in 0..255 levels
-        return f"Use channel_shift_range={r / 255:.2g} ({num(r)} of 255 levels in 0..1 units), or remove it."
-    return "Use channel_shift_range=0.1 for about ±10% of the 0..1 range, or remove it."
+        if r < 1 and visible(meant := float(f"{r * 255:.4g}")):  # probably meant as a share of the range
+            value, text = meant, f" for ±{pct(r)} of the 0..255 range"
+        else:
+            value, text = 25.0, " for about ±10% of the 0..255 range"
+    elif 1 <= r and visible(meant := float(f"{r / 255:.2g}")):  # meant in 0..255 levels
+        value, text = meant, f" ({num(r)} of 255 levels in 0..1 units)"
+    else:
+        value, text = 0.1, " for about ±10% of the 0..1 range"
+    return f"Use channel_shift_range={num(value)}{text}, or remove it.", change(channel_shift_range=value)
 
 
 @check("channel_shift_invisible")
@@ -138,7 +160,7 @@ def _channel_shift_invisible(inputs: Inputs) -> Finding | None:
         f"channel_shift_range={num(inputs.config.channel_shift_range)} is too small to see: it shifts pixels "
         f"by at most ±{num(r)} on {inputs.data_text} ({pct(share)} of the range). IDG adds the shift in raw "
         "pixel units before rescale, and clips each shifted image to its own min..max.",
-        _channel_shift_suggestion(inputs),
+        *_channel_shift_suggestion(inputs),
     )
 
 
@@ -156,7 +178,7 @@ def _channel_shift_huge(inputs: Inputs) -> Finding | None:
         f"channel_shift_range={num(inputs.config.channel_shift_range)} saturates: it shifts pixels by up to "
         f"±{num(r)} on {inputs.data_text} ({pct(share)} of the range). IDG clips each shifted image to its "
         "own min..max, so most pixels of a strongly shifted image end up at its darkest or brightest value.",
-        _channel_shift_suggestion(inputs),
+        *_channel_shift_suggestion(inputs),
     )
 
 
@@ -175,10 +197,12 @@ def _zoom_out(inputs: Inputs) -> Finding | None:
         + (" With every factor at least 1, it only zooms out." if low >= 1 else "")
     )
     if low < 1:
+        pair = (low, 1.0)
         fix = f"To zoom in only, use zoom_range=[{num(low)}, 1.0]."
     else:
-        fix = f"To zoom in by the same amount instead, use zoom_range=[{1 / high:.2g}, {1 / low:.2g}]."
-    return Finding("zoom_out", NOTE, "zoom_range", message, fix)
+        pair = (float(f"{1 / high:.2g}"), float(f"{1 / low:.2g}"))
+        fix = f"To zoom in by the same amount instead, use zoom_range=[{num(pair[0])}, {num(pair[1])}]."
+    return Finding("zoom_out", NOTE, "zoom_range", message, fix, change(zoom_range=pair))
 
 
 @check("shear_in_degrees")
@@ -193,9 +217,14 @@ def _shear_in_degrees(inputs: Inputs) -> Finding | None:
         f"shear_range={num(inputs.config.shear_range)} is in degrees: images are sheared by at most {num(shear)}°, "
         f"which changes nothing visible (it was radians before Keras 2.1.3, and is often written as if it were)."
     )
-    degrees = num(round(math.degrees(shear)))
+    degrees = round(math.degrees(shear))
+    if not degrees:  # even read as radians it is under half a degree
+        return Finding("shear_in_degrees", WARNING, "shear_range", message,
+                       f"Remove shear_range: even read as radians, {num(shear)} shears by under 1°.",
+                       change(shear_range=None))
     return Finding("shear_in_degrees", WARNING, "shear_range", message,
-                   f"Use shear_range={degrees} for ±{degrees}° (what {num(shear)} rad would be), or remove it.")
+                   f"Use shear_range={degrees} for ±{degrees}° (what {num(shear)} rad would be), or remove it.",
+                   change(shear_range=float(degrees)))
 
 
 @check("shift_axes_swapped")
@@ -235,12 +264,14 @@ def _shift_axes_swapped(inputs: Inputs) -> Finding | None:
     new_h = swapped(w, width_px, height_px)
     new_w = swapped(h, height_px, width_px)
     if (new_w, new_h) == (w, h):
-        fix = "Nothing to change while both are equal and the images square; if you change one, remember the swap."
+        fix, swap = ("Nothing to change while both are equal and the images square; if you change one, remember "
+                     "the swap."), None
     else:
         fix = (f"For what the names suggest, set width_shift_range={value_text(new_w)} and "
                f"height_shift_range={value_text(new_h)}.")
+        swap = change(width_shift_range=new_w, height_shift_range=new_h)
     return Finding("shift_axes_swapped", NOTE, "width_shift_range" if w_on else "height_shift_range",
-                   message, fix)
+                   message, fix, swap)
 
 
 @check("int_shift")
@@ -263,10 +294,11 @@ def _int_shift(inputs: Inputs) -> Finding | None:
         else:
             sentences.append(f"{name}={n} is an int, so IDG draws whole pixels from -{n - 1} to {n - 1} "
                              f"(at most {n - 1} px, not {n}).")
-    n = getattr(config, names[0])
-    fix = (f"Use a float: {names[0]}={n}.0 for ±{n} px, or a fraction such as "
-           f"{names[0]}=0.1 for ±10% of the image size.")
-    return Finding("int_shift", WARNING, names[0], " ".join(sentences), fix)
+    floats = ", ".join(f"{name}={getattr(config, name)}.0 for ±{getattr(config, name)} px" for name in names)
+    fix = (f"Use {'floats' if len(names) > 1 else 'a float'}: {floats}; or a fraction such as {names[0]}=0.1 "
+           "for ±10% of the image size.")
+    return Finding("int_shift", WARNING, names[0], " ".join(sentences), fix,
+                   change(**{name: float(getattr(config, name)) for name in names}))
 
 
 @check("off_centre_pivot")
@@ -316,8 +348,8 @@ def _brightness_on_unit_data(inputs: Inputs) -> Finding | None:
                     "their darkest value.")
     return Finding(
         "brightness_on_unit_data", WARNING, "brightness_range", message,
-        "Apply brightness before rescaling: feed IDG the 0..255 images and set rescale=1/255 in IDG, "
-        "which IDG applies after brightness.",
+        *_feed_0_255(inputs, "Apply brightness before rescaling: feed IDG the 0..255 images and set "
+                             "rescale=1/255 in IDG, which IDG applies after brightness"),
     )
 
 
@@ -367,6 +399,7 @@ def _rescale_twice(inputs: Inputs) -> Finding | None:
         f"Rescale applied twice: your images are already in 0..1 and rescale={rescale_text(rescale)} "
         f"multiplies them again, so pixels end up in 0..{top} instead of 0..1.{measured or ''}",
         "Remove rescale, or feed IDG the 0..255 images and keep rescale=1/255.",
+        change(rescale=None),
     )
 
 
@@ -410,9 +443,11 @@ _PAST = {"shear_range": "sheared", "zoom_range": "zoomed"}
 
 @check("over_augmentation")
 def _over_augmentation(inputs: Inputs) -> Finding | None:
-    """Large rotation plus large shifts plus zoom or shear (the article's example 1): so many
-    distortions at once that augmented images stop looking like real data. Large means from
-    `over_rotation_deg` (30°) and from `over_shift` (20% of the image size)."""
+    """Large rotation plus large shifts plus zoom or shear (the article's example 1): a note,
+    not a warning. Whether so many distortions at once hurt depends on the data, which no rule
+    over settings can know: the article measured this config hurting on digits, Chollet's
+    "Deep Learning with Python" measured the same config helping on cats vs dogs. Large means
+    from `over_rotation_deg` (30°) and from `over_shift` (20% of the image size)."""
     config, t = inputs.config, inputs.thresholds
     active = config.active_transforms()
     size = inputs.first_size
@@ -427,12 +462,13 @@ def _over_augmentation(inputs: Inputs) -> Finding | None:
     names = ["rotation_range", "width_shift_range", "height_shift_range", *extra]
     settings = ", ".join(setting_text(config, name) for name in names if name in active)
     return Finding(
-        "over_augmentation", WARNING, "rotation_range",
+        "over_augmentation", NOTE, "rotation_range",
         f"{settings} all at once: each image is turned up to ±{num(config.rotation_range)}°, moved by up to "
-        f"{pct(shift)} of its size and {' and '.join(_PAST[name] for name in extra)} as well, so many "
-        "augmented images look little like real ones and training slows down.",
-        "Start from the article's measured example (rotation_range=10, width_shift_range=0.1, "
-        "height_shift_range=0.1), then add one setting at a time.",
+        f"{pct(shift)} of its size and {' and '.join(_PAST[name] for name in extra)} as well. Whether that "
+        "hurts depends on the data, which settings alone cannot tell: the same strong config hurt on small "
+        "digits in the article's example 1 and helped on cats vs dogs in Chollet's Deep Learning with Python.",
+        "Measure it: Train and compare on the page, or python -m explorer ablate --dataset YOUR_DATA "
+        "--config cfg.json --out DIR, which also shows which setting costs accuracy.",
     )
 
 
@@ -460,18 +496,4 @@ def _flips_orientation(inputs: Inputs) -> Finding | None:
         message,
         "Turn a flip off if a flipped image could carry a different label; "
         "keep it for content with no fixed orientation.",
-    )
-
-
-@check("samplewise_std_turns_on_center")
-def _samplewise_std_turns_on_center(inputs: Inputs) -> Finding | None:
-    """IDG switches samplewise_center on whenever samplewise_std_normalization is on."""
-    config = inputs.config
-    if not config.samplewise_std_normalization or config.samplewise_center:
-        return None
-    return Finding(
-        "samplewise_std_turns_on_center", NOTE, "samplewise_std_normalization",
-        "samplewise_std_normalization=True without samplewise_center: IDG turns samplewise_center on "
-        "as well, so each image becomes (x - mean) / std, not x / std.",
-        "Set samplewise_center=True too, so your settings say what IDG does.",
     )

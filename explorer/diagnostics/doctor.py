@@ -23,11 +23,11 @@ from typing import Protocol
 
 from ..augment.config import AugmentConfig, as_config, check_input_range
 from . import checks, oddities  # noqa: F401  (register the rules in CHECKS, in this order)
-from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Finding, Inputs, Thresholds, rescale_text
+from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Change, Finding, Inputs, Thresholds, change, rescale_text
 from .pixels import BatchStats, PixelStats, measure_pixels
 
 __all__ = [
-    "CHECKS", "NOTE", "THRESHOLDS", "WARNING", "BatchStats", "Finding", "Inputs", "PixelStats",
+    "CHECKS", "NOTE", "THRESHOLDS", "WARNING", "BatchStats", "Change", "Finding", "Inputs", "PixelStats",
     "Thresholds", "diagnose", "measure_pixels", "model_findings",
 ]
 
@@ -124,4 +124,5 @@ def model_findings(config: AugmentConfig, model: ModelChoice) -> list[Finding]:
         "feeds the model 0..1 data.",
         f"In your script, leave rescale out of ImageDataGenerator and pass preprocessing_function="
         f"preprocess_input from {model.name}'s keras.applications module.",
+        change(rescale=None),
     )]

@@ -8,6 +8,7 @@ A rule is a small function `Inputs -> Finding | None` registered with `@check(co
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class Thresholds:
     unit_data_max: float = 1.0
     # shear_range below this many degrees changes nothing visible.
     shear_invisible_deg: float = 1.0
+    # rotation_range below this many degrees changes nothing visible (0.2 is Keras 3's fraction of a turn).
+    rotation_invisible_deg: float = 1.0
     # Over-augmentation: rotation from 30 degrees plus a shift from 20% of the image size,
     # plus shear or zoom.
     over_rotation_deg: float = 30.0
@@ -60,6 +63,31 @@ THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
+class Change:
+    """A fix that is a change of settings, in a form code can apply (the script doctor turns
+    it into an edit of the IDG call; the tests apply it and run the doctor again).
+
+    settings: (IDG keyword, new value) pairs, the value as IDG takes it; None means "leave
+    the argument out" (IDG's default). input_range: the range to feed IDG instead ("0-255"
+    or "0-1"), None to keep the pipeline's.
+    """
+
+    settings: tuple[tuple[str, Any], ...] = ()
+    input_range: str | None = None
+
+    def apply(self, config: AugmentConfig) -> AugmentConfig:
+        """The config with this change made."""
+        defaults = {field.name: field.default for field in dataclasses.fields(AugmentConfig)}
+        return dataclasses.replace(config, **{name: defaults[name] if value is None else value
+                                              for name, value in self.settings})
+
+
+def change(**settings: Any) -> Change:
+    """A `Change` of these settings (keyword order kept)."""
+    return Change(tuple(settings.items()))
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing the user should know about their settings.
 
@@ -67,6 +95,8 @@ class Finding:
     the user wants) or "note" (IDG works, but not as the names suggest). setting: the IDG
     keyword the finding is about ("" if general; the first one when it is about a pair).
     message: one or two sentences with the user's numbers. fix: one concrete line.
+    change: the fix as a `Change` of settings when it is one (the same values the fix
+    names); None when the fix is advice (crop the images, measure it, nothing to change).
     """
 
     code: str
@@ -74,6 +104,7 @@ class Finding:
     setting: str
     message: str
     fix: str
+    change: Change | None = None
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,48 @@
-"""Rules about values IDG accepts whose meaning only its own arithmetic gives: negative ranges,
-an int shift below 0, list shifts, zoom factors below 0, pairs in decreasing order, spline
-orders, brightness from 0, rescale 0, SciPy's other fill modes. Each says, with the user's
-numbers, what IDG really draws, and how to write what was probably meant.
+"""Rules about values IDG accepts whose meaning only its own arithmetic gives: a rotation below
+one degree, negative ranges, an int shift below 0, list shifts, zoom factors below 0, pairs in
+decreasing order, spline orders, brightness from 0, rescale 0, SciPy's other fill modes,
+samplewise std normalization turning centring on. Each says, with the user's numbers, what IDG
+really draws, and how to write what was probably meant.
 
 Registered in the doctor's one registry (`findings.CHECKS`), after the rules of `checks`.
 """
 
 from __future__ import annotations
 
+import math
+
 from ..augment.config import FILL_MODES, GEOMETRIC
 from ..augment.sampling import is_fraction, shift_extent
-from .findings import NOTE, WARNING, Finding, Inputs, check, num, pct, setting_text, value_text
+from .findings import NOTE, WARNING, Finding, Inputs, change, check, num, pct, setting_text, value_text
 
 _SIGNED = ("rotation_range", "shear_range", "channel_shift_range")
 _SHIFTS = ("width_shift_range", "height_shift_range")
 _SIDE = {"width_shift_range": "width", "height_shift_range": "height"}
+
+
+@check("rotation_invisible")
+def _rotation_invisible(inputs: Inputs) -> Finding | None:
+    """rotation_range is in degrees: below `rotation_invisible_deg` (1) it turns images by a
+    fraction of a degree. 0.2 reads like Keras 3's RandomRotation(factor=0.2), a fraction of
+    a full turn (±72°), or like radians (±11°)."""
+    rotation = abs(inputs.config.rotation_range)
+    if not 0 < rotation < inputs.thresholds.rotation_invisible_deg:
+        return None
+    turn = round(rotation * 360)
+    message = (
+        f"rotation_range={num(inputs.config.rotation_range)} is in degrees: images are turned by at most "
+        f"{num(rotation)}°, which changes nothing visible. Written as a fraction of a full turn, as Keras 3's "
+        f"RandomRotation(factor={num(rotation)}) takes it, it would be ±{turn}°; as radians, "
+        f"±{num(round(math.degrees(rotation)))}°."
+    )
+    if not turn:
+        return Finding("rotation_invisible", WARNING, "rotation_range", message,
+                       "Remove rotation_range, or give the turn you want in degrees (rotation_range=10 for ±10°).",
+                       change(rotation_range=None))
+    return Finding("rotation_invisible", WARNING, "rotation_range", message,
+                   f"For RandomRotation({num(rotation)})'s ±{turn}° use rotation_range={turn}; for a small tilt "
+                   "give degrees (rotation_range=10 for ±10°), or remove it.",
+                   change(rotation_range=float(turn)))
 
 
 @check("negative_range")
@@ -33,6 +61,7 @@ def _negative_range(inputs: Inputs) -> Finding | None:
         "like the positive value.",
         "Write the positive value, so the code says what it does: "
         + ", ".join(f"{name}={num(abs(getattr(config, name)))}" for name in names) + ".",
+        change(**{name: abs(getattr(config, name)) for name in names}),
     )
 
 
@@ -41,9 +70,10 @@ def _negative_int_shift(inputs: Inputs) -> Finding | None:
     """An int shift range below 0: NumPy's `choice` refuses it, IDG falls back to U(-n, n) and,
     every value being below 1, multiplies it by the image size: moves of |n| image sizes."""
     config = inputs.config
-    name = next((n for n in _SHIFTS if isinstance(getattr(config, n), int) and getattr(config, n) < 0), None)
-    if name is None:
+    names = [n for n in _SHIFTS if isinstance(getattr(config, n), int) and getattr(config, n) < 0]
+    if not names:
         return None
+    name = names[0]
     value = getattr(config, name)
     size = inputs.first_size
     side = {"height_shift_range": 0, "width_shift_range": 1}[name]
@@ -53,8 +83,10 @@ def _negative_int_shift(inputs: Inputs) -> Finding | None:
         f"{name}={value} is an int below 0: NumPy's choice refuses it, so IDG draws uniformly between {value} and "
         f"{-value} instead and, {value} being below 1, multiplies the draw by the image {_SIDE[name]}: moves of up to "
         f"{abs(value)} times the {_SIDE[name]}{pixels}, so most images leave the frame.",
-        f"For whole pixels use {name}={abs(value) + 1} (moves of up to {abs(value)} px), or {name}={abs(value)}.0 "
-        f"for any move up to {abs(value)} px.",
+        "For any move up to n px use a float: "
+        + ", ".join(f"{n}={abs(getattr(config, n))}.0" for n in names)
+        + f" (or {name}={abs(value) + 1}, an int, for whole pixels up to {abs(value)} px).",
+        change(**{n: float(abs(getattr(config, n))) for n in names}),
     )
 
 
@@ -63,9 +95,12 @@ def _list_shift(inputs: Inputs) -> Finding | None:
     """A list shift range draws one of its values times a random sign: only those moves. IDG's
     fraction test is max(list) < 1 with signs, so [-2, 0.5] reads -2 as two image sizes."""
     config = inputs.config
-    name = next((n for n in _SHIFTS if isinstance(getattr(config, n), tuple) and getattr(config, n)), None)
-    if name is None:
+    names = [n for n in _SHIFTS if isinstance(getattr(config, n), tuple) and getattr(config, n)]
+    if not names:
         return None
+    # The list IDG reads as image sizes first: that one is the warning.
+    name = next((n for n in names if is_fraction(getattr(config, n)) and shift_extent(getattr(config, n)) >= 1),
+                names[0])
     value = getattr(config, name)
     moves = sorted({abs(item) for item in value})
     unit = f" of the image {_SIDE[name]}" if is_fraction(value) else " px"
@@ -77,9 +112,24 @@ def _list_shift(inputs: Inputs) -> Finding | None:
         severity = WARNING
         message += (f" IDG decides 'fraction or pixels' from the largest value with its sign ({num(max(value))} < 1), "
                     f"so {num(shift_extent(value))} is read as {num(shift_extent(value))} image {_SIDE[name]}s.")
+    limits = {n: _list_limit(getattr(config, n)) for n in names}
     return Finding("list_shift", severity, name, message,
-                   f"For any move up to a limit use a number, e.g. {name}={num(shift_extent(value))}"
-                   f"{'' if is_fraction(value) else '.0'}.")
+                   "For any move up to a limit use a number: "
+                   + ", ".join(f"{n}={num(limit)}{'' if limit < 1 or not limit.is_integer() else '.0'}"
+                               for n, limit in limits.items()) + ".",
+                   change(**limits))
+
+
+def _list_limit(value: tuple) -> float:
+    """The float a list shift probably meant: its largest move, a fraction when IDG reads the
+    list as fractions and that move is below 1 (a move of 1 or more in a list read as fractions,
+    like -2 in [-2, 0.5], was meant as pixels: the largest fraction below 1 then, else pixels)."""
+    moves = sorted({abs(item) for item in value})
+    if is_fraction(value):
+        fractions = [move for move in moves if 0 < move < 1]
+        if fractions:
+            return float(fractions[-1])
+    return float(moves[-1])
 
 
 @check("zoom_mirrors")
@@ -92,14 +142,16 @@ def _zoom_mirrors(inputs: Inputs) -> Finding | None:
         return None
     below = min(1.0, -low / (high - low)) if high > low else 1.0
     either = 1 - (1 - below) ** 2
+    pair = (float(f"{1 / high:.2g}"), high) if high > 1 else (0.8, 1.25)
     return Finding(
         "zoom_mirrors", WARNING, "zoom_range",
         f"{setting_text(config, 'zoom_range')} draws zoom factors from {num(low)} to {num(high)}, separately for "
         f"width and height. A factor below 0 mirrors the image along that axis: {pct(below)} of draws for each "
         f"axis, so {pct(either)} of images come out mirrored one way or both; and factors near 0 stretch a "
         "sliver of the image over all of it.",
-        "zoom_range=z means [1-z, 1+z]: use z at most 1 (zoom_range=0.3 draws 0.7..1.3), or a pair such as "
-        "[0.8, 1.25] for zooming in and out by the same factor.",
+        f"zoom_range=z means [1-z, 1+z], so use z at most 1 (zoom_range=0.3 draws 0.7..1.3); to zoom in and out "
+        f"by the same factor use a pair such as zoom_range={value_text(pair)}.",
+        change(zoom_range=pair),
     )
 
 
@@ -117,6 +169,7 @@ def _reversed_pair(inputs: Inputs) -> Finding | None:
         "between the two values either way.",
         "Write it increasing: " + ", ".join(f"{name}={value_text(tuple(sorted(getattr(config, name))))}"
                                             for name in pairs) + ".",
+        change(**{name: tuple(sorted(getattr(config, name))) for name in pairs}),
     )
 
 
@@ -133,6 +186,7 @@ def _spline_order(inputs: Inputs) -> Finding | None:
         "and in this preview): several times slower than bilinear, smoother, and near sharp edges it overshoots "
         "the image's own range (ringing).",
         "Use interpolation_order=1 (bilinear, IDG's default) unless you want the smoothing.",
+        change(interpolation_order=1),
     )
 
 
@@ -151,6 +205,7 @@ def _brightness_dark(inputs: Inputs) -> Finding | None:
         f"{setting_text(config, 'brightness_range')} draws brightness factors down to {num(low)}: {pct(share)} of "
         f"images get a factor below {num(t.brightness_dark)} and come out nearly black.",
         "Use a range around 1, such as brightness_range=[0.7, 1.3].",
+        change(brightness_range=(0.7, 1.3)),
     )
 
 
@@ -163,6 +218,7 @@ def _rescale_zero(inputs: Inputs) -> Finding | None:
         "rescale_zero", NOTE, "rescale",
         "rescale=0 does not multiply images by zero: IDG skips a rescale that is 0, exactly as if it were None.",
         "Remove it, or give the factor you meant (rescale=1/255 maps 0..255 to 0..1).",
+        change(rescale=None),
     )
 
 
@@ -190,5 +246,21 @@ def _scipy_fill_mode(inputs: Inputs) -> Finding | None:
         return Finding("scipy_fill_mode", NOTE, "fill_mode",
                        f"fill_mode='{config.fill_mode}' is never used: with no rotation, shift, shear or zoom IDG "
                        "never warps. With one it would fail, as SciPy refuses the mode.",
-                       f"Use one of {', '.join(FILL_MODES[:4])}.")
+                       f"Use fill_mode='nearest' (IDG's default), or another of {', '.join(FILL_MODES[1:4])}.",
+                       change(fill_mode="nearest"))
     return None
+
+
+@check("samplewise_std_turns_on_center")
+def _samplewise_std_turns_on_center(inputs: Inputs) -> Finding | None:
+    """IDG switches samplewise_center on whenever samplewise_std_normalization is on."""
+    config = inputs.config
+    if not config.samplewise_std_normalization or config.samplewise_center:
+        return None
+    return Finding(
+        "samplewise_std_turns_on_center", NOTE, "samplewise_std_normalization",
+        "samplewise_std_normalization=True without samplewise_center: IDG turns samplewise_center on "
+        "as well, so each image becomes (x - mean) / std, not x / std.",
+        "Set samplewise_center=True too, so your settings say what IDG does.",
+        change(samplewise_center=True),
+    )

@@ -26,7 +26,9 @@ from ..errors import InputError
 from ..interchange.paste import check_names, literal_value, split_idg_kwargs
 from . import script_rules as rules
 from . import script_source
-from .script_rules import AppName, Generator, IdgCall, Iterator, ScriptFinding
+from .script_flow import LABEL_METRICS, compare_predictions
+from .script_rules import AppName, Generator, IdgCall, Iterator, ScriptFinding, Span
+from .script_source import dotted as _dotted
 
 __all__ = ["IdgCall", "ScriptFinding", "ScriptReport", "doctor_script"]
 
@@ -37,14 +39,15 @@ IDG_POSITIONAL = tuple(
     "zca_epsilon rotation_range width_shift_range height_shift_range brightness_range shear_range zoom_range "
     "channel_shift_range fill_mode cval horizontal_flip vertical_flip rescale preprocessing_function data_format "
     "validation_split interpolation_order dtype".split())
-KEPT = ("rescale", "preprocessing_function", "samplewise_center", "samplewise_std_normalization")
+# The non-random settings a fix's plain generator keeps (validation_split is added where it matters).
+KEPT = ("rescale", "preprocessing_function", "samplewise_center", "samplewise_std_normalization", "data_format",
+        "dtype")
 FLOW_METHODS = ("flow", "flow_from_directory", "flow_from_dataframe")
 # The flow_from_* methods: target_size's position among their arguments, and its default.
 SIZE_POSITIONS = {"flow_from_directory": 1, "flow_from_dataframe": 5}
 DEFAULT_TARGET_SIZE = (256, 256)
-MODEL_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict", "predict_generator")
-LABEL_METRICS = ("confusion_matrix", "classification_report", "accuracy_score", "balanced_accuracy_score",
-                 "f1_score", "precision_score", "recall_score", "roc_auc_score", "from_predictions")
+MODEL_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict", "predict_generator",
+                 "test_on_batch")  # Keras 1's examples scored the test set batch by batch
 
 # keras.applications constructors -> the module whose preprocess_input their weights expect.
 MODEL_FAMILIES = (
@@ -104,18 +107,6 @@ def _target_sizes(facts: rules.ScriptFacts) -> tuple[tuple[int, int] | None, ...
 
 
 # -- the script's names -----------------------------------------------------------------------
-
-
-def _dotted(node) -> str | None:
-    """'a.b.c' for a name or an attribute chain on a name, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _model_family(name: str) -> str | None:
@@ -188,20 +179,31 @@ class _Reader:
         self.idg_names, self.preprocess_names, self.modules, self.model_names = set(IDG_CLASSES), {}, {}, {}
         self.constants: dict[str, ast.AST] = {}
         self.dicts: dict[str, list[tuple[str, ast.AST]]] = {}
+        self.dict_places: dict[str, tuple] = {}  # name -> (cell, source, script_facts.Arguments)
+        self.statements: dict[int, tuple[int | None, ast.stmt]] = {}  # id(assigned value) -> its statement
         self.assigned: dict[int, str] = {}  # id(value node) -> the name it is assigned to
         self.generators: dict[str, list] = {}  # name -> [(pos, Generator)], in order
         self.iterators: dict[str, list] = {}  # name -> [(pos, Iterator)], in order
         self.generator_of: dict[int, Generator] = {}  # id(call node) -> Generator
         self.iterator_of: dict[int, Iterator] = {}  # id(call node) -> Iterator
+        self.model_call_of: dict[int, int] = {}  # id(call node) -> its index in facts.model_calls
+        self.sources: dict[int | None, str] = {}
+        self.import_cells: dict[int, int | None] = {}  # id(import node) -> its cell
+        self.preprocess_imports: dict[str, ast.ImportFrom] = {}  # local name -> its from-import
 
     def read(self) -> rules.ScriptFacts:
         imports, assigns, self.calls, attributes, names, stores = [], [], [], [], [], Counter()
+        self.loops = []  # (cell, for statement): `for x_batch, y_batch in datagen.flow(...)`
         for cell, source, tree in self.trees:
+            self.sources[cell] = source
             for node in ast.walk(tree):  # iterative: safe on deep trees
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
                     imports.append(node)
+                    self.import_cells[id(node)] = cell
                 elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                     assigns.append((cell, node))
+                elif isinstance(node, ast.For):
+                    self.loops.append((cell, node))
                 elif isinstance(node, ast.Call):
                     self.calls.append((cell, source, node))
                 elif isinstance(node, ast.Attribute):
@@ -218,6 +220,12 @@ class _Reader:
         self._read_generators()
         self._read_iterators(assigns)
         self._read_uses(attributes, names)
+        compare_predictions(self.trees, self.facts.model_calls, self.model_call_of,
+                            lambda cell, node: self._iterator_at(node.value, _pos(cell, node)) is not None)
+        self.facts.keras = rules.keras_version(
+            [source for _, source, _ in self.trees],
+            any((node.module or "").startswith("keras_preprocessing") if isinstance(node, ast.ImportFrom)
+                else any(alias.name.startswith("keras_preprocessing") for alias in node.names) for node in imports))
         return self.facts
 
     def _read_imports(self, imports: list) -> None:
@@ -237,6 +245,7 @@ class _Reader:
                     self.idg_names.add(local)
                 elif applications and alias.name == "preprocess_input":
                     self.preprocess_names[local] = family
+                    self.preprocess_imports[local] = node
                 elif applications and family is None and alias.name in rules.PREPROCESS_MODES:
                     self.modules[local] = alias.name
                 elif applications and (model := _model_family(alias.name)):
@@ -244,7 +253,7 @@ class _Reader:
 
     def _read_constants(self, stores: Counter) -> None:
         """Module-level names assigned once: literals, and dicts of settings ({...} or dict(...))."""
-        for _, _, tree in self.trees:
+        for cell, source, tree in self.trees:
             for statement in tree.body:
                 if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                         and isinstance(statement.targets[0], ast.Name)):
@@ -254,9 +263,11 @@ class _Reader:
                     continue
                 if isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys):
                     self.dicts[name] = [(str(key.value), item) for key, item in zip(value.keys, value.values)]
+                    self.dict_places[name] = (cell, source, script_source.dict_arguments(cell, value))
                 elif isinstance(value, ast.Call) and _dotted(value.func) == "dict" and not value.args \
                         and all(keyword.arg for keyword in value.keywords):
                     self.dicts[name] = [(keyword.arg, keyword.value) for keyword in value.keywords]
+                    self.dict_places[name] = (cell, source, script_source.dict_arguments(cell, value))
                 else:
                     self.constants[name] = value
 
@@ -265,6 +276,7 @@ class _Reader:
         for cell, node in assigns:
             for name, value in _assigned_pairs(node):
                 self.assigned[id(value)] = name
+                self.statements[id(value)] = (cell, node)
                 self.pairs.append((_pos(cell, value), name, value))
                 if (_dotted(value) or "").split(".")[-1] in self.idg_names:
                     self.idg_names.add(name)  # IDG = tf.keras.preprocessing.image.ImageDataGenerator
@@ -312,12 +324,25 @@ class _Reader:
         function = dict(arguments).get("preprocessing_function")
         if isinstance(function, ast.Lambda) and isinstance(function.body, ast.Call):
             function = function.body.func  # lambda x: preprocess_input(x)
+        preprocessing = self._preprocess_use(cell, function)
+        places = script_source.argument_sources(cell, source, node, self.dict_places)
         kept = []
-        for keyword in node.keywords:
-            text = ast.get_source_segment(source, keyword.value) if keyword.arg in KEPT else None
+        for name, value in arguments:
+            text = ast.get_source_segment(places[name][0], value) if name in KEPT and name in places else None
+            if name == "rescale" and preprocessing is not None:
+                continue  # preprocess_input scales already: keeping rescale would scale twice
             if text and len(text) <= 80 and "\n" not in text:
-                kept.append(f"{keyword.arg}={text}")
-        return Generator(call, self._preprocess_use(cell, function), ", ".join(kept))
+                kept.append(f"{name}={text}")
+        where = script_source.argument_places(cell, node, self.dict_places)
+        after, indent = None, ""
+        if id(node) in self.statements:
+            statement_cell, statement = self.statements[id(node)]
+            line = statement.end_lineno + 1
+            after, indent = Span(statement_cell, line, 0, line, 0), " " * statement.col_offset
+        text = ast.get_source_segment(source, node) or ""
+        return Generator(call, preprocessing, ", ".join(kept), ast.get_source_segment(source, node.func)
+                         or "ImageDataGenerator", script_source.span(cell, node), where, after, indent,
+                         text if len(text) <= 2000 else "")
 
     def _read_generators(self) -> None:
         for cell, source, node in self.calls:
@@ -358,7 +383,8 @@ class _Reader:
         subset = self._maybe(keywords["subset"], "subset") if "subset" in keywords else None
         return Iterator(node.lineno, cell, node.func.attr, self.assigned.get(id(node)), generator, subset,
                         None if shuffle is rules.UNKNOWN else bool(shuffle), "shuffle" in keywords, seed,
-                        self._target_size(node))
+                        self._target_size(node), script_source.span(cell, node.func.value),
+                        script_source.call_arguments(cell, node))
 
     def _target_size(self, node: ast.Call) -> tuple[int, int] | None:
         """The (height, width) in pixels a flow_from_* call loads images at: its target_size
@@ -399,6 +425,12 @@ class _Reader:
             self.facts.iterators.append(iterator)
             if iterator.target:
                 self.iterators.setdefault(iterator.target, []).append((_pos(cell, node), iterator))
+        for cell, loop in self.loops:  # the batch a loop takes from an iterator stands for that iterator
+            target = loop.target.elts[0] if isinstance(loop.target, (ast.Tuple, ast.List)) and loop.target.elts \
+                else loop.target
+            if (name := _dotted(target)) and (iterator := self._iterator_at(loop.iter, _pos(cell, loop))):
+                bisect.insort(self.iterators.setdefault(name, []), (_pos(cell, target), iterator),
+                              key=lambda entry: entry[0])
         for pos, name, value in sorted(self.pairs, key=lambda item: item[0]):  # val_data = val_generator
             if isinstance(value, (ast.Name, ast.Attribute)) and (iterator := self._iterator_at(value, pos)):
                 bisect.insort(self.iterators.setdefault(name, []), (pos, iterator), key=lambda entry: entry[0])
@@ -409,6 +441,7 @@ class _Reader:
         x, validation = self._iterator_at(first, pos), self._iterator_at(keywords.get("validation_data"), pos)
         if x or validation:
             receiver = _dotted(node.func.value) or "model"
+            self.model_call_of[id(node)] = len(self.facts.model_calls)
             self.facts.model_calls.append(rules.ModelCall(node.lineno, cell, receiver, node.func.attr, x, validation))
 
     def _read_call(self, cell: int | None, node: ast.Call) -> None:
@@ -433,12 +466,17 @@ class _Reader:
     def _preprocess_use(self, cell: int | None, node: ast.AST | None) -> AppName | None:
         """A preprocess_input (imported name, alias, or attribute) and its keras.applications family."""
         if isinstance(node, ast.Name) and (node.id in self.preprocess_names or node.id.endswith("preprocess_input")):
-            return AppName(node.lineno, cell, node.id, self.preprocess_names.get(node.id))
+            family = self.preprocess_names.get(node.id)
+            return AppName(node.lineno, cell, node.id, family, *script_source.import_places(
+                self.preprocess_imports.get(node.id), self.import_cells, self.sources, node.id, family))
         if isinstance(node, ast.Attribute) and node.attr.endswith("preprocess_input") and (text := _dotted(node)):
             parts = text.split(".")
             module = parts[-2] if len(parts) > 1 else ""
             family = self.modules.get(module, module if module in rules.PREPROCESS_MODES else None)
-            return AppName(node.lineno, cell, text, family)
+            at = node.value
+            family_at = Span(cell, at.end_lineno, at.end_col_offset - len(module), at.end_lineno, at.end_col_offset) \
+                if module in rules.PREPROCESS_MODES and isinstance(at, ast.Attribute) else None  # not an alias
+            return AppName(node.lineno, cell, text, family, family_at)
         return None
 
     def _read_uses(self, attributes: list, names: list) -> None:

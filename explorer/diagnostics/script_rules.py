@@ -1,20 +1,36 @@
-"""The script doctor's records and rules: what `script.py` reads a training script into
-(`ScriptFacts`: the ImageDataGenerator calls, their iterators, the model's fit/evaluate/
-predict calls, preprocess_input, the keras.applications model) and one small rule per
-mistake, `ScriptFacts -> list[ScriptFinding]`, registered in `RULES` in report order.
-IDG's semantics are those of its own code (/work/shared/IDG_SEMANTICS.md)."""
+"""The script doctor's rules: one small rule per mistake, `ScriptFacts -> list[ScriptFinding]`,
+registered in `RULES` in report order, each finding with its fix in words and, where the fix
+is one, as edits of the script's text (`script_facts` holds the records the rules read and
+write). IDG's semantics are those of its own code (/work/shared/IDG_SEMANTICS.md)."""
 
 from __future__ import annotations
 
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..augment.config import TRANSFORM_FIELDS, AugmentConfig
 from .doctor import diagnose
 from .findings import NOTE, WARNING, num, rescale_text, setting_text
+from .script_facts import (  # noqa: F401  (the records, here too for the rules' readers)
+    AppName,
+    Arguments,
+    Edit,
+    Generator,
+    IdgCall,
+    Iterator,
+    IteratorPair,
+    KerasVersion,
+    ModelCall,
+    ScriptFacts,
+    ScriptFinding,
+    Span,
+    apply_edits,
+    family_edits,
+    keras_version,
+    python_text,
+)
 
 # How each keras.applications module's preprocess_input treats 0..255 RGB pixels, and the
 # range it gives (caffe: BGR minus the ImageNet mean 103.9/116.8/123.7; torch: ImageNet
@@ -43,127 +59,6 @@ PREDICT_METHODS = ("predict", "predict_generator")
 UNKNOWN = object()  # an argument given as something we cannot read (a seed from a function call)
 
 
-# -- what a script is read into -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScriptFinding:
-    """One mistake in a script. line: 1-based, in the file (in the cell for notebooks); cell:
-    the notebook cell, numbered from 1 among all cells (markdown counted), None for .py;
-    code: stable id ('config:<code>' for the config doctor's); severity: "warning" or "note";
-    message, with the script's own names and values; fix: one line."""
-
-    line: int
-    cell: int | None
-    code: str
-    severity: str
-    message: str
-    fix: str
-
-    def to_json(self) -> dict:
-        return {"line": self.line, "cell": self.cell, "code": self.code, "severity": self.severity,
-                "message": self.message, "fix": self.fix}
-
-
-@dataclass(frozen=True)
-class IdgCall:
-    """One `ImageDataGenerator(...)` call. target: the variable it is assigned to (None if
-    none); kwargs: the literal values that could be read; unreadable: argument -> why it is
-    not a literal ('the name preprocess_input'); config: the `AugmentConfig` of the modelled
-    kwargs, or None when it refused them with `error`."""
-
-    line: int
-    cell: int | None
-    target: str | None
-    kwargs: dict
-    unreadable: dict[str, str]
-    config: AugmentConfig | None
-    error: str | None
-
-    @property
-    def name(self) -> str:
-        return self.target or f"the ImageDataGenerator(...) of line {self.line}"
-
-
-@dataclass(frozen=True)
-class AppName:
-    """A keras.applications name used in the script (a preprocess_input, a model constructor)
-    as written; family: its keras.applications module ('mobilenet_v2'), None if unknown."""
-
-    line: int
-    cell: int | None
-    text: str
-    family: str | None
-
-
-@dataclass(frozen=True, eq=False)
-class Generator:
-    """An IdgCall, its preprocessing_function when that is a preprocess_input, and its
-    non-random settings as written ('rescale=1./255', for the fixes)."""
-
-    call: IdgCall
-    preprocessing: AppName | None
-    kept: str
-
-
-@dataclass(frozen=True, eq=False)
-class Iterator:
-    """A `flow`, `flow_from_directory` or `flow_from_dataframe` call. shuffle: True, False or
-    None (not readable), True when not given (IDG's default); seed: None (not given), its
-    value, ('name', x) for a name we cannot read, or UNKNOWN; target_size: the (height,
-    width) in pixels a flow_from_* call loads images at, (256, 256) when not given (IDG's
-    default), None for `flow` (it takes arrays) or a size that cannot be read."""
-
-    line: int
-    cell: int | None
-    method: str
-    target: str | None
-    generator: Generator
-    subset: Any
-    shuffle: bool | None
-    shuffle_given: bool
-    seed: Any
-    target_size: tuple[int, int] | None
-
-    @property
-    def name(self) -> str:
-        return self.target or f"{self.generator.call.target or 'ImageDataGenerator(...)'}.{self.method}(...)"
-
-
-@dataclass(frozen=True)
-class ModelCall:
-    """model.fit/fit_generator/evaluate/predict with the iterators that feed x and validation_data."""
-
-    line: int
-    cell: int | None
-    receiver: str
-    method: str
-    x: Iterator | None
-    validation: Iterator | None
-
-
-@dataclass(frozen=True)
-class IteratorPair:
-    """Two iterators zipped together (images with their masks)."""
-
-    line: int
-    cell: int | None
-    first: Iterator
-    second: Iterator
-
-
-@dataclass
-class ScriptFacts:
-    generators: list[Generator] = field(default_factory=list)
-    iterators: list[Iterator] = field(default_factory=list)
-    model_calls: list[ModelCall] = field(default_factory=list)
-    zipped: list[IteratorPair] = field(default_factory=list)
-    fitted: set[Generator] = field(default_factory=set)  # `<generator>.fit(...)` is called
-    preprocess_uses: list[AppName] = field(default_factory=list)
-    models: list[AppName] = field(default_factory=list)  # keras.applications models built
-    label_uses: list[str] = field(default_factory=list)  # 'test_gen.classes', 'confusion_matrix(...)'
-
-
 Rule = Callable[[ScriptFacts], list[ScriptFinding]]
 RULES: list[Rule] = []
 
@@ -177,8 +72,9 @@ def run_rules(facts: ScriptFacts) -> list[ScriptFinding]:
     return [finding for check in RULES for finding in check(facts)]
 
 
-def _at(where, code: str, severity: str, message: str, fix: str) -> ScriptFinding:
-    return ScriptFinding(where.line, where.cell, code, severity, message, fix)
+def _at(where, code: str, severity: str, message: str, fix: str, edits=()) -> ScriptFinding:
+    return ScriptFinding(where.line, where.cell, code, severity, message, fix,
+                         tuple(edit for edit in edits if edit is not None))
 
 
 def _text(value: Any) -> str:
@@ -194,7 +90,8 @@ def random_transforms(call: IdgCall) -> list[str]:
     """'name=value' for each random transform the call turns on. Without a config (the model
     refused the settings) each transform is tried alone, and counted as on when truthy."""
     if call.config is not None:
-        return [setting_text(call.config, name) for name in call.config.active_transforms()]
+        return [setting_text(call.config, name) for name in call.config.active_transforms()
+                if not _fixed_pair(call.config, name)]
     found = []
     for name, value in ((name, call.kwargs[name]) for name in TRANSFORM_FIELDS if name in call.kwargs):
         try:
@@ -205,10 +102,27 @@ def random_transforms(call: IdgCall) -> list[str]:
     return found
 
 
+def _fixed_pair(config: AugmentConfig, name: str) -> bool:
+    """A zoom or brightness pair with equal ends (horovod's validation zoom_range=(0.875, 0.875)):
+    IDG draws from a zero-width interval, so every image gets the same change, not a random one."""
+    bounds = config.zoom_bounds if name == "zoom_range" else config.brightness_range if name == "brightness_range" \
+        else None
+    return bounds is not None and bounds[0] == bounds[1]
+
+
 def _plain_generator(generator: Generator, extra: str = "") -> str:
-    """The fix's generator: the same preprocessing, no random transforms."""
+    """The fix's generator: the same preprocessing (rescale left out beside a preprocess_input,
+    which scales already), no random transforms."""
     settings = ", ".join(part for part in (generator.kept, extra) if part)
-    return f"ImageDataGenerator({settings})"
+    return f"{generator.func}({settings})"
+
+
+def _without_split(call: IdgCall) -> bool:
+    """Whether the call certainly has no validation_split (0 or not given, nothing unread
+    that could hold it)."""
+    if "validation_split" in call.unreadable or any(name.startswith("*") for name in call.unreadable):
+        return False
+    return not call.kwargs.get("validation_split")
 
 
 # -- the rules, in report order -------------------------------------------------------------
@@ -221,6 +135,8 @@ def _subset_finding(iterator: Iterator, transforms: list[str]) -> ScriptFinding:
     first = {"flow_from_directory": "of each class's files in sorted file-name order",
              "flow_from_dataframe": "of the dataframe's rows"}.get(iterator.method, "of the rows of x")
     extra = f"validation_split={_text(split)}" if share != "fraction" else "validation_split=..."
+    edits = [iterator.receiver.put(_plain_generator(iterator.generator, extra))] \
+        if share != "fraction" and iterator.receiver else []
     return _at(
         iterator, "validation_augmented", WARNING,
         f"{iterator.name} takes subset='validation' from {call.name}, which applies random transforms "
@@ -229,6 +145,7 @@ def _subset_finding(iterator: Iterator, transforms: list[str]) -> ScriptFinding:
         f"{share} {first}, not a random sample.",
         f"Take subset='validation' from a second generator without random transforms, "
         f"val_datagen = {_plain_generator(iterator.generator, extra)}, with the same {iterator.method} arguments.",
+        edits,
     )
 
 
@@ -243,6 +160,7 @@ def _model_call_finding(call: ModelCall, iterator: Iterator, role: str, transfor
         "lower than on real ones, so they do not measure the model on the data it will see.",
         f"Make these images with a generator without random transforms, {helper} = "
         f"{_plain_generator(iterator.generator)}, and {helper}.{iterator.method}(...) with the same arguments.",
+        [iterator.receiver.put(_plain_generator(iterator.generator))] if iterator.receiver else [],
     )
 
 
@@ -253,6 +171,9 @@ def validation_augmented(facts: ScriptFacts) -> list[ScriptFinding]:
     augmenting generator's iterator passed as validation_data or to evaluate/predict."""
     findings, seen = [], set()
     for iterator in facts.iterators:
+        if _without_split(iterator.generator.call) and iterator.subset in ("validation", "training"):
+            seen.add(iterator)  # subset_without_split: the subset is empty (or everything)
+            continue
         if iterator.subset == "validation" and (transforms := random_transforms(iterator.generator.call)):
             seen.add(iterator)
             findings.append(_subset_finding(iterator, transforms))
@@ -260,10 +181,44 @@ def validation_augmented(facts: ScriptFacts) -> list[ScriptFinding]:
         role = "validation" if call.method in FIT_METHODS else "predict" if call.method in PREDICT_METHODS \
             else "evaluate"
         iterator = call.validation if role == "validation" else call.x
-        if iterator is None or iterator in seen:
+        if iterator is None or iterator in seen or (role == "validation" and iterator is call.x):
             continue
         if transforms := random_transforms(iterator.generator.call):
             findings.append(_model_call_finding(call, iterator, role, transforms))
+    return findings
+
+
+@rule
+def subset_without_split(facts: ScriptFacts) -> list[ScriptFinding]:
+    """subset='validation' or 'training' from a generator without validation_split: IDG splits
+    at 0, so the validation subset is empty (flow_from_directory finds 0 images; flow refuses
+    the split) and the training subset is every image."""
+    findings = []
+    for iterator in facts.iterators:
+        call = iterator.generator.call
+        if iterator.subset not in ("validation", "training") or not _without_split(call):
+            continue
+        if iterator.subset == "validation":
+            what = ("the validation subset is empty: "
+                    + ("flow refuses a split that leaves no validation rows" if iterator.method == "flow" else
+                       f"{iterator.method} finds 0 images, so there is nothing to validate on"))
+        else:
+            what = "the training subset is every image, and no image is held out for validation"
+        # With a split, a validation subset of an augmenting generator is augmented: it moves to a plain one.
+        transforms = random_transforms(call)
+        moved = [it for it in facts.iterators if it.generator is iterator.generator and it.subset == "validation"
+                 and transforms and it.receiver] if transforms else []
+        edits = [iterator.generator.arguments.set("validation_split", "0.2")]
+        edits += [it.receiver.put(_plain_generator(iterator.generator, "validation_split=0.2")) for it in moved]
+        plain = (f"; take the validation subset from a generator without random transforms and the same split, "
+                 f"{_plain_generator(iterator.generator, 'validation_split=0.2')}" if moved else "")
+        findings.append(_at(
+            iterator, "subset_without_split", WARNING,
+            f"{iterator.name} takes subset={iterator.subset!r} from {call.name}, which has no validation_split: "
+            f"IDG splits at 0, so {what}.",
+            f"Give {call.name} a validation_split, e.g. validation_split=0.2 for a 20% validation subset{plain}.",
+            edits,
+        ))
     return findings
 
 
@@ -288,6 +243,7 @@ def rescale_and_preprocess_input(facts: ScriptFacts) -> list[ScriptFinding]:
             f"preprocessing_function first, on the 0..255 pixels, then multiplies its result by "
             f"rescale{effect}. The pixels are scaled twice.",
             f"Remove rescale={rescale_text(rescale)}: {use.text} already scales the pixels as the model expects.",
+            [generator.arguments.removals["rescale"].put("")] if "rescale" in generator.arguments.removals else [],
         ))
     return findings
 
@@ -315,6 +271,7 @@ def preprocess_input_family_mismatch(facts: ScriptFacts) -> list[ScriptFinding]:
             f"preprocess_input, which {MODE_EFFECTS[PREPROCESS_MODES[model.family]][0]}: the pretrained "
             "features see pixels in the wrong range.",
             f"Import preprocess_input from tensorflow.keras.applications.{model.family} instead.",
+            family_edits([other for other in facts.preprocess_uses if other.family == use.family], model.family),
         ))
     return findings
 
@@ -337,29 +294,32 @@ def featurewise_without_fit(facts: ScriptFacts) -> list[ScriptFinding]:
             "mean, std or whitening matrix, so it warns on every batch and leaves the images unnormalized.",
             f"Call {call.target or 'the generator'}.fit(x_sample) on a NumPy array of training images before "
             f"training, or remove {flags[0]}.",
+            [generator.after.put(f"{generator.indent}{call.target}.fit(x_sample)\n")]
+            if call.target and generator.after else
+            [generator.arguments.removals[flag].put("") for flag in flags if flag in generator.arguments.removals],
         ))
     return findings
 
 
 @rule
 def shuffled_predict(facts: ScriptFacts) -> list[ScriptFinding]:
-    """predict on a shuffling iterator (IDG's default) while the script compares the
-    predictions with labels in file order."""
-    if not facts.label_uses:
-        return []
-    labels = next((use for use in facts.label_uses if not use.endswith("(...)")), facts.label_uses[0])
+    """predict on a shuffling iterator (IDG's default) whose predictions the script compares,
+    in order, with labels (`.classes`, `.labels`, a scikit-learn metric): a predict whose
+    output never meets labels is not reported."""
     findings = []
     for call in facts.model_calls:
         iterator = call.x
-        if call.method not in PREDICT_METHODS or iterator is None or iterator.shuffle is not True:
+        if call.method not in PREDICT_METHODS or iterator is None or iterator.shuffle is not True \
+                or call.compared is None:
             continue
         how = "shuffle=True" if iterator.shuffle_given else f"shuffle defaults to True for {iterator.method}"
         findings.append(_at(
             call, "shuffled_predict", WARNING,
             f"{call.receiver}.{call.method}({iterator.name}) runs on a shuffling iterator ({how}): the "
-            f"predictions come in a random order, while {labels} has the labels in data order, "
+            f"predictions come in a random order, while {call.compared} compares them with labels in data order, "
             "so predictions are scored against other images' labels (about chance accuracy).",
             f"Create {iterator.name} with shuffle=False for prediction.",
+            [iterator.arguments.set("shuffle", "False")],
         ))
     return findings
 
@@ -407,6 +367,21 @@ def _pair_problems(first: Iterator, second: Iterator) -> list[str]:
     return problems
 
 
+def _pair_edits(first: Iterator, second: Iterator) -> list[Edit | None]:
+    """One seed for both flow calls (the first one's when it has one), the first one's
+    shuffling for the second, and the first generator's call for the second's settings."""
+    seed = first.seed if first.seed not in (None, UNKNOWN) else second.seed if second.seed not in (None, UNKNOWN) \
+        else 1
+    edits = [it.arguments.set("seed", _seed_text(seed)) for it in (first, second) if it.seed != seed]
+    if first.shuffle is not None and second.shuffle is not None and first.shuffle != second.shuffle:
+        edits.append(second.arguments.set("shuffle", str(first.shuffle)))
+    a, b = first.generator, second.generator
+    unread = {**a.call.unreadable, **b.call.unreadable}
+    if a is not b and any(name not in unread and _setting(a.call, name) != _setting(b.call, name) for name in GEOMETRY):
+        edits.append(b.span.put(a.text) if a.text and b.span else None)
+    return edits
+
+
 def _seed_text(seed: Any) -> str:
     return seed[1] if isinstance(seed, tuple) and seed[:1] == ("name",) else _text(seed)
 
@@ -430,6 +405,7 @@ def mask_pair_mismatch(facts: ScriptFacts) -> list[ScriptFinding]:
                 "in a different order), so the masks no longer line up with the images.",
                 "Build both generators from one dict of settings (ImageDataGenerator(**data_gen_args)) and pass "
                 "the same seed= to both flow calls.",
+                _pair_edits(pair.first, pair.second),
             ))
     return findings
 
@@ -451,6 +427,7 @@ def string_flag(facts: ScriptFacts) -> list[ScriptFinding]:
                 f"{call.name} sets {name}={value!r}, a string: IDG only tests whether it is empty, so "
                 f"{name} is {state}{' although it says False' if value and not meant else ''}.",
                 f"Write {name}={meant} without quotes.",
+                [generator.arguments.values[name].put(str(meant))] if name in generator.arguments.values else [],
             ))
     return findings
 
@@ -484,15 +461,33 @@ def not_a_literal(facts: ScriptFacts) -> list[ScriptFinding]:
     return findings
 
 
+def _shift_axes(finding, version: KerasVersion | None) -> tuple[str, str] | None:
+    """The shift-axes note for the Keras the script says it runs: None (dropped) for one
+    that does not swap."""
+    if version is None:
+        return (finding.message + " (Keras 2.9 and later, and tf.keras from TensorFlow 2.9, swap the axes; "
+                "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not.)", finding.fix)
+    if not version.swaps:
+        return None
+    return f"With {version.text}: {finding.message}", finding.fix
+
+
 @rule
 def config_findings(facts: ScriptFacts) -> list[ScriptFinding]:
-    """The config doctor's findings for every call with a config, as 'config:<code>'."""
+    """The config doctor's findings for every call with a config, as 'config:<code>'; the
+    shift-axes note follows the Keras version the script says it runs."""
     findings = []
     for generator in (generator for generator in facts.generators if generator.call.config is not None):
         try:
             found = diagnose(generator.call.config)
         except (ValueError, TypeError, ArithmeticError):  # a setting the rules do not expect: skip them
             continue
-        findings += [_at(generator.call, f"config:{finding.code}", finding.severity, finding.message, finding.fix)
-                     for finding in found]
+        for finding in found:
+            message, fix = finding.message, finding.fix
+            if finding.code == "shift_axes_swapped":
+                if (worded := _shift_axes(finding, facts.keras)) is None:
+                    continue
+                message, fix = worded
+            findings.append(_at(generator.call, f"config:{finding.code}", finding.severity, message, fix,
+                                generator.edits_for(finding.change)))
     return findings

@@ -30,8 +30,11 @@ def _written(name: str, value) -> str:
 
 
 def _show_finding(finding: ScriptFinding, box=st) -> None:
-    show = box.warning if finding.severity == "warning" else box.info
-    show(f"**{_where(finding).capitalize()}** · `{finding.code}`  \n{finding.message}  \nFix: {finding.fix}")
+    """A warning in a yellow box, a note in a blue one, each saying which it is in words."""
+    warning = finding.severity == "warning"
+    show = box.warning if warning else box.info
+    show(f"**{'Warning' if warning else 'Note'}** · {_where(finding)} · `{finding.code}`  \n{finding.message}  \n"
+         f"Fix: {finding.fix}")
 
 
 def _show_calls(report: ScriptReport) -> None:
@@ -86,9 +89,10 @@ def script_panel() -> None:
         st.error(f"{name}: {report}")
         return
     script_level = [finding for finding in report.findings if not finding.code.startswith("config:")]
-    calls = len(report.calls)
-    st.markdown(f"**{name}**: {calls} ImageDataGenerator call{'s' if calls != 1 else ''}, "
-                f"{len(script_level)} finding{'s' if len(script_level) != 1 else ''} in the script.")
+    calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in script_level)
+    notes = len(script_level) - warnings
+    st.markdown(f"**{name}**: {calls} ImageDataGenerator call{'s' if calls != 1 else ''}; in the script "
+                f"{warnings} warning{'s' if warnings != 1 else ''} and {notes} note{'s' if notes != 1 else ''}.")
     if not script_level:
         st.success("No script-level mistake found (the calls' own settings are below).")
     for finding in script_level:

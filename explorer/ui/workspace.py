@@ -209,7 +209,7 @@ def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fil
         st.success("The doctor has nothing to say about these settings.")
     for finding in findings:
         show = st.warning if finding.severity == "warning" else st.info
-        show(f"**{finding.setting or 'general'}**: {finding.message}  \nFix: {finding.fix}")
+        show(f"**{finding.setting or 'general'}** ({finding.severity}): {finding.message}  \nFix: {finding.fix}")
 
 
 def _show_export(state: PageState, image_shape) -> None:
