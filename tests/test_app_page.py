@@ -88,17 +88,17 @@ def test_the_link_carries_the_whole_page():
     open_tab(at, "section", SECTIONS["train"])
     at.selectbox(key="train_dataset").set_value("shapes").run()
     at.radio(key="train_mode").set_value("ablation").run()
-    at.checkbox(key="train_loo").check().run()
+    at.checkbox(key="train_loo").uncheck().run()  # leave-one-out is on by default
     at.number_input(key="train_epochs").set_value(5).run()
     at.number_input(key="train_learning_rate").set_value(0.01).run()
     query = {key: (value[-1] if isinstance(value, list) else value) for key, value in at.query_params.items()}
     expected = {"source": "demo", "demo": "shapes", "demo_index": "3", "preset": "lighting", "tint": "1",
-                "view": "extremes", "dataset": "shapes", "mode": "ablation", "loo": "1", "epochs": "5", "lr": "0.01",
+                "view": "extremes", "dataset": "shapes", "mode": "ablation", "loo": "0", "epochs": "5", "lr": "0.01",
                 "section": "train"}
     assert expected.items() <= query.items(), query
     again = run_app(query)  # a reload, or the link sent to a colleague: on the train section
     assert again.selectbox(key="train_dataset").value == "shapes" and again.radio(key="train_mode").value == "ablation"
-    assert again.checkbox(key="train_loo").value and again.number_input(key="train_epochs").value == 5
+    assert not again.checkbox(key="train_loo").value and again.number_input(key="train_epochs").value == 5
     assert again.number_input(key="train_learning_rate").value == 0.01
     open_tab(again, "section", SECTIONS["preview"])
     assert again.radio(key="image_source").value == "demo"

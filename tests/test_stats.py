@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
 
 from explorer.experiments import stats
 from explorer.experiments.records import Effect
@@ -107,6 +109,26 @@ def test_effect_text_with_and_without_an_interval():
     assert effect_text(Effect("rotation_range", None)) == effect_text(None) == "no finished paired runs"
 
 
+def test_effect_text_prints_the_interval_the_decision_uses():
+    # 95% CI clear of zero, family-wise (7 settings) not: the text shows the one that decides.
+    effect = Effect("rotation_range", -0.039, (-0.061, -0.016), (-0.096, 0.019), [-0.03, -0.04, -0.047], 3, 7)
+    assert effect.decision() == "unclear"
+    assert effect_text(effect) == "-3.9 (family-wise 99.3% CI -9.6 to +1.9)"
+    assert effect_text(Effect("a", -0.03, (-0.05, -0.01), (-0.06, -0.001), family=0)) == \
+        "-3.0 (family-wise CI -6.0 to -0.1)"  # an old ablation.json: the level was not recorded
+
+
+def test_effect_from_records_the_family_and_widens_the_decision_interval():
+    from explorer.experiments.stats import effect_from, level_text
+
+    deltas = [-0.03, -0.04, -0.047]
+    one, seven = effect_from("a", deltas), effect_from("a", deltas, family=7)
+    assert one.family == 1 and one.ci_family == one.ci95 and seven.family == 7
+    assert seven.ci_family[0] < seven.ci95[0] < seven.ci95[1] < seven.ci_family[1]
+    assert seven.level == pytest.approx(1 - 0.05 / 7)
+    assert [level_text(1 - 0.05 / k) for k in (1, 2, 7, 100)] == ["95%", "97.5%", "99.3%", "99.95%"]
+
+
 def test_the_clear_of_zero_decision_uses_the_family_wise_interval():
     # The plain interval misses zero, the family-wise one does not: the data cannot tell.
     assert Effect("a", -0.03, (-0.05, -0.01), (-0.07, 0.01)).decision() == "unclear"
@@ -122,3 +144,13 @@ def test_percent_ratio_and_agreement_are_written_one_way():
     assert ratio_text(0.7234) == "0.72" and ratio_text(None) == "–"
     assert agreement_text([-0.3, -0.2, 0.01]) == "lower in 2 of 3 seeds"
     assert agreement_text([0.02]) == "higher in 1 of 1 seed" and agreement_text([]) == ""
+
+
+@given(st.floats(-0.5, 0.5, allow_nan=False), st.floats(0, 0.5, allow_nan=False))
+def test_a_printed_interval_clears_zero_exactly_when_it_does(low, width):
+    """An interval below (above) zero is never printed as one that reaches 0.0: the bound that
+    one decimal would round to zero keeps its sign."""
+    high = low + width
+    text_low, text_high = interval_text((low, high)).split(" to ")
+    assert (float(text_high) < 0) == (high < 0)
+    assert (float(text_low) > 0) == (low > 0)

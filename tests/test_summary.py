@@ -316,3 +316,19 @@ def test_a_model_that_answers_several_classes_is_a_real_comparison():
     learned.predictions = {"baseline": [[2] * 8] * 3, "augmented": [[1] * 8, [2, 1] * 4, [0] * 8]}
     assert not summarize(learned).verdict.startswith("Neither")
     assert not finals([0.3], [0.3]).predictions and not summarize(finals([0.3], [0.3])).verdict.startswith("Neither")
+
+
+def test_the_tone_is_neutral_when_no_model_learned_and_red_when_an_ablation_decision_hurts():
+    from explorer.experiments.records import AblationAnalysis, Effect
+    from explorer.experiments.summary import verdict_tone
+
+    runs = {"baseline": {"val_accuracy": [[0.25] * 3, [0.25] * 3, [0.25] * 3]},
+            "augmented": {"val_accuracy": [[0.5] * 3, [0.52] * 3, [0.51] * 3]}}
+    result = RunResult.from_json({"arms": runs})
+    assert verdict_tone(summarize(result)) == "helped"
+    result.predictions = {arm: [[1] * 4] * 3 for arm in runs}  # every model answers one class
+    assert verdict_tone(summarize(result)) == "no_difference"
+    hurting = Effect("", -0.2, (-0.3, -0.1), (-0.3, -0.1), [-0.2, -0.25, -0.15], 3)
+    unclear = Effect("rotation_range", -0.01, (-0.05, 0.03), (-0.08, 0.06), [-0.01, 0.02, -0.04], 3, 2)
+    analysis = AblationAnalysis([unclear], [], {}, {}, hurting, "", [])
+    assert verdict_tone(None, analysis) == "hurt"  # the full config hurts, though no single setting clearly does

@@ -139,6 +139,8 @@ def _plain(text) -> str:
     return str(text).replace("$", r"\$")
 
 
+ABLATION_TITLE = ("Which setting hurts? Error bars: the interval each decision uses (95% over paired seeds, "
+                  "widened for all the settings tested at once)")
 DECISION_COLOURS = {"hurts": HURTS, "helps": HELPS, "unclear": UNCLEAR}
 
 
@@ -158,7 +160,7 @@ def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
             ax.text(0, y, "  no finished paired runs", va="center", ha="left", fontsize=8, color="0.4")
             continue
         points = mean * 100
-        low, high = row.ci95
+        low, high = row.ci_family  # the interval the colour's decision uses
         xerr = None
         if low is not None and high is not None:
             xerr = [[max(0.0, points - low * 100)], [max(0.0, high * 100 - points)]]
@@ -181,8 +183,8 @@ def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
 
 def ablation_figure(analysis: AblationAnalysis, title: str | None = None) -> Figure:
     """One-at-a-time effects (and leave-one-out effects when there are any) as horizontal
-    bars in percentage points, most harmful at the top, with 95% t-interval error bars (none
-    where one seed gives no interval). Red: the interval the decisions use is entirely below
+    bars in percentage points, most harmful at the top, with error bars of the interval the
+    decisions use (none where one seed gives no interval). Red: that interval is entirely below
     zero (the setting hurts); green: entirely above (it helps); grey: it includes zero. The
     two views are stacked at the same size and on the same scale, so they compare at a glance."""
     panels = [(key, heading, list(getattr(analysis, key))) for key, heading in ABLATION_PANELS]
@@ -204,7 +206,7 @@ def ablation_figure(analysis: AblationAnalysis, title: str | None = None) -> Fig
         high = max(ax.get_xlim()[1] for ax in drawn)
         for ax in drawn:
             ax.set_xlim(low, high)
-    heading = title if title is not None else "Which setting hurts? Error bars: 95% interval over paired seeds"
+    heading = title if title is not None else ABLATION_TITLE
     fig.suptitle(_plain(heading), fontsize=11)
     fig.tight_layout()
     return fig

@@ -4,8 +4,14 @@
   acc(setting alone) - acc(baseline).
 - leave-one-out: the full config, and the full config minus each setting. A setting's
   effect is acc(full) - acc(full without it): what it adds on top of the others.
-Both are paired by seed (same initial weights and batch order, see `training`), reported
-with a 95% t-interval, negative = the setting costs accuracy.
+Both are paired by seed (same initial weights and batch order, see `training`), negative =
+the setting costs accuracy. Each effect has one decision, `Effect.decision`: its family-wise
+(Bonferroni) interval, allowing for every setting tested at once, below zero (hurts), above
+(helps) or across (unclear). The sentence, the tables (`effect_rows`), the chart's colours,
+the recommendation, the report and the CLI all print that interval and that decision.
+- interactions: when the settings' effects alone do not add up to the full config's (their
+  sum lies outside its interval), the finding says so and names the settings whose removal
+  recovers most (leave-one-out; `interaction`).
 - affinity (Gontijo-Lopes et al. 2020, "Affinity and Diversity"), no retraining: the
   baseline model's accuracy on validation images augmented by one setting, divided by its
   clean validation accuracy. Low affinity: the setting pushes images off the data's
@@ -15,12 +21,24 @@ with a 95% t-interval, negative = the setting costs accuracy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..augment.config import AugmentConfig
 from .records import AblationAnalysis, Effect, RunResult
 from .spec import ALONE, BASELINE, FULL, alone, setting_of, without
-from .stats import effect_from, interval_text, points
+from .stats import (
+    agreement_text,
+    decision_mark,
+    effect_from,
+    effect_text,
+    interval_label,
+    interval_text,
+    points,
+    ratio_text,
+)
+from .summary import ABLATION_UNTRAINED as UNTRAINED
 from .summary import one_class_only, paired_deltas, stopped_note
 
 
@@ -92,86 +110,233 @@ def analyze(result: RunResult) -> AblationAnalysis:
                                "recommendation": advice})
 
 
-UNTRAINED = ("No arm learned: in every seed every model answered one class for every validation image, so "
-             "these effects say nothing about the settings. ")
+
+MAX_NAMED = 3  # settings named in one sentence; the tables have them all
+PRINTED = 0.001  # 0.1 points, the precision effects are printed at: a sum called outside an interval prints outside it
 
 
-def _recovered(effect: Effect, suffix: str) -> str:
-    """What leaving a setting out gives back (a harmful setting's, so a gain): minus its
-    leave-one-out effect, with its interval."""
-    low, high = effect.ci95
-    return f"{points(-effect.delta_mean, signed=False)} points{suffix} (95% CI {interval_text((-high, -low))})"
+# --- the tables ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    """One row of an ablation table, as the page, the CLI and the report print it: the
+    change with the interval its decision uses (`stats.effect_text`) and that decision's word
+    (`stats.decision_mark`), so no table prints one interval beside a decision from another."""
+
+    setting: str
+    change: str
+    decision: str  # "hurts", "helps" or "unclear"
+    seeds: str
+    affinity: str
+    diversity: str
+
+
+CHANGE_HEADING = "change, points (the interval the decision uses)"
+
+
+def effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[EffectRow]:
+    """One table layout for both views: setting, effect with interval, decision, seeds,
+    affinity, diversity."""
+    return [EffectRow(e.transform, effect_text(e), decision_mark(e), agreement_text(e.per_seed),
+                      ratio_text(analysis.affinity.get(e.transform)), ratio_text(analysis.diversity.get(e.transform)))
+            for e in effects]
+
+
+# --- interactions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """Whether the settings one at a time explain the full config's effect: their effects'
+    sum (fractions) against the full config's interval. When it lies outside, the settings
+    interact, and `recovering` names the leave-one-out effects whose removal recovers most
+    (most first; empty without leave-one-out or when leaving out any one does not help)."""
+
+    alone_sum: float
+    full: Effect
+    explained: bool
+    recovering: list[Effect]
+
+
+def interaction(analysis: AblationAnalysis) -> Interaction | None:
+    """The settings alone against the settings together; None when a number is missing (an
+    unfinished arm, or one seed: no interval for the full config)."""
+    full, alone_rows = analysis.full, analysis.one_at_a_time
+    if full is None or full.delta_mean is None or full.ci_family[0] is None or not alone_rows:
+        return None
+    if any(effect.delta_mean is None for effect in alone_rows):
+        return None
+    total = float(sum(effect.delta_mean for effect in alone_rows))
+    low, high = full.ci_family
+    explained = low - PRINTED <= total <= high + PRINTED
+    return Interaction(total, full, explained, _recovering(analysis.leave_one_out))
+
+
+def _recovering(loo: list[Effect]) -> list[Effect]:
+    """The leave-one-out effects whose removal recovers accuracy: those whose decision says
+    hurts, or else the single largest recovery (named with its unclear interval)."""
+    gains = sorted((e for e in loo if e.delta_mean is not None and e.delta_mean < 0), key=lambda e: e.delta_mean)
+    clear = [e for e in gains if e.decision() == "hurts"]
+    return clear or gains[:1]
+
+
+# --- the finding in words --------------------------------------------------------------------
+
+
+def _change(effect: Effect) -> str:
+    """'-3.9 points (family-wise 99.2% CI -7.0 to -0.8)': the number and the interval its
+    decision uses."""
+    if effect.ci_family[0] is None:
+        return f"{points(effect.delta_mean)} points (one paired seed: no interval)"
+    return f"{points(effect.delta_mean)} points ({interval_label(effect)} {interval_text(effect.ci_family)})"
+
+
+def _recovered(effect: Effect, suffix: str = "") -> str:
+    """What leaving a setting out gives back: minus its leave-one-out effect, with the
+    interval its decision uses, turned around."""
+    size = f"{points(-effect.delta_mean, signed=False)} points{suffix}"
+    if effect.ci_family[0] is None:
+        return f"{size} (one paired seed: no interval)"
+    low, high = effect.ci_family
+    unclear = ", an interval that includes zero" if effect.decision() == "unclear" else ""
+    return f"{size} ({interval_label(effect)} {interval_text((-high, -low))}{unclear})"
+
+
+def _names(effects: list[Effect]) -> str:
+    names = [effect.transform for effect in effects[:MAX_NAMED]]
+    more = len(effects) - len(names)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed + (f" (and {more} more)" if more > 0 else "")
 
 
 def _alone(rows: list[Effect]) -> str:
-    """What the settings do one at a time: the most harmful named only when it is clear."""
-    worst, family = rows[0], len(rows)
-    if worst.ci95[0] is None:
-        return (f"Alone, {worst.transform} looks most harmful ({points(worst.delta_mean)} points) but one paired "
-                "seed gives no interval.")
-    if worst.decision() == "hurts":
-        return (f"{worst.transform} hurts most: alone it changes validation accuracy by "
-                f"{points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}; still below zero after "
-                f"allowing for {family} settings tested at once), over {worst.n_seeds} paired seeds.")
-    return (f"Alone, no setting is clearly harmful: the lowest, {worst.transform}, changes validation accuracy "
-            f"by {points(worst.delta_mean)} points (95% CI {interval_text(worst.ci95)}), an interval that includes "
-            f"zero once {family} settings tested at once are allowed for.")
+    """What the settings do one at a time: every setting whose decision says hurts, most
+    harmful first; "no setting is clearly harmful" only when none does."""
+    hurting = [effect for effect in rows if effect.decision() == "hurts"]
+    seeds = max(effect.n_seeds for effect in rows)
+    if len(hurting) == 1:
+        return (f"Alone, {hurting[0].transform} hurts: it changes validation accuracy by {_change(hurting[0])}, "
+                f"over {seeds} paired seeds.")
+    if hurting:
+        each = "; ".join(f"{effect.transform} {_change(effect)}" for effect in hurting[:MAX_NAMED])
+        return f"Alone, {_names(hurting)} hurt validation accuracy ({each}), over {seeds} paired seeds."
+    unclear = [effect for effect in rows if effect.decision() == "unclear"]
+    if not unclear:
+        return (f"Alone, every setting helps: the least, {rows[0].transform}, changes validation accuracy by "
+                f"{_change(rows[0])}.")
+    worst = unclear[0]
+    which = "the lowest" if worst is rows[0] else "the lowest of those the data cannot call"
+    if worst.ci_family[0] is None:
+        return (f"Alone, no setting can be called harmful yet: {which}, {worst.transform}, changes validation "
+                f"accuracy by {points(worst.delta_mean)} points, but one paired seed gives no interval.")
+    return (f"Alone, no setting is clearly harmful: {which}, {worst.transform}, changes validation accuracy "
+            f"by {_change(worst)}, an interval that includes zero.")
 
 
 def _together(full: Effect) -> str:
     """What the full config does against the baseline."""
-    if full.ci95[0] is None:
+    if full.ci_family[0] is None:
         return f"Together they change it by {points(full.delta_mean)} points (one paired seed: no interval)."
     verb = "cost" if full.delta_mean < 0 else "add"
     unclear = ", an interval that includes zero" if full.decision() == "unclear" else ""
     size = points(abs(full.delta_mean), False)
-    return f"Together they {verb} {size} points (95% CI {interval_text(full.ci95)}{unclear})."
+    return f"Together they {verb} {size} points ({interval_label(full)} {interval_text(full.ci_family)}{unclear})."
 
 
-def _without(top: Effect, family: int) -> str:
-    """What leaving out the setting that costs the full config most gives back."""
-    if top.delta_mean >= 0:
+def _interacts(found: Interaction | None, has_loo: bool) -> str:
+    """When the settings alone do not add up to the full config's effect: say so, and what
+    leave-one-out found (or that it would find it)."""
+    if found is None or found.explained:
+        return ""
+    text = (f"Each setting alone, added up, gives {points(found.alone_sum)} points, outside that interval "
+            f"({interval_text(found.full.ci_family)}): the settings interact, so no setting alone explains "
+            f"the full config's effect.")
+    if not has_loo:
+        text += " Leave-one-out (the full config minus each setting) would show which removal recovers most."
+    return text
+
+
+def _without(loo: list[Effect], found: Interaction | None) -> str:
+    """What leaving out the settings that cost the full config most gives back."""
+    recovering = found.recovering if found is not None else _recovering(loo)
+    if not recovering:
         return "Leaving out any one setting does not raise it: each adds to the full config."
-    if top.ci95[0] is None:
-        return f"Without {top.transform} the config recovers {points(-top.delta_mean)} points (one paired seed)."
-    unclear = (f"; an interval that includes zero once {family} settings are allowed for"
-               if top.decision() == "unclear" else "")
-    return f"Without {top.transform} the config recovers {_recovered(top, '')}{unclear}."
+    top, others = recovering[0], recovering[1:MAX_NAMED]
+    text = f"Without {top.transform} the config recovers {_recovered(top)}"
+    if len(loo) > 1:
+        text += ", the most of any setting"
+    if others:
+        text += "; without " + "; without ".join(f"{e.transform}, {_recovered(e)}" for e in others)
+    return text + "."
 
 
 def sentence(analysis: AblationAnalysis) -> str:
-    """The finding in plain words, from both views: each setting alone, the settings together,
-    and the full config without each. A setting is named as harmful only when its
-    family-wise interval excludes zero."""
+    """The finding in plain words, from both views: the settings together, whether the
+    settings alone explain it (else they interact), the full config without each, and each
+    setting alone. A setting is named as harmful only when its decision
+    (`Effect.decision`, the family-wise interval) says hurts, and the interval quoted beside
+    it is that one."""
     rows = [effect for effect in analysis.one_at_a_time if effect.delta_mean is not None]
     if not rows:
         return "No finished paired runs yet."
-    parts = [_alone(rows)]
+    parts = []
     if analysis.full is not None and analysis.full.delta_mean is not None:
         parts.append(_together(analysis.full))
     loo = [effect for effect in analysis.leave_one_out if effect.delta_mean is not None]
+    found = interaction(analysis)
+    parts.append(_interacts(found, bool(loo)))
     if loo:
-        parts.append(_without(loo[0], len(loo)))
-    return " ".join(parts)
+        parts.append(_without(loo, found))
+    parts.append(_alone(rows))
+    return " ".join(part for part in parts if part)
+
+
+def _alone_text(effect: Effect, analysis: AblationAnalysis) -> str:
+    affinity = analysis.affinity.get(effect.transform)
+    affinity_text = f"; affinity {affinity:.2f}" if affinity is not None else ""
+    return f"{_change(effect)} alone{affinity_text}"
 
 
 def recommendation(analysis: AblationAnalysis) -> list[str]:
-    """Which settings to drop or soften, backed by family-wise intervals (see `paired_effect`)."""
-    advice = []
+    """Which settings to drop or soften, most useful first, each from its decision
+    (`Effect.decision`): what leaving a setting out of the full config recovers leads (it is
+    what the user's own config gains), then what each setting does alone. A setting is never
+    both to drop and to keep."""
+    loo = {effect.transform: effect for effect in analysis.leave_one_out if effect.delta_mean is not None}
+    found = interaction(analysis)
+    advice, dropped = [], set()
+    for effect in sorted((e for e in loo.values() if e.decision() == "hurts"), key=lambda e: e.delta_mean):
+        advice.append(f"Drop {effect.transform}: the full config without it scores {_recovered(effect, ' higher')}.")
+        dropped.add(effect.transform)
+    if found is not None and not found.explained:
+        unclear = [e for e in found.recovering if e.transform not in dropped]
+        if unclear and not dropped:
+            top = unclear[0]
+            advice.append(f"Look first at {top.transform}: the settings interact, and without it the full config "
+                          f"scores {_recovered(top, ' higher')}; run more seeds before dropping it.")
+        elif not loo:
+            advice.append(f"The settings interact (alone they add up to {points(found.alone_sum)} points, together "
+                          f"{points(found.full.delta_mean)}): run the ablation with leave-one-out to find which "
+                          "setting to drop.")
     for effect in analysis.one_at_a_time:
-        if effect.delta_mean is None or effect.ci95[0] is None:
+        if effect.delta_mean is None or effect.transform in dropped:
             continue
-        affinity = analysis.affinity.get(effect.transform)
-        affinity_text = f"; affinity {affinity:.2f}" if affinity is not None else ""
-        alone_text = f"{points(effect.delta_mean)} points alone (95% CI {interval_text(effect.ci95)}){affinity_text}"
+        together = loo.get(effect.transform)
         if effect.decision() == "hurts":
-            advice.append(f"Drop or soften {effect.transform}: {alone_text}.")
+            if together is not None and together.decision() == "helps":
+                advice.append(f"{effect.transform} costs accuracy alone ({_change(effect)}) but "
+                              f"adds {_change(together)} to the full config: keep it only with the others.")
+            else:
+                advice.append(f"Drop or soften {effect.transform}: {_alone_text(effect, analysis)}.")
         elif effect.decision() == "helps":
-            advice.append(f"Keep {effect.transform}: {alone_text}.")
+            advice.append(f"Keep {effect.transform}: {_alone_text(effect, analysis)}.")
+    kept = {line.split(":")[0].removeprefix("Keep ") for line in advice if line.startswith("Keep ")}
     for effect in analysis.leave_one_out:
-        if effect.delta_mean is not None and effect.decision() == "hurts":
-            gain = _recovered(effect, " higher")
-            advice.append(f"Drop {effect.transform}: the full config without it scores {gain}.")
+        if effect.delta_mean is not None and effect.decision() == "helps" and effect.transform not in kept:
+            advice.append(f"Keep {effect.transform}: the full config without it scores "
+                          f"{points(effect.delta_mean, signed=False)} points lower ({interval_label(effect)} "
+                          f"{interval_text((-effect.ci_family[1], -effect.ci_family[0]))}).")
     if not advice:
         advice.append("No single setting has an interval clear of zero once the number of settings is allowed for: "
                       "run more seeds or epochs before changing one setting; start from the settings with the "

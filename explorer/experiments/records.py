@@ -98,8 +98,10 @@ class Effect:
     arms finished the same epochs.
 
     `ci95` is the plain 95% t-interval; `ci_family` the Bonferroni interval at
-    1 - 0.05/k when k settings were tested at once (equal to ci95 when k = 1). Decisions use
-    `ci_family` (see `decision`)."""
+    1 - 0.05/k when k = `family` settings were tested at once (equal to ci95 when k = 1;
+    given only ci95, it is taken as ci_family). Decisions use `ci_family` (see `decision`),
+    and so does every text that writes an effect (`stats.effect_text`). `family` 0: not
+    recorded (ablation.json written before it was)."""
 
     transform: str  # the IDG keyword ("" for the full config against the baseline)
     delta_mean: float | None
@@ -107,6 +109,16 @@ class Effect:
     ci_family: Interval = NO_INTERVAL
     per_seed: list[float] = field(default_factory=list)
     n_seeds: int = 0
+    family: int = 1
+
+    def __post_init__(self):
+        if tuple(self.ci_family) == NO_INTERVAL and tuple(self.ci95) != NO_INTERVAL and self.family == 1:
+            object.__setattr__(self, "ci_family", tuple(self.ci95))
+
+    @property
+    def level(self) -> float | None:
+        """The confidence of `ci_family`: 1 - 0.05/family (None when not recorded)."""
+        return 1 - 0.05 / self.family if self.family >= 1 else None
 
     def decision(self) -> str:
         """The one "clear of zero" decision: "hurts" when the family-wise interval lies
@@ -128,13 +140,15 @@ class Effect:
     def from_json(cls, data: Any) -> Effect:
         data = mapping(data, "effect")
         ci95 = interval(data.get("ci95"), "ci95")
+        ci_family = interval(data["ci_family"], "ci_family") if "ci_family" in data else ci95
         return cls(
             transform=str(data.get("transform", "")),
             delta_mean=number(data.get("delta_mean"), "delta_mean"),
             ci95=ci95,
-            ci_family=interval(data["ci_family"], "ci_family") if "ci_family" in data else ci95,
+            ci_family=ci_family,
             per_seed=[float(v) for v in data.get("per_seed") or []],
             n_seeds=int(data.get("n_seeds", 0)),
+            family=int(data.get("family", 1 if tuple(ci_family) == tuple(ci95) else 0)),
         )
 
 

@@ -2,7 +2,8 @@
 
 The Student t quantile comes from SciPy (a runtime dependency: IDG's own spline warps
 need it too). `points`, `interval_text` and `effect_text` are the one way numbers of an
-effect are written, in the verdicts, the ablation's sentences, the report, the page and the
+effect are written (`effect_text` with the interval its decision uses, `decision_mark` the
+decision's word), in the verdicts, the ablation's sentences, the report, the page and the
 CLI. The verdict of a comparison is `summary.summarize`.
 """
 
@@ -56,7 +57,7 @@ def effect_from(name: str, deltas: list[float], family: int = 1) -> Effect:
     _, family_low, family_high = paired_interval(deltas, confidence=1 - 0.05 / max(1, family))
     plain = (None, None) if math.isnan(low) else (low, high)
     adjusted = (None, None) if math.isnan(family_low) else (family_low, family_high)
-    return Effect(name, mean, plain, adjusted, [float(d) for d in deltas], len(deltas))
+    return Effect(name, mean, plain, adjusted, [float(d) for d in deltas], len(deltas), max(1, family))
 
 
 # --- how effects are written ----------------------------------------------------------------
@@ -89,16 +90,60 @@ def agreement_text(per_seed: list[float]) -> str:
     return f"{direction} in {seeds_agreeing(per_seed)} of {n} seed{'s' if n > 1 else ''}"
 
 
+def bound_text(fraction: float | None) -> str:
+    """An interval's bound in points: one decimal, but a bound that is not zero keeps its
+    sign where one decimal would round it to '0.0' (-0.0004 -> '-0.04', up to 3 decimals,
+    then +-0.0001): an interval that clears zero is never printed as one that touches it."""
+    text = points(fraction)
+    if text != "0.0" or not fraction:
+        return text
+    value = fraction * 100
+    for decimals in (2, 3):
+        if round(value, decimals):
+            return f"{value:+.{decimals}f}"
+    return "+0.0001" if value > 0 else "-0.0001"  # rounded away from zero: the side is what counts
+
+
 def interval_text(interval) -> str:
-    """'-5.0 to -1.2' (points) for an interval of fractions."""
+    """'-5.0 to -1.2' (points) for an interval of fractions; '-2.7 to -0.04' where the upper
+    bound is below zero but rounds to it (`bound_text`)."""
     low, high = interval
-    return f"{points(low)} to {points(high)}"
+    return f"{bound_text(low)} to {bound_text(high)}"
+
+
+def level_text(level: float) -> str:
+    """A confidence level as a percentage with the fewest decimals that keep it below 100:
+    0.95 -> '95%', 1 - 0.05/7 -> '99.3%', 1 - 0.05/200 -> '99.98%'."""
+    for decimals in range(1, 6):
+        text = f"{level * 100:.{decimals}f}".rstrip("0").rstrip(".")
+        if float(text) < 100:
+            return f"{text}%"
+    return f"{level * 100}%"
+
+
+def interval_label(effect: Effect) -> str:
+    """The name of the interval an effect's decision uses: '95% CI' for one comparison,
+    'family-wise 99.3% CI' for 7 at once (Bonferroni), 'family-wise CI' when not recorded."""
+    if effect.family == 1:
+        return "95% CI"
+    return "family-wise CI" if effect.level is None else f"family-wise {level_text(effect.level)} CI"
 
 
 def effect_text(effect: Effect | None) -> str:
-    """'-3.1 (95% CI -5.0 to -1.2)', '+1.0 (one seed: no interval)' or 'no finished paired runs'."""
+    """'-3.1 (95% CI -5.0 to -1.2)', '-3.1 (family-wise 99.3% CI -7.0 to +0.4)', '+1.0 (one
+    seed: no interval)' or 'no finished paired runs'. The interval is the one `Effect.decision`
+    uses, so a number is never printed beside a decision drawn from another interval."""
     if effect is None or effect.delta_mean is None:
         return "no finished paired runs"
-    if effect.ci95[0] is None:
+    if effect.ci_family[0] is None:
         return f"{points(effect.delta_mean)} (one seed: no interval)"
-    return f"{points(effect.delta_mean)} (95% CI {interval_text(effect.ci95)})"
+    return f"{points(effect.delta_mean)} ({interval_label(effect)} {interval_text(effect.ci_family)})"
+
+
+DECISION_WORDS = {"hurts": "hurts", "helps": "helps", "unclear": "unclear"}
+
+
+def decision_mark(effect: Effect | None) -> str:
+    """The table's word for an effect's decision: 'hurts', 'helps' or 'unclear' (also
+    without a number), the same word the page, the CLI and the report print."""
+    return "unclear" if effect is None else DECISION_WORDS[effect.decision()]

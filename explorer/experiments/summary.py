@@ -23,7 +23,7 @@ import numpy as np
 from .breakdown import class_effects, image_effects
 from .records import AblationAnalysis, Curve, RunResult, Summary, seeds_agreeing
 from .spec import AUGMENTED, BASELINE, METRICS
-from .stats import agreement_text, paired_interval, points, t_quantile
+from .stats import agreement_text, interval_text, paired_interval, points, t_quantile
 
 LAST_EPOCHS = 3  # the effect per seed is the mean over this many last epochs
 AGREEMENT = 0.75  # share of seeds that must agree with the mean for a "likely" verdict
@@ -155,7 +155,7 @@ def _doubt(deltas: list[float], interval, settle: int | None) -> str:
         return "one paired seed gives no interval: run at least 2 more seeds"
     more = (f"about {settle} more seed{'s' if settle > 1 else ''} would probably settle it" if settle
             else f"more than {MAX_EXTRA_SEEDS} more seeds would be needed at this spread")
-    return f"the 95% CI ({points(interval[0])} to {points(interval[1])} points) still includes zero; {more}"
+    return f"the 95% CI ({interval_text(interval)} points) still includes zero; {more}"
 
 
 def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, settle: int | None) -> str:
@@ -167,7 +167,7 @@ def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, s
     agree = agreement_text(deltas)
     size = f"validation accuracy was {points(abs(mean), False)} points {direction} with augmentation"
     if code in ("hurt", "helped"):
-        ci = f"95% CI {points(interval[0])} to {points(interval[1])} points"
+        ci = f"95% CI {interval_text(interval)} points"
         return f"Augmentation {code}: {size} ({_measure(epochs)}; {agree}; {ci})."
     if code in ("likely_hurt", "likely_helped"):
         outcome, doubt = code.removeprefix("likely_"), _doubt(deltas, interval, settle)
@@ -176,7 +176,7 @@ def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, s
         return f"No detectable difference on the one paired seed ({_measure(epochs)}); run at least 2 more seeds."
     bound = max(abs(interval[0]), abs(interval[1]))
     return (f"No detectable difference: augmentation changed validation accuracy by {points(mean)} points "
-            f"({_measure(epochs)}; {agree}; 95% CI {points(interval[0])} to {points(interval[1])} points); "
+            f"({_measure(epochs)}; {agree}; 95% CI {interval_text(interval)} points); "
             f"the interval includes zero, so any effect is within ±{points(bound, False)} points.")
 
 
@@ -242,6 +242,8 @@ def one_class_only(result: RunResult, arms) -> bool:
 
 UNTRAINED_NOTE = ("Neither arm learned: in every seed both models answered one class for every validation image, "
                   "so this says nothing about augmentation. ")
+ABLATION_UNTRAINED = ("No arm learned: in every seed every model answered one class for every validation image, so "
+                      "these effects say nothing about the settings. ")
 
 
 def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | None]:
@@ -295,9 +297,16 @@ def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGM
 
 
 def verdict_tone(summary: Summary | None, analysis: AblationAnalysis | None = None) -> str:
-    """The verdict's colour: its code, or "hurt" when an ablation finds a setting that hurts.
-    A drop is never shown as good news."""
+    """The verdict's colour: its code, or "hurt" when an ablation finds a setting that hurts
+    (`Effect.decision`, the same decision its sentence and tables use); neutral when no model
+    learned (the numbers then say nothing). A drop is never shown as good news."""
+    untrained = (summary is not None and UNTRAINED_NOTE in summary.verdict) or (
+        analysis is not None and ABLATION_UNTRAINED in analysis.sentence)
+    if untrained:
+        return "no_difference"
     effects = (analysis.one_at_a_time + analysis.leave_one_out) if analysis else []
     if any(effect.decision() == "hurts" for effect in effects):
+        return "hurt"
+    if analysis is not None and analysis.full is not None and analysis.full.decision() == "hurts":
         return "hurt"
     return (summary.verdict_code if summary else None) or "no_difference"

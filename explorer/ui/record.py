@@ -75,7 +75,7 @@ class TrainChoice:
     dataset: str = DEMO_NAMES[0]
     folder: str = ""  # "your folder": a folder under the server's data root, as typed
     mode: str = COMPARE
-    leave_one_out: bool = False
+    leave_one_out: bool = True  # the ablation names interactions only with it (the CLI's default too)
     epochs: int = _TRAIN.epochs
     seeds: int = len(_TRAIN.seeds)
     image_size: int = _TRAIN.image_size

@@ -16,10 +16,11 @@ import streamlit as st
 
 from ..diagnostics.plots import comparison_figure, figure_png, run_summary
 from ..errors import InputError
+from ..experiments.ablation import CHANGE_HEADING, analyze, effect_rows
 from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.runs import RunInfo
-from ..experiments.spec import SUGGEST, RunSpec
-from ..experiments.stats import agreement_text, effect_text, percent, ratio_text
+from ..experiments.spec import ALONE, BASELINE, SUGGEST, RunSpec, setting_of
+from ..experiments.stats import agreement_text, effect_text, percent
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 from . import session
 from .suggestion import show_suggestion
@@ -29,6 +30,9 @@ TONES: dict[str | None, Callable] = {
     "helped": st.success, None: st.info,
 }
 ENDED = ("finished", "stopped", "interrupted")
+DECISION_HELP = ("Each interval is the one its decision uses: a 95% interval widened (Bonferroni) for all the settings "
+                 "tested at once. hurts: entirely below zero; helps: entirely above; unclear: it includes zero. The "
+                 "finding, the recommendation, the chart's colours and the report use the same decisions.")
 
 
 def model_line(result: RunResult, spec: RunSpec | None = None) -> str:
@@ -69,7 +73,7 @@ def _class_effects(summary: Summary) -> None:
     st.markdown("**Per class** (final models, paired by seed; flagged only when the interval, allowing for "
                 "every class at once, is clear of zero)")
     rows = [{"class": c.name, "without": percent(c.baseline_accuracy), "with": percent(c.augmented_accuracy),
-             "change, points": effect_text(c.effect), "seeds": agreement_text(c.effect.per_seed),
+             CHANGE_HEADING: effect_text(c.effect), "seeds": agreement_text(c.effect.per_seed),
              "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), "")} for c in summary.classes]
     st.dataframe(rows, hide_index=True, width="stretch")
     harmed = [c.name for c in summary.classes if c.effect.decision() == "hurts"]
@@ -120,8 +124,9 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
         return
     show_model(run.result, run.spec)
     summary = run_summary(run.result)
-    if run.result.ablation is not None:
-        _show_ablation(run, run.result.ablation, summary)
+    analysis = current_analysis(run.result) if run.result.ablation is not None else None
+    if analysis is not None:
+        _show_ablation(run, analysis, summary)
     else:
         figure = run.path / "figure.png"
         st.image(str(figure) if figure.is_file() else figure_png(comparison_figure(run.result)), width="stretch")
@@ -139,11 +144,20 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
 
 
 def _effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[dict]:
-    """One table layout for both views: setting, effect with interval, seeds, affinity, diversity."""
-    return [{"setting": e.transform, "change, points": effect_text(e), "seeds": agreement_text(e.per_seed),
-             "clear of zero": {"hurts": "hurts", "helps": "helps"}.get(e.decision(), "no"),
-             "affinity": ratio_text(analysis.affinity.get(e.transform)),
-             "diversity": ratio_text(analysis.diversity.get(e.transform))} for e in effects]
+    """One table layout for both views (`ablation.effect_rows`, as the CLI and the report
+    print it): setting, effect with the interval its decision uses, the decision, seeds,
+    affinity, diversity."""
+    return [{"setting": row.setting, CHANGE_HEADING: row.change, "decision": row.decision, "seeds": row.seeds,
+             "affinity": row.affinity, "diversity": row.diversity} for row in effect_rows(effects, analysis)]
+
+
+def current_analysis(result: RunResult) -> AblationAnalysis | None:
+    """The ablation as this version words it: analysed again from the result's arms (cheap,
+    and a run saved by an older version then says what the tables beside it say), else the
+    stored one."""
+    if BASELINE in result.arms and any(setting_of(arm, ALONE) for arm in result.arms):
+        return analyze(result)
+    return result.ablation
 
 
 def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -> None:
@@ -154,6 +168,7 @@ def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -
         st.markdown(f"- {line}")
     st.markdown("**Each setting alone** against no augmentation")
     st.dataframe(_effect_rows(analysis.one_at_a_time, analysis), hide_index=True, width="stretch")
+    st.caption(DECISION_HELP)
     if analysis.leave_one_out:
         st.markdown("**The full config without each setting**: full minus full-without-it (negative: leaving it "
                     "out recovers accuracy)")

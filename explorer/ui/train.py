@@ -334,7 +334,8 @@ def train_panel() -> None:
     mode = widgets.radio(st, "Run", list(MODE_LABELS), key="train_mode", shown=state.train.mode,
                          write=part_writer("train", "mode"), horizontal=True, format_func=MODE_LABELS.get)
     if mode == ABLATION:
-        widgets.checkbox(st, "Also leave-one-out (the full config minus each setting; about twice as long)",
+        widgets.checkbox(st, "Also leave-one-out (the full config minus each setting: finds settings that interact; "
+                             "about twice as long)",
                          key="train_loo", shown=state.train.leave_one_out,
                          write=part_writer("train", "leave_one_out", bool))
     _settings(state.train)
