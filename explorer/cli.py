@@ -40,7 +40,7 @@ from .experiments.spec import (
     ModelRef,
     TrainSettings,
 )
-from .experiments.stats import agreement_text, effect_text, percent, ratio_text
+from .experiments.stats import agreement_text, effect_text, percent
 
 
 def _dataset(args) -> DatasetRef:
@@ -140,38 +140,58 @@ def _print_hardware(result: RunResult) -> None:
 
 
 def _print_effects(heading: str, effects: list, analysis) -> None:
-    """One table layout for both views of an ablation."""
-    print(f"{'setting':<22} {heading:<36} {'seeds':<22} {'affinity':>8} {'diversity':>9}")
-    for effect in effects:
-        affinity, diversity = analysis.affinity.get(effect.transform), analysis.diversity.get(effect.transform)
-        print(f"{effect.transform:<22} {effect_text(effect):<36} {agreement_text(effect.per_seed):<22} "
-              f"{ratio_text(affinity):>8} {ratio_text(diversity):>9}")
+    """One table layout for both views of an ablation (`ablation.effect_rows`, as the page
+    and the report show it): the change with the interval its decision uses, the decision."""
+    from .experiments.ablation import effect_rows
+
+    print(f"{'setting':<22} {heading:<44} {'decision':<9} {'seeds':<22} {'affinity':>8} {'diversity':>9}")
+    for row in effect_rows(effects, analysis):
+        print(f"{row.setting:<22} {row.change:<44} {row.decision:<9} {row.seeds:<22} {row.affinity:>8} "
+              f"{row.diversity:>9}")
 
 
-def ablate(args) -> int:
-    out, result = _run(args, ABLATION)
-    analysis = result.ablation
+def print_ablation(analysis) -> None:
+    """An ablation's two tables, its finding and what to do, as `ablate` prints them (also
+    for a saved result: `print_ablation(ablation.analyze(RunResult.from_json(...)))`)."""
     _print_effects("alone vs baseline, points", analysis.one_at_a_time, analysis)
     if analysis.leave_one_out:
         print()
         _print_effects("full minus full-without-it, points", analysis.leave_one_out, analysis)
+    print("intervals: the ones the decisions use (95%, widened for all the settings tested at once)")
     print()
     print(analysis.sentence)
     for line in analysis.recommendation:
         print(f"- {line}")
+
+
+def ablate(args) -> int:
+    out, result = _run(args, ABLATION)
+    print_ablation(result.ablation)
     _print_classes(result.summary)
     print(f"files: {out}/ablation.json, report.html, result.json, figure.png, ablation.png, tensorboard/")
     return 0 if result.status == "finished" else 1
 
 
+def doctor_veto(config: AugmentConfig) -> list:
+    """The config doctor's warnings about `config` (`suggest.Veto`): what suggest's search
+    never offers. Images fed as loaded (0..255), as the runs train; the rules that need the
+    user's own images or measured pixels have none to look at."""
+    from .diagnostics.doctor import WARNING, diagnose
+
+    return [finding for finding in diagnose(config, input_range="0-255") if finding.severity == WARNING]
+
+
 def suggest(args) -> int:
-    """Search settings around the user's config, check the pick on fresh seeds, print what to
-    use and write suggestion.json."""
-    from .data.datasets import load_dataset
-    from .data.demos import load_demo
+    """Search settings around the user's config, check the pick on fresh seeds and print what
+    to use: the run folder the page's suggest run writes (spec.json, search.json, result.json,
+    suggestion.json, figure.png, report.html, ...), through the same worker."""
+    from .diagnostics.runfiles import write_run_files
     from .experiments.backends import backend_from_settings
-    from .experiments.search import CheckHooks
-    from .experiments.search import suggest as run_search
+    from .experiments.plan import build_spec
+    from .experiments.runs import read_record
+    from .experiments.spec import SUGGEST, SearchSettings
+    from .experiments.suggest import Suggestion
+    from .experiments.worker import execute
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
@@ -181,37 +201,36 @@ def suggest(args) -> int:
     backend = backend_from_settings(args.backend, args.ray_address, args.workers, args.cpus_per_trial,
                                     args.gpus_per_trial)
     model = _model(args)
-    settings, ref = _settings(args, model), _dataset(args)
-    dataset = (load_demo(ref.name, image_size=settings.image_size) if ref.kind == "demo"
-               else load_dataset(ref.path, image_size=settings.image_size, name=ref.name or None))
-    stop = _StopOnInterrupt()
-    with stop:
-        suggestion = run_search(dataset, _config(args), settings, args.budget, args.check_seeds, model,
-                                progress=_search_line, should_stop=stop, check=CheckHooks(backend=backend))
-    sys.stderr.write("\n")
+    spec = build_spec(_config(args), _dataset(args), _settings(args, model), SUGGEST, model=model,
+                      search=SearchSettings(args.budget, args.check_seeds))
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "suggestion.json", suggestion.to_json())
+    write_json(out / "spec.json", spec.to_json())
+    bar = ProgressBar()
+    with _StopOnInterrupt(out / "STOP_SEARCH"):
+        result = execute(out, on_progress=bar, on_finished=write_run_files, backend=backend, veto=doctor_veto,
+                         on_search=_search_line)
+    sys.stderr.write("\n")
+    suggestion = read_record(out / "suggestion.json", Suggestion.from_json)
+    _print_suggestion(suggestion, result)
     if suggestion.stopped:
         print(f"stopped after {len(suggestion.trials)} of {args.budget} configurations: the best so far, checked")
-    _print_suggestion(suggestion)
-    print(f"files: {out}/suggestion.json")
+    print(f"files: {out}/{', '.join(sorted(path.name for path in out.iterdir()))}")
     return 0
 
 
 class _StopOnInterrupt:
-    """Ctrl-C once: the search ends with the best so far, which is still checked on fresh
-    seeds; Ctrl-C again: quit at once. Called, it says whether the search should stop."""
+    """Ctrl-C once: `marker` (the run's STOP_SEARCH, as the page's Stop writes it) ends the
+    search with the best so far, which is still checked on fresh seeds; Ctrl-C again: quit
+    at once."""
 
-    def __init__(self):
-        self.asked, self.previous = False, None
-
-    def __call__(self) -> bool:
-        return self.asked
+    def __init__(self, marker: Path):
+        self.marker, self.asked, self.previous = marker, False, None
 
     def _interrupt(self, signum, frame) -> None:
         if self.asked:
             raise KeyboardInterrupt
         self.asked = True
+        self.marker.touch()
         sys.stderr.write("\nstopping the search: the best so far is checked on fresh seeds (Ctrl-C again to quit)\n")
 
     def __enter__(self):
@@ -232,11 +251,20 @@ def _search_line(state) -> None:
     sys.stderr.flush()
 
 
-def _print_suggestion(suggestion) -> None:
-    from .experiments.stats import interval_text, points
+def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
+    """The verdict first (against the user's settings, then against no augmentation, then
+    what to do: `Suggestion.verdict`, as the page and the report say it), then the details
+    (the check's model and hardware, when it ran)."""
     from .experiments.suggest import worth_text
     from .interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code
 
+    verdict = suggestion.verdict
+    for line in verdict.lines:
+        print(line)
+    if verdict.advice:
+        print(f"what to do: {verdict.advice}")
+    if result is not None:
+        _print_hardware(result)
     for item in suggestion.excluded:
         print(f"held off: {item.setting}: {item.reason}")
     changes = suggestion.changes
@@ -244,12 +272,8 @@ def _print_suggestion(suggestion) -> None:
           "tried):" if changes else "no change from yours")
     for change in changes:
         print(f"  {change.setting}: {change.yours!r} -> {change.suggested!r}, {worth_text(change)}")
-    for label, comparison in (("vs baseline", suggestion.vs_baseline), ("vs yours", suggestion.vs_user)):
-        if comparison.delta_mean is not None:
-            print(f"{label}: {points(comparison.delta_mean)} points, 95% CI {interval_text(comparison.ci95)} "
-                  f"over fresh seeds {suggestion.seeds_used_for_check}")
-    code = idg_code(suggestion.config)
-    print(code)
+    print(f"checked on fresh seeds {suggestion.seeds_used_for_check}; the suggestion:")
+    print(idg_code(suggestion.config))
     print(fast_code(suggestion.config))
     print(exact_layer_code(suggestion.config)[0])
     print(keras_layers_code(suggestion.config)[0])
@@ -261,11 +285,11 @@ CLASS_ROWS = 12  # the most harmed classes printed; result.json and the report h
 def _print_classes(summary: Summary) -> None:
     if not summary.classes:
         return
-    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points':<34} seeds")
+    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points (decision interval)':<46} seeds")
     for row in summary.classes[:CLASS_ROWS]:
         flag = {"hurts": "harmed", "helps": "helped"}.get(row.effect.decision(), "")
         print(f"{row.name[:16]:<16} {percent(row.baseline_accuracy):>8} {percent(row.augmented_accuracy):>8}  "
-              f"{effect_text(row.effect):<34} {agreement_text(row.effect.per_seed):<22} {flag}".rstrip())
+              f"{effect_text(row.effect):<46} {agreement_text(row.effect.per_seed):<22} {flag}".rstrip())
     if len(summary.classes) > CLASS_ROWS:
         print(f"... and {len(summary.classes) - CLASS_ROWS} more classes (result.json, report.html)")
     if summary.images is not None:
@@ -318,7 +342,7 @@ def worker(args) -> int:
         return 0
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        execute(run_dir, on_finished=write_run_files)
+        execute(run_dir, on_finished=write_run_files, veto=doctor_veto)
     except Exception:  # already logged, and written to status.json with the reason
         return 1
     return 0
@@ -355,13 +379,14 @@ def doctor(args) -> int:
     if args.json:
         print(json.dumps([finding.to_json() for finding in report.findings], indent=2))
         return 0
-    for finding in report.findings:
+    for finding in report.findings:  # as compilers print them: file:line: severity: code: message
         where = args.file if finding.cell is None else f"{args.file}[cell {finding.cell}]"
-        print(f"{where}:{finding.line}: {finding.code}: {finding.message}")
+        print(f"{where}:{finding.line}: {finding.severity}: {finding.code}: {finding.message}")
         print(f"    fix: {finding.fix}")
-    calls = len(report.calls)
+    calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in report.findings)
+    notes = len(report.findings) - warnings
     print(f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'} found, "
-          f"{len(report.findings)} finding{'' if len(report.findings) == 1 else 's'}")
+          f"{warnings} warning{'' if warnings == 1 else 's'}, {notes} note{'' if notes == 1 else 's'}")
     return 0
 
 

@@ -5,6 +5,7 @@ worth in the search."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import threading
@@ -171,9 +172,9 @@ def test_a_finished_suggestion_gives_its_verdict_its_code_and_what_each_change_w
                                   Comparison(0.03, (0.01, 0.05), [0.03, 0.03, 0.03]))
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # the history lists it (it has no owner)
     at = _page(monkeypatch, tmp_path, run_id)
-    assert at.success[0].value == (  # the current run (the history below says it again)
+    assert at.success[0].value.startswith(  # the current run (the history below says it again)
         "The suggestion beats your settings: +5.0 points (95% CI +2.0 to +8.0) on 3 fresh seeds (never used to "
-        "choose it).")
+        "choose it).\n\nAgainst no augmentation: +3.0 points (95% CI +1.0 to +5.0): it beats no augmentation.")
     codes = [block.value for block in at.code]
     assert any("datagen = ImageDataGenerator(" in c and "rotation_range=20" in c for c in codes)
     assert any("FastImageDataGenerator(" in c for c in codes) and any("keras.Sequential([" in c for c in codes)
@@ -208,7 +209,27 @@ def test_a_suggestion_worse_than_no_augmentation_is_never_shown_as_good_news(tmp
     run_id = _finished_suggestion(tmp_path, Comparison(0.04, (0.01, 0.07), [0.03, 0.04, 0.05]),
                                   Comparison(-0.06, (-0.09, -0.03), [-0.05, -0.06, -0.07]))
     at = _page(monkeypatch, tmp_path, run_id)
-    assert any("worse than no augmentation: -6.0 points" in box.value for box in at.warning)
+    assert not at.success
+    (box,) = at.error
+    assert "Against no augmentation: -6.0 points (95% CI -9.0 to -3.0): it is worse than no augmentation" in box.value
+    assert "drop augmentation" in box.value
+
+
+def test_a_suggestion_no_better_than_none_says_so_in_its_box_not_in_grey_text(tmp_path, monkeypatch):
+    """Issue 28: a green "beats your settings" beside "same as no augmentation" in small grey
+    text. Beating the user's settings by 21 points while matching no augmentation is a
+    warning that leads with the 21 points and says plainly to drop augmentation."""
+    run_id = _finished_suggestion(tmp_path, Comparison(0.21, (0.18, 0.24), [0.2, 0.21, 0.22]),
+                                  Comparison(0.003, (-0.01, 0.016), [0.0, 0.003, 0.006]))
+    at = _page(monkeypatch, tmp_path, run_id)
+    assert not at.success
+    (box,) = [box for box in at.warning if "suggestion" in box.value]
+    assert box.value.startswith("The suggestion beats your settings: +21.0 points (95% CI +18.0 to +24.0)")
+    assert "not clearly different from no augmentation" in box.value
+    # (suggested - none) - (suggested - yours), per seed: what the user's settings cost.
+    assert "Your settings lost 20.7 points against no augmentation (95% CI -22.4 to -19.0)" in box.value
+    assert "drop augmentation, or keep it mild" in box.value
+    assert not [c for c in at.caption if "no augmentation" in c.value and "fresh seeds" not in c.value]
 
 
 def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
@@ -231,10 +252,12 @@ def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
 
 
 def _execute(run_dir: Path):
+    """The run as the page's worker (`python -m explorer worker`) runs it."""
+    from explorer.cli import doctor_veto
     from explorer.diagnostics.runfiles import write_run_files
     from explorer.experiments.worker import execute
 
-    return execute(run_dir, on_finished=write_run_files)
+    return execute(run_dir, on_finished=write_run_files, veto=doctor_veto)
 
 
 @pytest.mark.slow
@@ -248,8 +271,10 @@ def test_a_suggest_run_writes_its_search_its_check_and_its_suggestion(tmp_path, 
     assert result.summary is not None and (run_dir / "figure.png").is_file() and (run_dir / "report.html").is_file()
     assert run.suggestion.seeds_used_for_search == [0] and len(run.suggestion.vs_user.deltas) == 2
     assert run.headline == run.suggestion.sentence
+    assert run.suggestion.verdict.headline in html.unescape((run_dir / "report.html").read_text())
     at = _page(monkeypatch, tmp_path, run_dir.name)
-    assert any("fresh seeds" in box.value for box in [*at.success, *at.info, *at.error])
+    assert any(box.value.startswith(run.suggestion.verdict.headline)
+               for box in [*at.success, *at.info, *at.error, *at.warning])
     assert at.get("imgs") or at.get("image")  # the check's figure
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 import jinja2
 
 from ..augment.config import AugmentConfig
-from ..experiments.ablation import analyze
+from ..experiments.ablation import CHANGE_HEADING, analyze, effect_rows
 from ..experiments.records import AblationAnalysis, RunResult, Summary
-from ..experiments.spec import ALONE, AUGMENTED, BASELINE, FULL, WITHOUT, setting_of
-from ..experiments.stats import agreement_text, effect_text, percent, points, ratio_text
+from ..experiments.spec import ALONE, AUGMENTED, BASELINE, FULL, SUGGESTED, WITHOUT, YOURS, setting_of
+from ..experiments.stats import agreement_text, effect_text, percent, points
+from ..experiments.suggest import HELPS, NO_BETTER, WORSE, Suggestion
 from ..experiments.summary import summarize, verdict_tone
 from ..interchange.export import idg_code, kwargs_text
 from .findings import UNITS_PROBLEMS, WARNING, Finding
@@ -90,7 +91,7 @@ def arm_label(arm: str) -> str:
     if (setting := setting_of(arm, WITHOUT)) is not None:
         return f"full config without {setting}"
     return {FULL: "the full config", BASELINE: "no random transform (same preprocessing)",
-            AUGMENTED: "the config"}.get(arm, arm)
+            AUGMENTED: "the config", YOURS: "your settings", SUGGESTED: "the suggestion"}.get(arm, arm)
 
 
 def _comparison_summary(result: RunResult) -> Summary | None:
@@ -115,24 +116,22 @@ def _chosen_arm(result: RunResult, analysis: AblationAnalysis | None) -> str | N
     return next((arm for arm in confusion if arm.startswith(ALONE)), None)
 
 
+def _effect_table(effects, analysis: AblationAnalysis) -> list[Row]:
+    """An ablation table's rows (`ablation.effect_rows`, as the page and the CLI print them),
+    each coloured by the decision it prints."""
+    return [Row((row.setting, row.change, row.decision, row.seeds, row.affinity, row.diversity),
+                row.decision if row.decision != "unclear" else "") for row in effect_rows(effects, analysis)]
+
+
 def _ablation_context(result: RunResult, analysis: AblationAnalysis) -> dict:
-    loo = {effect.transform: effect for effect in analysis.leave_one_out}
-    header = ["setting", "alone vs no augmentation, points"]
-    header += ["share in the full config, points"] if loo else []
-    header += ["affinity", "diversity", "seeds"]
-    rows = []
-    for effect in analysis.one_at_a_time:
-        cells = [effect.transform, effect_text(effect)]
-        cells += [effect_text(loo.get(effect.transform))] if loo else []
-        cells += [ratio_text(analysis.affinity.get(effect.transform)),
-                  ratio_text(analysis.diversity.get(effect.transform)), agreement_text(effect.per_seed)]
-        decision = effect.decision()
-        rows.append(Row(tuple(cells), decision if decision != "unclear" else ""))
+    header = ["setting", CHANGE_HEADING, "decision", "seeds", "affinity", "diversity"]
+    rows = _effect_table(analysis.one_at_a_time, analysis)
     ratios = [*analysis.affinity.values(), *analysis.diversity.values()]
     figures = {"ablation": _png(ablation_figure(analysis))}
     if any(value is not None for value in ratios):
         figures["affinity"] = _png(affinity_figure(analysis))
-    return {"effect_header": header, "effect_rows": rows, "figures": figures}
+    return {"effect_header": header, "effect_rows": rows, "loo_rows": _effect_table(analysis.leave_one_out, analysis),
+            "figures": figures}
 
 
 def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> dict:
@@ -181,11 +180,31 @@ def _config_context(config: AugmentConfig, result: RunResult) -> dict:
     return {"idg_code": idg_code(config), "arm_rows": rows}
 
 
+# A suggestion's tone (`suggest.verdict_of`) as the summary box's colour class.
+SUGGESTION_BOX = {HELPS: "helped", NO_BETTER: "likely_hurt", WORSE: "hurt"}
+
+
+def _suggestion_context(suggestion: Suggestion) -> dict:
+    """A suggest run: its verdict (against the user's settings first), the box's colour, the
+    suggested IDG code and the three comparisons on the fresh seeds."""
+    verdict = suggestion.verdict
+    rows = [Row((label, comparison.text(), comparison.decision), {"better": "helps", "worse": "hurts"}.get(
+                comparison.decision, "") if comparison.delta_mean is not None else "")
+            for label, comparison in (("the suggestion vs your settings", suggestion.vs_user),
+                                      ("the suggestion vs no augmentation", suggestion.vs_baseline),
+                                      ("your settings vs no augmentation", suggestion.yours_vs_baseline))]
+    return {"suggestion_verdict": verdict, "tone": SUGGESTION_BOX.get(verdict.tone, "no_difference"),
+            "suggested_code": idg_code(suggestion.config), "suggestion_rows": rows,
+            "against": "the suggestion"}
+
+
 def _sections(context: dict) -> list[tuple[str, str]]:
     """(id, heading) of each section with something to show, in the order a reader needs them."""
     wanted = [
         ("summary", "Summary", True),
-        ("config", "The augmentation config", "idg_code" in context),
+        ("suggestion", "The suggestion, checked on fresh seeds", "suggestion_rows" in context),
+        ("config", "Your augmentation config" if "suggestion_rows" in context else "The augmentation config",
+         "idg_code" in context),
         ("doctor", "Config doctor", bool(context["findings"])),
         ("comparison", "With vs without augmentation", bool(context["result"].arms)),
         ("effects", "Which classes and images it changed", "effect_class_rows" in context),
@@ -206,6 +225,7 @@ def build_report(
     pixels: PixelStats | None = None,
     title: str = "Augmentation report",
     images=None,
+    suggestion: Suggestion | None = None,
 ) -> str:
     """One self-contained HTML page about a comparison (or ablation) result.
 
@@ -213,7 +233,9 @@ def build_report(
     has "only:" arms). config: the augmentation (default: the result's "full" or
     "augmented" arm). findings: the config doctor's `Finding`s, pixel findings included.
     pixels: `measure_pixels(...)`, shown as a table. images: the dataset's images, for
-    thumbnails of the validation images augmentation broke. Sections whose data is missing
+    thumbnails of the validation images augmentation broke. suggestion: a suggest run's
+    (its result is the check), said first: against the user's settings, then against no
+    augmentation. Sections whose data is missing
     are left out. Figures are inline PNGs; no script, no external resource.
     """
     findings = list(findings)
@@ -230,13 +252,14 @@ def build_report(
         "warnings": sum(finding.severity == WARNING for finding in findings), "method_notes": METHOD_NOTES,
         "against": "augmentation" if AUGMENTED in result.arms else "the full config",
         "figures": {"comparison": _comparison_png(result, comparison, analysis)} if result.arms else {},
-        "epoch_seconds": result.mean_epoch_seconds(),
+        "epoch_seconds": result.mean_epoch_seconds(), "suggestion_verdict": None,
     }
     for part in (_config_context(config, result) if config else {},
                  _ablation_context(result, analysis) if analysis else {},
                  _classes_context(result, analysis),
                  _effects_context(result, comparison, images),
-                 _pixels_context(pixels, findings) if pixels else {}):
+                 _pixels_context(pixels, findings) if pixels else {},
+                 _suggestion_context(suggestion) if suggestion is not None else {}):
         context["figures"].update(part.pop("figures", {}))
         context.update(part)
     context["sections"] = _sections(context)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..data.datasets import Dataset
 from ..experiments.records import RunResult
-from ..experiments.spec import ABLATION, RunSpec
+from ..experiments.runs import read_record
+from ..experiments.spec import ABLATION, SUGGEST, RunSpec
+from ..experiments.suggest import Suggestion
 from .doctor import diagnose
 from .pixels import measure_pixels
 from .plots import ablation_figure, affinity_figure, broken_images_figure, comparison_figure, figure_png
@@ -32,13 +34,16 @@ def write_run_files(run_dir: Path, spec: RunSpec, result: RunResult, dataset: Da
     if spec.mode == ABLATION and result.ablation is not None:
         (run_dir / "ablation.png").write_bytes(figure_png(ablation_figure(result.ablation)))
         (run_dir / "affinity.png").write_bytes(figure_png(affinity_figure(result.ablation)))
-    (run_dir / "report.html").write_text(report_html(spec, result, dataset), encoding="utf-8")
+    # A suggest run's suggestion.json is written before this step: its report leads with it.
+    suggestion = read_record(run_dir / "suggestion.json", Suggestion.from_json) if spec.mode == SUGGEST else None
+    (run_dir / "report.html").write_text(report_html(spec, result, dataset, suggestion), encoding="utf-8")
 
 
-def report_html(spec: RunSpec, result: RunResult, dataset: Dataset) -> str:
-    """The run's one-page report, with the doctor's findings on the run's own images."""
+def report_html(spec: RunSpec, result: RunResult, dataset: Dataset, suggestion: Suggestion | None = None) -> str:
+    """The run's one-page report, with the doctor's findings on the run's own images (a
+    suggest run's: with its suggestion)."""
     sample = dataset.images[:SAMPLE_IMAGES]
     pixels = measure_pixels(sample, spec.config, input_range="0-255")
     findings = diagnose(spec.config, list(sample[:DOCTOR_IMAGES]), input_range="0-255", pixels=pixels)
     return build_report(result, result.ablation, config=spec.config, findings=findings, pixels=pixels,
-                        title=f"Augmentation report: {dataset.name}", images=dataset.images)
+                        title=f"Augmentation report: {dataset.name}", images=dataset.images, suggestion=suggestion)

@@ -5,7 +5,8 @@ dimension an ordinal index, the user's own configuration first, each configurati
 the search seeds and scored by the mean validation accuracy of its last epochs. Tune runs the
 configurations side by side, one per `cpus_per_trial` (and `gpus_per_trial`) of the cluster,
 and its median stopping rule stands in for Optuna's median pruner: a configuration whose first
-seed falls below the median of the others, epoch by epoch, is stopped (its score is None).
+seed falls below the median of the others, epoch by epoch, is stopped (its score is None). A
+combination the veto objects to ends at once, untrained, with its objection (`search`).
 
 Stop (`should_stop`) ends every running configuration; the best so far is kept. Tune's own
 files go to a temporary folder, removed afterwards: search.json and suggestion.json are the
@@ -24,10 +25,11 @@ from ..augment.config import AugmentConfig
 from ..errors import InputError
 from .backends import RayBackend, use_threads
 from .spec import SUGGESTED
-from .suggest import Dimension, Excluded, TrialScore, config_from
+from .suggest import Dimension, Excluded, TrialScore, Veto, config_from, objections
 from .trials import Trial, TrialContext
 
 METRIC, SCORE = "val_accuracy", "score"  # the first seed's per-epoch accuracy; the configuration's score
+VETOED = "vetoed"  # a combination never trained: the veto's objection
 TUNE_ENVIRON = {
     "TUNE_DISABLE_SIGINT_HANDLER": "1",  # Ctrl-C is the CLI's: stop the search, then check
     "TUNE_DISABLE_STRICT_METRIC_CHECKING": "1",  # the epochs report no score, only the end does
@@ -51,17 +53,23 @@ def _environ(values: dict[str, str]):
 
 
 def _tune_trial(params: dict, context: TrialContext, config: AugmentConfig, dimensions: list[Dimension],
-                excluded: list[Excluded], threads: int) -> None:
+                excluded: list[Excluded], threads: int, veto: Veto | None = None) -> None:
     """A Tune trial: one configuration on every search seed; the first seed's epochs reported
-    for the stopping rule, then the score."""
-    import numpy as np
+    for the stopping rule, then the score. A combination `veto` objects to reports its
+    objection and no score (NaN for the stopping rule, which leaves it out)."""
     from ray import tune
+
+    candidate = config_from(config, {d.setting: d.choices[params[d.setting]] for d in dimensions}, excluded)
+    said = objections(veto, candidate, config.without_transforms())
+    if said:  # never trained: nothing to import or set up
+        tune.report({METRIC: float("nan"), "share": 1.0, VETOED: said[0].message})
+        return
+    import numpy as np
 
     from .fitting import run_trial
     from .summary import window
 
     use_threads(threads)
-    candidate = config_from(config, {d.setting: d.choices[params[d.setting]] for d in dimensions}, excluded)
     seeds, epochs = context.settings.seeds, context.settings.epochs
     first: list[float] = []
 
@@ -92,8 +100,10 @@ def _callbacks(tune, dimensions, config, excluded, scores: list[TrialScore], rep
         def on_trial_complete(self, iteration, trials, trial, **info):
             self.shares.pop(trial.trial_id, None)
             choices = {d.setting: d.choices[trial.config[d.setting]] for d in dimensions}
-            score = (trial.last_result or {}).get(SCORE)
-            scores.append(TrialScore(len(scores), choices, score, pruned=score is None and not should_stop()))
+            last = trial.last_result or {}
+            score, vetoed = last.get(SCORE), str(last.get(VETOED) or "")
+            pruned = score is None and (bool(vetoed) or not should_stop())
+            scores.append(TrialScore(len(scores), choices, score, pruned=pruned, vetoed=vetoed))
             reporter.scored(score, config_from(config, choices, excluded))
             reporter("search", sum(self.shares.values()))
 
@@ -109,7 +119,7 @@ def _callbacks(tune, dimensions, config, excluded, scores: list[TrialScore], rep
 
 def ray_search(backend: RayBackend, config: AugmentConfig, dimensions: list[Dimension], excluded: list[Excluded],
                context: TrialContext, budget: int, first: dict[str, int], reporter,
-               should_stop: Callable[[], bool]) -> list[TrialScore]:
+               should_stop: Callable[[], bool], veto: Veto | None = None) -> list[TrialScore]:
     """Try `budget` configurations on Ray Tune (`first`: the user's, as choice indices); the
     scores in the order the configurations ended."""
     with backend.session() as ray:
@@ -136,7 +146,7 @@ def ray_search(backend: RayBackend, config: AugmentConfig, dimensions: list[Dime
                                                       grace_period=max(1, epochs // 2), min_samples_required=4)
         trainable = tune.with_resources(
             tune.with_parameters(_tune_trial, context=context, config=config, dimensions=dimensions,
-                                 excluded=excluded, threads=backend.threads),
+                                 excluded=excluded, threads=backend.threads, veto=veto),
             {"cpu": backend.cpus_per_trial, "gpu": backend.gpus_per_trial})
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // backend.cpus_per_trial))
         with tempfile.TemporaryDirectory(prefix="explorer-tune-") as storage, _environ(TUNE_ENVIRON):

@@ -4,11 +4,13 @@ fresh seeds (issue 17).
 1. Affinity: the baseline (no augmentation) trains on the first search seed; its accuracy on
    validation images augmented by each candidate choice alone, over its clean accuracy,
    drops the choices (and holds off the settings) that change what images show
-   (`suggest.search_space`).
+   (`suggest.search_space`); so does the caller's veto (the config doctor's warnings).
 2. Search: Optuna's TPE sampler (seeded) picks a choice per dimension (an ordinal index, so
    "x0.5" sits between "off" and "x1"); each configuration trains on the search seeds and
    scores the mean validation accuracy of its last epochs; the user's own config is tried
    first; the median pruner stops a configuration whose first seed falls behind, epoch by epoch.
+   A combination the veto objects to (each value passed alone, but not together) is never
+   trained: it is recorded with its objection, pruned, and the sampler learns to avoid it.
 3. Check, against the winner's curse: the best configuration, the user's and the baseline
    train again, paired, on fresh seeds never used to choose (`run_comparison`); the
    suggestion's differences from both, with 95% t-intervals, are what it is judged by.
@@ -31,8 +33,18 @@ from ..data.datasets import Dataset
 from .fitting import model_factory, run_trial, validation_input
 from .records import Progress, RunResult
 from .spec import BASELINE, SUGGESTED, YOURS, ModelRef, TrainSettings
-from .stats import effect_from
-from .suggest import Comparison, SearchProgress, Suggestion, TrialScore, config_from, first_point, search_space
+from .suggest import (
+    Comparison,
+    SearchProgress,
+    Suggestion,
+    TrialScore,
+    Veto,
+    comparison_of,
+    config_from,
+    first_point,
+    objections,
+    search_space,
+)
 from .summary import paired_deltas, window
 from .training import prepare, run_comparison
 from .trials import Trial, TrialContext
@@ -86,7 +98,8 @@ def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -
             for name, accuracy in outcome.probe_accuracy.items()}
 
 
-def _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter):
+def _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter,
+               veto: Veto | None = None):
     import optuna
 
     seeds, epochs = context.settings.seeds, context.settings.epochs
@@ -94,6 +107,11 @@ def _objective(config, dimensions, excluded, context, models, scores, should_sto
     def objective(trial: optuna.Trial) -> float:
         choices = {d.setting: d.choices[trial.suggest_int(d.setting, 0, len(d.choices) - 1)] for d in dimensions}
         candidate = config_from(config, choices, excluded)
+        said = objections(veto, candidate, config.without_transforms())
+        if said:  # never trained: the doctor warns about this combination
+            scores.append(TrialScore(trial.number, choices, None, pruned=True, vetoed=said[0].message))
+            reporter.scored(None, candidate)
+            raise optuna.TrialPruned()
         flags = {"prune": False}
 
         def report(event) -> None:  # prune on the first seed's epochs; the share done to the page
@@ -123,25 +141,25 @@ def _objective(config, dimensions, excluded, context, models, scores, should_sto
 
 def _compare(suggested_runs, other_runs) -> Comparison:
     """The paired effect as every comparison writes it (`stats.effect_from`)."""
-    deltas = paired_deltas(suggested_runs, other_runs)
-    effect = effect_from(SUGGESTED, deltas)
-    return Comparison(effect.delta_mean, tuple(effect.ci95), deltas)
+    return comparison_of(paired_deltas(suggested_runs, other_runs))
 
 
-def _check(dataset, config, best, settings, fresh, model, hooks: CheckHooks) -> tuple[Comparison, Comparison]:
+def _check(dataset, config, best, settings, fresh, model, hooks: CheckHooks
+           ) -> tuple[Comparison, Comparison, Comparison]:
     """The pick, the user's config and the baseline, paired on fresh seeds: the pick against
-    the baseline and against the user's config."""
+    the baseline and against the user's config, and the user's config against the baseline."""
     checked = run_comparison(dataset, {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
                              replace(settings, seeds=fresh), model=model, progress=hooks.progress,
                              should_stop=hooks.should_stop, on_epoch=hooks.on_epoch, backend=hooks.backend)
     if hooks.on_result is not None:
         hooks.on_result(checked)
     runs = {arm: history.val_accuracy for arm, history in checked.arms.items()}
-    return _compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS])
+    return (_compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS]),
+            _compare(runs[YOURS], runs[BASELINE]))
 
 
 def _optuna_search(config, dimensions, excluded, context, models, budget: int, first: dict[str, int],
-                   reporter: _Reporter, should_stop) -> list[TrialScore]:
+                   reporter: _Reporter, should_stop, veto: Veto | None = None) -> list[TrialScore]:
     """Try `budget` configurations one after another in this process (`first`: the user's)."""
     import optuna
 
@@ -157,7 +175,7 @@ def _optuna_search(config, dimensions, excluded, context, models, budget: int, f
             study.stop()
 
     scores: list[TrialScore] = []
-    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter),
+    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter, veto),
                    n_trials=budget, callbacks=[after_each])
     return scores
 
@@ -166,13 +184,16 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
             check_seeds: int = 3, model: ModelRef | None = None,
             progress: Callable[[SearchProgress], None] | None = None,
             should_stop: Callable[[], bool] | None = None,
-            check_after_stop: bool | Callable[[], bool] = True, check: CheckHooks | None = None) -> Suggestion:
+            check_after_stop: bool | Callable[[], bool] = True, check: CheckHooks | None = None,
+            veto: Veto | None = None) -> Suggestion:
     """Search around `config` on `settings.seeds` for `budget` configurations, then check the
     best on `check_seeds` fresh seeds (numbered after the search seeds) against the baseline
     and `config`. Stop (`should_stop`) ends the search with the best so far; the check still
     runs when `check_after_stop` (or what it returns, asked once the search has ended). With
     a RayBackend in `check.backend` the search runs on Ray Tune (`raysearch`) and the check on
-    Ray; the affinity model trains here."""
+    Ray; the affinity model trains here. `veto`: config -> its objections (the CLI and the
+    worker pass the config doctor's warnings): the search never offers a value, nor trains a
+    combination, it objects to."""
     from .backends import RayBackend
 
     model, should_stop, check = model or ModelRef(), should_stop or (lambda: False), check or CheckHooks()
@@ -182,23 +203,24 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     context = TrialContext(split, validation_input(split, models, config.without_transforms()), settings, model,
                            config.without_transforms())
     reporter("affinity")
-    dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]))
+    dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]), veto)
     first = first_point(config, dimensions)
     reporter("search")
     if isinstance(check.backend, RayBackend):
         from .raysearch import ray_search
 
         scores = ray_search(check.backend, config, dimensions, excluded, context, budget, first, reporter,
-                            should_stop)
+                            should_stop, veto)
     else:
-        scores = _optuna_search(config, dimensions, excluded, context, models, budget, first, reporter, should_stop)
+        scores = _optuna_search(config, dimensions, excluded, context, models, budget, first, reporter, should_stop,
+                                veto)
     stopped = len(scores) < budget or should_stop()
     best = reporter.best[1] if reporter.best else config
     fresh = tuple(range(max(settings.seeds) + 1, max(settings.seeds) + 1 + check_seeds))
-    vs_baseline = vs_user = Comparison(None, (None, None))
+    vs_baseline = vs_user = yours = Comparison(None, (None, None))
     wanted = check_after_stop() if callable(check_after_stop) else check_after_stop
     if reporter.best and (wanted or not stopped):
         reporter("check")
-        vs_baseline, vs_user = _check(dataset, config, best, settings, fresh, model, check)
+        vs_baseline, vs_user, yours = _check(dataset, config, best, settings, fresh, model, check)
     return Suggestion(best, config, vs_baseline, vs_user, list(settings.seeds), list(fresh), scores, excluded,
-                      stopped, {d.setting: d.dropped for d in dimensions if d.dropped})
+                      stopped, {d.setting: d.dropped for d in dimensions if d.dropped}, yours)

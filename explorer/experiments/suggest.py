@@ -9,19 +9,30 @@ The space is built from the user's config, one `Dimension` per setting:
   held off (`Excluded`, with the reason): the baseline model, trained without augmentation,
   recognises far fewer validation images augmented by that choice alone than clean ones, so
   it moves images off the data's distribution or changes what they show (a flipped 6 is
-  nearly a 9).
+  nearly a 9);
+- a choice the caller's `Veto` objects to is dropped the same way (the CLI and the worker
+  pass the config doctor's warnings: shear_range=0.3 is a third of a degree, invisible).
+  The doctor sits in a layer above this one, so it comes in as a callable.
+
+What a checked suggestion says is `Suggestion.verdict` (`suggest_words`): the pick against
+the user's settings first, then against no augmentation, the user's settings against no
+augmentation, and what to do, with the one tone the page's colour and the report's box use.
 
 No Keras here: the page and the CLI build and show the space without loading TensorFlow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..augment.config import AugmentConfig
 from .spec import floats, interval, mapping, number
-from .stats import interval_text, points
+from .stats import effect_from, interval_text, points
+from .suggest_words import HELPS, KEEP_YOURS, NO_BETTER, UNCHECKED, WORSE, SuggestionVerdict, verdict_of
+
+__all__ = ["HELPS", "KEEP_YOURS", "NO_BETTER", "UNCHECKED", "WORSE", "SuggestionVerdict", "verdict_of"]
 
 SCALES = (0.0, 0.5, 1.0, 1.5)  # of each active range setting: removed, half, theirs, half more
 SCALED = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
@@ -29,6 +40,7 @@ SCALED = ("rotation_range", "width_shift_range", "height_shift_range", "shear_ra
 FLIPS = ("horizontal_flip", "vertical_flip")
 ADDED = {"rotation_range": 10.0, "width_shift_range": 0.1, "height_shift_range": 0.1, "zoom_range": 0.1}
 LOW_AFFINITY = 0.9  # the baseline keeps less than 90% of its clean accuracy: the setting is held off
+DOCTOR_WARNS = "the config doctor warns about every value the search would try"  # a setting held off by the veto
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,27 @@ def scaled(setting: str, value: Any, scale: float) -> Any:
     return value if scale >= 1 else off  # a list of shifts: kept or removed
 
 
+class Objection(Protocol):
+    """What a veto says about a config (a config doctor `Finding` is one): a stable code, and
+    the sentence a user reads."""
+
+    code: str
+    message: str
+
+
+# config -> the objections to it (the config doctor's warnings, from the CLI and the worker).
+Veto = Callable[[AugmentConfig], Sequence[Objection]]
+
+
+def objections(veto: Veto | None, candidate: AugmentConfig, base: AugmentConfig) -> list[Objection]:
+    """What `veto` says about `candidate` that it does not already say about `base` (the same
+    config with every random transform off: its preprocessing is the user's, not the search's)."""
+    if veto is None:
+        return []
+    known = {item.code for item in veto(base)}
+    return [item for item in veto(candidate) if item.code not in known]
+
+
 def _dimension(config: AugmentConfig, setting: str) -> Dimension | None:
     value = getattr(config, setting)
     active = setting in config.active_transforms()
@@ -79,30 +112,43 @@ def _dimension(config: AugmentConfig, setting: str) -> Dimension | None:
     return None
 
 
-def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] | None = None
-                 ) -> tuple[list[Dimension], list[Excluded]]:
+def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] | None = None,
+                 veto: Veto | None = None) -> tuple[list[Dimension], list[Excluded]]:
     """The dimensions to search around `config`, and the settings held off.
 
     `affinity`: (setting, index of a choice) -> the baseline model's accuracy on validation
     images augmented by that choice alone over its clean accuracy. A choice below
-    LOW_AFFINITY is dropped (choice 0 is always "off" and always kept); a setting left with
-    nothing but "off" is held off, with the reason."""
+    LOW_AFFINITY is dropped (choice 0 is always "off" and always kept). `veto`: a choice it
+    objects to, set alone on the user's preprocessing, is dropped too (with the objection).
+    A setting left with nothing but "off" is held off, with the reason."""
     dimensions, excluded = [], []
+    base = config.without_transforms()
     for setting in (*SCALED, *FLIPS):
         dimension = _dimension(config, setting)
         if dimension is None:
             continue
         scores = {index: (affinity or {}).get((setting, index)) for index in range(1, len(dimension.choices))}
         low = {index: kept for index, kept in scores.items() if kept is not None and kept < LOW_AFFINITY}
-        if len(low) == len(dimension.choices) - 1:
-            mildest, kept = min(low.items())
-            excluded.append(Excluded(setting, f"the baseline model keeps {kept:.0%} of its accuracy on validation "
-                                              f"images with {setting}={dimension.choices[mildest]!r} alone: it "
-                                              "changes what the images show, so it is held off"))
+        vetoed = {index: said[0].message for index in range(1, len(dimension.choices)) if index not in low
+                  and (said := objections(veto, base.replace(**{setting: dimension.choices[index]}), base))}
+        if len(low) + len(vetoed) == len(dimension.choices) - 1:
+            if low:
+                mildest, kept = min(low.items())
+                reason = (f"the baseline model keeps {kept:.0%} of its accuracy on validation images with "
+                          f"{setting}={dimension.choices[mildest]!r} alone: it changes what the images show, so it "
+                          "is held off")
+            else:
+                mildest = min(vetoed)
+                reason = (f"{DOCTOR_WARNS} "
+                          f"({', '.join(repr(dimension.choices[i]) for i in sorted(vetoed))}): {vetoed[mildest]}")
+            excluded.append(Excluded(setting, reason))
             continue
-        if low:
-            dropped = ", ".join(f"{dimension.choices[i]!r} (keeps {kept:.0%})" for i, kept in low.items())
-            dimension = Dimension(setting, tuple(c for i, c in enumerate(dimension.choices) if i not in low),
+        if low or vetoed:
+            parts = [f"{dimension.choices[i]!r} (keeps {kept:.0%})" for i, kept in low.items()]
+            parts += [f"{dimension.choices[i]!r} (the config doctor warns)" for i in vetoed]
+            dropped = ", ".join(parts)
+            gone = set(low) | set(vetoed)
+            dimension = Dimension(setting, tuple(c for i, c in enumerate(dimension.choices) if i not in gone),
                                   dimension.user, f"{dimension.why}; held off: {dropped}", dropped)
         dimensions.append(dimension)
     return dimensions, excluded
@@ -143,12 +189,14 @@ def changes_from(user: AugmentConfig, suggested: AugmentConfig) -> dict[str, tup
 @dataclass
 class TrialScore:
     """One configuration tried in the search: its choices and score (mean validation accuracy
-    of the last epochs over the search seeds; None when pruned before the end)."""
+    of the last epochs over the search seeds; None when pruned before the end, or never
+    trained because the veto objected to the combination)."""
 
     number: int
     choices: dict[str, Any]
     score: float | None
     pruned: bool = False
+    vetoed: str = ""  # why it was never trained: the veto's objection to this combination
 
 
 @dataclass
@@ -185,6 +233,13 @@ class Comparison:
                    floats(data.get("deltas")))
 
 
+def comparison_of(deltas: list[float]) -> Comparison:
+    """Per-seed paired differences as a Comparison: their mean and 95% t-interval (the one
+    way every comparison's interval is made, `stats.effect_from`)."""
+    effect = effect_from("", deltas)
+    return Comparison(effect.delta_mean, tuple(effect.ci95), [float(d) for d in deltas])
+
+
 @dataclass(frozen=True)
 class ChangeWorth:
     """One change from the user's config to the suggestion, and what it was worth in the
@@ -217,15 +272,25 @@ def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[Tri
         theirs = [t.score for t in scored if _same(t.choices[name], pick)]
         low, high = _mean(theirs), _mean(mine)
         worth = low - high if low is not None and high is not None else None
-        note = HELD_OFF if name in held else ""
+        note = (HELD_OFF_BY_DOCTOR if held[name].startswith(DOCTOR_WARNS) else HELD_OFF) if name in held else ""
         if not note and not mine and name in (dropped or {}):
-            note = (f"not measured: yours was left out of the search, the baseline model keeping too little of "
-                    f"its accuracy on images with it ({dropped[name]})")
+            note = _left_out(dropped[name])
         rows.append(ChangeWorth(name, yours, pick, worth, len(theirs), len(mine), note))
     return rows
 
 
+def _left_out(dropped: str) -> str:
+    """Why the user's value was never tried: low affinity, the doctor's veto, or both."""
+    why = [reason for mark, reason in (("(keeps", "the baseline model keeping too little of its accuracy on images "
+                                                  "with it"),
+                                       ("(the config doctor warns)", "the config doctor warning about it"))
+           if mark in dropped]
+    return f"not measured: yours was left out of the search, {' or '.join(why) or 'its values dropped'} ({dropped})"
+
+
 HELD_OFF = "held off: it changes what the images show (the reason is given with the suggestion)"
+HELD_OFF_BY_DOCTOR = ("held off: the config doctor warns about every value tried (the reason is given with the "
+                      "suggestion)")
 
 
 def worth_text(change: ChangeWorth) -> str:
@@ -256,6 +321,23 @@ class Suggestion:
     excluded: list[Excluded] = field(default_factory=list)
     stopped: bool = False
     dropped: dict[str, str] = field(default_factory=dict)  # setting -> choices left out (low affinity)
+    user_vs_baseline: Comparison | None = None  # the user's config against no augmentation, same seeds
+
+    @property
+    def yours_vs_baseline(self) -> Comparison:
+        """The user's settings against no augmentation on the check seeds: stored, else (a
+        suggestion.json from before it was) the per-seed differences of the two comparisons,
+        (suggested - baseline) - (suggested - yours)."""
+        if self.user_vs_baseline is not None:
+            return self.user_vs_baseline
+        pick, mine = self.vs_baseline.deltas, self.vs_user.deltas
+        if not pick or len(pick) != len(mine):
+            return Comparison(None, (None, None))
+        return comparison_of([a - b for a, b in zip(pick, mine)])
+
+    @property
+    def verdict(self) -> SuggestionVerdict:
+        return verdict_of(self)
 
     @property
     def changes(self) -> list[ChangeWorth]:
@@ -263,14 +345,23 @@ class Suggestion:
 
     @property
     def sentence(self) -> str:
-        """The suggestion and its check in one sentence (the run history's headline)."""
+        """The suggestion and its check in one sentence (the run history's headline): against
+        the user's settings first, then against no augmentation, then what to do when the
+        best found is no better than none."""
         changes = ", ".join(f"{c.setting} {_plain(c.yours)!r} -> {_plain(c.suggested)!r}" for c in self.changes)
         what = f"Suggested: {changes}" if changes else "Your settings were the best found"
-        if self.vs_user.delta_mean is None and self.vs_baseline.delta_mean is None:
+        if not self.checked:
             return f"{what} (not checked on fresh seeds)."
         seeds = len(self.seeds_used_for_check)
         against_yours = f"{self.vs_user.text()} against yours, " if changes else ""
-        return f"{what}: {against_yours}{self.vs_baseline.text()} against no augmentation, over {seeds} fresh seeds."
+        advice = {NO_BETTER: " No better than no augmentation: drop augmentation, or keep it mild.",
+                  WORSE: " Worse than no augmentation: drop augmentation."}.get(self.verdict.tone, "")
+        return (f"{what}: {against_yours}{self.vs_baseline.text()} against no augmentation, over {seeds} fresh "
+                f"seeds.{advice}")
+
+    @property
+    def checked(self) -> bool:
+        return self.vs_user.delta_mean is not None or self.vs_baseline.delta_mean is not None
 
     def to_json(self) -> dict:
         return {
@@ -280,13 +371,14 @@ class Suggestion:
             "seeds_used_for_search": list(self.seeds_used_for_search),
             "seeds_used_for_check": list(self.seeds_used_for_check),
             "trials": [{"number": t.number, "config": {k: _plain(v) for k, v in t.choices.items()},
-                        "score": t.score, "pruned": bool(t.pruned)} for t in self.trials],
+                        "score": t.score, "pruned": bool(t.pruned), "vetoed": t.vetoed} for t in self.trials],
             "excluded": [{"setting": e.setting, "reason": e.reason} for e in self.excluded],
             "dropped": dict(self.dropped),
             "changes": [{"setting": c.setting, "yours": _plain(c.yours), "suggested": _plain(c.suggested),
                          "worth": c.worth, "with_suggested": c.with_suggested, "with_yours": c.with_yours,
                          "note": c.note} for c in self.changes],
             "stopped": self.stopped,
+            "user_vs_baseline": self.user_vs_baseline.to_json() if self.user_vs_baseline is not None else None,
         }
 
     @classmethod
@@ -294,7 +386,8 @@ class Suggestion:
         data = mapping(data, "suggestion")
         trials = [TrialScore(int(t["number"]), {k: tuple(v) if isinstance(v, list) else v  # pairs as searched
                                                 for k, v in mapping(t.get("config"), "trial config").items()},
-                             number(t.get("score"), "score"), bool(t.get("pruned", False)))
+                             number(t.get("score"), "score"), bool(t.get("pruned", False)),
+                             str(t.get("vetoed") or ""))
                   for t in data.get("trials") or []]
         return cls(AugmentConfig.from_dict(mapping(data.get("config"), "config")),
                    AugmentConfig.from_dict(mapping(data.get("user_config"), "user_config")),
@@ -304,7 +397,9 @@ class Suggestion:
                    [int(s) for s in data.get("seeds_used_for_check") or []], trials,
                    [Excluded(str(e["setting"]), str(e["reason"])) for e in data.get("excluded") or []],
                    bool(data.get("stopped", False)),
-                   {str(k): str(v) for k, v in mapping(data.get("dropped"), "dropped").items()})
+                   {str(k): str(v) for k, v in mapping(data.get("dropped"), "dropped").items()},
+                   Comparison.from_json(data["user_vs_baseline"], "user_vs_baseline")
+                   if data.get("user_vs_baseline") is not None else None)
 
 
 @dataclass(frozen=True)

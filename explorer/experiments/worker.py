@@ -70,13 +70,16 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
 
 
 def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
-            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None) -> RunResult | None:
+            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None,
+            veto=None, on_search: Callable | None = None) -> RunResult | None:
     """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
     failed, with the reason, in status.json (and is raised again). `dataset`: the images
     already in memory (a notebook's arrays), instead of loading what the spec names.
     `backend`: where the trials train (`backends`; default: AUGMENT_BACKEND and its
     settings, else one after another in this process). A suggest run returns its check's
-    result (None when it was stopped before one)."""
+    result (None when it was stopped before one); `veto` (`suggest.Veto`, from the layer
+    above: the config doctor's warnings) is what its search never offers, and `on_search`
+    hears its SearchProgress as search.json is written."""
     from .ablation import analyze
     from .backends import backend_from_settings
     from .training import run_comparison
@@ -97,7 +100,7 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         backend = backend or backend_from_settings()
         status = None
         if spec.mode == SUGGEST:
-            result, status = _suggest(run_dir, spec, dataset, report, save, backend)
+            result, status = _suggest(run_dir, spec, dataset, report, save, backend, veto, on_search)
             if result is None:  # stopped before a check: suggestion.json is all there is
                 set_status(run_dir, status, finished=time.time())
                 return None
@@ -129,7 +132,8 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
 
 
 def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[Progress], None],
-             save: Callable[[RunResult], None], backend) -> tuple[RunResult | None, str]:
+             save: Callable[[RunResult], None], backend, veto=None, on_search: Callable | None = None
+             ) -> tuple[RunResult | None, str]:
     """A suggest run: the search (search.json as it goes), then its check on fresh seeds,
     reported and saved as a comparison's (progress.json, result.json), then suggestion.json.
     The check's result (None when none ran) and the run's status: stopped when its search
@@ -144,12 +148,15 @@ def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[P
         write_json(run_dir / "search.json", state.to_json())
         if first:
             set_status(run_dir, "running")
+        if on_search is not None:
+            on_search(state)
 
     suggestion = suggest(dataset, spec.config, spec.settings, spec.search.budget, spec.search.check_seeds,
                          spec.model, progress=searching,
                          should_stop=lambda: stop_all.exists() or stop_search.exists(),
                          check_after_stop=lambda: not stop_all.exists(),
-                         check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append))
+                         check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append),
+                         veto=veto)
     write_json(run_dir / "suggestion.json", suggestion.to_json())
     result = checked[-1] if checked else None
     stopped = suggestion.stopped or (result is not None and result.status == "stopped")

@@ -1,7 +1,8 @@
 """A suggest run on the page: the search as it goes (configurations tried of the budget, the
 best so far and its settings, every score on a chart, Stop), then what to use instead: the
-verdict of the check on fresh seeds, the IDG line, FastImageDataGenerator and Keras 3
-layers, and what each change from the user's settings was worth in the search.
+verdict of the check on fresh seeds (against the user's settings first, then against no
+augmentation, in one box of the verdict's colour), the IDG line, FastImageDataGenerator and
+Keras 3 layers, and what each change from the user's settings was worth in the search.
 
 The check's own figure, verdict and per-class table follow, drawn by `results.show_run`
 like any comparison's (its arms: no augmentation, yours and the suggestion).
@@ -14,7 +15,16 @@ import streamlit as st
 from ..experiments.jobs import JobManager
 from ..experiments.runs import RunInfo
 from ..experiments.stats import percent
-from ..experiments.suggest import SearchProgress, Suggestion, worth_text
+from ..experiments.suggest import (
+    HELPS,
+    KEEP_YOURS,
+    NO_BETTER,
+    UNCHECKED,
+    WORSE,
+    SearchProgress,
+    Suggestion,
+    worth_text,
+)
 from ..interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code, kwargs_text
 
 AFFINITY_TEXT = ("Measuring which settings change what the images show (the baseline model on validation "
@@ -92,31 +102,16 @@ def search_status(run: RunInfo, jobs: JobManager) -> None:
                            alt="Each configuration's validation accuracy and the best so far")
 
 
-TONES = {"better": st.success, "worse": st.error, "unclear": st.info}
+# A suggestion's one tone (`suggest.verdict_of`) as the box it is drawn in: green only when the
+# pick beats no augmentation; "no better than none" is a warning box, never small grey text.
+TONES = {HELPS: st.success, KEEP_YOURS: st.info, NO_BETTER: st.warning, WORSE: st.error, UNCHECKED: st.info}
 
 
 def _verdict(suggestion: Suggestion) -> None:
-    """The pick against the user's settings, in the colour of what the interval says; a
-    pick that is still worse than no augmentation is said so."""
-    seeds = len(suggestion.seeds_used_for_check)
-    if suggestion.vs_user.delta_mean is None:
-        st.info("The search was stopped before its best configuration was checked on fresh seeds: its score "
-                "is from the seeds it was chosen on, so it is not a verdict.")
-        return
-    if not suggestion.changes:
-        st.info(f"Your settings were the best configuration found. Against no augmentation on {seeds} fresh seeds: "
-                f"{suggestion.vs_baseline.text()}.")
-    else:
-        decision = suggestion.vs_user.decision
-        said = {"better": "beats your settings", "worse": "is worse than your settings",
-                "unclear": "is not clearly different from your settings"}[decision]
-        TONES[decision](f"The suggestion {said}: {suggestion.vs_user.text()} on {seeds} fresh seeds "
-                        "(never used to choose it).")
-    if suggestion.vs_baseline.decision == "worse":
-        st.warning(f"Even so it is worse than no augmentation: {suggestion.vs_baseline.text()}. On this data, "
-                   "training without these transforms may be the better choice.")
-    elif suggestion.changes:
-        st.caption(f"Against no augmentation: {suggestion.vs_baseline.text()}.")
+    """The check's verdict in one box of one colour: the pick against the user's settings,
+    against no augmentation, the user's settings against no augmentation, and what to do."""
+    verdict = suggestion.verdict
+    TONES[verdict.tone]("\n\n".join((*verdict.lines, *([f"**{verdict.advice}**"] if verdict.advice else []))))
 
 
 def show_suggestion(run: RunInfo) -> None:

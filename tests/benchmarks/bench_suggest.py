@@ -37,6 +37,7 @@ def main() -> None:
     import keras  # noqa: F401  (not part of the timing)
 
     from explorer.augment.presets import preset
+    from explorer.cli import doctor_veto
     from explorer.data.demos import load_demo
     from explorer.experiments.backends import LocalBackend, RayBackend
     from explorer.experiments.search import CheckHooks, suggest
@@ -54,7 +55,8 @@ def main() -> None:
     for name in args.backends.split(","):
         backend = RayBackend(cpus_per_trial=1) if name == "ray" else LocalBackend()
         start = time.perf_counter()
-        result = suggest(dataset, config, settings, args.budget, args.check_seeds, check=CheckHooks(backend=backend))
+        result = suggest(dataset, config, settings, args.budget, args.check_seeds, check=CheckHooks(backend=backend),
+                         veto=doctor_veto)  # as the CLI and the page's worker search
         times[name] = took = time.perf_counter() - start
         pruned = sum(trial.pruned for trial in result.trials)
         ratio = f"  {next(iter(times))}/this {next(iter(times.values())) / took:.2f}x" if len(times) > 1 else ""
