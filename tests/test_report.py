@@ -319,3 +319,12 @@ def test_report_shows_per_class_effects_and_the_images_augmentation_broke():
     assert "broke 2 (the reverse); 2 broke in every seed" in text
     assert page.count("data:image/png;base64,") >= 5  # the thumbnails of the broken images are in
     assert 'id="effects"' not in build_report(RunResult.from_json(comparison_result()))
+
+
+def test_per_class_rows_without_an_interval_are_not_coloured_as_findings(result, analysis):
+    """The ablation report's per-class table comes from summed confusion counts: no interval,
+    so no decision, so no row takes a decision's colour (a drop of one image is not 'hurts'),
+    although the planted confusion makes classes drop."""
+    context = report._classes_context(result, analysis)
+    assert any(delta < 0 for delta in context["class_change"].change if delta is not None)
+    assert context["class_rows"] and all(row.kind == "" for row in context["class_rows"])

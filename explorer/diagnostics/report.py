@@ -140,8 +140,9 @@ def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> di
     if arm is None or arm not in classes.arms:
         return {}
     change = classes.arms[arm]
-    rows = [Row((name, percent(before), percent(after), points(delta)),
-                "hurts" if delta is not None and delta < 0 else "helps" if delta else "")
+    # Summed confusion counts have no interval, so no decision: the rows are not coloured (a
+    # colour is a decision's, as in the table of per-class effects over seeds).
+    rows = [Row((name, percent(before), percent(after), points(delta)), "")
             for name, before, after, delta in zip(classes.class_names, change.baseline_accuracy, change.accuracy,
                                                   change.change)]
     return {"class_arm": arm, "class_arm_label": arm_label(arm), "class_change": change, "class_rows": rows,

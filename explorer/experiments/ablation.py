@@ -111,6 +111,15 @@ def analyze(result: RunResult) -> AblationAnalysis:
 
 
 
+def current_analysis(result: RunResult) -> AblationAnalysis | None:
+    """The ablation as this version words it: analysed again from the result's arms (cheap,
+    and a run saved by an older version then says what the tables beside it say, in the page
+    and in its history entry alike), else the stored one."""
+    if result.ablation is not None and BASELINE in result.arms and any(setting_of(arm, ALONE) for arm in result.arms):
+        return analyze(result)
+    return result.ablation
+
+
 MAX_NAMED = 3  # settings named in one sentence; the tables have them all
 PRINTED = 0.001  # 0.1 points, the precision effects are printed at: a sum called outside an interval prints outside it
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .ablation import current_analysis
 from .records import Progress, RunResult
 from .spec import RunSpec
 from .suggest import SearchProgress, Suggestion
@@ -141,7 +142,7 @@ class RunInfo:
         if self.result is None:
             return ""
         if self.result.ablation is not None:
-            return self.result.ablation.sentence
+            return current_analysis(self.result).sentence  # as the page words it, for older runs too
         return self.result.summary.verdict if self.result.summary else ""
 
 

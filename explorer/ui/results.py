@@ -14,12 +14,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from ..diagnostics.plots import comparison_figure, figure_png, run_summary
+from ..diagnostics.plots import ablation_figure, affinity_figure, comparison_figure, figure_png, run_summary
 from ..errors import InputError
-from ..experiments.ablation import CHANGE_HEADING, analyze, effect_rows
+from ..experiments.ablation import CHANGE_HEADING, current_analysis, effect_rows
 from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.runs import RunInfo
-from ..experiments.spec import ALONE, BASELINE, SUGGEST, RunSpec, setting_of
+from ..experiments.spec import SUGGEST, RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 from . import session
@@ -151,15 +151,6 @@ def _effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[dict
              "affinity": row.affinity, "diversity": row.diversity} for row in effect_rows(effects, analysis)]
 
 
-def current_analysis(result: RunResult) -> AblationAnalysis | None:
-    """The ablation as this version words it: analysed again from the result's arms (cheap,
-    and a run saved by an older version then says what the tables beside it say), else the
-    stored one."""
-    if BASELINE in result.arms and any(setting_of(arm, ALONE) for arm in result.arms):
-        return analyze(result)
-    return result.ablation
-
-
 def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -> None:
     """The finding, then each setting alone and the full config minus each in the same table
     layout, the effect figure at full width and the affinity scatter."""
@@ -173,6 +164,12 @@ def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -
         st.markdown("**The full config without each setting**: full minus full-without-it (negative: leaving it "
                     "out recovers accuracy)")
         st.dataframe(_effect_rows(analysis.leave_one_out, analysis), hide_index=True, width="stretch")
-    for name in ("ablation.png", "affinity.png"):
-        if (run.path / name).is_file():
-            st.image(str(run.path / name), width="stretch" if name == "ablation.png" else "content")
+    # A run saved by an older version is analysed again above; its stored figures then drew
+    # other intervals and colours, so they are drawn again from this analysis.
+    stale = run.result.ablation is None or run.result.ablation.sentence != analysis.sentence
+    for name, draw in (("ablation.png", ablation_figure), ("affinity.png", affinity_figure)):
+        width = "stretch" if name == "ablation.png" else "content"
+        if stale and (name == "ablation.png" or any(v is not None for v in analysis.affinity.values())):
+            st.image(figure_png(draw(analysis)), width=width)
+        elif (run.path / name).is_file():
+            st.image(str(run.path / name), width=width)
