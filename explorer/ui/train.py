@@ -238,7 +238,8 @@ def _model_ref(state: PageState) -> ModelRef | None:
     drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model, MODEL_FILE: _file_model}
     model = drawers[kind](train)
     for finding in model_findings(state.config, model) if model is not None else ():
-        st.warning(f"**{finding.setting}**: {finding.message}  \nFix: {finding.fix}")
+        show = st.warning if finding.severity == "warning" else st.info
+        show(f"**{finding.setting or 'general'}** ({finding.severity}): {finding.message}  \nFix: {finding.fix}")
     return model
 
 
