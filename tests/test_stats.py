@@ -154,3 +154,18 @@ def test_a_printed_interval_clears_zero_exactly_when_it_does(low, width):
     text_low, text_high = interval_text((low, high)).split(" to ")
     assert (float(text_high) < 0) == (high < 0)
     assert (float(text_low) > 0) == (low > 0)
+
+
+@given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=2, max_size=6), st.integers(1, 20))
+def test_an_accuracy_effects_intervals_stay_within_what_a_difference_of_accuracies_can_be(deltas, family):
+    """A difference of accuracies lies in -1..1: its printed intervals never reach past
+    -100 or +100 points, and cutting them there changes no decision."""
+    from explorer.experiments.stats import effect_from
+
+    effect = effect_from("x", deltas, family)
+    for low, high in (effect.ci95, effect.ci_family):
+        assert -1.0 <= low <= high <= 1.0
+    _, low, high = paired_interval(deltas, confidence=1 - 0.05 / family)
+    if not math.isnan(low):
+        uncut = "hurts" if high < 0 else "helps" if low > 0 else "unclear"
+        assert effect.decision() == uncut

@@ -47,6 +47,15 @@ def paired_interval(deltas, confidence: float = 0.95) -> tuple[float, float, flo
     return mean, mean - half, mean + half
 
 
+def feasible(interval: tuple[float, float]) -> tuple[float, float]:
+    """An interval for a difference of accuracies cut to what such a difference can be,
+    -1..1 (-100..+100 points): with few seeds a t-interval reaches past them (3 seeds, 10
+    classes at once: -281 to +164 points), which says nothing more and reads as nonsense.
+    Whether it includes zero, so every decision, is unchanged."""
+    low, high = interval
+    return max(low, -1.0), min(high, 1.0)
+
+
 def effect_from(name: str, deltas: list[float], family: int = 1) -> Effect:
     """The paired effect of per-seed differences: mean, 95% t-interval and, with `family`
     comparisons made at once, the Bonferroni interval at 1 - 0.05/family that decisions use
@@ -55,8 +64,8 @@ def effect_from(name: str, deltas: list[float], family: int = 1) -> Effect:
         return Effect(name, None)
     mean, low, high = paired_interval(deltas)
     _, family_low, family_high = paired_interval(deltas, confidence=1 - 0.05 / max(1, family))
-    plain = (None, None) if math.isnan(low) else (low, high)
-    adjusted = (None, None) if math.isnan(family_low) else (family_low, family_high)
+    plain = (None, None) if math.isnan(low) else feasible((low, high))
+    adjusted = (None, None) if math.isnan(family_low) else feasible((family_low, family_high))
     return Effect(name, mean, plain, adjusted, [float(d) for d in deltas], len(deltas), max(1, family))
 
 

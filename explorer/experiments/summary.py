@@ -23,7 +23,7 @@ import numpy as np
 from .breakdown import class_effects, image_effects
 from .records import AblationAnalysis, Curve, RunResult, Summary, seeds_agreeing
 from .spec import AUGMENTED, BASELINE, METRICS
-from .stats import agreement_text, interval_text, paired_interval, points, t_quantile
+from .stats import agreement_text, feasible, interval_text, paired_interval, points, t_quantile
 
 LAST_EPOCHS = 3  # the effect per seed is the mean over this many last epochs
 AGREEMENT = 0.75  # share of seeds that must agree with the mean for a "likely" verdict
@@ -250,7 +250,7 @@ def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | 
     if not deltas:
         return None, None, None
     mean, low, high = paired_interval(deltas)
-    return (mean, None, None) if math.isnan(low) else (mean, low, high)
+    return (mean, None, None) if math.isnan(low) else (mean, *feasible((low, high)))
 
 
 def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED,
