@@ -194,3 +194,24 @@ def test_a_link_to_a_run_opens_the_train_section(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
     assert page_record(run_app({"run": run_id})).section == "train"
     assert page_record(run_app({"run": run_id, "section": "preview"})).section == "preview"
+
+
+def test_a_link_to_slow_settings_draws_what_fits_the_budget_and_says_how_many(monkeypatch):
+    """interpolation_order=5 with fill_mode=mirror goes through SciPy: at 36 tiles one rerun
+    would take seconds. With a 1 ms budget the page draws one tile and says why; the doctor
+    still reads every draw."""
+    monkeypatch.setenv("AUGMENT_PREVIEW_BUDGET_MS", "1")
+    at = run_app({"rotation_range": "30", "interpolation_order": "5", "fill_mode": "mirror", "tiles": "36"})
+    tiles = [caption for image in at.image for caption in image.captions][1:]
+    assert len(tiles) == 1, tiles
+    said = " ".join(caption.value for caption in at.caption)
+    assert "Showing 1 of 36 tiles" in said and "SciPy" in said
+
+
+def test_the_default_budget_draws_every_tile_of_the_default_grid(monkeypatch):
+    """The default budget (400 ms a rerun) is far above what the 3x3 grid costs (about 25 ms
+    on 2 cores), so nothing is cut and nothing says so."""
+    monkeypatch.delenv("AUGMENT_PREVIEW_BUDGET_MS")
+    at = run_app({"preset": "over-augmentation"})
+    assert len([caption for image in at.image for caption in image.captions]) == 1 + 9
+    assert not any("Showing" in caption.value for caption in at.caption)

@@ -322,3 +322,21 @@ def test_a_newcomers_round_trip_through_every_section_keeps_every_value(server, 
     line = page.locator(".st-key-train_config code").inner_text()
     assert "rotation_range=40" in line and "zoom_range=0.2" in line and "horizontal_flip=True" in line
     assert not page.locator("[data-testid=stException]").count()
+
+
+def test_a_link_to_slow_settings_draws_what_fits_the_preview_budget_on_a_real_server(page, tmp_path):
+    """interpolation_order=5 and fill_mode=mirror at 36 tiles: SciPy's path, seconds a rerun.
+    On a server with a 50 ms budget the page draws fewer tiles, says how many and why, and a
+    slider move is still answered."""
+    env = {"AUGMENT_RUNS_DIR": str(tmp_path), "AUGMENT_PREVIEW_BUDGET_MS": "50"}
+    with streamlit_server(ROOT / "app.py", env=env) as url:
+        _open(page, url + "/?rotation_range=30&interpolation_order=5&fill_mode=mirror&tiles=36")
+        page.wait_for_selector("text=tiles: one tile of these settings takes about", timeout=30000)
+        said = page.get_by_text("tiles: one tile of these settings takes about").inner_text()
+        shown, wanted = (int(word) for word in said.split(" tiles:")[0].removeprefix("Showing ").split(" of "))
+        assert wanted == 36 and 1 <= shown < 36 and "SciPy" in said
+        assert page.locator(TILE_IMAGES).count() == 1 + shown
+        old = first_tile_src(page)
+        press_slider(page, "rotation_range")
+        wait_for_new_tile(page, old)
+        assert page.locator('[data-testid="stException"]').count() == 0

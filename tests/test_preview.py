@@ -7,6 +7,7 @@ import pytest
 
 from explorer import AugmentConfig
 from explorer.augment.presets import preset
+from explorer.augment.sampling import sample_batch
 from explorer.ui.preview import (
     _shrink,
     caption,
@@ -14,6 +15,7 @@ from explorer.ui.preview import (
     fill_masks,
     random_grid,
     render,
+    render_within,
     tint,
     to_display,
 )
@@ -94,3 +96,36 @@ def test_tiles_are_shrunk_by_area_average_from_twice_their_size_and_bilinear_bel
 def test_input_range_is_validated():
     with pytest.raises(ValueError, match="input_range"):
         render(IMAGE, AugmentConfig(), [{}], input_range="0-65535")
+
+
+class _Clock:
+    """A clock that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float):
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_preview_over_its_time_budget_draws_the_first_tiles_of_the_same_draws_and_says_so():
+    """First tile timed at 0.2 s, budget 0.5 s: 2 of 6 tiles, the same as the first 2 of the
+    full set; the fill share the doctor reads is still every draw's."""
+    config = AugmentConfig(rotation_range=40, width_shift_range=0.2)
+    params = sample_batch(config, IMAGE.shape, 6, 3)
+    full = render(IMAGE, config, params, thumbnail=16)
+    cut = render_within(IMAGE, config, params, 0.5, clock=_Clock(0.2), thumbnail=16)
+    assert cut.cut and cut.wanted == 6 and len(cut.tiles) == 2 and cut.tile_seconds == pytest.approx(0.2)
+    np.testing.assert_array_equal(cut.tiles, full.tiles[:2])
+    assert cut.labels == full.labels[:2] and cut.params == params[:2]
+    np.testing.assert_allclose(cut.fill_fractions, full.fill_fractions)
+    labelled = render_within(IMAGE, config, params, 0.5, labels=list("abcdef"), clock=_Clock(0.2))
+    assert [label[0] for label in labelled.labels] == ["a", "b"]
+
+
+@pytest.mark.parametrize("step, shown", [(1e-4, 6), (10.0, 1)])
+def test_within_its_budget_every_tile_is_drawn_and_always_at_least_one(step, shown):
+    config = AugmentConfig(zoom_range=0.3)
+    preview = render_within(IMAGE, config, sample_batch(config, IMAGE.shape, 6, 0), 0.5, clock=_Clock(step))
+    assert len(preview.tiles) == shown and preview.cut == (shown < 6) and len(preview.fill_fractions) == 6

@@ -11,6 +11,7 @@ The preview runs on the NumPy/OpenCV engine (`preview`); TensorFlow is never imp
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import replace
 
@@ -20,12 +21,14 @@ import streamlit as st
 
 from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS
+from ..augment.sampling import sample_batch
+from ..augment.warp import needs_scipy
 from ..diagnostics.doctor import diagnose
 from ..interchange.export import config_json, exact_layer_code, idg_code, keras_layers_code
 from . import session, widgets
 from .actions import PASTE_KEY, import_pasted, new_samples, pick_preset, release_setting
 from .link import parse_size
-from .preview import Preview, extremes, random_grid, render
+from .preview import Preview, extremes, render_within
 from .record import (
     CUSTOM,
     EXPORTS,
@@ -45,6 +48,7 @@ from .widgets import part_writer
 # threads made a 9-tile preview 2x slower there (36 ms against 16 ms, bench_latency.py's page).
 cv2.setNumThreads(1)
 GRID_WIDTH = 660  # px the tiles of a row share: the grid's width at 1440 px (narrower pages wrap them)
+PREVIEW_BUDGET_MS = 400  # what one rerun may spend on tiles (`preview_budget`); the 3x3 grid takes ~25 ms
 THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the width they are shown at)
 # A slider move reruns this fragment: the tiles, then ~60 elements that the move changed little
 # (controls, header, doctor, export). The browser applies each message at 1-2 ms and redraws
@@ -173,9 +177,29 @@ def make_preview(image: np.ndarray, state: PageState) -> Preview | None:
         cases = extremes(state.config, image.shape)
         if not cases:
             return None
-        return render(image, state.config, [params for _, params in cases], labels=[label for label, _ in cases],
-                      thumbnail=_tile_side(len(cases)), **options)
-    return random_grid(image, state.config, view.tiles, view.seed, thumbnail=_tile_side(view.tiles), **options)
+        return render_within(image, state.config, [params for _, params in cases], preview_budget(),
+                             labels=[label for label, _ in cases], thumbnail=_tile_side(len(cases)), **options)
+    return render_within(image, state.config, sample_batch(state.config, image.shape, view.tiles, view.seed),
+                         preview_budget(), thumbnail=_tile_side(view.tiles), **options)
+
+
+def preview_budget() -> float:
+    """Seconds one rerun may spend making tiles: AUGMENT_PREVIEW_BUDGET_MS (default 400)."""
+    try:
+        return max(1.0, float(os.environ.get("AUGMENT_PREVIEW_BUDGET_MS", PREVIEW_BUDGET_MS))) / 1000
+    except ValueError:
+        return PREVIEW_BUDGET_MS / 1000
+
+
+def cut_text(preview: Preview, config: AugmentConfig) -> str:
+    """Why fewer tiles than asked are shown, and how to get more."""
+    per_tile = preview.tile_seconds * 1000
+    why = (f" (interpolation_order={config.interpolation_order} with fill_mode={config.fill_mode!r} goes through "
+           "SciPy, as in IDG: orders 0-1 with nearest, constant, reflect or wrap are many times faster)"
+           if needs_scipy(config.fill_mode, config.interpolation_order) else "")
+    return (f"Showing {len(preview.tiles)} of {preview.wanted} tiles: one tile of these settings takes about "
+            f"{per_tile:.0f} ms here{why}, and a move should not wait {preview.wanted * per_tile / 1000:.1f} s for "
+            f"all of them. These are the first of the same draws; fewer tiles or a smaller image show more.")
 
 
 def _tile_side(count: int) -> int:
@@ -184,7 +208,7 @@ def _tile_side(count: int) -> int:
     return min(THUMBNAIL_SIDE, GRID_WIDTH // max(1, math.ceil(math.sqrt(count))) - 8)
 
 
-def _show_tiles(name: str, image: np.ndarray, preview: Preview | None) -> None:
+def _show_tiles(name: str, image: np.ndarray, preview: Preview | None, config: AugmentConfig) -> None:
     """The original and the tiles; on a phone pinned above the controls (page.PAGE_CSS).
     The tiles go as one list of images: one element for the browser to render, not one per
     tile and per column (a slider move's rerun costs the browser a few ms an element)."""
@@ -195,8 +219,10 @@ def _show_tiles(name: str, image: np.ndarray, preview: Preview | None) -> None:
         if len(tiles):
             # Made at the width they are shown (`make_preview`): Streamlit would decode, resize
             # and encode again each tile wider than that (half of a slider move's server time).
-            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=_tile_side(len(tiles)),
+            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=_tile_side(preview.wanted),
                        output_format="JPEG")
+        if preview is not None and preview.cut:
+            grid.caption(cut_text(preview, config))
 
 
 def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None,
@@ -301,7 +327,7 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
         header = st.container(key="preview")  # the keyed containers are what a phone reorders
     preview = make_preview(image, state)
     with main:
-        _show_tiles(f"{name} ({_size_text(original, image.shape[:2])})", image, preview)
+        _show_tiles(f"{name} ({_size_text(original, image.shape[:2])})", image, preview, state.config)
     time.sleep(PAINT_PAUSE_S)  # the tiles reach the browser and are drawn before the rest comes
     with header:
         size = _pipeline(state, original)
