@@ -388,7 +388,7 @@ class PageWalk(RuleBasedStateMachine):
             raise
 
     def _check(self) -> None:
-        page = self.driver.read(self.expected)
+        page = self.driver.read(self.expected, self._image_shown())
         assert not page.exception, page.exception
         if page.record is not None:
             assert close(page.record, self.expected), (page.record, self.expected)
@@ -483,7 +483,7 @@ class AppTestDriver:
         assert len(self.submitted) == before + 1, "Train submitted nothing"
         return self.submitted[-1], page_record(self.at)
 
-    def read(self, expected: PageState) -> PageRead:
+    def read(self, expected: PageState, image_shown: bool = False) -> PageRead:
         from test_app import page_record
 
         at, view = self.at, widget_view(expected)

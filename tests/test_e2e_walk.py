@@ -229,7 +229,7 @@ class BrowserDriver:
     def train(self):
         raise AssertionError("the browser walk does not train")
 
-    def read(self, expected: PageState) -> PageRead:
+    def read(self, expected: PageState, image_shown: bool = False) -> PageRead:
         """The page as shown, once it shows the expected widget values (or after SETTLE_S)."""
         from page_model import widget_view
 
@@ -243,7 +243,7 @@ class BrowserDriver:
                             [self._finding(text) for text in page["findings"]], page["codes"],
                             lambda findings: [(setting, _plain(message)) for setting, message in findings],
                             SHOWN_TO)
-            if time.time() > deadline or not page["running"] and _looks_done(read, expected):
+            if time.time() > deadline or not page["running"] and _looks_done(read, expected, image_shown):
                 return read
             time.sleep(0.2)
 
@@ -263,14 +263,16 @@ class BrowserDriver:
         return setting.rsplit(" (", 1)[0].strip(), _plain(rest[:rest.rindex("Fix:")])
 
 
-def _looks_done(read: PageRead, expected: PageState) -> bool:
+def _looks_done(read: PageRead, expected: PageState, image_shown: bool = False) -> bool:
     """Whether the page already shows what the step asked for (else it is still drawing): the
     widgets the step's section must draw are there (a section control shows its new choice
-    before the rerun that draws the section has started), and those drawn show the record."""
+    before the rerun that draws the section has started; the preview's controls come with its
+    fragment, after the tiles, so with an image shown they are waited for too: a CI run read
+    the page between the two and failed with them 'not drawn'), and those drawn show the record."""
     from page_model import must_draw, widget_view
 
     view = widget_view(expected)
-    return must_draw(expected, False) <= set(read.widgets) | {"uploads"} and all(
+    return must_draw(expected, image_shown) <= set(read.widgets) | {"uploads"} and all(
         shows(value, view[key], read.tolerance.get(key)) for key, value in read.widgets.items() if key in view)
 
 
