@@ -61,7 +61,7 @@ from .link import (
 from .progress import run_status
 from .record import PageState, TrainChoice
 from .scroll import scroll_here
-from .widgets import part_writer
+from .widgets import part_writer, show_finding
 
 
 @st.cache_resource(show_spinner=False)
@@ -238,8 +238,7 @@ def _model_ref(state: PageState) -> ModelRef | None:
     drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model, MODEL_FILE: _file_model}
     model = drawers[kind](train)
     for finding in model_findings(state.config, model) if model is not None else ():
-        show = st.warning if finding.severity == "warning" else st.info
-        show(f"**{finding.setting or 'general'}** ({finding.severity}): {finding.message}  \nFix: {finding.fix}")
+        show_finding(st, finding)
     return model
 
 

@@ -69,3 +69,11 @@ def segmented(where, label: str, options: Sequence, *, key: str, shown, write: W
     value = _bound(where.segmented_control, key, shown, write, label=label, options=list(options), default=shown,
                    required=True, **kwargs)
     return shown if value is None else value
+
+
+def show_finding(box, finding) -> None:
+    """A config doctor's finding in a box of its severity's colour, saying it in words:
+    '**setting** (warning): message', then its fix (the preview's doctor and the train
+    section's model findings alike)."""
+    show = box.warning if finding.severity == "warning" else box.info
+    show(f"**{finding.setting or 'general'}** ({finding.severity}): {finding.message}  \nFix: {finding.fix}")

@@ -42,7 +42,7 @@ from .record import (
     widget_values,
     with_control,
 )
-from .widgets import part_writer
+from .widgets import part_writer, show_finding
 
 # The server shares its cores with the browser and the other sessions: OpenCV's own worker
 # threads made a 9-tile preview 2x slower there (36 ms against 16 ms, bench_latency.py's page).
@@ -234,8 +234,7 @@ def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fil
     elif not findings:
         st.success("The doctor has nothing to say about these settings.")
     for finding in findings:
-        show = st.warning if finding.severity == "warning" else st.info
-        show(f"**{finding.setting or 'general'}** ({finding.severity}): {finding.message}  \nFix: {finding.fix}")
+        show_finding(st, finding)
 
 
 def _show_export(state: PageState, image_shape) -> None:
