@@ -332,6 +332,7 @@ def _wait_for_run_dir() -> Path | None:
 def worker(args) -> int:
     """One run folder from the page's queue; its log lines go to stderr (worker.log)."""
     from .diagnostics.runfiles import write_run_files
+    from .experiments.storage import DISK_FULL_EXIT, disk_full
     from .experiments.worker import execute
 
     if not args.wait and not args.run_dir:
@@ -343,8 +344,8 @@ def worker(args) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         execute(run_dir, on_finished=write_run_files, veto=doctor_veto)
-    except Exception:  # already logged, and written to status.json with the reason
-        return 1
+    except Exception as error:  # already logged, and written to status.json with the reason
+        return DISK_FULL_EXIT if disk_full(error) else 1  # where it could not be: the queue writes it
     return 0
 
 

@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # Job managers start cold in tests (many come and go); test_jobs tests the warm worker itself.
 os.environ.setdefault("AUGMENT_WARM_WORKER", "0")
+# The fixtures' runs carry the dates they were made: retention by age (a server's default,
+# 30 days) would remove them as the calendar moves on. tests/test_storage.py sets its own limits.
+os.environ.setdefault("AUGMENT_KEEP_DAYS", "0")
 # The preview's time budget cuts tiles by measured time: tests that compare the page with a
 # model of it must not depend on the machine's speed. The budget's own tests set it low.
 os.environ.setdefault("AUGMENT_PREVIEW_BUDGET_MS", "600000")

@@ -36,6 +36,16 @@ def _wait(manager, root, run_id, statuses, timeout=180):
     raise AssertionError(f"{run_id} still {run.status}")
 
 
+def _finished(manager, root, run_id, timeout=30):
+    """Finished, and let go by the queue (the worker writes "finished" just before it exits)."""
+    run = _wait(manager, root, run_id, {"finished"}, timeout=timeout)
+    deadline = time.time() + timeout
+    while run_id in manager.active_ids():
+        assert time.time() < deadline, f"{run_id} finished but still held by the queue"
+        time.sleep(0.05)
+    return run
+
+
 @pytest.mark.slow
 def test_runs_queue_one_at_a_time_and_stop_keeps_finished_epochs(tmp_path):
     dataset = hf.dataset_folder(tmp_path / "pets", classes={"cats": 8, "dogs": 8})
@@ -116,11 +126,11 @@ def test_a_worker_that_cannot_start_fails_its_run_and_the_queue_goes_on(tmp_path
 def test_more_seeds_queue_an_ended_run_again_with_its_spec_extended(tmp_path):
     manager = JobManager(tmp_path, command=FAKE_WORKER)
     run_id = manager.submit(_spec(tmp_path))
-    _wait(manager, tmp_path, run_id, {"finished"}, timeout=30)
+    _finished(manager, tmp_path, run_id)
     manager.add_seeds(run_id, 2)
     spec = json.loads((tmp_path / run_id / "spec.json").read_text())
     assert spec["settings"]["seeds"] == [0, 1, 2]
-    assert _wait(manager, tmp_path, run_id, {"finished"}, timeout=30).spec.settings.seeds == (0, 1, 2)
+    assert _finished(manager, tmp_path, run_id).spec.settings.seeds == (0, 1, 2)
     with pytest.raises(InputError, match="1 to 20 seeds"):
         manager.add_seeds(run_id, 0)
     with pytest.raises(InputError, match="no readable spec"):
@@ -133,3 +143,158 @@ def test_more_seeds_are_refused_while_the_run_is_going(tmp_path):
     with pytest.raises(InputError, match="still queued or running"):
         manager.add_seeds(run_id, 1)
     manager.stop(run_id)
+
+
+# -- fair use (issue 29): a cap per owner, a cap on cost, owners take turns ----------------------
+
+# A stand-in worker that waits for the test's GO file, then notes which run it was given (the
+# order the queue handed them out) and marks it finished.
+GATED_WORKER = (sys.executable, "-c",
+                "import pathlib, sys, time\n"
+                "from explorer.experiments.runs import set_status\n"
+                "run = pathlib.Path(sys.argv[1])\n"
+                "while not (run.parent / 'GO').exists(): time.sleep(0.05)\n"
+                "with open(run.parent / 'order.log', 'a') as log: log.write(run.name + '\\n')\n"
+                "set_status(run, 'finished')\n")
+
+
+def _gated(root, **limits):
+    from explorer.experiments.limits import ServerLimits
+
+    return JobManager(root, command=GATED_WORKER, warm=False, limits=ServerLimits(**limits))
+
+
+def _run_folders(root):
+    return {path.parent.name for path in root.glob("*/spec.json")}
+
+
+def _started_order(root, count, timeout=30):
+    (root / "GO").touch()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        path = root / "order.log"
+        names = path.read_text().split() if path.exists() else []
+        if len(names) == count:
+            return names
+        time.sleep(0.1)
+    raise AssertionError(f"only {names} started")
+
+
+def _running(manager, run_id, timeout=10):
+    deadline = time.time() + timeout
+    while manager.position(run_id) != 0:
+        assert time.time() < deadline, f"{run_id} never started"
+        time.sleep(0.05)
+
+
+def test_an_owner_may_have_two_runs_active_and_the_third_is_refused_saying_so(tmp_path):
+    manager = _gated(tmp_path, max_active_per_owner=2)
+    spec = _spec(tmp_path)
+    first, second = manager.submit(spec, owner="alice"), manager.submit(spec, owner="alice")
+    folders = _run_folders(tmp_path)
+    with pytest.raises(InputError) as refused:
+        manager.submit(spec, owner="alice")
+    assert str(refused.value) == ("you have 2 runs queued or training; this server allows 2 at a time "
+                                  "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one")
+    assert _run_folders(tmp_path) == folders == {first, second}  # nothing queued, no folder left
+    bob = manager.submit(spec, owner="bob")  # another owner is not held by alice's runs
+    manager.stop(second)  # a place comes free
+    third = manager.submit(spec, owner="alice")
+    assert set(_started_order(tmp_path, 3)) == {first, bob, third}
+
+
+def test_runs_without_an_owner_share_one_cap(tmp_path):
+    manager = _gated(tmp_path, max_active_per_owner=1)
+    run_id = manager.submit(_spec(tmp_path))
+    with pytest.raises(InputError, match="you have 1 run queued or training; this server allows 1 at a time"):
+        manager.submit(_spec(tmp_path))
+    (tmp_path / "GO").touch()
+    _finished(manager, tmp_path, run_id)
+    manager.submit(_spec(tmp_path))  # its place is free again
+
+
+def test_owners_take_turns_not_first_come_first_served(tmp_path):
+    manager = _gated(tmp_path, max_active_per_owner=3)
+    spec = _spec(tmp_path)
+    a1 = manager.submit(spec, owner="alice")
+    _running(manager, a1)
+    a2, a3 = manager.submit(spec, owner="alice"), manager.submit(spec, owner="alice")
+    b1, c1 = manager.submit(spec, owner="bob"), manager.submit(spec, owner="carol")
+    b2 = manager.submit(spec, owner="bob")
+    # The page's "N runs ahead" reads the real order: bob and carol before alice's second run.
+    assert [manager.position(run) for run in (a1, b1, c1, a2, b2, a3)] == [0, 1, 2, 3, 4, 5]
+    assert [manager.ahead(run) for run in (b1, c1, a2, b2, a3)] == [1, 2, 3, 4, 5]
+    assert _started_order(tmp_path, 6) == [a1, b1, c1, a2, b2, a3]
+
+
+def test_a_restart_gives_queued_runs_their_turns_again(tmp_path):
+    from explorer.experiments.runs import new_run
+
+    spec = _spec(tmp_path)
+    made = []
+    for owner in ("alice", "alice", "alice", "bob", "bob", "carol"):  # queued by a server that died
+        made.append(new_run(spec, tmp_path, owner).name)
+        time.sleep(0.01)  # their "created" times tell the order they were queued in
+    a1, a2, a3, b1, b2, c1 = made
+    manager = _gated(tmp_path, max_active_per_owner=3)
+    _running(manager, a1)
+    assert [manager.position(run) for run in (b1, c1, a2, b2, a3)] == [1, 2, 3, 4, 5]
+    assert _started_order(tmp_path, 6) == [a1, b1, c1, a2, b2, a3]
+
+
+def test_a_run_over_the_cost_limit_is_refused_and_more_seeds_count_too(tmp_path):
+    manager = _gated(tmp_path, max_active_per_owner=2, max_run_cost=2 * 2 * 1 * 16 * 16)  # 2 arms x 2 seeds
+    too_big = build_spec(AugmentConfig(rotation_range=20), DatasetRef("path", "pets", str(tmp_path)),
+                         TrainSettings(seeds=(0, 1, 2), epochs=1, batch_size=4, image_size=16))
+    with pytest.raises(InputError, match=r"this run costs 1,536 pixel-epochs \(2 arms x 3 seeds x 1 epoch x 16x16 px"
+                                         r"\), 1.5x this server's limit of 1,024"):
+        manager.submit(too_big, owner="alice")
+    assert not _run_folders(tmp_path)
+    run_id = manager.submit(_spec(tmp_path), owner="alice")  # 1 seed: 512
+    (tmp_path / "GO").touch()
+    _finished(manager, tmp_path, run_id)
+    manager.add_seeds(run_id, 1)  # 2 seeds: 1,024, at the limit
+    _finished(manager, tmp_path, run_id)
+    with pytest.raises(InputError, match="1,536 pixel-epochs .* 1.5x this server's limit"):
+        manager.add_seeds(run_id, 1)
+    assert json.loads((tmp_path / run_id / "spec.json").read_text())["settings"]["seeds"] == [0, 1]  # unchanged
+
+
+def test_more_seeds_count_against_the_owners_cap(tmp_path):
+    manager = _gated(tmp_path, max_active_per_owner=1)
+    ended = manager.submit(_spec(tmp_path), owner="alice")
+    (tmp_path / "GO").touch()
+    _finished(manager, tmp_path, ended)
+    (tmp_path / "GO").unlink()
+    going = manager.submit(_spec(tmp_path), owner="alice")
+    with pytest.raises(InputError, match="you have 1 run queued or training"):
+        manager.add_seeds(ended, 2)
+    assert load_run(tmp_path / ended, manager.active_ids()).status == "finished"  # not queued again
+    (tmp_path / "GO").touch()
+    _finished(manager, tmp_path, going)
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_the_ray_backend_is_held_to_the_same_limits_and_turns(tmp_path, monkeypatch, backend):
+    """AUGMENT_BACKEND=ray sends a run's trials to Ray from its worker; the run itself is
+    queued by the same JobManager, so the same limits and the same turns hold (no Ray
+    instance is needed to show it: nothing here trains)."""
+    from explorer.experiments.backends import RayBackend, backend_from_settings
+    from explorer.experiments.spec import SUGGEST, SearchSettings
+
+    monkeypatch.setenv("AUGMENT_BACKEND", backend)
+    assert isinstance(backend_from_settings(), RayBackend) == (backend == "ray")
+    manager = _gated(tmp_path, max_active_per_owner=2, max_search_budget=48)
+    search = build_spec(AugmentConfig(rotation_range=20), DatasetRef("path", "pets", str(tmp_path)),
+                        TrainSettings(seeds=(0,), epochs=1, batch_size=4, image_size=16), SUGGEST,
+                        search=SearchSettings(budget=60))
+    with pytest.raises(InputError, match=r"this search tries up to 60 configurations, 1.2x this server's limit of 48 "
+                                         r"\(AUGMENT_MAX_SEARCH_BUDGET\)"):
+        manager.submit(search, owner="alice")
+    a1 = manager.submit(_spec(tmp_path), owner="alice")
+    _running(manager, a1)
+    a2 = manager.submit(_spec(tmp_path), owner="alice")
+    with pytest.raises(InputError, match="you have 2 runs queued or training"):
+        manager.submit(_spec(tmp_path), owner="alice")
+    b1 = manager.submit(_spec(tmp_path), owner="bob")
+    assert _started_order(tmp_path, 3) == [a1, b1, a2]

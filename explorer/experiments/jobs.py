@@ -9,6 +9,16 @@ started marks its run failed, with the reason, and the queue goes on. The queue 
 run folders: a new server queues again the runs still "queued" and waits for a worker that
 outlived the old one (`_recover`), so nothing stays queued forever.
 
+Fair use (`limits`, README "Server limits"): an owner (a signed-in user or a browser session;
+runs without one count as the owner "") may have `max_active_per_owner` runs queued or
+training at once, and a run over the cost or search-budget limit is refused, with the limit
+and by how much, when it is queued and when seeds are added. Owners take turns: each queued
+run gets a turn number, the turn of the run that started last, or one past its owner's last
+queued or running run when that is later; the queue hands out the lowest turn first, the
+earlier arrival within a turn. Owner A queues two runs, then B one: A1 (turn 0), B1 (turn 0),
+A2 (turn 1). A restart gives the queued runs their turns again in the order they were made,
+after the run it adopts.
+
 Warm start: while the queue is idle, the next run's worker is already started with
 `--wait`: it has imported TensorFlow (seconds) and waits for its run folder on stdin. It is
 still one fresh process per run; it just starts before the click. AUGMENT_WARM_WORKER=0
@@ -17,20 +27,34 @@ turns this off (the test suite does, where many job managers come and go).
 
 from __future__ import annotations
 
+import errno
+import itertools
 import logging
 import os
 import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError
-from .runs import ACTIVE, list_runs, load_run, new_run, pid_alive, read_json, read_record, set_status, write_json
+from .limits import ServerLimits, check_active, check_run
+from .runs import (
+    ACTIVE,
+    list_runs,
+    load_run,
+    new_run,
+    pid_alive,
+    read_json,
+    read_record,
+    run_owner,
+    set_status,
+    write_json,
+)
 from .spec import SUGGEST, RunSpec
+from .storage import DISK_FULL_EXIT, disk_full_message, enforce_retention
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 # The worker process; RUN_DIR is appended. `explorer.cli` wires the worker to the step that
@@ -53,13 +77,29 @@ def _is_worker(pid) -> bool:
     return b"explorer" in command and b"worker" in command
 
 
+@dataclass(frozen=True)
+class _Queued:
+    """A run waiting for a worker: its folder, its owner ('' for none), its turn (module
+    docstring) and when it arrived (a counter: the order within a turn)."""
+
+    path: Path
+    owner: str
+    turn: int
+    arrival: int
+
+
 class JobManager:
-    def __init__(self, root: Path, command: Sequence[str] = WORKER_COMMAND, warm: bool | None = None):
+    def __init__(self, root: Path, command: Sequence[str] = WORKER_COMMAND, warm: bool | None = None,
+                 limits: ServerLimits | None = None):
         self.root = Path(root)
         self.command = tuple(command)
         self.warm = os.environ.get("AUGMENT_WARM_WORKER", "1") != "0" if warm is None else warm
-        self._queue: deque[Path] = deque()
+        self.limits = ServerLimits.from_env() if limits is None else limits
+        self._queue: list[_Queued] = []  # in arrival order; `_order()` is the order they train in
+        self._arrivals = itertools.count()
+        self._turn = 0  # the turn of the run that started last
         self._running: Path | None = None
+        self._running_owner = ""
         self._process: subprocess.Popen | None = None
         self._spare: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -67,7 +107,13 @@ class JobManager:
         self._adopted_pid: int | None = None
         self._recover()
         self._start_spare()
-        threading.Thread(target=self._serve, name="comparison-jobs", daemon=True).start()
+        self._thread = threading.Thread(target=self._serve, name="comparison-jobs", daemon=True)
+        self._thread.start()
+
+    @property
+    def serving(self) -> bool:
+        """Whether the queue's thread is alive (what the server's queue health reports)."""
+        return self._thread.is_alive()
 
     def _recover(self) -> None:
         """The runs a previous server left: queued ones are queued again, in the order they
@@ -78,16 +124,20 @@ class JobManager:
             if self.root.is_dir() else []
         statuses = {path: read_json(path / "status.json", {}) for path in folders}
         statuses = {path: status for path, status in statuses.items() if isinstance(status, dict)}
+        queued: list[Path] = []
         # In the order they were queued: folder names share a second, their "created" times do not.
         for run_dir, status in sorted(statuses.items(), key=lambda item: (item[1].get("created", 0), item[0].name)):
             state = status.get("status")
             if state == "queued":
-                self._queue.append(run_dir)
-                log.info("run %s: queued again after a restart", run_dir.name)
+                queued.append(run_dir)
             elif state in ("starting", "running") and self._running is None and _is_worker(status.get("pid")):
                 self._running, self._adopted_pid = run_dir, status["pid"]
+                self._running_owner = run_owner(run_dir)
                 log.info("run %s: its worker (pid %d) outlived the server; waiting for it", run_dir.name,
                          self._adopted_pid)
+        for run_dir in queued:  # after the adopted run: its owner's next run waits a turn
+            self._enqueue(run_dir, run_owner(run_dir))
+            log.info("run %s: queued again after a restart", run_dir.name)
         list_runs(self.root, self.active_ids())  # marks the rest interrupted
         if self._queue:
             self._wake.set()
@@ -100,15 +150,36 @@ class JobManager:
         while _is_worker(self._adopted_pid) and read_json(run_dir / "status.json", {}).get("status") in ACTIVE:
             time.sleep(ADOPTED_POLL_S)
         with self._lock:
-            self._running, self._adopted_pid = None, None
+            self._running, self._adopted_pid, self._running_owner = None, None, ""
         load_run(run_dir)  # a worker that died without a word leaves its run interrupted
         log.info("run %s: the adopted worker ended", run_dir.name)
 
+    def _active_of(self, owner: str) -> int:
+        """How many runs `owner` has queued or running (with the lock held)."""
+        running = self._running is not None and self._running_owner == owner
+        return sum(1 for item in self._queue if item.owner == owner) + int(running)
+
+    def _enqueue(self, run_dir: Path, owner: str) -> None:
+        """Put a run in line with its turn (module docstring); with the lock held, or alone."""
+        turns = [item.turn for item in self._queue if item.owner == owner]
+        if self._running is not None and self._running_owner == owner:
+            turns.append(self._turn)
+        turn = max(self._turn, max(turns) + 1) if turns else self._turn
+        self._queue.append(_Queued(run_dir, owner, turn, next(self._arrivals)))
+
+    def _order(self) -> list[_Queued]:
+        """The queued runs in the order they will train (with the lock held)."""
+        return sorted(self._queue, key=lambda item: (item.turn, item.arrival))
+
     def submit(self, spec: RunSpec, owner: str | None = None) -> str:
-        """Queue a run (owned by `owner`, a browser session's id, when given); its id."""
-        run_dir = new_run(spec, self.root, owner)
-        with self._lock:
-            self._queue.append(run_dir)
+        """Queue a run (owned by `owner`, a user's or a browser session's id, when given); its
+        id. InputError, queuing nothing, when the run is over the server's limits or its owner
+        has as many runs queued or training as the server allows."""
+        check_run(spec, self.limits)
+        with self._lock:  # counted and queued at once: two clicks cannot both take the last place
+            check_active(self._active_of(owner or ""), self.limits)
+            run_dir = new_run(spec, self.root, owner)
+            self._enqueue(run_dir, owner or "")
         self._wake.set()
         log.info("run %s: queued", run_dir.name)
         return run_dir.name
@@ -125,21 +196,26 @@ class JobManager:
             raise InputError("a suggestion's check cannot take more seeds: suggest again with more check seeds")
         if not 1 <= count <= MAX_ADDED_SEEDS:
             raise InputError(f"add 1 to {MAX_ADDED_SEEDS} seeds at a time; got {count}")
-        if run_id in self.active_ids():
-            raise InputError(f"run {run_id} is still queued or running")
         seeds = spec.settings.seeds
         more = tuple(range(max(seeds) + 1, max(seeds) + 1 + count))
-        write_json(run_dir / "spec.json", replace(spec, settings=replace(spec.settings, seeds=seeds + more)).to_json())
-        (run_dir / "STOP").unlink(missing_ok=True)
-        set_status(run_dir, "queued", note=f"{count} more seed(s) asked for")
+        extended = replace(spec, settings=replace(spec.settings, seeds=seeds + more))
+        check_run(extended, self.limits)  # what it costs with the new seeds
+        owner = run_owner(run_dir)
         with self._lock:
-            self._queue.append(run_dir)
+            if run_id in {item.path.name for item in self._queue} or (
+                    self._running is not None and self._running.name == run_id):
+                raise InputError(f"run {run_id} is still queued or running")
+            check_active(self._active_of(owner), self.limits)
+            write_json(run_dir / "spec.json", extended.to_json())
+            (run_dir / "STOP").unlink(missing_ok=True)
+            set_status(run_dir, "queued", note=f"{count} more seed(s) asked for")
+            self._enqueue(run_dir, owner)
         self._wake.set()
         log.info("run %s: queued again with %d more seed(s)", run_id, count)
 
     def active_ids(self) -> set[str]:
         with self._lock:
-            ids = {path.name for path in self._queue}
+            ids = {item.path.name for item in self._queue}
             if self._running is not None:
                 ids.add(self._running.name)
         return ids
@@ -149,8 +225,8 @@ class JobManager:
         with self._lock:
             if self._running is not None and self._running.name == run_id:
                 return 0
-            for index, path in enumerate(self._queue, start=1):
-                if path.name == run_id:
+            for index, item in enumerate(self._order(), start=1):
+                if item.path.name == run_id:
                     return index
         return None
 
@@ -162,8 +238,8 @@ class JobManager:
             running = self._running is not None and self._running.name != run_id
             if self._running is not None and not running:
                 return 0
-            for index, path in enumerate(self._queue):
-                if path.name == run_id:
+            for index, item in enumerate(self._order()):
+                if item.path.name == run_id:
                     return index + int(running)
         return None
 
@@ -174,10 +250,10 @@ class JobManager:
         if marker not in ("STOP", "STOP_SEARCH"):
             raise ValueError(f"marker must be STOP or STOP_SEARCH; got {marker!r}")
         with self._lock:
-            for path in list(self._queue):
-                if path.name == run_id:
-                    self._queue.remove(path)
-                    set_status(path, "stopped", note="stopped before it started")
+            for item in list(self._queue):
+                if item.path.name == run_id:
+                    self._queue.remove(item)
+                    set_status(item.path, "stopped", note="stopped before it started")
                     log.info("run %s: stopped before it started", run_id)
                     return
             running = self._running
@@ -191,10 +267,20 @@ class JobManager:
             if not self._queue:
                 self._wake.clear()
                 return None
-            self._running = self._queue.popleft()
+            item = self._order()[0]  # the lowest turn, then the earliest arrival
+            self._queue.remove(item)
+            self._running, self._running_owner, self._turn = item.path, item.owner, item.turn
             return self._running
 
+    def _retain(self) -> None:
+        """Retention (`storage.enforce_retention`): as the queue starts and after each run."""
+        try:
+            enforce_retention(self.root, self.limits, self.active_ids())
+        except Exception:  # the queue must outlive a failed clean-up
+            log.exception("retention failed; runs are kept")
+
     def _serve(self) -> None:
+        self._retain()
         self._wait_for_adopted()
         while True:
             run_dir = self._next()
@@ -204,11 +290,15 @@ class JobManager:
                 self._run(run_dir)
             except Exception as error:  # the thread must outlive any one run
                 log.exception("run %s: the worker could not be run", run_dir.name)
-                set_status(run_dir, "failed", error=f"the worker process could not be started: {error}")
+                try:
+                    set_status(run_dir, "failed", error=f"the worker process could not be started: {error}")
+                except OSError:
+                    log.exception("run %s: could not write its status", run_dir.name)
             finally:
                 with self._lock:
-                    self._running = None
+                    self._running, self._running_owner = None, ""
                     self._process = None
+            self._retain()
             # After the run (it never competes with training for the CPU), and after the run
             # is no longer counted as running: starting a process takes a moment, during which
             # `ahead` would count a run that has ended.
@@ -251,3 +341,10 @@ class JobManager:
         log.info("run %s: worker started (pid %d)", run_dir.name, self._process.pid)
         code = self._process.wait()
         log.info("run %s: worker exited with code %d", run_dir.name, code)
+        if code == DISK_FULL_EXIT and read_json(run_dir / "status.json", {}).get("status") in ACTIVE:
+            # The disk was too full for the worker to write why: its files are closed now.
+            reason = disk_full_message(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+            try:
+                set_status(run_dir, "failed", error=reason)
+            except OSError:
+                log.exception("run %s: %s, and its status could not be written", run_dir.name, reason)

@@ -5,18 +5,24 @@ finished, stopped, failed or interrupted; see ACTIVE), progress.json, result.jso
 (rewritten after every finished epoch, so a crash loses at most the epoch in progress),
 ablation.json, figure.png, the report and tensorboard/; a suggest run search.json and
 suggestion.json too. The JSON files are the typed
-records of `records`, read back here. status.json also names the run's owner, the browser
-session that submitted it (an opaque id compared as text, never used as a path); Run history
-shows a session its own runs, or everyone's with AUGMENT_SHARED_HISTORY=1. No process has
+records of `records`, read back here. status.json also names the run's owner (an opaque id
+of the `OWNER_ID` form, compared as text, never used as a path): the signed-in user's
+(`owner_from_identity`, a hash: no e-mail or name is ever written) on a server with sign-in,
+else the id the visitor's browser made. Run history shows a visitor their own runs, or
+everyone's with AUGMENT_SHARED_HISTORY=1, and only the owner may change a run (`may_change`:
+stop it, add seeds). No process has
 to stay alive for the history to make sense: a run left active by a process that is gone is
-reported as interrupted, with what it finished.
+reported as interrupted, with what it finished. Beside the run folders: the uploads runs
+train on (datasets/, models/) and retention.log, what retention removed (`storage`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
+import re
 import time
 import uuid
 import zipfile
@@ -41,11 +47,17 @@ def runs_root() -> Path:
 
 
 def write_json(path: Path, data) -> None:
-    """Write atomically: readers never see half a file."""
+    """Write atomically: readers never see half a file. A write that fails (a full disk)
+    leaves the old file whole, no temporary behind, and raises OSError naming `path`."""
     path = Path(path)
+    text = json.dumps(data, indent=2, allow_nan=False)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, allow_nan=False))
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, error.strerror, str(path)) from error
 
 
 def read_json(path: Path, default=None):
@@ -60,12 +72,32 @@ def shared_history() -> bool:
     return os.environ.get("AUGMENT_SHARED_HISTORY", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+OWNER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe(12) gives 16 such characters
+
+
+def owner_from_identity(issuer: str, subject: str) -> str:
+    """The owner id of a signed-in user: a hash of the OpenID Connect issuer and subject
+    (`iss`, `sub`: the same user from any browser, two providers' users never mixed), of the
+    OWNER_ID form; the user's e-mail or name never reaches a file."""
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
+    return f"user-{digest[:32]}"
+
+
 def may_see(run_owner: str, owner: str | None, shared: bool | None = None) -> bool:
-    """Whether a session (`owner`, None before it has one) may see a run owned by
+    """Whether a visitor (`owner`, None before they have one) may see a run owned by
     `run_owner` ('' for runs written before owners were recorded: only with shared history)."""
     if shared_history() if shared is None else shared:
         return True
     return bool(owner) and bool(run_owner) and run_owner == owner
+
+
+def may_change(run_owner: str, owner: str | None, unowned: bool = False) -> bool:
+    """Whether a visitor (`owner`) may stop a run or add seeds to it: its owner only, shared
+    history or not. A run with no owner recorded (written before owners were, or queued from
+    the command line) only where `unowned` says so (a server without sign-in)."""
+    if not run_owner:
+        return unowned
+    return bool(owner) and run_owner == owner
 
 
 def run_owner(run_dir: Path) -> str:
@@ -164,9 +196,12 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
     state = status.get("status", "interrupted")
     owner_alive = run_dir.name in active_ids or pid_alive(status.get("pid"))
     if state in ACTIVE and not owner_alive:
-        state = "interrupted"
-        set_status(run_dir, state, note="the process running it ended (crash or restart); finished epochs are kept")
-        status = _status(run_dir)
+        state, note = "interrupted", "the process running it ended (crash or restart); finished epochs are kept"
+        try:
+            set_status(run_dir, state, note=note)
+            status = _status(run_dir)
+        except OSError:  # a full disk: the history still shows it as it is, and says so next time
+            status = {**status, "status": state, "note": note}
     return RunInfo(run_dir.name, run_dir, state, read_record(run_dir / "spec.json", RunSpec.from_json),
                    read_record(run_dir / "result.json", RunResult.from_json),
                    read_record(run_dir / "progress.json", Progress.from_json),

@@ -4,7 +4,9 @@ A separate process per run keeps TensorFlow's state (graphs, memory) out of the 
 server: repeated runs cannot leak. The run is "starting" (status.json) until its first
 batch, then "running". Each finished epoch goes to result.json (the running arm and seed's
 included), then progress to progress.json; an ablation's analysis to ablation.json; the run
-stops within a batch once RUN_DIR/STOP exists. A suggestion writes search.json as its search
+stops within a batch once RUN_DIR/STOP exists. A disk that fills while the run writes fails
+this run with a sentence saying so (`storage.disk_full_message`); other runs' files are whole
+(every JSON file is replaced atomically). A suggestion writes search.json as its search
 goes, then the check on fresh seeds as a comparison's result.json, then suggestion.json;
 RUN_DIR/STOP_SEARCH ends the search with the best so far and still runs the check (STOP ends
 it all). The process is started as
@@ -27,6 +29,7 @@ from ..errors import InputError
 from .records import Progress, RunResult
 from .runs import read_json, read_record, set_status, write_json
 from .spec import ABLATION, SUGGEST, RunSpec
+from .storage import disk_full, disk_full_message, release_space, reserve_space
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress.json writes
 log = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
     (run_dir / "progress.json").unlink(missing_ok=True)  # an earlier run's, when seeds were added
     log.info("run %s: started", run_dir.name)
     try:
+        reserve_space(run_dir)  # room to say why, should the disk fill while the run writes
         spec = RunSpec.from_json(read_json(run_dir / "spec.json"))
         dataset = dataset if dataset is not None else load_spec_dataset(spec)
 
@@ -122,13 +126,28 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
         log.info("run %s: %s", run_dir.name, status or result.status)
         return result
     except Exception as error:
-        if isinstance(error, InputError):  # a reason for the user, not a bug: no traceback
-            log.error("run %s failed: %s", run_dir.name, error)
-        else:
-            log.exception("run %s failed", run_dir.name)
-        set_status(run_dir, "failed", error=str(error) or type(error).__name__,
-                   traceback=traceback.format_exc(limit=5))
+        _fail(run_dir, error)
         raise
+    finally:
+        release_space(run_dir)
+
+
+def _fail(run_dir: Path, error: Exception) -> None:
+    """Mark the run failed, with the reason in a sentence (status.json). On a full disk this
+    can fail too: the worker then exits with DISK_FULL_EXIT and the job manager writes the
+    reason once the worker's files are closed."""
+    full = disk_full(error)
+    if full is not None:  # the run's own files filled the disk: this run fails, the others are whole
+        release_space(run_dir)
+        reason = disk_full_message(full)
+        log.error("run %s failed: %s", run_dir.name, reason)
+    elif isinstance(error, InputError):  # a reason for the user, not a bug: no traceback
+        reason = str(error)
+        log.error("run %s failed: %s", run_dir.name, error)
+    else:
+        reason = str(error) or type(error).__name__
+        log.exception("run %s failed", run_dir.name)
+    set_status(run_dir, "failed", error=reason, traceback=traceback.format_exc(limit=5))
 
 
 def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[Progress], None],
