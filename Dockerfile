@@ -34,7 +34,9 @@ VOLUME ["/app/runs"]
 
 EXPOSE 8501
 
+# Healthy when the page is served (Streamlit's /_stcore/health) and the job queue is up
+# (/queue/health, app.py: 503 until the queue's thread serves runs, which it does from start).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=4).read().strip() == b'ok' else 1)"
+    CMD python -c "import json, sys, urllib.request as r; sys.exit(0 if r.urlopen('http://localhost:8501/_stcore/health', timeout=2).read().strip() == b'ok' and json.load(r.urlopen('http://localhost:8501/queue/health', timeout=2))['queue'] == 'up' else 1)"
 
 ENTRYPOINT ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

@@ -39,7 +39,8 @@ def test_dockerfile_parses_and_follows_the_deployment_guide():
     assert '"$WITH_RAY" = "1"' in rows[ray][1] and ray < first_copy_of_code
     assert any(k == "VOLUME" and "/app/runs" in rest for k, rest in rows)
     healthcheck = next(rest for k, rest in rows if k == "HEALTHCHECK")
-    assert "http://localhost:8501/_stcore/health" in healthcheck
+    # the page and the job queue (app.py's /queue/health; tests/test_server_start.py runs this command)
+    assert "http://localhost:8501/_stcore/health" in healthcheck and "http://localhost:8501/queue/health" in healthcheck
     entrypoint = json.loads(next(rest for k, rest in rows if k == "ENTRYPOINT"))
     assert entrypoint[:3] == ["streamlit", "run", "app.py"] and "--server.address=0.0.0.0" in entrypoint
     assert "--server.port=8501" in entrypoint
