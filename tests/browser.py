@@ -30,9 +30,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(app: Path, env: dict | None = None, timeout: float = 60):
-    """`streamlit run app` on 127.0.0.1; yields its URL once /_stcore/health says ok."""
-    port = _free_port()
+def streamlit_server(app: Path, env: dict | None = None, timeout: float = 60, port: int | None = None):
+    """`streamlit run app` on 127.0.0.1 (on `port`, else a free one); yields its URL once
+    /_stcore/health says ok."""
+    port = port or _free_port()
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",

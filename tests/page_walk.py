@@ -55,6 +55,7 @@ from explorer.ui.record import (
     with_control,
     with_part,
 )
+from explorer.ui.session import OWNER
 
 # Where a walk starts: the first is never walked from (see `PageWalk.open_the_page`).
 START_LINKS = ({}, {}, {"preset": "over-augmentation"}, {"preset": "lighting", "section": "train"},
@@ -139,6 +140,7 @@ class PageRead:
     codes: list[str]  # every code block's text, stripped
     normalize: Callable[[list], list] = lambda findings: findings
     tolerance: dict = field(default_factory=dict)  # widget key -> how far a number shown may be
+    owner: str | None = None  # the visitor's owner id, where the driver can see it (AppTest): whose runs a link shows
 
 
 def shows(value, expected, tolerance: float | None = None) -> bool:
@@ -371,7 +373,7 @@ class PageWalk(RuleBasedStateMachine):
         spec, shown = self.driver.train()
         assert spec.config == self.expected.config  # what Train said it trains
         assert spec.settings == self.expected.train.settings() and spec.mode == self.expected.train.mode
-        self.expected = replace(self.expected, run_id=shown.run_id, owner=self.expected.owner or shown.owner)
+        self.expected = replace(self.expected, run_id=shown.run_id)
 
     # -- what holds after every step -------------------------------------------------------
 
@@ -393,7 +395,8 @@ class PageWalk(RuleBasedStateMachine):
         if page.record is not None:
             assert close(page.record, self.expected), (page.record, self.expected)
         self._widgets_show_the_record(page)
-        shown, problems = record_from_query(page.query)
+        shown, problems = record_from_query(page.query, page.owner)
+        assert "owner" not in page.query  # the link never says who the visitor is
         assert close(shown, linked(self.expected)), (shown, linked(self.expected))
         assert [problem for problem in problems if "upload it again" not in problem] == []
         if self._image_shown():
@@ -426,12 +429,14 @@ class AppTestDriver:
         self.at = None
         self.submitted = submitted
 
-    def open(self, link: dict) -> None:
+    def open(self, link: dict, owner: str | None = None) -> None:
         from streamlit.testing.v1 import AppTest
         from test_app import APP, TIMEOUT
 
         self.at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         self.at.query_params.update(link)
+        if owner is not None:  # what the browser's cookie brings back (AppTest sends no cookies)
+            self.at.session_state[OWNER] = owner
         self.at.run()
 
     def close(self) -> None:
@@ -441,7 +446,10 @@ class AppTestDriver:
         pass  # AppTest has no screen
 
     def reload(self) -> None:
-        self.open({name: self.at.query_params[name] for name in self.at.query_params})
+        self.open({name: self.at.query_params[name] for name in self.at.query_params}, self._owner())
+
+    def _owner(self) -> str | None:
+        return self.at.session_state[OWNER] if OWNER in self.at.session_state else None
 
     def _widget(self, key: str):
         return next(widget for group in self.GROUPS for widget in getattr(self.at, group) if widget.key == key)
@@ -495,4 +503,4 @@ class AppTestDriver:
         return PageRead(at.exception if at.exception else None, page_record(at), widgets,
                         {name: at.query_params[name] for name in at.query_params},
                         [caption for image in at.image for caption in image.captions], findings,
-                        [block.value.strip() for block in at.code])
+                        [block.value.strip() for block in at.code], owner=self._owner())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from test_app import ROOT, messages, open_tab, page_record
@@ -28,6 +29,7 @@ from explorer.experiments.spec import (
     RunSpec,
     TrainSettings,
 )
+from explorer.experiments.storage import MODELS, Upload
 from explorer.ui.link import SECTIONS
 from explorer.ui.results import model_line
 from explorer.ui.train import model_upload
@@ -242,17 +244,17 @@ def test_an_old_run_still_shows_its_model_line(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow  # Keras makes the file (seconds, the first time)
-def test_an_uploaded_model_file_is_checked_saved_and_described(model_bytes, tmp_path, monkeypatch):
+def test_an_uploaded_model_file_is_checked_and_described_and_kept_only_for_a_run(model_bytes, tmp_path,
+                                                                                   monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     model, message = model_upload(model_bytes, "tiny.keras")
     assert model is not None, message
     assert (model.kind, model.name, model.start) == (MODEL_FILE, "tiny.keras", FROM_SCRATCH)
-    saved = tmp_path / "models"
-    assert [path.name for path in saved.iterdir()] == [model.path.rsplit("/", 1)[-1]]
-    assert (saved / model.path.rsplit("/", 1)[-1]).read_bytes() == model_bytes
+    assert model.path == str(Upload(model_bytes, MODELS).path(tmp_path))  # where a run will read it
+    assert not (tmp_path / "models").exists()  # written when a run uses it (tests/test_storage.py)
     assert "input 24 x 24 x 3" in message and "5 output(s) (softmax)" in message and "Trains at 24 x 24 px" in message
     again, _ = model_upload(model_bytes, "tiny.keras")
-    assert again == model and len(list(saved.iterdir())) == 1  # the same file is kept once
+    assert again == model  # the same file, the same name: stored once
 
 
 @pytest.mark.parametrize("data, fragment", [
@@ -289,6 +291,7 @@ def test_an_uploaded_model_trains_from_its_weights_at_its_input_size(model_bytes
     spec = _spec_on_disk(tmp_path)
     assert (spec.model.kind, spec.model.name, spec.model.start) == (MODEL_FILE, "tiny.keras", FROM_WEIGHTS)
     assert spec.model.path.startswith(str((tmp_path / "runs" / "models").resolve()))
+    assert Path(spec.model.path).read_bytes() == model_bytes  # written as the run was submitted
     assert spec.settings.image_size == 24  # the model's input, not the page's 32
 
 

@@ -1,9 +1,10 @@
 """What the page's buttons and pickers do to the record (callbacks, run before the page is
 drawn): a preset, a pasted config, a call loaded from the script doctor, new samples, an
-imported value given back to its control, a section opened.
+imported value given back to its control, a section opened, a run stopped or given more seeds.
 
 Each changes the record only (`session.put`) and says what it did in a message; the widgets
-follow the record when they are drawn.
+follow the record when they are drawn. Stop and Add seeds are drawn only for the visitor's
+own runs, and refuse any other run here too (a click from a page drawn before, a forged one).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from dataclasses import replace
 from ..augment.presets import PRESETS, preset
 from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
+from ..experiments.runs import run_owner
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from . import session
 from .record import MAX_SEED, PageState, released, with_part
 
 PASTE_KEY, SCRIPT_TEXT_KEY, SCRIPT_UPLOAD_KEY = "paste_text", "script_text", "script_upload"
+NOT_YOURS = "Only the one who started this run can stop it or add seeds to it."
 
 
 def pick_preset(state: PageState, name: str) -> PageState:
@@ -128,3 +131,30 @@ def load_call(index: int) -> None:
         f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls{sized}."
         + (" Set aside: " + "; ".join(aside) + "." if aside else "")))
     session.ask_scroll("top")
+
+
+def _yours(jobs, run_id: str) -> bool:
+    """Whether the run is the visitor's to change; if not, said at the top of the page (the
+    run's own place shows it read-only, without its buttons and their messages)."""
+    if session.may_change(run_owner(jobs.root / run_id)):
+        return True
+    session.say("error", NOT_YOURS)
+    return False
+
+
+def stop_run(jobs, run_id: str, marker: str = "STOP") -> None:
+    """Stop (or end the search of, marker="STOP_SEARCH") the visitor's own run."""
+    if _yours(jobs, run_id):
+        jobs.stop(run_id, marker)
+
+
+def add_seeds(jobs, run_id: str, key: str) -> None:
+    """Queue the visitor's own ended run again with the number of seeds in widget `key`."""
+    if not _yours(jobs, run_id):
+        return
+    try:
+        jobs.add_seeds(run_id, int(session.widget_value(key, 2)))
+    except InputError as error:
+        session.say("error", str(error), "add_seeds")
+        return
+    session.put(replace(session.record(), run_id=run_id))

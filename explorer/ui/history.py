@@ -1,5 +1,6 @@
-"""Run history: the runs of this browser session (everyone's with AUGMENT_SHARED_HISTORY=1)
-kept on disk, newest first, with their config, verdict, figures and files.
+"""Run history: the visitor's runs (the signed-in user's on a server with sign-in, else this
+browser's; everyone's with AUGMENT_SHARED_HISTORY=1, the others' read-only) kept on disk,
+newest first, with their config, verdict, figures and files.
 
 A run still queued, starting or running is drawn in a small fragment of its own, refreshed
 every 2 s, so its entry says what it is doing now (a page drawn when the run was queued
@@ -55,15 +56,19 @@ def _active_entry(run_id: str, jobs: JobManager) -> None:
 
 
 def history(jobs: JobManager) -> None:
-    """The runs this session may see, newest first (at most `SHOWN`)."""
-    owner, shared = session.record().owner, shared_history()
-    runs = [run for run in list_runs(runs_root(), jobs.active_ids()) if may_see(run.owner, owner, shared)]
+    """The runs this visitor may see, newest first (at most `SHOWN`)."""
+    who, shared = session.visitor(), shared_history()
+    runs = [run for run in list_runs(runs_root(), jobs.active_ids()) if may_see(run.owner, who.owner, shared)]
     if not runs:
         return
     st.subheader("Run history")
-    if not shared:
-        st.caption("The runs of this browser session: the page's link keeps them (owner=...), so a reload or a "
-                   "bookmark shows them again.")
+    if shared:
+        st.caption("Everyone's runs on this server; only your own can be stopped or given more seeds.")
+    elif who.sign_in:
+        st.caption("Your runs: the same from any browser you sign in from.")
+    else:
+        st.caption("The runs of this browser: it keeps its id in a cookie (never in the link), so a reload or a "
+                   "new tab shows them again. A link you share carries the settings, not your runs.")
     for run in runs[:SHOWN]:
         if run.status in ACTIVE:
             _active_entry(run.run_id, jobs)

@@ -1,7 +1,10 @@
 """The page's record in its link, and back: the config, the image (source, sample, demo image),
 the preset, the view, tint, tiles, seed, input range, training size, the open section, the
-train panel's settings (the model choice among them), the run shown and the browser session's
-owner id (`owner`: the runs it submitted are its own; see `experiments.runs.may_see`).
+train panel's settings (the model choice among them) and the run shown. Never who the visitor
+is: a link carries no owner (an `owner=` in an old link is not read), so sending a link hands
+over nothing but the settings, and a link to a run shows it only to whom `may_see` allows
+(its owner; everyone with shared history), with the same message whether the run is not
+there or not the visitor's.
 
 Only values that differ from the defaults are written, so a link stays short; reading never
 raises: a bad value is named and its default kept. `record_from_query(query_from_record(r))`
@@ -47,7 +50,6 @@ START_CHOICES = {FROM_SCRATCH: "from scratch (re-initialized for every seed)",
 MODES = (COMPARE, ABLATION, SUGGEST)
 MAX_IMAGE_SIZE = 512  # the train panel's largest image size (TrainSettings allows 8 to 512)
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
-OWNER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")  # secrets.token_urlsafe(12) gives 16 such characters
 CONFIG_FIELDS = frozenset(item.name for item in fields(AugmentConfig))
 _SIZE = re.compile(r"\s*(\d{1,5})\s*(?:[x×*,]\s*(\d{1,5}))?\s*")
 
@@ -123,18 +125,15 @@ def _dataset(text: str) -> str:
     return _choice(dataset_choices())(text)
 
 
-def _owner(text: str) -> str:
-    if not OWNER_ID.fullmatch(text):
-        raise ValueError("not a session id")
-    return text
+NO_RUN = "no run with that id that you can open here"  # the same whether it is missing or not yours
 
 
 def check_run(run_id: str, owner: str | None) -> str:
-    """A run id a session (`owner`) may be shown; ValueError saying why not."""
-    if not RUN_ID.fullmatch(run_id) or not (runs_root() / run_id / "spec.json").is_file():
-        raise ValueError("no such run on this server")
-    if not may_see(run_owner(runs_root() / run_id), owner):
-        raise ValueError("this run belongs to another session")
+    """A run id a visitor (`owner`) may be shown; ValueError (`NO_RUN`) otherwise: whether
+    the run does not exist or is someone else's is not said, so a link probes nothing."""
+    if (not RUN_ID.fullmatch(run_id) or not (runs_root() / run_id / "spec.json").is_file()
+            or not may_see(run_owner(runs_root() / run_id), owner)):
+        raise ValueError(NO_RUN)
     return run_id
 
 
@@ -187,7 +186,6 @@ SETTINGS = (
     PageSetting("application", "train", "application", _application),
     PageSetting("weights", "train", "weights", _choice(WEIGHTS_CHOICES)),
     PageSetting("start", "train", "start", _choice(START_CHOICES)),
-    PageSetting("owner", "", "owner", _owner),  # before `run`: whose runs the link may show
 )
 _DEFAULTS = PageState()
 
@@ -209,10 +207,11 @@ def query_from_record(state: PageState) -> dict[str, str]:
     return query
 
 
-def record_from_query(query: Mapping[str, object]) -> tuple[PageState, list[str]]:
-    """The record a link describes, and one message per value that was not usable (its
-    default kept). A preset named alone (no setting) gives that preset's config; a link to a
-    run opens on the train section unless it names another."""
+def record_from_query(query: Mapping[str, object], owner: str | None = None) -> tuple[PageState, list[str]]:
+    """The record a link describes to a visitor (`owner`, who may be shown the link's run or
+    not), and one message per value that was not usable (its default kept). A preset named
+    alone (no setting) gives that preset's config; a link to a run opens on the train section
+    unless it names another."""
     query = {str(name): str(value[-1] if isinstance(value, (list, tuple)) and value else value)
              for name, value in query.items()}
     config, problems = config_from_query(query)
@@ -232,7 +231,7 @@ def record_from_query(query: Mapping[str, object]) -> tuple[PageState, list[str]
             problems.append(f"Ignored {setting.name}={text[:40]!r} from the link: {error}")
     if "run" in query:
         try:
-            state = replace(state, run_id=check_run(query["run"][:200], state.owner))
+            state = replace(state, run_id=check_run(query["run"][:200], owner))
             if "section" not in query:
                 state = replace(state, section="train")  # a link to a run opens on its result
         except ValueError as error:

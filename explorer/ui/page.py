@@ -17,6 +17,7 @@ Decoded images are cached.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -28,6 +29,7 @@ from ..experiments.spec import MODEL_FILE
 from . import session, widgets
 from .actions import SCRIPT_UPLOAD_KEY
 from .history import history
+from .link import query_from_record
 from .record import DEFAULT_SAMPLE, SECTIONS, SOURCES, PageState
 from .script import script_panel, script_uploader
 from .scroll import scroll_here
@@ -44,7 +46,7 @@ PREVIEW_SIDE = 512  # images are reduced to this longer side for the preview
 # view's controls, the IDG controls, the doctor.
 _ROW = '[data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-tile_grid)'
 PAGE_CSS = f"""<style>
-.st-key-kept_uploads, [class*="st-key-scroll_"] {{ display: none; }}
+.st-key-kept_uploads, [class*="st-key-scroll_"], .st-key-owner_cookie {{ display: none; }}
 @media (max-width: 700px) {{
   {_ROW} {{ flex-direction: column; flex-wrap: nowrap; }}
   {_ROW} > [data-testid="stColumn"], {_ROW} > [data-testid="stColumn"] > [data-testid="stVerticalBlock"],
@@ -175,6 +177,7 @@ def render_page() -> None:
     st.html(PAGE_CSS)
     st.title("Augmentation Explorer")
     st.caption("What ImageDataGenerator really does to your images: every tile is IDG's output, pixel for pixel.")
+    _sign_in()
     for problem in problems:
         st.warning(problem)
     for kind, text in session.take_messages():
@@ -194,8 +197,36 @@ def render_page() -> None:
         script_panel()
     else:
         train_panel()
+        _share_box()
         history(server_jobs())
+    session.keep_owner_cookie()
     session.write_link()
+
+
+def _sign_in() -> None:
+    """On a server with sign-in: who is signed in and "Sign out", or "Sign in" and what it is
+    for (nothing on a server without: a laptop)."""
+    who = session.visitor()
+    if not who.sign_in:
+        return
+    with st.container(key="sign_in_bar", horizontal=True, vertical_alignment="center"):
+        if who.owner is not None:
+            st.caption(f"Signed in as **{who.name}**")
+            st.button("Sign out", key="sign_out", on_click=st.logout)
+        else:
+            st.button("Sign in", key="sign_in", on_click=st.login)
+            st.caption("Preview and the doctors need no account; Train does: runs here belong to the signed-in "
+                       "user.")
+
+
+def _share_box() -> None:
+    """The link to this view, to send: the settings and the run shown, never who you are."""
+    query = urlencode(query_from_record(session.record()))
+    base = (st.context.url or "").split("?")[0]
+    with st.expander("Share this view"):
+        st.code(f"{base}?{query}" if query else base or "/", language=None)
+        st.caption("It carries the settings and the run shown, not who you are: whoever opens it sees the run only "
+                   "if it is theirs, or with the server's shared history (read-only).")
 
 
 def _keep_uploads(state: PageState) -> None:

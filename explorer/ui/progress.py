@@ -1,6 +1,7 @@
 """The current run on the train panel, refreshed every 2 s: whether it waits behind other
 runs or is starting, its progress with a measured ETA, what trains it (model, device, pace),
-its live validation curves, and its result once it has ended.
+its live validation curves, and its result once it has ended. Stop only on the visitor's own
+run: someone else's (a link to it, with shared history) is shown read-only.
 
 The live chart draws every arm and seed finished so far plus the one being trained, from
 result.json: the worker rewrites it as each epoch ends, before it reports that epoch in
@@ -22,7 +23,8 @@ from ..experiments.records import Progress, RunResult
 from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
 from ..experiments.spec import SUGGEST
 from . import session
-from .results import show_model, show_run
+from .actions import stop_run
+from .results import READ_ONLY, show_model, show_run
 from .suggestion import percent_axis, search_status
 
 STARTING = "Starting: loading TensorFlow and the dataset..."
@@ -145,11 +147,15 @@ def _active_status(jobs: JobManager) -> None:
     waiting = waiting_message(run.status, jobs.ahead(run_id), None if searching else run.progress)
     if waiting and not (searching and run.search is not None):
         st.info(waiting)
+    mine = session.may_change(run.owner)
+    if not mine:
+        st.caption(READ_ONLY)
     if searching:
-        search_status(run, jobs)
+        search_status(run, jobs, controls=mine)
         return
-    st.button("Stop", key="stop_run", on_click=jobs.stop, args=(run_id,),
-              help="Ends within a batch; finished epochs are kept.")
+    if mine:
+        st.button("Stop", key="stop_run", on_click=stop_run, args=(jobs, run_id),
+                  help="Ends within a batch; finished epochs are kept.")
     if waiting is None and run.progress:
         st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
     if run.result:

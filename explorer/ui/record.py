@@ -99,7 +99,8 @@ class TrainChoice:
 
 @dataclass(frozen=True)
 class PageState:
-    """The whole page. `owner`: this browser session's id (its runs are its own)."""
+    """The whole page, as its link carries it (but the texts typed, see `linked`). Who the
+    visitor is (`Visitor`) is not part of it: a link never says whose runs to show."""
 
     config: AugmentConfig = field(default_factory=AugmentConfig)
     image: ImageChoice = field(default_factory=ImageChoice)
@@ -107,9 +108,24 @@ class PageState:
     train: TrainChoice = field(default_factory=TrainChoice)
     section: str = "preview"  # a key of SECTIONS
     run_id: str | None = None
-    owner: str | None = None
     paste_text: str = ""
     script_text: str = ""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is at the page. `owner`: the id their runs are filed under (None until they have
+    one); `sign_in`: the server has sign-in configured (then `owner` is the signed-in user's,
+    and None while nobody is signed in); `name`: who is signed in, as the page shows it."""
+
+    owner: str | None = None
+    sign_in: bool = False
+    name: str = ""
+
+    @property
+    def may_train(self) -> bool:
+        """Train needs a signed-in user on a server with sign-in; anyone may train without."""
+        return not self.sign_in or self.owner is not None
 
 
 def with_part(state: PageState, part: str, **changes: Any) -> PageState:

@@ -1,7 +1,8 @@
 """A run's outcome on the page (a suggestion first: `suggestion`): what trained it (model,
 image size, device, pace), the verdict in the colour of its code, how it was measured, the
 figure, per-class and per-image effects, an ablation's two tables, the report, and "Add
-seeds" to settle a verdict the interval left open.
+seeds" to settle a verdict the interval left open (on the visitor's own runs only: someone
+else's, shown with shared history, is read-only).
 
 Colours follow `Summary.verdict_code`: red for hurt, amber for probably hurt, neutral for no
 difference or probably helped, green only for helped; a drop is never shown as good news.
@@ -10,12 +11,10 @@ difference or probably helped, green only for helped; a drop is never shown as g
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import streamlit as st
 
 from ..diagnostics.plots import ablation_figure, affinity_figure, comparison_figure, figure_png, run_summary
-from ..errors import InputError
 from ..experiments.ablation import CHANGE_HEADING, current_analysis, effect_rows
 from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.runs import RunInfo
@@ -23,6 +22,7 @@ from ..experiments.spec import SUGGEST, RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 from . import session
+from .actions import add_seeds
 from .suggestion import show_suggestion
 
 TONES: dict[str | None, Callable] = {
@@ -30,6 +30,7 @@ TONES: dict[str | None, Callable] = {
     "helped": st.success, None: st.info,
 }
 ENDED = ("finished", "stopped", "interrupted")
+READ_ONLY = "Someone else's run: you can read it; only they can stop it or add seeds."
 DECISION_HELP = ("Each interval is the one its decision uses: a 95% interval widened (Bonferroni) for all the settings "
                  "tested at once. hurts: entirely below zero; helps: entirely above; unclear: it includes zero. The "
                  "finding, the recommendation, the chart's colours and the report use the same decisions.")
@@ -87,23 +88,17 @@ def _class_effects(summary: Summary) -> None:
                    f"augmentation, right with it), {broken} broken at least once, {always} broken in every seed.")
 
 
-def _add_seeds(run_id: str, key: str, jobs) -> None:
-    try:
-        jobs.add_seeds(run_id, int(session.widget_value(key, 2)))
-    except InputError as error:
-        session.say("error", str(error), "add_seeds")
-        return
-    session.put(replace(session.record(), run_id=run_id))
-
-
 def _more_seeds(run: RunInfo, where: str, jobs) -> None:
     """'Add seeds': train only new seeds, keep the finished ones, compute the verdict again."""
     if run.spec is None or run.spec.mode == SUGGEST or run.status not in ENDED:
         return  # a suggestion's check is judged on the seeds it had; suggest again for more
+    if not session.may_change(run.owner):
+        st.caption(READ_ONLY)
+        return
     key = f"more_seeds_{where}_{run.run_id}"
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     left.number_input("More seeds", 1, 10, 2, key=key)
-    right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=_add_seeds, args=(run.run_id, key, jobs),
+    right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=add_seeds, args=(jobs, run.run_id, key),
                  help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
                       "computed again over all of them.")
     for kind, text in session.take_messages("add_seeds"):

@@ -10,22 +10,33 @@ undo a move made since. Only when something else changed the record (a preset, a
 a reload) is the widget's value set from the record before it is drawn (`sync`). A widget
 that comes back after a run without it starts from the record's value, its default.
 
-Besides the record, the session holds what is not the page's state: messages to show once,
-the script doctor's last report, the check of an uploaded model file, and the widgets'
-own values (uploaded files among them).
+Besides the record, the session holds what is not the page's state: who the visitor is
+(`visitor`), messages to show once, the script doctor's last report, the check of an uploaded
+model file, and the widgets' own values (uploaded files among them).
+
+Who the visitor is never comes from the link. With sign-in configured (an `[auth]` section in
+.streamlit/secrets.toml: Streamlit's own OpenID Connect sign-in, `st.login` / `st.user`), the
+owner id is the signed-in user's (`runs.owner_from_identity`), the same from any browser.
+Without it (a laptop), the browser's id is made here on its first visit and kept in a
+cookie (`OWNER_COOKIE`, SameSite=Strict, path=/, set by a one-line script: Streamlit reads
+cookies, `st.context.cookies`, but has no call to set one), so a reload or a new tab of the
+same browser shows its runs.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
+from ..errors import InputError
+from ..experiments.runs import OWNER_ID, owner_from_identity
+from ..experiments.runs import may_change as may_change_run
 from .link import query_from_record, record_from_query
-from .record import PageState, with_part
+from .record import PageState, Visitor, with_part
 
 RECORD = "page"  # the PageState
 _MESSAGES = "messages"  # {where: [(kind, text), ...]}, each shown once
@@ -33,6 +44,11 @@ _FULL_RERUN = "full_rerun"  # asked for by a callback inside the preview's fragm
 _SCRIPT_REPORT = "script_report"  # (name, ScriptReport or the reason it could not be read)
 _MODEL_CHECK = "model_check"  # (upload file id, ModelRef or None, caption)
 _SCROLL = "scroll"  # (where to bring into view, a counter), pending until the page draws it
+OWNER = "owner"  # without sign-in: this browser's owner id (from its cookie, or made here)
+_SIGN_IN = "sign_in_configured"  # whether the server has sign-in configured, read once per session
+OWNER_COOKIE = "augment_owner"
+_COOKIE_DAYS = 365
+_COOKIE_SCRIPT = """<script>document.cookie = {cookie};</script>"""
 
 Write = Callable[[PageState, Any], PageState]
 
@@ -56,7 +72,7 @@ def start() -> list[str]:
     usable (nothing on later runs)."""
     if RECORD in st.session_state:
         return []
-    state, problems = record_from_query(st.query_params.to_dict())
+    state, problems = record_from_query(st.query_params.to_dict(), visitor().owner)
     put(state)
     return problems
 
@@ -68,13 +84,64 @@ def write_link() -> None:
         st.query_params.from_dict(query)
 
 
+def sign_in_configured() -> bool:
+    """Whether the operator configured sign-in: an `[auth]` section in the secrets."""
+    if _SIGN_IN not in st.session_state:
+        try:
+            configured = bool(st.secrets.get("auth"))
+        except (FileNotFoundError, KeyError, ValueError):  # no secrets file (FileNotFoundError's subclass)
+            configured = False
+        st.session_state[_SIGN_IN] = configured
+    return st.session_state[_SIGN_IN]
+
+
+def visitor() -> Visitor:
+    """Who is at the page: the signed-in user on a server with sign-in (nobody until they
+    sign in), else this browser (the id its cookie brought, or a new one)."""
+    if sign_in_configured():
+        user = st.user
+        subject = user.get("sub")
+        if not user.get("is_logged_in") or not subject:
+            return Visitor(sign_in=True)
+        name = next((str(user[claim]) for claim in ("name", "email", "preferred_username") if user.get(claim)),
+                    str(subject))
+        return Visitor(owner_from_identity(str(user.get("iss", "")), str(subject)), sign_in=True, name=name)
+    if OWNER not in st.session_state:
+        kept = _owner_cookie()
+        st.session_state[OWNER] = kept if OWNER_ID.fullmatch(kept) else secrets.token_urlsafe(12)
+    return Visitor(st.session_state[OWNER])
+
+
+def _owner_cookie() -> str:
+    """The owner id cookie the browser sent when the session began ('' without one)."""
+    kept = st.context.cookies.get(OWNER_COOKIE, "")
+    return kept if isinstance(kept, str) else ""  # (AppTest has no browser: not a string there)
+
+
 def owner(create: bool = False) -> str | None:
-    """This browser session's owner id, made on first need when `create` (its runs are its
-    own; the link keeps it, so a reload still shows them)."""
-    state = record()
-    if create and not state.owner:
-        put(replace(state, owner=secrets.token_urlsafe(12)))
-    return record().owner
+    """The visitor's owner id (None: nobody is signed in on a server with sign-in); with
+    `create`, for a run about to be submitted, InputError instead of None."""
+    who = visitor()
+    if create and who.owner is None:
+        raise InputError("Sign in to train: on this server runs belong to the signed-in user.")
+    return who.owner
+
+
+def may_change(run_owner: str) -> bool:
+    """Whether the visitor may stop or add seeds to a run owned by `run_owner`: only its
+    owner (a run with no owner recorded: only on a server without sign-in)."""
+    return may_change_run(run_owner, visitor().owner, unowned=not sign_in_configured())
+
+
+def keep_owner_cookie() -> None:
+    """Without sign-in: the script that keeps the browser's id in its cookie (drawn in each
+    full run until the browser sends the cookie back)."""
+    who = visitor()
+    if who.sign_in or who.owner is None or _owner_cookie() == who.owner:
+        return
+    cookie = f"{OWNER_COOKIE}={who.owner}; path=/; max-age={_COOKIE_DAYS * 86400}; SameSite=Strict"
+    with st.container(key="owner_cookie"):  # display: none (page.PAGE_CSS)
+        st.html(_COOKIE_SCRIPT.format(cookie=json.dumps(cookie)), unsafe_allow_javascript=True)
 
 
 # -- widgets as views of the record ---------------------------------------------------------

@@ -26,6 +26,7 @@ from ..experiments.suggest import (
     worth_text,
 )
 from ..interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code, kwargs_text
+from .actions import stop_run
 
 AFFINITY_TEXT = ("Measuring which settings change what the images show (the baseline model on validation "
                  "images augmented by each choice alone)...")
@@ -80,18 +81,20 @@ def search_chart(state: SearchProgress) -> tuple[dict, dict]:
     return columns, spec
 
 
-def search_status(run: RunInfo, jobs: JobManager) -> None:
-    """While the search runs: its progress, the best so far, the chart, and two ways to stop."""
+def search_status(run: RunInfo, jobs: JobManager, controls: bool = True) -> None:
+    """While the search runs: its progress, the best so far, the chart, and two ways to stop
+    (`controls`: the visitor's own run only)."""
     state = run.search
     if state is not None:
         st.progress(min(1.0, (state.done + state.fraction) / max(1, state.budget)), text=search_text(state))
-    left, right = st.columns(2)
-    left.button("Stop the search, check the best so far", key="stop_search", on_click=jobs.stop,
-                args=(run.run_id, "STOP_SEARCH"),
-                help="Ends the search within a batch; the best configuration so far, yours and no augmentation "
-                     "still train on the fresh seeds.")
-    right.button("Stop", key="stop_run", on_click=jobs.stop, args=(run.run_id,),
-                 help="Ends the run within a batch; the scores so far are kept, nothing is checked.")
+    if controls:
+        left, right = st.columns(2)
+        left.button("Stop the search, check the best so far", key="stop_search", on_click=stop_run,
+                    args=(jobs, run.run_id, "STOP_SEARCH"),
+                    help="Ends the search within a batch; the best configuration so far, yours and no augmentation "
+                         "still train on the fresh seeds.")
+        right.button("Stop", key="stop_run", on_click=stop_run, args=(jobs, run.run_id),
+                     help="Ends the run within a batch; the scores so far are kept, nothing is checked.")
     if state is None or state.phase == "affinity":
         return
     if state.best is not None:

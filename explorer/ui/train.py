@@ -5,19 +5,19 @@ Runs go to the server's job queue (`experiments.jobs`), one worker process at a 
 TensorFlow never runs in the web server. The spec is built by `experiments.plan.build_spec`,
 the same function the command line uses. The model is our small CNN, a keras.applications
 architecture or the user's .keras file, which is checked here without Keras
-(`experiments.modelfile`) and saved with the runs.
+(`experiments.modelfile`) and saved with the runs once a run uses it.
 
 Every widget is drawn from the record's train settings and writes back to them; the panel
 says what a click trains (the IDG line and the data) before it is clicked, and the spec
 submitted is built from the same record. One click, one run: Train is off while this
-session's run is queued, starting or running. A run belongs to the browser session that
-submitted it (`session.owner`). "your folder" is offered only with AUGMENT_DATA_ROOT, and
+session's run is queued, starting or running. A run belongs to the visitor who
+submitted it (`session.owner`: the signed-in user, or this browser; Train needs sign-in where
+the server has it). "your folder" is offered only with AUGMENT_DATA_ROOT, and
 only folders under it can be chosen.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,10 +27,11 @@ from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
 from ..diagnostics.doctor import model_findings
 from ..errors import InputError
-from ..experiments import modelfile
+from ..experiments import modelfile, service
 from ..experiments.ablation import ablation_arms
 from ..experiments.backends import RayBackend, backend_from_settings
 from ..experiments.jobs import JobManager
+from ..experiments.limits import over_limits, planned_cost
 from ..experiments.plan import build_spec
 from ..experiments.runs import ACTIVE, load_run, runs_root
 from ..experiments.spec import (
@@ -45,6 +46,7 @@ from ..experiments.spec import (
     DatasetRef,
     ModelRef,
 )
+from ..experiments.storage import DATASETS, MODELS, Upload, disk_full, disk_full_message, keep_used
 from ..interchange.export import kwargs_text
 from . import session, widgets
 from .actions import open_section
@@ -64,10 +66,11 @@ from .scroll import scroll_here
 from .widgets import part_writer, show_finding
 
 
-@st.cache_resource(show_spinner=False)
 def _jobs(root: str) -> JobManager:
-    """One job manager, hence one run at a time, for the whole server."""
-    return JobManager(Path(root))
+    """One job manager, hence one run at a time, for the whole server: the one the server
+    started with (`experiments.service`; made here when the page runs without that server, as
+    under AppTest)."""
+    return service.job_manager(Path(root))
 
 
 def server_jobs() -> JobManager:
@@ -109,8 +112,9 @@ def _folder_ref(train: TrainChoice) -> DatasetRef | None:
     return DatasetRef("path", path.name, str(path))
 
 
-def _dataset_ref(train: TrainChoice) -> DatasetRef | None:
-    """The dataset to train on: a demo, or a user's zip (saved with the runs) or folder."""
+def _dataset_ref(train: TrainChoice, uploads: list[Upload]) -> DatasetRef | None:
+    """The dataset to train on: a demo, or a user's zip (added to `uploads`: saved with the
+    runs once a run uses it) or folder."""
     choices = dataset_choices()
     if train.dataset not in choices:  # "your folder" on a server that no longer has a data root
         session.change("train", dataset=DATASET_CHOICES[0])
@@ -134,18 +138,9 @@ def _dataset_ref(train: TrainChoice) -> DatasetRef | None:
     st.caption(f"{len(counts)} classes: " + ", ".join(f"{name} ({count})" for name, count in counts.items()))
     if "skipped" in report:
         st.caption(report.replace("\n", "  \n"))
-    return DatasetRef("path", upload.name, str(_save_upload(data, "datasets", ".zip")))
-
-
-def _save_upload(data: bytes, folder: str, suffix: str) -> Path:
-    """An upload kept with the runs (runs/<folder>/), named by its content: the worker reads
-    it from there, and the same file uploaded twice is stored once."""
-    store = runs_root() / folder
-    store.mkdir(parents=True, exist_ok=True)
-    path = store / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    if not path.exists():
-        path.write_bytes(data)
-    return path.resolve()
+    # Where the zip will be kept: it is written there only when a run uses it (`_train_button`).
+    uploads.append(Upload(data, DATASETS))
+    return DatasetRef("path", upload.name, str(uploads[-1].path(runs_root())))
 
 
 # The smallest image a keras.applications architecture can be built for (32 for the others).
@@ -168,15 +163,15 @@ def _found_text(info: modelfile.ModelFileInfo) -> str:
 
 def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
     """An uploaded .keras file, checked without Keras (its size first, then
-    `modelfile.inspect_model_file`) and saved with the runs under models/: the model to train
-    (from scratch until the user chooses otherwise) and a caption saying what was found; or
-    None and the reason, in a sentence."""
+    `modelfile.inspect_model_file`): the model to train (from scratch until the user chooses
+    otherwise) and a caption saying what was found; or None and the reason, in a sentence.
+    The file is written under models/ only when a run that uses it is submitted."""
     try:
         modelfile.check_file_size(len(data), name)
         info = modelfile.inspect_model_file(data, name)
     except InputError as error:
         return None, str(error)
-    return ModelRef(MODEL_FILE, name, path=str(_save_upload(data, "models", ".keras"))), _found_text(info)
+    return ModelRef(MODEL_FILE, name, path=str(Upload(data, MODELS).path(runs_root()))), _found_text(info)
 
 
 def zip_uploader():
@@ -190,19 +185,20 @@ def model_uploader():
                                  "by the worker: Lambda layers are refused.")
 
 
-def _file_model(train: TrainChoice) -> ModelRef | None:
+def _file_model(train: TrainChoice, uploads: list[Upload]) -> ModelRef | None:
     """The user's .keras file: checked once per upload, then how every arm starts."""
     upload = model_uploader()
     if upload is None:
         return None
     checked = session.model_check()
-    if checked is None or checked[0] != upload.file_id or (checked[1] and not Path(checked[1].path).is_file()):
+    if checked is None or checked[0] != upload.file_id:
         checked = (upload.file_id, *model_upload(upload.getvalue(), upload.name))
         session.keep_model_check(checked)
     _, model, message = checked
     if model is None:
         st.error(message)
         return None
+    uploads.append(Upload(upload.getvalue(), MODELS))  # written where model.path says once a run uses it
     st.caption(message)
     start = widgets.radio(st, "Start every arm", list(START_CHOICES), key="train_start", shown=train.start,
                           write=part_writer("train", "start"), format_func=START_CHOICES.get, horizontal=True)
@@ -227,7 +223,7 @@ def _application_model(train: TrainChoice) -> ModelRef:
     return ModelRef(APPLICATION, name, weights=None if weights == "random" else weights)
 
 
-def _model_ref(state: PageState) -> ModelRef | None:
+def _model_ref(state: PageState, uploads: list[Upload]) -> ModelRef | None:
     """The model every arm trains (None until a .keras file is uploaded), with the doctor's
     findings about the config and that model."""
     train = state.train
@@ -235,7 +231,8 @@ def _model_ref(state: PageState) -> ModelRef | None:
                              write=part_writer("train", "model"), format_func=MODEL_CHOICES.get,
                              help="The small CNN trains in seconds; an architecture or your own model shows what "
                                   "augmentation does to the model you will really train.")
-    drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model, MODEL_FILE: _file_model}
+    drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model,
+               MODEL_FILE: lambda chosen: _file_model(chosen, uploads)}
     model = drawers[kind](train)
     for finding in model_findings(state.config, model) if model is not None else ():
         show_finding(st, finding)
@@ -310,7 +307,7 @@ def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: Mod
                   f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
                   f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}")
     else:
-        arms = len(ablation_arms(state.config, train.leave_one_out)) if train.mode == ABLATION else 2
+        arms = _planned_arms(state)
         trials = (f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
                   f"{backend}")
     st.caption(f"Train runs on **{data}** with **{trained}**, {train.epochs} epochs at {train.image_size} px: "
@@ -330,7 +327,8 @@ def train_panel() -> None:
     st.caption("Every arm trains the same model from the same initial weights in the same batch order, with and "
                "without your augmentation, over several seeds; validation images are never augmented.")
     _what_trains(state)
-    dataset, model = _dataset_ref(state.train), _model_ref(state)
+    uploads: list[Upload] = []  # in memory until Train submits a run that uses them
+    dataset, model = _dataset_ref(state.train, uploads), _model_ref(state, uploads)
     mode = widgets.radio(st, "Run", list(MODE_LABELS), key="train_mode", shown=state.train.mode,
                          write=part_writer("train", "mode"), horizontal=True, format_func=MODE_LABELS.get)
     if mode == ABLATION:
@@ -343,30 +341,66 @@ def train_panel() -> None:
         _search_settings(state.train)
     state = session.record()  # as drawn (a dataset no longer offered was put back to the first)
     _where_trials_train(state, dataset, model)
-    _train_button(state, dataset, model)
+    _train_button(state, dataset, model, uploads)
 
 
-def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None) -> None:
-    """Train, off while this session's run is active; the click submits the spec built from
+def _planned_arms(state: PageState) -> int:
+    """The arms a click would train (a search's are counted by its budget instead)."""
+    train = state.train
+    return len(ablation_arms(state.config, train.leave_one_out)) if train.mode == ABLATION else 2
+
+
+def _over_limits(state: PageState, jobs: JobManager) -> None:
+    """Before a click: what the planned run is over of this server's limits (README "Server
+    limits"), with the numbers; a click would be refused with the same words. Planned: a
+    model file may bring its own image size, which the click's check uses."""
+    search = state.train.search()
+    problem = over_limits(planned_cost(_planned_arms(state), state.train.settings(), search), search, jobs.limits)
+    if problem:
+        with st.container(key="train_over_limits"):
+            st.warning(f"Over this server's limits: {problem}.")
+
+
+def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None,
+                  uploads: list[Upload]) -> None:
+    """Train, off while this session's run is active; the click writes the uploads the run
+    uses (`storage.keep_used`: by content hash, stored once) and submits the spec built from
     the record drawn above, and the run's progress comes into view."""
     jobs = server_jobs()
     busy = _session_run_active(jobs, state.run_id)
     idle = state.train.mode != SUGGEST and not state.config.active_transforms()
-    clicked = st.button("Train", type="primary", key="train", disabled=busy or idle or dataset is None or model is None)
+    signed_out = not session.visitor().may_train  # a server with sign-in: runs belong to the signed-in user
+    clicked = st.button("Train", type="primary", key="train",
+                        disabled=busy or idle or signed_out or dataset is None or model is None)
+    if signed_out:
+        st.caption("Sign in (at the top of the page) to train: on this server runs belong to the signed-in user.")
     if busy:
         st.caption("Train is off while your run is queued or running: stop it below, or wait until it ends.")
+    else:
+        _over_limits(state, jobs)
     if clicked and not busy:  # a second click sent before the page showed Train off submits nothing
         train = state.train
         try:
+            # Before the spec: a model file's input size is read from the file.
+            keep_used(uploads, runs_root(), (dataset.path, model.path))
             spec = build_spec(state.config, dataset, train.settings(), train.mode, train.leave_one_out, model=model,
                               search=train.search())
         except InputError as error:
             st.error(str(error))
             return
-        run_id = jobs.submit(spec, owner=session.owner(create=True))
-        session.put(replace(session.record(), run_id=run_id))
-        session.ask_scroll("current_run")
-        st.rerun()  # draw Train disabled at once
+        except OSError as error:
+            full = disk_full(error)
+            st.error(f"Your upload could not be kept: {disk_full_message(full) if full else error}")
+            return
+        try:
+            run_id = jobs.submit(spec, owner=session.owner(create=True))
+        except InputError as error:  # over this server's limits (README "Server limits"): say which
+            with st.container(key="train_refused"):
+                st.error(f"Not queued: {error}.")
+        else:
+            session.put(replace(session.record(), run_id=run_id))
+            session.ask_scroll("current_run")
+            st.rerun()  # draw Train disabled at once
     with st.container(key="current_run"):
         run_status(jobs)
     scroll_here("current_run")

@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2])]
 
 from browser import CHROMIUM_ARGS, ROOT, TILE_IMAGES, chromium_path, streamlit_server  # noqa: E402
-
 from explorer.augment.config import AugmentConfig  # noqa: E402
 from explorer.experiments.runs import new_run, read_json  # noqa: E402
 from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings  # noqa: E402
