@@ -4,7 +4,7 @@
 
 One real server on 127.0.0.1 with its own runs folder. First the reference, measured in the
 same run: one browser moving a slider on the idle server. Then a real run (demo "shapes",
-small CNN, a real `python -m explorer worker`) is queued and trains while `--browsers`
+small CNN, a real `python -m explorer worker`) is queued by a Train click and trains while `--browsers`
 headless Chromium pages, each its own browser session, move rotation_range back and forth at
 the same time. A move is timed from the key press to the first tile's new pixels (as
 bench_latency.py does) and counts as answered when those pixels arrive within 30 s. The
@@ -27,13 +27,11 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2])]
 
 from browser import CHROMIUM_ARGS, ROOT, TILE_IMAGES, chromium_path, streamlit_server  # noqa: E402
-from explorer.augment.config import AugmentConfig  # noqa: E402
-from explorer.experiments.runs import new_run, read_json  # noqa: E402
-from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings  # noqa: E402
+from explorer.experiments.runs import read_json  # noqa: E402
 
 QUERY = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
          "&zoom_range=0.2&horizontal_flip=1")
-CONFIG = AugmentConfig(rotation_range=20, horizontal_flip=True)
+TRAIN = "/?section=train&rotation_range=20.0&horizontal_flip=1&dataset=shapes&epochs=200&seeds=2&image_size=32"
 ANSWER_S = 30
 
 
@@ -110,12 +108,9 @@ def main() -> None:
         env = {"AUGMENT_RUNS_DIR": runs, "AUGMENT_WARM_WORKER": "0"}
         with streamlit_server(ROOT / "app.py", env=env, timeout=120) as url:
             reference = asyncio.run(browsers(url, 1, args.moves, args.pause))
-            # A run long enough to outlast the moves; the queue trains it in a worker process.
-            spec = RunSpec(DatasetRef("demo", "shapes"), CONFIG,
-                           {"baseline": CONFIG.without_transforms(), "augmented": CONFIG},
-                           settings=TrainSettings(seeds=(0, 1), epochs=200, image_size=32))
-            run_dir = new_run(spec, Path(runs))
-            asyncio.run(_open_train(url))  # a server that starts its queue with the page needs a visit
+            # A run long enough to outlast the moves, queued by a fifth browser's Train click; the
+            # server's queue trains it in a worker process.
+            run_dir = asyncio.run(_click_train(url, Path(runs)))
             deadline = time.time() + 180
             while _state(run_dir) != "running":
                 if time.time() > deadline or _state(run_dir) not in ("queued", "starting"):
@@ -142,15 +137,21 @@ def main() -> None:
           f"the run was '{state}' after {during:.0f} s of moves ({progress.get('epochs_done', '?')} epochs done)")
 
 
-async def _open_train(url: str) -> None:
+async def _click_train(url: str, runs: Path) -> Path:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = await browser.new_page()
-        await page.goto(url + "/?section=train")
-        await page.wait_for_timeout(5000)
+        await page.goto(url + TRAIN)
+        await page.locator(".st-key-train button:not([disabled])").click(timeout=120000)
+        deadline = time.time() + 60
+        while not (made := [path for path in runs.iterdir() if (path / "spec.json").is_file()]):
+            if time.time() > deadline:
+                raise SystemExit("Train did not queue a run")
+            await asyncio.sleep(0.2)
         await browser.close()
+    return made[0]
 
 
 if __name__ == "__main__":
