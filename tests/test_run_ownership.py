@@ -243,6 +243,8 @@ def test_a_copied_link_to_someone_elses_run_shows_it_read_only(root, monkeypatch
     assert page_record(at).run_id == bobs_running and "stop_run" not in _button_keys(at)
     assert any(caption.value == READ_ONLY for caption in at.caption)
     assert "stop_run" in _button_keys(browser(BOB, {"run": bobs_running}))  # its owner may stop it
+    assert not browser(ALICE, {**TRAINABLE, "run": bobs_running}).button(key="train").disabled  # not hers
+    assert browser(BOB, {**TRAINABLE, "run": bobs_running}).button(key="train").disabled  # one click, one run
 
 
 def test_stop_and_add_seeds_refuse_a_run_that_is_not_yours_even_from_a_page_drawn_before(root):

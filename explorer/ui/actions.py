@@ -148,6 +148,11 @@ def stop_run(jobs, run_id: str, marker: str = "STOP") -> None:
         jobs.stop(run_id, marker)
 
 
+def seeds_messages(run_id: str) -> str:
+    """Where a refused Add seeds on `run_id` leaves its message (drawn next to its button)."""
+    return f"add_seeds:{run_id}"
+
+
 def add_seeds(jobs, run_id: str, key: str) -> None:
     """Queue the visitor's own ended run again with the number of seeds in widget `key`."""
     if not _yours(jobs, run_id):
@@ -155,6 +160,6 @@ def add_seeds(jobs, run_id: str, key: str) -> None:
     try:
         jobs.add_seeds(run_id, int(session.widget_value(key, 2)))
     except InputError as error:
-        session.say("error", str(error), "add_seeds")
+        session.say("error", str(error), seeds_messages(run_id))
         return
     session.put(replace(session.record(), run_id=run_id))

@@ -16,6 +16,7 @@ from ..experiments.runs import ACTIVE, RunInfo, list_runs, load_run, may_see, ru
 from ..experiments.spec import SMALL_CNN
 from ..interchange.export import idg_code
 from . import session
+from .actions import seeds_messages
 from .progress import progress_text, waiting_message
 from .results import show_run
 
@@ -31,7 +32,8 @@ def _label(run: RunInfo) -> str:
 
 
 def _ended_entry(run: RunInfo, jobs: JobManager) -> None:
-    with st.expander(_label(run)):
+    # Open when a click in it was refused (Add seeds over a limit): the message is inside.
+    with st.expander(_label(run), expanded=session.has_messages(seeds_messages(run.run_id))):
         if run.spec is not None:
             st.code(idg_code(run.spec.config), language="python")
         show_run(run, "history", jobs)

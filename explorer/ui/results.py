@@ -22,7 +22,7 @@ from ..experiments.spec import SUGGEST, RunSpec
 from ..experiments.stats import agreement_text, effect_text, percent
 from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
 from . import session
-from .actions import add_seeds
+from .actions import add_seeds, seeds_messages
 from .suggestion import show_suggestion
 
 TONES: dict[str | None, Callable] = {
@@ -101,7 +101,7 @@ def _more_seeds(run: RunInfo, where: str, jobs) -> None:
     right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=add_seeds, args=(jobs, run.run_id, key),
                  help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
                       "computed again over all of them.")
-    for kind, text in session.take_messages("add_seeds"):
+    for kind, text in session.take_messages(seeds_messages(run.run_id)):
         getattr(st, kind)(text)
 
 

@@ -187,9 +187,14 @@ def _plain(value: Any) -> Any:
 
 def say(kind: str, text: str, where: str = "page") -> None:
     """A message (kind: 'info', 'success', 'warning' or 'error') shown once, at `where`: the
-    top of the page, or a named place ('paste', 'add_seeds')."""
+    top of the page, or a named place ('paste', 'add_seeds:RUN_ID')."""
     messages = st.session_state.setdefault(_MESSAGES, {})
     messages.setdefault(where, []).append((kind, text))
+
+
+def has_messages(where: str) -> bool:
+    """Whether messages wait at `where` (without taking them)."""
+    return bool(st.session_state.get(_MESSAGES, {}).get(where))
 
 
 def take_messages(where: str = "page") -> list[tuple[str, str]]:

@@ -315,8 +315,12 @@ def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: Mod
 
 
 def _session_run_active(jobs: JobManager, run_id: str | None) -> bool:
-    """Whether this session's current run is queued, starting or running."""
-    return bool(run_id) and load_run(runs_root() / run_id, jobs.active_ids()).status in ACTIVE
+    """Whether the run shown is the visitor's own and queued, starting or running (someone
+    else's, opened read-only with shared history, does not turn Train off)."""
+    if not run_id:
+        return False
+    run = load_run(runs_root() / run_id, jobs.active_ids())
+    return run.status in ACTIVE and session.may_change(run.owner)
 
 
 def train_panel() -> None:
