@@ -17,7 +17,7 @@ Decoded images are cached.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -223,6 +223,8 @@ def _share_box() -> None:
     """The link to this view, to send: the settings and the run shown, never who you are."""
     query = urlencode(query_from_record(session.record()))
     base = (st.context.url or "").split("?")[0]
+    if base and not urlsplit(base).path:
+        base += "/"  # st.context.url of the root has no path: http://host:port?a=1 reads badly
     with st.expander("Share this view"):
         st.code(f"{base}?{query}" if query else base or "/", language=None)
         st.caption("It carries the settings and the run shown, not who you are: whoever opens it sees the run only "
