@@ -1,5 +1,5 @@
-"""The queue runs from server start, not from a visitor: `streamlit run app.py` over a runs
-folder a crashed server left (one run "running" under a dead worker, two queued) finishes the
+"""The queue runs from server start, not from a visitor: a real server killed with `kill -9`
+while one run trained and two waited; the next `streamlit run app.py` over its runs folder finishes the
 queued runs, in order, with real workers, while nobody opens the page; the health check the
 Dockerfile uses fails until the queue is up, and Streamlit's own health never says ok before."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -29,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # TensorFlow's import).
 TINY = build_spec(AugmentConfig(horizontal_flip=True), DatasetRef("demo", "shapes"),
                   TrainSettings(seeds=(0,), epochs=1, image_size=8))
-DEAD_PID = 2**22 + 12345  # no such process
 
 
 def _docker_health_command(port: int) -> list[str]:
@@ -57,8 +57,11 @@ def _status(run_dir: Path) -> dict:
     return json.loads((run_dir / "status.json").read_text())
 
 
+DEAD_PID = 2**22 + 12345  # no such process
+
+
 def _plant_a_crashed_server(root: Path) -> tuple[Path, Path, Path]:
-    """What `kill -9` of a server leaves: a run whose worker died with it, two runs queued."""
+    """What `kill -9` of a server leaves, planted: a run whose worker died with it, two queued."""
     crashed = new_run(TINY, root)
     set_status(crashed, "running", pid=DEAD_PID)
     time.sleep(0.01)  # queued in this order ("created" times)
@@ -67,18 +70,51 @@ def _plant_a_crashed_server(root: Path) -> tuple[Path, Path, Path]:
     return crashed, first, new_run(TINY, root)
 
 
-@pytest.mark.slow
-def test_runs_queued_before_a_crash_finish_with_nobody_visiting(tmp_path):
-    runs = tmp_path / "runs"
-    crashed, first, second = _plant_a_crashed_server(runs)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "streamlit.log", "wb")
-    server = subprocess.Popen(
+def _serve(runs: Path, port: int, log) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:`port` over `runs`."""
+    return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "AUGMENT_RUNS_DIR": str(runs)}, stdout=log, stderr=subprocess.STDOUT,
     )
+
+
+def _crash_a_server(runs: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A real server killed with `kill -9` while one run trains and two wait: the training
+    run's worker (a sleeping process whose command line says it is one, adopted by the server
+    from the folder) dies with it, as a worker in the server's process group does."""
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "explorer", "worker"])
+    crashed = new_run(TINY, runs)
+    set_status(crashed, "running", pid=worker.pid)
+    time.sleep(0.01)  # queued in this order ("created" times)
+    first = new_run(TINY, runs)
+    time.sleep(0.01)
+    second = new_run(TINY, runs)
+    port = _free_port()
+    with open(tmp_path / "crashed.log", "wb") as log:
+        server = _serve(runs, port, log)
+        try:
+            deadline = time.time() + 90
+            while _queue_or_none(f"http://127.0.0.1:{port}") != {"queue": "up", "queued": 2, "running": crashed.name}:
+                assert server.poll() is None and time.time() < deadline, f"first server not up; see {log.name}"
+                time.sleep(0.2)
+        finally:
+            server.send_signal(signal.SIGKILL)
+            worker.send_signal(signal.SIGKILL)
+            server.wait(timeout=10)
+            worker.wait(timeout=10)
+    assert [_status(run)["status"] for run in (crashed, first, second)] == ["running", "queued", "queued"]
+    return crashed, first, second
+
+
+@pytest.mark.slow
+def test_runs_queued_before_a_crash_finish_with_nobody_visiting(tmp_path):
+    runs = tmp_path / "runs"
+    crashed, first, second = _crash_a_server(runs, tmp_path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(tmp_path / "streamlit.log", "wb")
+    server = _serve(runs, port, log)
     docker_health = _docker_health_command(port)
     try:
         deadline = time.time() + 90
