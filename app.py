@@ -13,7 +13,7 @@ if get_script_run_ctx(suppress_warning=True) is None:  # the server
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from explorer.experiments import service
+    from explorer.experiments.runs import service
 
     async def queue_health(_request) -> JSONResponse:
         """200 with the queue's state while it serves runs, 503 otherwise (the Docker health check)."""

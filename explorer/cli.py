@@ -20,15 +20,14 @@ import json
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 
 from .augment.config import AugmentConfig
 from .data.demos import DEMO_NAMES
 from .errors import InputError
-from .experiments.records import Progress, RunResult, Summary
-from .experiments.runs import write_json
-from .experiments.spec import (
+from .experiments.analysis.stats import agreement_text, effect_text, percent
+from .experiments.records.results import RunResult, Summary
+from .experiments.records.spec import (
     ABLATION,
     APPLICATION_IMAGE_SIZE,
     AUGMENTED,
@@ -40,7 +39,9 @@ from .experiments.spec import (
     ModelRef,
     TrainSettings,
 )
-from .experiments.stats import agreement_text, effect_text, percent
+from .experiments.records.status import RunState
+from .experiments.runs.folders import write_json
+from .progress_bar import ProgressBar
 
 
 def _dataset(args) -> DatasetRef:
@@ -75,41 +76,11 @@ def _settings(args, model: ModelRef) -> TrainSettings:
                          learning_rate=args.learning_rate, image_size=size)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr (a notebook shows it too): arm, seed, epoch, epochs
-    done, and the ETA once an epoch has finished (`Progress.eta`: the measured pace, never
-    the first batches'). Redrawn at most every `interval` seconds, and as every epoch ends
-    (a notebook keeps every redraw it is sent). `close` ends its line."""
-
-    def __init__(self, interval: float = 0.2):
-        self.interval, self.last, self.epochs_done = interval, float("-inf"), -1
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
-
-    def __call__(self, state: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < self.interval and state.epochs_done == self.epochs_done:
-            return
-        self.last, self.epochs_done = now, state.epochs_done
-        width = 30
-        filled = int(state.done_fraction * width)
-        eta = f"ETA {state.eta:4.0f}s" if state.eta is not None else "ETA after the first epoch"
-        if state.trials_running > 1:  # side by side: one trial's epoch says little
-            where = f"trials {state.trials_done} done, {state.trials_running} running, {state.trials_waiting} waiting"
-        else:
-            where = f"{state.arm:>10} seed {state.seed} epoch {state.epoch}/{state.epochs}"
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {state.done_fraction:4.0%} {where} "
-                f"({state.epochs_done}/{state.epochs_total} epochs done) {eta}")
-        sys.stderr.write(f"\r{line:<110}")  # padded: a shorter line covers a longer one
-        sys.stderr.flush()
-
-
 def _run(args, mode: str) -> tuple[Path, RunResult]:
     from .diagnostics.runfiles import write_run_files
-    from .experiments.backends import backend_from_settings
-    from .experiments.plan import build_spec
-    from .experiments.worker import execute
+    from .experiments.runs.plan import build_spec
+    from .experiments.runs.worker import execute
+    from .experiments.training.backends import backend_from_settings
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
@@ -142,7 +113,7 @@ def _print_hardware(result: RunResult) -> None:
 def _print_effects(heading: str, effects: list, analysis) -> None:
     """One table layout for both views of an ablation (`ablation.effect_rows`, as the page
     and the report show it): the change with the interval its decision uses, the decision."""
-    from .experiments.ablation import effect_rows
+    from .experiments.analysis.ablation import effect_rows
 
     print(f"{'setting':<22} {heading:<44} {'decision':<9} {'seeds':<22} {'affinity':>8} {'diversity':>9}")
     for row in effect_rows(effects, analysis):
@@ -169,11 +140,11 @@ def ablate(args) -> int:
     print_ablation(result.ablation)
     _print_classes(result.summary)
     print(f"files: {out}/ablation.json, report.html, result.json, figure.png, ablation.png, tensorboard/")
-    return 0 if result.status == "finished" else 1
+    return 0 if result.status == RunState.FINISHED else 1
 
 
 def doctor_veto(config: AugmentConfig) -> list:
-    """The config doctor's warnings about `config` (`suggest.Veto`): what suggest's search
+    """The config doctor's warnings about `config` (`space.Veto`): what suggest's search
     never offers. Images fed as loaded (0..255), as the runs train; the rules that need the
     user's own images or measured pixels have none to look at."""
     from .diagnostics.doctor import WARNING, diagnose
@@ -186,12 +157,12 @@ def suggest(args) -> int:
     to use: the run folder the page's suggest run writes (spec.json, search.json, result.json,
     suggestion.json, figure.png, report.html, ...), through the same worker."""
     from .diagnostics.runfiles import write_run_files
-    from .experiments.backends import backend_from_settings
-    from .experiments.plan import build_spec
-    from .experiments.runs import read_record
-    from .experiments.spec import SUGGEST, SearchSettings
-    from .experiments.suggest import Suggestion
-    from .experiments.worker import execute
+    from .experiments.records.spec import SUGGEST, SearchSettings
+    from .experiments.runs.folders import read_record
+    from .experiments.runs.plan import build_spec
+    from .experiments.runs.worker import execute
+    from .experiments.suggest.space import Suggestion
+    from .experiments.training.backends import backend_from_settings
 
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
@@ -255,7 +226,7 @@ def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
     """The verdict first (against the user's settings, then against no augmentation, then
     what to do: `Suggestion.verdict`, as the page and the report say it), then the details
     (the check's model and hardware, when it ran)."""
-    from .experiments.suggest import worth_text
+    from .experiments.suggest.space import worth_text
     from .interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code
 
     verdict = suggestion.verdict
@@ -311,14 +282,14 @@ def compare(args) -> int:
         print(f"warning: {warning}")
     _print_classes(summary)
     print(f"files: {out}/result.json, report.html, figure.png, tensorboard/")
-    return 0 if result.status == "finished" else 1
+    return 0 if result.status == RunState.FINISHED else 1
 
 
 def _wait_for_run_dir() -> Path | None:
     """A warm worker: everything slow is imported; then the run folder arrives on stdin (None
     when stdin closes first: the server went away). Its output then goes to the run's
     worker.log, as a worker started for the run writes it."""
-    import explorer.experiments.training  # noqa: F401  (TensorFlow: the seconds worth saving)
+    import explorer.experiments.training.paired  # noqa: F401  (TensorFlow: the seconds worth saving)
 
     line = sys.stdin.readline().strip()
     if not line:
@@ -332,8 +303,8 @@ def _wait_for_run_dir() -> Path | None:
 def worker(args) -> int:
     """One run folder from the page's queue; its log lines go to stderr (worker.log)."""
     from .diagnostics.runfiles import write_run_files
-    from .experiments.storage import DISK_FULL_EXIT, disk_full
-    from .experiments.worker import execute
+    from .experiments.runs.storage import DISK_FULL_EXIT, disk_full
+    from .experiments.runs.worker import execute
 
     if not args.wait and not args.run_dir:
         print("error: worker needs a RUN_DIR, or --wait to read one from stdin", file=sys.stderr)

@@ -30,9 +30,9 @@ from .augment.config import AugmentConfig
 from .data.datasets import Dataset, dataset_from_arrays, load_dataset
 from .data.demos import DEMO_NAMES, load_demo
 from .errors import InputError
-from .experiments.records import AblationAnalysis, Progress, RunResult, Summary
-from .experiments.runs import write_json
-from .experiments.spec import (
+from .experiments.analysis.stats import percent
+from .experiments.records.results import AblationAnalysis, Progress, RunResult, Summary
+from .experiments.records.spec import (
     ABLATION,
     APPLICATION,
     COMPARE,
@@ -42,7 +42,7 @@ from .experiments.spec import (
     RunSpec,
     TrainSettings,
 )
-from .experiments.stats import percent
+from .experiments.runs.folders import write_json
 
 DEFAULTS = TrainSettings()
 
@@ -50,7 +50,16 @@ DEFAULTS = TrainSettings()
 @dataclass
 class RunOutcome:
     """A finished comparison or ablation: the spec it ran, its result, the images it trained
-    on and, with `out=`, its run folder."""
+    on and, with `out=`, its run folder.
+
+    Attributes:
+        spec (RunSpec): What ran: the config, the dataset's reference, the model and the
+            training settings.
+        result (RunResult): Everything the run produced: per-epoch metrics per arm and seed,
+            the summary and, for an ablation, the analysis.
+        dataset (Dataset): The images and labels it trained and validated on.
+        run_dir (Path | None): The run folder kept with `out=`, else None.
+    """
 
     spec: RunSpec
     result: RunResult
@@ -59,10 +68,13 @@ class RunOutcome:
 
     @property
     def summary(self) -> Summary:
+        """The paired effect of augmentation on validation accuracy, its 95% interval and
+        warnings (None when no seed finished)."""
         return self.result.summary
 
     @property
     def verdict(self) -> str:
+        """One sentence, the same as the page's and the CLI's ("" without a summary)."""
         return self.result.summary.verdict if self.result.summary else ""
 
     def figure(self):
@@ -103,19 +115,50 @@ class RunOutcome:
 
 @dataclass(repr=False)
 class ComparisonResult(RunOutcome):
-    """`compare`'s result: baseline against the user's config, paired over seeds."""
+    """`compare`'s result: baseline against the user's config, paired over seeds.
+
+    `figure()` draws the validation curves (matplotlib), `to_html()` returns the one-page
+    report; Jupyter shows the verdict, the facts and the figure.
+
+    Attributes:
+        verdict (str): One sentence, the same as the page's and the CLI's.
+        summary (Summary): The numbers: the mean paired effect on validation accuracy
+            (fractions), its 95% interval, the per-seed effects and the warnings.
+        spec (RunSpec): What ran: the config, the dataset, the model, the training settings.
+        result (RunResult): Everything the run produced, per arm, seed and epoch.
+        dataset (Dataset): The images and labels it trained and validated on.
+        run_dir (Path | None): The run folder kept with `out=`, else None.
+    """
 
 
 @dataclass(repr=False)
 class AblationResult(RunOutcome):
-    """`ablate`'s result: which setting hurts, each alone (and the full config minus each)."""
+    """`ablate`'s result: which setting hurts, each alone (and the full config minus each).
+
+    `figure()` draws each setting's effect with its interval (matplotlib), `to_html()`
+    returns the one-page report; Jupyter shows the verdict, the facts and the figure.
+
+    Attributes:
+        verdict (str): Which setting hurts, in one sentence.
+        analysis (AblationAnalysis): Each setting's effect with its 95% interval (most
+            harmful first), affinity and diversity, and the recommendation.
+        summary (Summary): The full config against the baseline (only `leave_one_out` trains
+            the full config; without it no seed is paired: read `analysis`).
+        spec (RunSpec): What ran.
+        result (RunResult): Everything the run produced, per arm, seed and epoch.
+        dataset (Dataset): The images and labels it trained and validated on.
+        run_dir (Path | None): The run folder kept with `out=`, else None.
+    """
 
     @property
     def analysis(self) -> AblationAnalysis:
+        """Each setting's effect, most harmful first, with affinity, diversity and the
+        recommendation (None when the run ended before one)."""
         return self.result.ablation
 
     @property
     def verdict(self) -> str:
+        """Which setting hurts, in one sentence (the comparison's verdict without an analysis)."""
         return self.analysis.sentence if self.analysis else super().verdict
 
     def figure(self):
@@ -134,12 +177,65 @@ def compare(data, config, *, model: str | ModelRef = "small-cnn", weights: str |
             learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
             out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
             backend=None, ray_address: str | None = None, workers: int | None = None) -> ComparisonResult:
-    """Train the model with and without `config`'s augmentation over paired seeds (same
-    initial weights and batches per seed; validation images never augmented) and return
-    the verdict, as `python -m explorer compare` does. `backend`: "local" (default), "ray"
-    (with `ray_address`, or a Ray instance on this machine; a notebook's own `ray.init` is
-    used as it is) or a backend object (`explorer.experiments.backends`). See the module's
-    docstring."""
+    """Train the model with and without `config`'s augmentation and return the verdict.
+
+    As `python -m explorer compare` does: per seed, the baseline (the same preprocessing,
+    every random transform off) and the augmented arm start from the same initial weights and
+    see the same batches; validation images are never augmented. Training runs here, in this
+    process (or on the backend chosen), with a progress bar.
+
+    Args:
+        data (str | os.PathLike | tuple): A demo name ("digits", "shapes"), a class-per-folder
+            folder or zip, or arrays `(x, y)` (images in 0..255, see `dataset_from_arrays`).
+        config (AugmentConfig | dict | FastImageDataGenerator): The augmentation: a config, a
+            dict of ImageDataGenerator keyword arguments or a generator.
+        model: "small-cnn", "applications:NAME" (a keras.applications architecture) or a path
+            to a .keras file, or a `ModelRef`.
+        weights: With "applications:NAME": a local weights file, or "imagenet" when Keras's
+            cache holds it (nothing is downloaded).
+        start: With a .keras file: "scratch" (re-initialized for every seed) or "weights"
+            (the file's weights are every arm's start).
+        seeds: How many paired seeds (0, 1, ...), or the seeds themselves.
+        epochs: Epochs per arm and seed (1 to 500).
+        image_size: The side images are resized to; None: arrays keep theirs, an
+            architecture takes 224, otherwise 32.
+        batch_size: Images per batch (1 to 4096).
+        learning_rate: Adam's learning rate, in (0, 1].
+        class_names: The names of integer labels, for arrays.
+        out: A new or empty folder that keeps the run folder the CLI writes (spec.json,
+            result.json, figure.png, report.html, ...); None: a temporary folder, removed.
+        progress: True: a progress bar; False: none; a callable: called with each `Progress`.
+        backend (str | object | None): "local" (default), "ray" (with `ray_address`, or a Ray instance on this
+            machine; a notebook's own `ray.init` is used as it is) or a backend object
+            (`explorer.experiments.training.backends`); None reads AUGMENT_BACKEND.
+        ray_address: The Ray cluster to use with backend "ray".
+        workers: How many trials train at once.
+
+    Returns:
+        The verdict, the summary, the figure and the report of the run.
+
+    Raises:
+        InputError: Data that cannot be read, a config that cannot be compared (no random
+            transform on, a setting that is not IDG's), or an `out` folder that is not empty.
+        ValueError: A model, start or training setting out of range (the message names it).
+
+    Examples:
+        Not run here: it trains 6 small models (under a minute on 2 cores).
+
+        >>> import explorer
+        >>> result = explorer.compare("digits", {"rotation_range": 40, "horizontal_flip": True},
+        ...                           seeds=3, epochs=8)  # doctest: +SKIP
+        >>> result.verdict  # doctest: +SKIP
+        'No detectable difference: augmentation changed validation accuracy by ...'
+        >>> result.figure()  # doctest: +SKIP
+
+        A config with nothing to compare is refused before anything trains:
+
+        >>> explorer.compare("digits", {"rescale": 1 / 255}, progress=False)
+        Traceback (most recent call last):
+        ...
+        explorer.errors.InputError: no augmentation setting is active, so every arm would train the same model: ...
+    """
     return _run(ComparisonResult, COMPARE, data, config, locals())
 
 
@@ -149,8 +245,49 @@ def ablate(data, config, *, leave_one_out: bool = False, model: str | ModelRef =
            learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
            out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
            backend=None, ray_address: str | None = None, workers: int | None = None) -> AblationResult:
-    """Which setting hurts: each active setting alone against the baseline (and, with
-    leave_one_out, the full config minus each), as `python -m explorer ablate` does."""
+    """Which setting hurts: each active setting alone against the baseline.
+
+    As `python -m explorer ablate` does: the baseline and each active setting alone, paired
+    by seed (with `leave_one_out`, also the full config and the full config minus each
+    setting); a setting's effect is its arm's accuracy minus the baseline's, with a 95%
+    interval.
+
+    Args:
+        data (str | os.PathLike | tuple): As `compare`'s.
+        config (AugmentConfig | dict | FastImageDataGenerator): As `compare`'s; needs at
+            least one active random transform.
+        leave_one_out: Also train the full config and the full config minus each setting.
+        model: As `compare`'s.
+        weights: As `compare`'s.
+        start: As `compare`'s.
+        seeds: As `compare`'s.
+        epochs: As `compare`'s.
+        image_size: As `compare`'s.
+        batch_size: As `compare`'s.
+        learning_rate: As `compare`'s.
+        class_names: As `compare`'s.
+        out: As `compare`'s.
+        progress: As `compare`'s.
+        backend (str | object | None): As `compare`'s.
+        ray_address: As `compare`'s.
+        workers: As `compare`'s.
+
+    Returns:
+        Each setting's effect (`analysis`), the verdict and the figure.
+
+    Raises:
+        InputError: As `compare`.
+        ValueError: As `compare`.
+
+    Examples:
+        Not run here: it trains a model per setting and seed.
+
+        >>> import explorer
+        >>> result = explorer.ablate("digits", {"rotation_range": 40, "vertical_flip": True},
+        ...                          seeds=3, epochs=8)  # doctest: +SKIP
+        >>> result.verdict  # doctest: +SKIP
+        >>> result.analysis.recommendation  # doctest: +SKIP
+    """
     return _run(AblationResult, ABLATION, data, config, locals())
 
 
@@ -165,20 +302,20 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
     settings = TrainSettings(seeds=seeds, epochs=options["epochs"], batch_size=options["batch_size"],
                              learning_rate=options["learning_rate"],
                              image_size=dataset.images.shape[1] if dataset is not None else size or DEFAULTS.image_size)
-    from .experiments.plan import build_spec
+    from .experiments.runs.plan import build_spec
 
     spec = build_spec(_config(config), ref, settings, mode, options.get("leave_one_out", False), model)
     if dataset is None or dataset.images.shape[1] != spec.settings.image_size:
         dataset = _load(data, ref, spec.settings.image_size, options["class_names"])
     bar = options["progress"]
     if bar is True:
-        from .cli import ProgressBar
+        from .progress_bar import ProgressBar
 
         bar = ProgressBar()
     out = options["out"]
     backend = options["backend"]
     if backend is None or isinstance(backend, str):
-        from .experiments.backends import backend_from_settings
+        from .experiments.training.backends import backend_from_settings
 
         backend = backend_from_settings(backend, options["ray_address"], options["workers"])
     with _run_folder(out) as run_dir:
@@ -188,7 +325,7 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
 
 def _train(run_dir: Path, spec: RunSpec, dataset: Dataset, bar, write_files: bool, backend=None) -> RunResult:
     from .diagnostics.runfiles import write_run_files
-    from .experiments.worker import execute
+    from .experiments.runs.worker import execute
 
     write_json(run_dir / "spec.json", spec.to_json())
     result = execute(run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset,

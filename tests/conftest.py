@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,16 +22,55 @@ os.environ.setdefault("AUGMENT_KEEP_DAYS", "0")
 os.environ.setdefault("AUGMENT_PREVIEW_BUDGET_MS", "600000")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def streamlit_components_scanned_once():
+    """Each new AppTest has Streamlit scan every installed package's metadata for components (about
+    0.3 s of a page run's 0.4 s here; a server scans once at start). The packages do not change
+    during a session: scan once. Nothing to do in a session that has not imported Streamlit."""
+    manifest_scanner = None
+    if "streamlit" in sys.modules:
+        try:  # a module of Streamlit's own, not its API: where it is not, there is nothing to cache
+            from streamlit.components.v2 import manifest_scanner
+        except ImportError:
+            pass
+    if manifest_scanner is None:
+        yield
+        return
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     """A real Ray instance on this machine, 2 CPUs, no dashboard, for one test module (Ray
     2.60 has no setting that keeps its servers on loopback; README)."""
     ray = pytest.importorskip("ray")
-    from explorer.experiments.backends import PACKAGE_DIR
+    from explorer.experiments.training.backends import PACKAGE_DIR
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"py_modules": [str(PACKAGE_DIR)]})
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture
+def submitted(tmp_path, monkeypatch):
+    """The page's runs go to AUGMENT_RUNS_DIR (tmp_path/runs) with their spec.json, but nothing
+    trains: the specs the page submitted, in order. (tests/test_run_ownership.py has its own,
+    which also marks each run queued by a live worker.)"""
+    from explorer.experiments.runs.folders import new_run
+    from explorer.experiments.runs.queue import JobManager
+
+    specs = []
+
+    def submit(self, spec, owner=None):
+        specs.append(spec)
+        return new_run(spec, self.root, owner).name
+
+    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(JobManager, "submit", submit)
+    return specs
 
 
 @pytest.fixture(scope="session")

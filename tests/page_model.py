@@ -9,30 +9,21 @@ page uses to change it (`explorer.ui.record`).
 from __future__ import annotations
 
 import functools
-import io
-
-from PIL import Image
 
 from explorer.augment.presets import PRESETS
 from explorer.data.demos import load_demo
 from explorer.data.images import LoadedImage, load_image_sized
 from explorer.diagnostics.doctor import diagnose
-from explorer.experiments.spec import ABLATION, APPLICATION, SUGGEST
+from explorer.experiments.records.spec import ABLATION, APPLICATION, SUGGEST
 from explorer.interchange.export import config_json, exact_layer_code, idg_code, kwargs_text
 from explorer.ui.link import parse_size
 from explorer.ui.page import PREVIEW_SIDE, load_sample_images
 from explorer.ui.record import CONTROLS, PageState, matching_preset, widget_values
 from explorer.ui.workspace import make_preview
-
+from headless_page import png
 
 # Uploaded images a walk may choose: two usable ones and a file that is not an image.
-def _png(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-UPLOADS = {"red.png": _png((40, 30), (200, 30, 30)), "wide.png": _png((90, 20), (20, 90, 200)),
+UPLOADS = {"red.png": png((40, 30), (200, 30, 30)), "wide.png": png((90, 20), (20, 90, 200)),
            "notes.png": b"<!DOCTYPE html><html>not an image</html>"}
 
 

@@ -38,7 +38,7 @@ from page_model import (
 from explorer.augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from explorer.augment.presets import preset
 from explorer.data.demos import DEMO_NAMES, load_demo
-from explorer.experiments.spec import ABLATION, APPLICATION, MODEL_FILE, SMALL_CNN, SUGGEST
+from explorer.experiments.records.spec import ABLATION, APPLICATION, MODEL_FILE, SMALL_CNN, SUGGEST
 from explorer.ui.link import MODES, record_from_query
 from explorer.ui.record import (
     CUSTOM,
@@ -431,7 +431,8 @@ class AppTestDriver:
 
     def open(self, link: dict, owner: str | None = None) -> None:
         from streamlit.testing.v1 import AppTest
-        from test_app import APP, TIMEOUT
+
+        from headless_page import APP, TIMEOUT
 
         self.at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         self.at.query_params.update(link)
@@ -484,7 +485,7 @@ class AppTestDriver:
                 for box in group]
 
     def train(self):
-        from test_app import page_record
+        from headless_page import page_record
 
         before = len(self.submitted)
         self.click("train")
@@ -492,7 +493,7 @@ class AppTestDriver:
         return self.submitted[-1], page_record(self.at)
 
     def read(self, expected: PageState, image_shown: bool = False) -> PageRead:
-        from test_app import page_record
+        from headless_page import page_record
 
         at, view = self.at, widget_view(expected)
         widgets = {widget.key: widget.value for group in self.GROUPS for widget in getattr(at, group)

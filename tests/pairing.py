@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from explorer.dropin.sequence import AugmentedSequence
-from explorer.experiments import training
-from explorer.experiments.models import ModelFactory
+from explorer.experiments.training import paired
+from explorer.experiments.training.models import ModelFactory
 
 
 def record_training(monkeypatch, dataset, arms, settings, model=None):
@@ -25,6 +25,6 @@ def record_training(monkeypatch, dataset, arms, settings, model=None):
 
     monkeypatch.setattr(ModelFactory, "build", recording_build)
     monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
-    result = training.run_comparison(dataset, arms, settings, model=model)
+    result = paired.run_comparison(dataset, arms, settings, model=model)
     monkeypatch.undo()
     return result, initial, orders

@@ -10,9 +10,9 @@ import pytest
 
 from explorer import AugmentConfig
 from explorer.data.datasets import Dataset, LoadReport
-from explorer.experiments.ablation import ablation_arms, analyze, effect_rows, interaction, probe_configs
-from explorer.experiments.records import AblationAnalysis, RunResult
-from explorer.experiments.spec import TrainSettings
+from explorer.experiments.analysis.ablation import ablation_arms, analyze, effect_rows, interaction, probe_configs
+from explorer.experiments.records.results import AblationAnalysis, RunResult
+from explorer.experiments.records.spec import TrainSettings
 
 CONFIG = AugmentConfig(horizontal_flip=True, vertical_flip=True, rotation_range=5, rescale=1 / 255)
 
@@ -74,7 +74,7 @@ def test_no_setting_is_named_when_every_interval_spans_zero():
 
 @pytest.mark.slow
 def test_the_planted_harmful_flip_is_ranked_first_with_training(tmp_path):
-    from explorer.experiments.training import run_comparison
+    from explorer.experiments.training.paired import run_comparison
 
     dataset = left_right()
     arms = ablation_arms(CONFIG, leave_one_out=False)

@@ -3,7 +3,6 @@ import, presets and the URL."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -12,17 +11,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from explorer import AugmentConfig
 from explorer.augment.config import FILL_MODES
 from explorer.ui.page import load_sample_images
-from explorer.ui.record import EXPORTS, SECTIONS, PageState, config_from_widgets, widget_values
-from explorer.ui.session import RECORD
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
-TIMEOUT = 30  # seconds per script run; the first one imports the engine
+from explorer.ui.record import EXPORTS, SECTIONS, config_from_widgets, widget_values
+from headless_page import (
+    ROOT,
+    messages,
+    open_tab,
+    png,
+    preset_box,
+    run_app,
+    run_train_section,
+    tile_captions,
+    verdict_boxes,
+)
 
 SLIDERS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
            "brightness_range", "tiles")
@@ -30,64 +34,6 @@ NUMBERS = ("channel_shift_range", "cval", "rescale", "seed")
 CHECKBOXES = ("horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization", "tint_fill")
 RADIOS = ("interpolation_order", "input_range", "view", "image_source")
 SELECTBOXES = ("fill_mode", "sample")
-
-
-def run_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params.update(query or {})
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def run_train_section(query: dict | None = None) -> AppTest:
-    """The page opened on its train section (the link's section=train)."""
-    return run_app({"section": "train", **(query or {})})
-
-
-def run_with(state: PageState) -> AppTest:
-    """The page opened on a record of its state (a run shown, a section open...)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state[RECORD] = state
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def page_record(at: AppTest) -> PageState:
-    """The page's record, as the session holds it."""
-    return at.session_state[RECORD]
-
-
-def open_tab(at: AppTest, key: str, label: str) -> AppTest:
-    """Choose `label` in one of the page's segmented controls whose choice alone is drawn (the
-    sections, key "section", by name or label; the export, key "export_tab")."""
-    value = {shown: name for name, shown in SECTIONS.items()}.get(label, label) if key == "section" else label
-    at.segmented_control(key=key).set_value(value).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def preset_box(at: AppTest):
-    """The preset box (its key says what it shows, so it is found by its label)."""
-    return next(box for box in at.selectbox if box.label == "Preset")
-
-
-def tile_captions(at: AppTest) -> list[str]:
-    """Captions of the augmented tiles: every st.image but the original."""
-    captions = [caption for image in at.image for caption in image.captions]
-    assert captions[0].startswith("Original"), captions
-    return captions[1:]
-
-
-def verdict_boxes(at: AppTest) -> list[str]:
-    """A finished run's verdict, whatever its colour."""
-    return [box.value for group in (at.error, at.warning, at.info, at.success) for box in group
-            if box.value.startswith("Finished:")]
-
-
-def messages(at: AppTest) -> str:
-    return "\n".join(element.value for group in (at.error, at.warning, at.info, at.success) for element in group)
 
 
 def test_every_control_exists_under_its_idg_keyword():
@@ -126,17 +72,11 @@ def test_new_samples_draws_again():
     assert at.number_input(key="seed").value == 1 and tile_captions(at) != before
 
 
-def _png(size=(40, 30), colour=(200, 30, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def test_uploads_preview_and_a_rejected_file_says_why():
     at = run_app()
     at.radio(key="image_source").set_value("upload").run()
     at.file_uploader(key="uploads").set_value(
-        [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", _png(), "image/png")]
+        [("notes.png", b"<!DOCTYPE html><html></html>", "image/png"), ("red.png", png(), "image/png")]
     ).run()
     assert not at.exception
     assert [error.value for error in at.error] == ["notes.png is an HTML file, not an image"]
@@ -292,8 +232,8 @@ def test_run_history_shows_each_runs_settings_and_verdict(tmp_path, monkeypatch)
 
 
 def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_add_seeds(tmp_path, monkeypatch):
-    from explorer.experiments.runs import load_run, write_json
-    from explorer.experiments.summary import summarize
+    from explorer.experiments.analysis.verdict import summarize
+    from explorer.experiments.runs.folders import load_run, write_json
 
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / "20261202-050000-c0ffee", tmp_path / "run1")
     run = load_run(tmp_path / "run1")
@@ -308,7 +248,7 @@ def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_a
     assert any("mean validation accuracy over the last 3 epochs" in caption.value for caption in at.caption)
     classes = next(frame.value for frame in at.dataframe if "class" in frame.value)
     assert set(classes["class"]) == {"circle", "square", "triangle", "plus"}
-    from explorer.experiments.ablation import CHANGE_HEADING
+    from explorer.experiments.analysis.ablation import CHANGE_HEADING
 
     # Each class's change with the interval its flag uses: widened for the 4 classes at once.
     assert classes[CHANGE_HEADING].str.contains("family-wise 98.8% CI").all(), list(classes[CHANGE_HEADING])
@@ -316,7 +256,7 @@ def test_a_finished_comparison_shows_its_verdict_by_code_per_class_effects_and_a
 
 
 def test_the_train_panel_defaults_are_the_command_lines():
-    from explorer.experiments.spec import TrainSettings
+    from explorer.experiments.records.spec import TrainSettings
 
     at = run_train_section()
     defaults = TrainSettings()

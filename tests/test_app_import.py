@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import open_tab, page_record
 
 from explorer import AugmentConfig
 from explorer.ui.record import SECTIONS, config_from_widgets, kept_values, widget_values
+from headless_page import open_tab, page_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "tests" / "scripts"

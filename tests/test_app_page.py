@@ -3,9 +3,8 @@ says what the controls show, real image sizes, and the whole state in the link."
 
 from __future__ import annotations
 
-from test_app import messages, open_tab, page_record, preset_box, run_app
-
 from explorer.ui.record import SECTIONS
+from headless_page import ROOT, messages, open_tab, page_record, png, preset_box, run_app, verdict_boxes
 
 
 def test_first_load_says_what_to_do_and_so_does_the_empty_doctor():
@@ -44,10 +43,9 @@ def test_choosing_custom_changes_nothing():
 
 
 def _upload(at, size, name="big.png"):
-    from test_app import _png
 
     at.radio(key="image_source").set_value("upload").run()
-    at.file_uploader(key="uploads").set_value([(name, _png(size), "image/png")]).run()
+    at.file_uploader(key="uploads").set_value([(name, png(size), "image/png")]).run()
     assert not at.exception
 
 
@@ -134,7 +132,6 @@ def test_a_link_to_an_upload_says_to_upload_again():
 def test_the_link_names_the_run_shown_and_a_reload_shows_it_in_the_train_panel(tmp_path, monkeypatch):
     import shutil
 
-    from test_app import ROOT, verdict_boxes
 
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
@@ -149,8 +146,6 @@ def test_the_link_names_the_run_shown_and_a_reload_shows_it_in_the_train_panel(t
 def test_an_ended_run_is_drawn_once_without_a_refresh_timer(tmp_path, monkeypatch):
     """A 2 s timer left running after a run has ended reran the page during slider moves."""
     import shutil
-
-    from test_app import ROOT, verdict_boxes
 
     from explorer.ui import progress
 
@@ -186,7 +181,6 @@ def test_only_the_open_section_is_drawn_and_each_keeps_its_values_while_closed()
 def test_a_link_to_a_run_opens_the_train_section(tmp_path, monkeypatch):
     import shutil
 
-    from test_app import ROOT
 
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)

@@ -15,16 +15,16 @@ ray = pytest.importorskip("ray")
 from explorer.augment.config import AugmentConfig  # noqa: E402
 from explorer.data.demos import make_shapes  # noqa: E402
 from explorer.errors import InputError  # noqa: E402
-from explorer.experiments import training  # noqa: E402
-from explorer.experiments.ablation import ablation_arms, probe_configs  # noqa: E402
-from explorer.experiments.backends import (  # noqa: E402
+from explorer.experiments.analysis.ablation import ablation_arms, probe_configs  # noqa: E402
+from explorer.experiments.records.spec import TrainSettings  # noqa: E402
+from explorer.experiments.records.trials import Trial, TrialResult, plan_trials  # noqa: E402
+from explorer.experiments.training import paired  # noqa: E402
+from explorer.experiments.training.backends import (  # noqa: E402
     LocalBackend,
     RayBackend,
     TrialFailed,
     backend_from_settings,
 )
-from explorer.experiments.spec import TrainSettings  # noqa: E402
-from explorer.experiments.trials import Trial, TrialResult, plan_trials  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CONFIG = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
@@ -52,7 +52,7 @@ def _numbers(result):
 
 
 def _compare(dataset, backend, arms=ARMS, probes=None, **kwargs):
-    return training.run_comparison(dataset, arms, TINY, should_stop=_bounded(), backend=backend, probes=probes,
+    return paired.run_comparison(dataset, arms, TINY, should_stop=_bounded(), backend=backend, probes=probes,
                                    **kwargs)
 
 
@@ -116,7 +116,7 @@ def test_ray_streams_epochs_as_trials_finish_and_stop_keeps_what_finished(shapes
     def should_stop():
         return bool(reports) and reports[-1].trials_done >= stop_after["trials"]
 
-    result = training.run_comparison(shapes, ARMS, TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16,
+    result = paired.run_comparison(shapes, ARMS, TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16,
                                                                  image_size=16),
                                      progress=reports.append, should_stop=should_stop,
                                      on_epoch=lambda partial: saved.extend(_epochs(partial, arm) for arm in ARMS),
@@ -162,16 +162,16 @@ def test_a_model_file_travels_with_its_trials_to_machines_that_cannot_read_its_p
     import numpy as np
 
     from explorer.augment.engine import standardize
-    from explorer.experiments.fitting import model_factory, run_trial
-    from explorer.experiments.spec import MODEL_FILE, ModelRef
-    from explorer.experiments.trials import TrialContext, model_files
+    from explorer.experiments.records.spec import MODEL_FILE, ModelRef
+    from explorer.experiments.records.trials import TrialContext, model_files
+    from explorer.experiments.training.fit import model_factory, run_trial
 
     keras.utils.set_random_seed(3)
     saved = tmp_path / "mine.keras"
     keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
                       keras.layers.Dense(4, activation="softmax")]).save(saved)
     model = ModelRef(kind=MODEL_FILE, name="mine.keras", path=str(saved))
-    split = training.prepare(shapes, TINY)
+    split = paired.prepare(shapes, TINY)
     shared = ARMS["baseline"]
     data = model_factory(model, split, shared).data_config(shared)
     files = model_files(model)
@@ -188,10 +188,10 @@ def test_a_model_file_travels_with_its_trials_to_machines_that_cannot_read_its_p
 def test_the_page_queue_trains_on_the_backend_its_environment_names(tmp_path, monkeypatch):
     """The server's AUGMENT_BACKEND reaches the worker it starts; the run's progress counts
     the trials and its result says where they trained (the page shows both)."""
-    from explorer.experiments.jobs import JobManager
-    from explorer.experiments.plan import build_spec
-    from explorer.experiments.runs import load_run
-    from explorer.experiments.spec import DatasetRef
+    from explorer.experiments.records.spec import DatasetRef
+    from explorer.experiments.runs.folders import load_run
+    from explorer.experiments.runs.plan import build_spec
+    from explorer.experiments.runs.queue import JobManager
 
     monkeypatch.setenv("AUGMENT_BACKEND", "ray")
     monkeypatch.setenv("AUGMENT_CPUS_PER_TRIAL", "1")

@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from explorer.experiments.breakdown import class_effects, image_effects
-from explorer.experiments.records import RunResult, Summary
-from explorer.experiments.stats import paired_interval
-from explorer.experiments.summary import summarize
+from explorer.experiments.analysis.breakdown import class_effects, image_effects
+from explorer.experiments.analysis.stats import paired_interval
+from explorer.experiments.analysis.verdict import summarize
+from explorer.experiments.records.results import RunResult, Summary
 
 SEEDS = 4
 NAMES = ["cat", "dog", "bird"]

@@ -5,6 +5,7 @@ the run; a cluster that cannot be reached is named, with nothing written."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,9 +21,9 @@ CONFIG = {"rotation_range": 30, "zoom_range": 0.2, "horizontal_flip": True, "res
 TINY = ("--dataset", "shapes", "--seeds", "2", "--epochs", "2", "--image-size", "16", "--batch-size", "16")
 
 
-def _explorer(*args) -> subprocess.CompletedProcess:
+def _explorer(*args, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "explorer", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+                          text=True, timeout=600, env={**os.environ, **(env or {})})
 
 
 def _numbers(out: Path) -> dict:
@@ -56,7 +57,9 @@ def test_a_cluster_that_cannot_be_reached_is_named(tmp_path):
     assert run.returncode == 2 and "--config" in run.stderr  # checked before anything starts
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps(CONFIG))
+    # Ray's client tries 3 times for 5, 10 and 15 s (30 s); from 1 s, 1, 6 and 11 s (18 s).
     run = _explorer("compare", *TINY, "--out", tmp_path / "run", "--backend", "ray",
-                    "--ray-address", "ray://127.0.0.1:1", "--config", config)
+                    "--ray-address", "ray://127.0.0.1:1", "--config", config,
+                    env={"RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1"})
     assert run.returncode != 0
     assert "could not reach Ray at ray://127.0.0.1:1" in run.stderr and "Traceback" not in run.stderr

@@ -70,6 +70,7 @@ print("OK")
 """
 
 
+@pytest.mark.slow  # JAX imports and trains twice in a fresh interpreter (about 18 s)
 def test_dropin_trains_under_jax_without_tensorflow(tmp_path):
     if importlib.util.find_spec("jax") is None:
         pytest.fail("jax is not installed: `pip install -r tests/requirements.txt` brings the CPU build")

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.runs import load_run, new_run, set_status
-from explorer.experiments.spec import DatasetRef, RunSpec
+from explorer.experiments.records.spec import DatasetRef, RunSpec
+from explorer.experiments.runs.folders import load_run, new_run, set_status
+from explorer.experiments.runs.queue import JobManager
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = AugmentConfig(rotation_range=20)
@@ -25,15 +25,15 @@ SPEC = RunSpec(DatasetRef("demo", "digits"), CONFIG, {"baseline": CONFIG.without
 # A stand-in for `python -m explorer worker RUN_DIR` (its command line names the explorer
 # worker, as the real one does): running for a few seconds, then a result and "finished".
 SLOW_WORKER = ("import os, pathlib, sys, time  # explorer worker stand-in\n"
-               "from explorer.experiments.runs import set_status\n"
+               "from explorer.experiments.runs.folders import set_status\n"
                "run = pathlib.Path(sys.argv[1]); time.sleep(0.5)\n"
                "set_status(run, 'running', pid=os.getpid()); time.sleep(4)\n"
                "(run / 'kept.txt').write_text('the result'); set_status(run, 'finished')\n")
 FAST_WORKER = ("import pathlib, sys  # explorer worker stand-in\n"
-               "from explorer.experiments.runs import set_status\n"
+               "from explorer.experiments.runs.folders import set_status\n"
                "set_status(pathlib.Path(sys.argv[1]), 'finished')\n")
 SERVER = ("import sys, time, pathlib\n"
-          "from explorer.experiments.jobs import JobManager\n"
+          "from explorer.experiments.runs.queue import JobManager\n"
           "from test_job_restart import SPEC, SLOW_WORKER\n"
           "manager = JobManager(pathlib.Path(sys.argv[1]), command=(sys.executable, '-c', SLOW_WORKER), warm=False)\n"
           "print(' '.join(manager.submit(SPEC) for _ in range(3)), flush=True)\n"

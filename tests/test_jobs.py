@@ -14,11 +14,11 @@ import pytest
 import hostile_files as hf
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError
-from explorer.experiments import jobs
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.plan import build_spec
-from explorer.experiments.runs import load_run
-from explorer.experiments.spec import DatasetRef, TrainSettings
+from explorer.experiments.records.spec import DatasetRef, TrainSettings
+from explorer.experiments.runs import queue as job_queue
+from explorer.experiments.runs.folders import load_run
+from explorer.experiments.runs.plan import build_spec
+from explorer.experiments.runs.queue import JobManager
 
 
 def _spec(dataset, epochs=1):
@@ -97,7 +97,7 @@ def test_a_warm_worker_takes_the_next_run_and_logs_into_its_folder(tmp_path):
 
 
 # A stand-in worker: marks its run finished without training.
-FAKE_WORKER = (sys.executable, "-c", "import pathlib, sys; from explorer.experiments.runs import set_status; "
+FAKE_WORKER = (sys.executable, "-c", "import pathlib, sys; from explorer.experiments.runs.folders import set_status; "
                "set_status(pathlib.Path(sys.argv[1]), 'finished')")
 
 
@@ -111,8 +111,8 @@ def test_a_worker_that_cannot_start_fails_its_run_and_the_queue_goes_on(tmp_path
             raise OSError("no such interpreter")
         return real_popen(args, **kwargs)
 
-    monkeypatch.setattr(jobs.subprocess, "Popen", popen)
-    caplog.set_level(logging.INFO, logger="explorer.experiments.jobs")
+    monkeypatch.setattr(job_queue.subprocess, "Popen", popen)
+    caplog.set_level(logging.INFO, logger="explorer.experiments.runs.queue")
     manager = JobManager(tmp_path, command=FAKE_WORKER)
     spec = _spec(tmp_path)
     first, second = manager.submit(spec), manager.submit(spec)
@@ -151,7 +151,7 @@ def test_more_seeds_are_refused_while_the_run_is_going(tmp_path):
 # order the queue handed them out) and marks it finished.
 GATED_WORKER = (sys.executable, "-c",
                 "import pathlib, sys, time\n"
-                "from explorer.experiments.runs import set_status\n"
+                "from explorer.experiments.runs.folders import set_status\n"
                 "run = pathlib.Path(sys.argv[1])\n"
                 "while not (run.parent / 'GO').exists(): time.sleep(0.05)\n"
                 "with open(run.parent / 'order.log', 'a') as log: log.write(run.name + '\\n')\n"
@@ -159,7 +159,7 @@ GATED_WORKER = (sys.executable, "-c",
 
 
 def _gated(root, **limits):
-    from explorer.experiments.limits import ServerLimits
+    from explorer.experiments.runs.limits import ServerLimits
 
     return JobManager(root, command=GATED_WORKER, warm=False, limits=ServerLimits(**limits))
 
@@ -228,7 +228,7 @@ def test_owners_take_turns_not_first_come_first_served(tmp_path):
 
 
 def test_a_restart_gives_queued_runs_their_turns_again(tmp_path):
-    from explorer.experiments.runs import new_run
+    from explorer.experiments.runs.folders import new_run
 
     spec = _spec(tmp_path)
     made = []
@@ -279,8 +279,8 @@ def test_the_ray_backend_is_held_to_the_same_limits_and_turns(tmp_path, monkeypa
     """AUGMENT_BACKEND=ray sends a run's trials to Ray from its worker; the run itself is
     queued by the same JobManager, so the same limits and the same turns hold (no Ray
     instance is needed to show it: nothing here trains)."""
-    from explorer.experiments.backends import RayBackend, backend_from_settings
-    from explorer.experiments.spec import SUGGEST, SearchSettings
+    from explorer.experiments.records.spec import SUGGEST, SearchSettings
+    from explorer.experiments.training.backends import RayBackend, backend_from_settings
 
     monkeypatch.setenv("AUGMENT_BACKEND", backend)
     assert isinstance(backend_from_settings(), RayBackend) == (backend == "ray")

@@ -1,20 +1,36 @@
 """The architecture holds: each layer imports only the layers below it, heavy packages stay in
 their layers, the augmentation core loads alone, and no function or module outgrows its size.
 
-The layers, bottom to top (README, "Map of explorer/"):
+The layers, bottom to top (docs/architecture.md, "Where things live"):
     augment -> data, interchange -> dropin -> experiments -> diagnostics -> ui -> top level
-`errors` is the base every layer may use. Imports are read from the source (all of them, at
-the top of a module or inside a function), and checked again in fresh interpreters.
+`errors` is the base every layer may use. A module in a subpackage of a layer
+(explorer/experiments/runs/queue.py) is in that layer. Inside `experiments`, the groups are
+layered too: records -> analysis -> training -> suggest -> runs. Imports are read from the
+source (all of them, at the top of a module or inside a function), and checked again in fresh
+interpreters.
 """
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
 import pytest
 
-from code_map import LAYERS, ROOT, imported_modules, layer_of, long_functions, module_level_imports, modules
+from code_map import (
+    EXPERIMENT_GROUPS,
+    LAYERS,
+    PACKAGE,
+    ROOT,
+    code_lines,
+    group_of,
+    imported_modules,
+    layer_of,
+    long_functions,
+    module_level_imports,
+    modules,
+)
 
 # Which other layers each layer may import (explorer.errors is open to all).
 MAY_USE = {
@@ -58,7 +74,45 @@ IMPORTS = _imports_by_layer()
 
 def test_every_module_belongs_to_a_layer():
     assert set(IMPORTS) == set(LAYERS) | {"errors", "top"}
-    assert set(IMPORTS["top"]) == {"explorer", "explorer.__main__", "explorer.cli", "explorer.notebook"}
+    assert set(IMPORTS["top"]) == {"explorer", "explorer.__main__", "explorer.cli", "explorer.notebook",
+                                   "explorer.progress_bar"}
+
+
+def test_modules_in_nested_packages_are_in_their_layer():
+    """Every file under explorer/ is read, however deep, and a subpackage's modules are in
+    the layer above them: the rules below apply to explorer/experiments/runs/queue.py too."""
+    files = {path for path in PACKAGE.rglob("*.py")}
+    assert {module.path for module in modules()} == files
+    nested = [module for module in modules() if len(module.path.relative_to(PACKAGE).parts) > 2]
+    assert {module.name.rsplit(".", 1)[0] for module in nested} >= {
+        f"explorer.experiments.{group}" for group in EXPERIMENT_GROUPS}
+    assert all(module.layer == module.name.split(".")[1] for module in nested)
+
+
+def test_experiments_is_made_of_its_groups():
+    """No module sits loose in experiments/: each is in one of the groups, each group a package
+    whose docstring says what it holds."""
+    loose = [module.name for module in modules() if module.layer == "experiments"
+             and module.name != "explorer.experiments" and module.group is None]
+    assert loose == []
+    groups = {module.group for module in modules() if module.layer == "experiments"} - {None}
+    assert groups == set(EXPERIMENT_GROUPS)
+    for group in EXPERIMENT_GROUPS:
+        init = PACKAGE / "experiments" / group / "__init__.py"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{group} has no docstring"
+
+
+@pytest.mark.parametrize("group", EXPERIMENT_GROUPS)
+def test_experiment_groups_import_only_the_groups_before_them(group):
+    """records -> analysis -> training -> suggest -> runs: the records load alone, the analysis
+    reads records (no Keras), training summarizes what it trains with the analysis, suggest
+    searches by training, and runs (the folders, the queue, the worker) drive all of them."""
+    allowed = set(EXPERIMENT_GROUPS[: EXPERIMENT_GROUPS.index(group) + 1])
+    broken = sorted(f"{module} imports {name}" for module, names in IMPORTS["experiments"].items()
+                    if group_of(module) == group for name in names
+                    if layer_of(name) == "experiments" and name != "explorer.experiments"
+                    and group_of(name) not in allowed)
+    assert broken == []
 
 
 @pytest.mark.parametrize("layer", [*LAYERS, "errors", "top"])
@@ -116,22 +170,25 @@ def test_a_layer_loads_without_what_it_must_not_use(layer, absent):
     assert not {name for name in loaded if name.split(".")[0] in absent}
 
 
+@pytest.mark.slow  # two fresh interpreters importing the run modules (5 to 10 s)
 def test_the_run_records_and_the_job_queue_load_without_keras():
     """The page reads runs and queues them; only the worker process trains. The trial records
     are unpacked by Ray's event queue, which must not load TensorFlow to read them; Ray itself
     is imported only by the ray backend, when a run uses it."""
-    loaded = _loaded_after("import explorer.experiments.records, explorer.experiments.runs, "
-                           "explorer.experiments.jobs, explorer.experiments.plan, explorer.experiments.stats, "
-                           "explorer.experiments.trials, explorer.experiments.backends")
+    groups = ("explorer.experiments.records", "explorer.experiments.analysis", "explorer.experiments.runs.folders",
+              "explorer.experiments.runs.queue", "explorer.experiments.runs.plan", "explorer.experiments.suggest.space",
+              "explorer.experiments.training.backends", "explorer.experiments.training.model_file")
+    names = [module.name for module in modules() if any(module.name.startswith(group) for group in groups)]
+    loaded = _loaded_after("\n".join(f"import {name}" for name in names))
     assert not {"keras", "tensorflow", "ray"} & loaded
-    assert "ray" not in _loaded_after("import explorer.experiments.training")
+    assert "ray" not in _loaded_after("import explorer.experiments.training.paired")
 
 
 def test_no_function_over_60_lines_and_no_module_over_500():
+    """Lines of code: docstrings (the API's Args/Returns/Examples) are not counted."""
     too_long = [f"{module.name}.{name}: {lines} lines" for module in modules()
                 for name, lines in long_functions(module, FUNCTION_LINES)]
-    too_big = [f"{module.name}: {lines} lines" for module in modules()
-               if (lines := len(module.path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES]
+    too_big = [f"{module.name}: {lines} lines" for module in modules() if (lines := code_lines(module)) > MODULE_LINES]
     assert too_long + too_big == []
 
 

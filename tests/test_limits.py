@@ -17,10 +17,10 @@ from hypothesis import strategies as hs
 
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError
-from explorer.experiments.ablation import ablation_arms
-from explorer.experiments.limits import ServerLimits, check_active, check_run, run_cost, times
-from explorer.experiments.plan import build_spec
-from explorer.experiments.spec import ABLATION, SUGGEST, DatasetRef, RunSpec, SearchSettings, TrainSettings
+from explorer.experiments.analysis.ablation import ablation_arms
+from explorer.experiments.records.spec import ABLATION, SUGGEST, DatasetRef, RunSpec, SearchSettings, TrainSettings
+from explorer.experiments.runs.limits import ServerLimits, check_active, check_run, run_cost, times
+from explorer.experiments.runs.plan import build_spec
 
 CONFIG = AugmentConfig(rotation_range=20, zoom_range=0.1, horizontal_flip=True)
 DATA = DatasetRef("demo", "shapes")
@@ -209,7 +209,7 @@ def test_a_real_server_names_the_limit_caps_an_owner_and_gives_bob_s_queue_no_he
     turns); stopped, a second is queued; then Add seeds on the first would be this session's
     second active run, and is refused with the cap's message."""
     from browser import chromium_page, chromium_path, streamlit_server
-    from explorer.experiments.runs import new_run, set_status
+    from explorer.experiments.runs.folders import new_run, set_status
 
     if chromium_path() is None:
         pytest.skip("no chromium here: apt-get install -y chromium")

@@ -1,4 +1,4 @@
-"""explorer.experiments.modelfile: a user's .keras file is inspected without Keras, and every
+"""explorer.experiments.training.model_file: a user's .keras file is inspected without Keras, and every
 hostile or unusable file is refused with one sentence that names it, the problem and the fix.
 
 The model files are real: saved by Keras 3 once per module into a temporary folder. Hostile
@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from explorer.errors import InputError
-from explorer.experiments import modelfile
-from explorer.experiments.modelfile import ModelFileInfo, inspect_model_file
+from explorer.experiments.training import model_file as model_file_module
+from explorer.experiments.training.model_file import ModelFileInfo, inspect_model_file
 from hostile_files import dataset_corpus, image_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,17 +273,17 @@ def test_zip_without_config_json_is_not_a_keras_model_file():
 
 
 def test_config_json_over_the_cap_is_refused_before_it_is_read(monkeypatch):
-    monkeypatch.setattr(modelfile, "MAX_CONFIG_BYTES", 1000)
+    monkeypatch.setattr(model_file_module, "MAX_CONFIG_BYTES", 1000)
     bomb = _zip({"config.json": " " * 50_000 + "{}"})  # compresses to a few hundred bytes
     assert len(bomb) < 1000
     _refused(bomb, "bomb.keras", "config.json unpacks to", "limit", name="bomb.keras")
 
 
 def test_file_over_the_size_limit_is_refused_with_both_sizes_in_mb(monkeypatch, model_file):
-    monkeypatch.setattr(modelfile, "MAX_MODEL_BYTES", 2**20)
+    monkeypatch.setattr(model_file_module, "MAX_MODEL_BYTES", 2**20)
     big = bytes(3 * 2**20)
     _refused(big, "big.keras is 3.0 MB, over the 1.0 MB limit", name="big.keras")
-    monkeypatch.setattr(modelfile, "MAX_MODEL_BYTES", 1000)
+    monkeypatch.setattr(model_file_module, "MAX_MODEL_BYTES", 1000)
     _refused(model_file("sequential"), "sequential.keras is", " MB, over the ", "MB limit")
 
 
@@ -326,7 +326,7 @@ def test_missing_path_is_an_input_error(tmp_path):
 
 
 def test_inspecting_does_not_import_keras_or_tensorflow():
-    code = ("import explorer.experiments.modelfile, sys; "
+    code = ("import explorer.experiments.training.model_file, sys; "
             "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

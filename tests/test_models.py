@@ -11,7 +11,7 @@ import pytest
 
 from explorer import AugmentConfig, InputError
 from explorer.data.demos import make_shapes
-from explorer.experiments.spec import (
+from explorer.experiments.records.spec import (
     APPLICATIONS,
     FROM_SCRATCH,
     FROM_WEIGHTS,
@@ -23,7 +23,7 @@ from explorer.experiments.spec import (
 keras = pytest.importorskip("keras")
 from pairing import record_training  # noqa: E402
 
-from explorer.experiments.models import ModelFactory, no_downloads  # noqa: E402
+from explorer.experiments.training.models import ModelFactory, no_downloads  # noqa: E402
 
 TWO_SEEDS = TrainSettings(seeds=(0, 1), epochs=1, batch_size=16, image_size=32)
 CONFIG = AugmentConfig(rotation_range=20, horizontal_flip=True)
@@ -92,7 +92,7 @@ def test_model_option_is_parsed_and_kept_in_the_spec(text, kind, name):
 
 
 def load_ref():
-    from explorer.experiments.spec import DatasetRef
+    from explorer.experiments.records.spec import DatasetRef
 
     return DatasetRef("demo", "shapes")
 
@@ -244,7 +244,7 @@ def test_model_file_taking_rgb_gets_grey_images_repeated(model_files):
 
 
 def test_model_file_sets_the_image_size_and_free_sizes_keep_the_chosen_one(model_files):
-    from explorer.experiments.plan import build_spec
+    from explorer.experiments.runs.plan import build_spec
 
     spec = build_spec(CONFIG, load_ref(), TrainSettings(image_size=48), model=ModelRef.parse(model_files["fits"]))
     assert spec.settings.image_size == 32

@@ -59,3 +59,9 @@ def test_every_source_folder_is_a_package_the_wheel_finds():
     folders = {path.parent for path in (ROOT / "explorer").rglob("*.py")}
     missing = sorted(str(folder.relative_to(ROOT)) for folder in folders if not (folder / "__init__.py").is_file())
     assert not missing, f"folders with Python files but no __init__.py (left out of the wheel): {missing}"
+
+
+def test_docs_extra_is_in_the_test_requirements_so_the_suite_builds_the_docs():
+    docs = PYPROJECT["project"]["optional-dependencies"]["docs"]
+    assert {line.split(">")[0] for line in docs} == {"mkdocs", "mkdocs-material", "mkdocstrings[python]"}
+    assert set(docs) <= set(_requirement_lines(ROOT / "tests" / "requirements.txt"))

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 from page_walk import AppTestDriver, PageWalk
 
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.runs import new_run, set_status
+from explorer.experiments.runs.folders import new_run, set_status
+from explorer.experiments.runs.queue import JobManager
 
 WALK_SEED = 20261207
 QUICK_SEED = 7
@@ -56,8 +56,9 @@ def _apptest_walk(tmp_path: Path, steps: int, walk_seed: int) -> int:
 
 
 def test_a_short_walk_over_the_page(tmp_path):
-    """The quick loop's walk: the same actions and invariants, fewer steps."""
-    assert _apptest_walk(tmp_path, 30, QUICK_SEED) >= 25
+    """The quick loop's walk: the same actions and invariants, fewer steps (15: 10 s alone, 20 to 40 s
+    late in a whole quick run; the 220-step walk is among the slow tests)."""
+    assert _apptest_walk(tmp_path, 15, QUICK_SEED) >= 12
 
 
 @pytest.mark.slow

@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 
 from explorer.diagnostics import plots
 from explorer.diagnostics.plots import figure_png
-from explorer.experiments.records import RunResult
-from explorer.experiments.summary import summarize
+from explorer.experiments.analysis.verdict import summarize
+from explorer.experiments.records.results import RunResult
 
 
 def comparison_figure(result: dict, **options) -> Figure:

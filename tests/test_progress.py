@@ -12,17 +12,15 @@ from pathlib import Path
 
 import pytest
 from pyarrow import ipc
-from streamlit.testing.v1 import AppTest
-from test_app import run_with
 
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.plan import build_spec
-from explorer.experiments.records import ArmHistory, Progress, RunResult
-from explorer.experiments.runs import load_run, new_run, set_status, write_json
-from explorer.experiments.spec import DatasetRef, TrainSettings
+from explorer.experiments.records.results import ArmHistory, Progress, RunResult
+from explorer.experiments.records.spec import DatasetRef, TrainSettings
+from explorer.experiments.runs.folders import load_run, new_run, set_status, write_json
+from explorer.experiments.runs.plan import build_spec
+from explorer.experiments.runs.queue import JobManager
 from explorer.ui.progress import STARTING, live_chart_spec, live_points, progress_text, waiting_message
-from explorer.ui.record import PageState
+from headless_page import open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
@@ -55,8 +53,8 @@ def test_eta_is_the_measured_epoch_time_times_the_epochs_left_and_none_before_an
 
 def _board(now, reports, epochs=3, steps=4, seeds=(0,)):
     pytest.importorskip("keras")
-    from explorer.experiments.training import _Board
-    from explorer.experiments.trials import plan_trials
+    from explorer.experiments.records.trials import plan_trials
+    from explorer.experiments.training.paired import _Board
 
     arms = {"baseline": CONFIG.without_transforms(), "augmented": CONFIG}
     result = RunResult(settings=TrainSettings(seeds=seeds, epochs=epochs), configs=arms,
@@ -67,13 +65,13 @@ def _board(now, reports, epochs=3, steps=4, seeds=(0,)):
 
 
 def _event(arm, epoch=0, batch=0, metrics=None):
-    from explorer.experiments.trials import TrialEvent
+    from explorer.experiments.records.trials import TrialEvent
 
     return TrialEvent(arm, 0, 0, epoch, batch, metrics)
 
 
 def _metrics(accuracy=0.5):
-    from explorer.experiments.trials import EpochMetrics
+    from explorer.experiments.records.trials import EpochMetrics
 
     return EpochMetrics(accuracy, 1.0, accuracy, 1.0, 10.0)
 
@@ -101,7 +99,7 @@ def test_the_board_gives_no_eta_until_an_epoch_ends_then_the_mean_epoch_time_tim
 
 
 def test_trials_side_by_side_share_the_pace_and_a_result_replaces_what_its_events_said():
-    from explorer.experiments.trials import TrialResult
+    from explorer.experiments.records.trials import TrialResult
 
     now, reports = [0.0], []
     board = _board(now, reports)
@@ -128,8 +126,8 @@ def test_trials_side_by_side_share_the_pace_and_a_result_replaces_what_its_event
 def test_a_trial_that_returned_stops_counting_as_running_before_its_result_arrives():
     # On Ray or a process pool a result and the events come by different paths: the trial started
     # on the freed CPU may be heard of before the result of the one that freed it.
-    from explorer.experiments.backends import _ended
-    from explorer.experiments.trials import TrialEvent, TrialResult
+    from explorer.experiments.records.trials import TrialEvent, TrialResult
+    from explorer.experiments.training.backends import _ended
 
     now, reports = [0.0], []
     board = _board(now, reports, seeds=(0, 1))
@@ -192,7 +190,7 @@ def test_a_started_worker_is_starting_and_a_queued_run_counts_the_one_running(tm
 
 def test_the_worker_says_starting_while_it_loads_and_a_failure_ends_it(tmp_path, monkeypatch):
     pytest.importorskip("keras")
-    from explorer.experiments import worker
+    from explorer.experiments.runs import worker
 
     run_dir = new_run(SPEC, tmp_path)
     write_json(run_dir / "progress.json", _progress().to_json())  # an earlier run's
@@ -253,7 +251,7 @@ def test_a_real_run_keeps_its_progress_curves_and_eta_in_step(tmp_path, monkeypa
     counts as done, the running arm and seed's included; no ETA before the first one."""
     pytest.importorskip("keras")
     from explorer.data.demos import make_shapes
-    from explorer.experiments import worker
+    from explorer.experiments.runs import worker
 
     run_dir = new_run(SPEC, tmp_path)
     statuses = []
@@ -298,13 +296,8 @@ def _fake_run(root: Path, status: str, result: RunResult | None = None, progress
     return run_dir.name
 
 
-def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
-    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
-    return run_with(PageState(run_id=run_id, section="train"))
-
-
 def test_the_page_says_starting_not_queued_while_the_worker_loads(tmp_path, monkeypatch):
-    at = _page(monkeypatch, tmp_path, _fake_run(tmp_path, "starting"))
+    at = open_run(monkeypatch, tmp_path, _fake_run(tmp_path, "starting"))
     infos = [box.value for box in at.info]
     assert STARTING in infos and not [text for text in infos if text.startswith("Queued")]
     assert at.button(key="stop_run")
@@ -313,7 +306,7 @@ def test_the_page_says_starting_not_queued_while_the_worker_loads(tmp_path, monk
 def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, monkeypatch):
     progress = Progress("baseline", 1, 3, 5, 10, 6.5 / 16, 30.0, epochs=4, epochs_done=6, epochs_total=16,
                         epoch_seconds=4.0)
-    at = _page(monkeypatch, tmp_path, _fake_run(tmp_path, "running", _running_result(), progress))
+    at = open_run(monkeypatch, tmp_path, _fake_run(tmp_path, "running", _running_result(), progress))
     assert not [box.value for box in at.info if box.value in (STARTING,) or box.value.startswith("Queued")]
     texts = [element.proto.text for element in at.get("progress")]
     assert texts == ["baseline, seed 1: epoch 3 of 4, batch 5/10 · 6 of 16 epochs done, about 38 s left"]
@@ -326,7 +319,7 @@ def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, m
 
 
 def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
-    from test_app import run_train_section as run_app
+    from headless_page import run_train_section as run_app
 
     monkeypatch.setenv("AUGMENT_BACKEND", "ray")
     monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")

@@ -20,9 +20,9 @@ from explorer.diagnostics.doctor import diagnose, measure_pixels
 from explorer.diagnostics.perclass import ConfusionPair, per_class
 from explorer.diagnostics.plots import ablation_figure, affinity_figure, confusion_figure, figure_png
 from explorer.diagnostics.report import build_report
-from explorer.experiments.ablation import analyze
-from explorer.experiments.records import AblationAnalysis, RunResult
-from explorer.experiments.summary import summarize
+from explorer.experiments.analysis.ablation import analyze
+from explorer.experiments.analysis.verdict import summarize
+from explorer.experiments.records.results import AblationAnalysis, RunResult
 
 SEEDS, EPOCHS = 3, 3
 CLASSES = ["<b>cats</b>", "dogs", "birds"]

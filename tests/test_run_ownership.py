@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import APP, TIMEOUT, messages, page_record
-from test_app import run_train_section as run_app
 
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.plan import build_spec
-from explorer.experiments.runs import (
+from explorer.experiments.records.spec import DatasetRef, RunSpec, TrainSettings
+from explorer.experiments.runs.folders import (
     OWNER_ID,
     load_run,
     may_change,
@@ -34,7 +31,8 @@ from explorer.experiments.runs import (
     run_owner,
     set_status,
 )
-from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings
+from explorer.experiments.runs.plan import build_spec
+from explorer.experiments.runs.queue import JobManager
 from explorer.ui import train
 from explorer.ui.actions import NOT_YOURS
 from explorer.ui.link import NO_RUN, query_from_record, record_from_query
@@ -42,6 +40,8 @@ from explorer.ui.record import PageState
 from explorer.ui.results import READ_ONLY
 from explorer.ui.session import OWNER
 from explorer.ui.train import folder_under_root
+from headless_page import APP, TIMEOUT, messages, page_record
+from headless_page import run_train_section as run_app
 
 SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "shapes"),
                   TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16))

@@ -15,12 +15,12 @@ import pytest
 
 import hostile_files as hf
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.ablation import analyze
-from explorer.experiments.plan import build_spec
-from explorer.experiments.records import AblationAnalysis, RunResult
-from explorer.experiments.runs import list_runs, load_run, new_run, run_zip, set_status, write_json
-from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings
-from explorer.experiments.summary import summarize
+from explorer.experiments.analysis.ablation import analyze
+from explorer.experiments.analysis.verdict import summarize
+from explorer.experiments.records.results import AblationAnalysis, RunResult
+from explorer.experiments.records.spec import DatasetRef, RunSpec, TrainSettings
+from explorer.experiments.runs.folders import list_runs, load_run, new_run, run_zip, set_status, write_json
+from explorer.experiments.runs.plan import build_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run folders written by the code before the typed records (JSON files only): a comparison

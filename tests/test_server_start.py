@@ -20,10 +20,10 @@ from test_deploy import _instructions
 
 from browser import _free_port
 from explorer.augment.config import AugmentConfig
-from explorer.experiments import service
-from explorer.experiments.plan import build_spec
-from explorer.experiments.runs import new_run, set_status
-from explorer.experiments.spec import DatasetRef, TrainSettings
+from explorer.experiments.records.spec import DatasetRef, TrainSettings
+from explorer.experiments.runs import service
+from explorer.experiments.runs.folders import new_run, set_status
+from explorer.experiments.runs.plan import build_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 # A real run, as small as a run gets: one seed, one epoch, 8 px shapes (about 10 s, mostly

@@ -28,9 +28,9 @@ import pytest
 
 from browser import CHROMIUM_ARGS, ROOT, _free_port, chromium_path, streamlit_server
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.plan import build_spec
-from explorer.experiments.runs import OWNER_ID, new_run, owner_from_identity, set_status
-from explorer.experiments.spec import DatasetRef, TrainSettings
+from explorer.experiments.records.spec import DatasetRef, TrainSettings
+from explorer.experiments.runs.folders import OWNER_ID, new_run, owner_from_identity, set_status
+from explorer.experiments.runs.plan import build_spec
 from explorer.ui.link import NO_RUN
 from explorer.ui.results import READ_ONLY
 from explorer.ui.session import OWNER_COOKIE

@@ -12,9 +12,9 @@ import scipy.stats
 from hypothesis import given
 from hypothesis import strategies as st
 
-from explorer.experiments import stats
-from explorer.experiments.records import Effect
-from explorer.experiments.stats import effect_text, interval_text, paired_interval, points, t_quantile
+from explorer.experiments.analysis import stats
+from explorer.experiments.analysis.stats import effect_text, interval_text, paired_interval, points, t_quantile
+from explorer.experiments.records.results import Effect
 
 PROBS = (1e-6, 0.001, 0.01, 0.025, 0.05, 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95, 0.975, 0.99, 0.999)
 
@@ -119,7 +119,7 @@ def test_effect_text_prints_the_interval_the_decision_uses():
 
 
 def test_effect_from_records_the_family_and_widens_the_decision_interval():
-    from explorer.experiments.stats import effect_from, level_text
+    from explorer.experiments.analysis.stats import effect_from, level_text
 
     deltas = [-0.03, -0.04, -0.047]
     one, seven = effect_from("a", deltas), effect_from("a", deltas, family=7)
@@ -138,7 +138,7 @@ def test_the_clear_of_zero_decision_uses_the_family_wise_interval():
 
 
 def test_percent_ratio_and_agreement_are_written_one_way():
-    from explorer.experiments.stats import agreement_text, percent, ratio_text
+    from explorer.experiments.analysis.stats import agreement_text, percent, ratio_text
 
     assert percent(0.9664) == "96.6%" and percent(None) == "–"
     assert ratio_text(0.7234) == "0.72" and ratio_text(None) == "–"
@@ -160,7 +160,7 @@ def test_a_printed_interval_clears_zero_exactly_when_it_does(low, width):
 def test_an_accuracy_effects_intervals_stay_within_what_a_difference_of_accuracies_can_be(deltas, family):
     """A difference of accuracies lies in -1..1: its printed intervals never reach past
     -100 or +100 points, and cutting them there changes no decision."""
-    from explorer.experiments.stats import effect_from
+    from explorer.experiments.analysis.stats import effect_from
 
     effect = effect_from("x", deltas, family)
     for low, high in (effect.ci95, effect.ci_family):

@@ -19,16 +19,15 @@ import types
 from pathlib import Path
 
 import pytest
-from test_app import run_train_section
 
 import hostile_files as hf
 from explorer.augment.config import AugmentConfig
-from explorer.experiments import runs as runs_module
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.limits import ServerLimits
-from explorer.experiments.runs import new_run, read_json, set_status, write_json
-from explorer.experiments.spec import DatasetRef, RunSpec, TrainSettings
-from explorer.experiments.storage import (
+from explorer.experiments.records.spec import DatasetRef, RunSpec, TrainSettings
+from explorer.experiments.runs import folders as runs_module
+from explorer.experiments.runs.folders import new_run, read_json, set_status, write_json
+from explorer.experiments.runs.limits import ServerLimits
+from explorer.experiments.runs.queue import JobManager
+from explorer.experiments.runs.storage import (
     DATASETS,
     DISK_FULL_EXIT,
     GRACE_S,
@@ -41,8 +40,9 @@ from explorer.experiments.storage import (
     keep_upload,
     keep_used,
 )
-from explorer.experiments.worker import execute
+from explorer.experiments.runs.worker import execute
 from explorer.ui.train import model_upload
+from headless_page import run_train_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = AugmentConfig(rotation_range=20)
@@ -112,7 +112,7 @@ def test_an_upload_is_written_only_when_a_run_it_is_part_of_is_submitted(tmp_pat
 
 def test_a_checked_model_upload_writes_nothing_until_it_trains(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
-    monkeypatch.setattr("explorer.experiments.modelfile.inspect_model_file",
+    monkeypatch.setattr("explorer.experiments.training.model_file.inspect_model_file",
                         lambda data, name: types.SimpleNamespace(name=name, class_name="Sequential", layers=2,
                                                                  input_shape=(8, 8, 3), outputs=2,
                                                                  output_activation="softmax"))
@@ -120,20 +120,6 @@ def test_a_checked_model_upload_writes_nothing_until_it_trains(tmp_path, monkeyp
     assert model is not None and "Sequential" in message
     assert Path(model.path) == Upload(b"PK model bytes", MODELS).path(tmp_path)
     assert not Path(model.path).exists() and not (tmp_path / MODELS).exists()
-
-
-@pytest.fixture
-def submitted(tmp_path, monkeypatch):
-    """The page's runs go to AUGMENT_RUNS_DIR with their spec.json; nothing trains."""
-    specs: list[RunSpec] = []
-
-    def submit(self, spec, owner=None):
-        specs.append(spec)
-        return new_run(spec, self.root, owner).name
-
-    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setattr(JobManager, "submit", submit)
-    return specs
 
 
 def test_the_page_keeps_an_uploaded_zip_only_when_train_is_clicked(submitted, tmp_path):
@@ -246,8 +232,8 @@ def test_two_processes_enforcing_retention_at_once_remove_each_run_once(tmp_path
     removed = [name for report in reports for name in report.runs]
     assert sorted(removed) == sorted(path.name for path in planted)  # each once, none left
     assert len(_log_lines(tmp_path)) == 40
-    script = ("import sys; from explorer.experiments.storage import enforce_retention\n"
-              "from explorer.experiments.limits import ServerLimits\n"
+    script = ("import sys; from explorer.experiments.runs.storage import enforce_retention\n"
+              "from explorer.experiments.runs.limits import ServerLimits\n"
               "print(enforce_retention(sys.argv[1], ServerLimits(keep_days=30)).runs)\n")
     again = [_plant(tmp_path, f"20200102-000000-0000{index:02d}", "finished", time.time() - 60 * DAY)
              for index in range(20)]
@@ -264,7 +250,7 @@ def test_the_queue_enforces_retention_as_it_starts_and_after_each_run(tmp_path):
     now = time.time()
     stale = _plant(tmp_path, "20200101-000000-000001", "finished", now - 10 * DAY)
     worker = ("import pathlib, sys  # explorer worker stand-in\n"
-              "from explorer.experiments.runs import set_status\n"
+              "from explorer.experiments.runs.folders import set_status\n"
               "set_status(pathlib.Path(sys.argv[1]), 'finished')\n")
     manager = JobManager(tmp_path, command=(sys.executable, "-c", worker), warm=False,
                          limits=ServerLimits(keep_days=1, keep_bytes=0))
@@ -318,9 +304,9 @@ def test_a_run_that_fills_the_disk_fails_with_a_message_and_others_stay_intact(t
         raise AssertionError("the epoch's save should have failed")
 
     # No TensorFlow: the worker's training step is a stand-in that saves one epoch.
-    monkeypatch.setitem(sys.modules, "explorer.experiments.training",
+    monkeypatch.setitem(sys.modules, "explorer.experiments.training.paired",
                         types.SimpleNamespace(run_comparison=run_comparison))
-    monkeypatch.setattr("explorer.experiments.worker.load_spec_dataset", lambda spec: object())
+    monkeypatch.setattr("explorer.experiments.runs.worker.load_spec_dataset", lambda spec: object())
     monkeypatch.setattr(Path, "write_text", write_text)
     with pytest.raises(OSError):
         execute(run_dir, backend=object())
@@ -450,7 +436,8 @@ def test_a_real_server_keeps_an_upload_once_only_for_runs_and_retires_old_runs_a
             specs = []
             for _browser in range(2):
                 with chromium_page() as page:
-                    page.goto(url + "/?section=train&rotation_range=20.0&dataset=your+zip&epochs=1&seeds=1&image_size=8")
+                    page.goto(url + "/?section=train&rotation_range=20.0&dataset=your+zip&epochs=1&seeds=1"
+                              "&image_size=8")
                     page.locator(".st-key-train_zip input[type=file]").set_input_files(
                         {"name": "pets.zip", "mimeType": "application/zip", "buffer": data})
                     page.get_by_text("2 classes: cats (4), dogs (4)").wait_for(timeout=60000)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.suggest import (
+from explorer.experiments.suggest.space import (
     LOW_AFFINITY,
     Comparison,
     Suggestion,
@@ -115,9 +115,9 @@ def test_a_real_search_is_checked_on_fresh_seeds_and_writes_the_pages_run_folder
 
     from explorer.cli import doctor_veto
     from explorer.diagnostics.runfiles import write_run_files
-    from explorer.experiments.runs import new_run, read_json
-    from explorer.experiments.spec import RunSpec
-    from explorer.experiments.worker import execute
+    from explorer.experiments.records.spec import RunSpec
+    from explorer.experiments.runs.folders import new_run, read_json
+    from explorer.experiments.runs.worker import execute
 
     run = subprocess.run(_suggest_command(tmp_path, 4), cwd=ROOT, capture_output=True, text=True, timeout=600)
     config, out = tmp_path / "cfg.json", tmp_path / "out"
@@ -262,7 +262,7 @@ def test_a_combination_the_doctor_warns_about_is_never_trained():
     optuna = pytest.importorskip("optuna")
     from types import SimpleNamespace
 
-    from explorer.experiments.search import _objective, _Reporter
+    from explorer.experiments.suggest.search import _objective, _Reporter
 
     @dataclasses.dataclass(frozen=True)
     class Warning_:
@@ -308,7 +308,7 @@ def test_a_combination_the_doctor_warns_about_is_never_trained_on_ray_either(mon
 
     from ray import tune
 
-    from explorer.experiments import raysearch
+    from explorer.experiments.suggest import ray_search
 
     reports: list[dict] = []
     monkeypatch.setattr(tune, "report", reports.append)
@@ -319,7 +319,7 @@ def test_a_combination_the_doctor_warns_about_is_never_trained_on_ray_either(mon
 
     config = AugmentConfig(rotation_range=40, width_shift_range=0.2)
     dimensions, excluded = search_space(config, veto=veto)
-    raysearch._tune_trial(first_point(config, dimensions), None, config, dimensions, excluded, 0, veto)
+    ray_search._tune_trial(first_point(config, dimensions), None, config, dimensions, excluded, 0, veto)
     (report,) = reports
-    assert report[raysearch.VETOED] == "rotation and shift together" and raysearch.SCORE not in report
-    assert report[raysearch.METRIC] != report[raysearch.METRIC]  # NaN: the median stopping rule leaves it out
+    assert report[ray_search.VETOED] == "rotation and shift together" and ray_search.SCORE not in report
+    assert report[ray_search.METRIC] != report[ray_search.METRIC]  # NaN: the median stopping rule leaves it out

@@ -14,15 +14,10 @@ from pathlib import Path
 
 import pytest
 from pyarrow import ipc
-from streamlit.testing.v1 import AppTest
-from test_app import run_with
 
 from explorer.augment.config import AugmentConfig
 from explorer.errors import InputError
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.plan import build_spec
-from explorer.experiments.runs import load_run, new_run, set_status, write_json
-from explorer.experiments.spec import (
+from explorer.experiments.records.spec import (
     BASELINE,
     SUGGEST,
     SUGGESTED,
@@ -32,7 +27,10 @@ from explorer.experiments.spec import (
     SearchSettings,
     TrainSettings,
 )
-from explorer.experiments.suggest import (
+from explorer.experiments.runs.folders import load_run, new_run, set_status, write_json
+from explorer.experiments.runs.plan import build_spec
+from explorer.experiments.runs.queue import JobManager
+from explorer.experiments.suggest.space import (
     Comparison,
     Excluded,
     SearchProgress,
@@ -41,8 +39,8 @@ from explorer.experiments.suggest import (
     change_worth,
     worth_text,
 )
-from explorer.ui.record import PageState
 from explorer.ui.suggestion import percent_axis, search_chart, search_text
+from headless_page import open_run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_1 = AugmentConfig(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
@@ -135,18 +133,13 @@ def test_a_suggestion_takes_no_added_seeds_and_stop_takes_only_its_two_markers(t
 # -- the page, from run folders as the worker leaves them -------------------------------------------
 
 
-def _page(monkeypatch, root: Path, run_id: str) -> AppTest:
-    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(root))
-    return run_with(PageState(run_id=run_id, section="train"))
-
-
 def test_the_page_shows_the_search_as_it_goes_with_both_stops(tmp_path, monkeypatch):
     run_dir = new_run(_spec(10), tmp_path)
     set_status(run_dir, "running", pid=os.getpid())
     best = EXAMPLE_1.replace(rotation_range=20.0)
     write_json(run_dir / "search.json",
                SearchProgress(3, 10, 0.85, best, "search", 0.5, (0.8, None, 0.85), 35.0).to_json())
-    at = _page(monkeypatch, tmp_path, run_dir.name)
+    at = open_run(monkeypatch, tmp_path, run_dir.name)
     (bar,) = at.get("progress")
     assert bar.proto.text.startswith("Search: 3 of 10 configurations tried (1 pruned early) · best so far 85.0%")
     assert at.button(key="stop_search") and at.button(key="stop_run")
@@ -171,7 +164,7 @@ def test_a_finished_suggestion_gives_its_verdict_its_code_and_what_each_change_w
     run_id = _finished_suggestion(tmp_path, Comparison(0.05, (0.02, 0.08), [0.04, 0.05, 0.06]),
                                   Comparison(0.03, (0.01, 0.05), [0.03, 0.03, 0.03]))
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # the history lists it (it has no owner)
-    at = _page(monkeypatch, tmp_path, run_id)
+    at = open_run(monkeypatch, tmp_path, run_id)
     assert at.success[0].value.startswith(  # the current run (the history below says it again)
         "The suggestion beats your settings: +5.0 points (95% CI +2.0 to +8.0) on 3 fresh seeds (never used to "
         "choose it).\n\nAgainst no augmentation: +3.0 points (95% CI +1.0 to +5.0): it beats no augmentation.")
@@ -197,7 +190,7 @@ def test_what_each_change_was_worth_is_a_table_that_shows_its_longest_notes_in_f
                             dropped={"zoom_range": "0.2 (keeps 80%)"})
     write_json(run_dir / "suggestion.json", suggestion.to_json())
     set_status(run_dir, "finished")
-    at = _page(monkeypatch, tmp_path, run_dir.name)
+    at = open_run(monkeypatch, tmp_path, run_dir.name)
     (table,) = [t.value for t in at.table if "worth in the search" in t.value]
     assert not [frame for frame in at.dataframe if "worth in the search" in frame.value]
     worth = list(table["worth in the search"])
@@ -208,7 +201,7 @@ def test_what_each_change_was_worth_is_a_table_that_shows_its_longest_notes_in_f
 def test_a_suggestion_worse_than_no_augmentation_is_never_shown_as_good_news(tmp_path, monkeypatch):
     run_id = _finished_suggestion(tmp_path, Comparison(0.04, (0.01, 0.07), [0.03, 0.04, 0.05]),
                                   Comparison(-0.06, (-0.09, -0.03), [-0.05, -0.06, -0.07]))
-    at = _page(monkeypatch, tmp_path, run_id)
+    at = open_run(monkeypatch, tmp_path, run_id)
     assert not at.success
     (box,) = at.error
     assert "Against no augmentation: -6.0 points (95% CI -9.0 to -3.0): it is worse than no augmentation" in box.value
@@ -221,7 +214,7 @@ def test_a_suggestion_no_better_than_none_says_so_in_its_box_not_in_grey_text(tm
     warning that leads with the 21 points and says plainly to drop augmentation."""
     run_id = _finished_suggestion(tmp_path, Comparison(0.21, (0.18, 0.24), [0.2, 0.21, 0.22]),
                                   Comparison(0.003, (-0.01, 0.016), [0.0, 0.003, 0.006]))
-    at = _page(monkeypatch, tmp_path, run_id)
+    at = open_run(monkeypatch, tmp_path, run_id)
     assert not at.success
     (box,) = [box for box in at.warning if "suggestion" in box.value]
     assert box.value.startswith("The suggestion beats your settings: +21.0 points (95% CI +18.0 to +24.0)")
@@ -233,7 +226,7 @@ def test_a_suggestion_no_better_than_none_says_so_in_its_box_not_in_grey_text(tm
 
 
 def test_the_train_panel_offers_suggest_with_its_budget(monkeypatch):
-    from test_app import run_train_section as run_app
+    from headless_page import run_train_section as run_app
 
     at = run_app()
     at.radio(key="train_mode").set_value(SUGGEST).run()
@@ -255,7 +248,7 @@ def _execute(run_dir: Path):
     """The run as the page's worker (`python -m explorer worker`) runs it."""
     from explorer.cli import doctor_veto
     from explorer.diagnostics.runfiles import write_run_files
-    from explorer.experiments.worker import execute
+    from explorer.experiments.runs.worker import execute
 
     return execute(run_dir, on_finished=write_run_files, veto=doctor_veto)
 
@@ -272,7 +265,7 @@ def test_a_suggest_run_writes_its_search_its_check_and_its_suggestion(tmp_path, 
     assert run.suggestion.seeds_used_for_search == [0] and len(run.suggestion.vs_user.deltas) == 2
     assert run.headline == run.suggestion.sentence
     assert run.suggestion.verdict.headline in html.unescape((run_dir / "report.html").read_text())
-    at = _page(monkeypatch, tmp_path, run_dir.name)
+    at = open_run(monkeypatch, tmp_path, run_dir.name)
     assert any(box.value.startswith(run.suggestion.verdict.headline)
                for box in [*at.success, *at.info, *at.error, *at.warning])
     assert at.get("imgs") or at.get("image")  # the check's figure

@@ -15,10 +15,10 @@ pytest.importorskip("ray.tune", reason="ray[tune]")
 
 from explorer.augment.config import AugmentConfig  # noqa: E402
 from explorer.data.demos import make_shapes  # noqa: E402
-from explorer.experiments.backends import RayBackend  # noqa: E402
-from explorer.experiments.search import CheckHooks, suggest  # noqa: E402
-from explorer.experiments.spec import TrainSettings  # noqa: E402
-from explorer.experiments.suggest import config_from  # noqa: E402
+from explorer.experiments.records.spec import TrainSettings  # noqa: E402
+from explorer.experiments.suggest.search import CheckHooks, suggest  # noqa: E402
+from explorer.experiments.suggest.space import config_from  # noqa: E402
+from explorer.experiments.training.backends import RayBackend  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CONFIG = AugmentConfig(rotation_range=30, zoom_range=0.2, rescale=1 / 255)

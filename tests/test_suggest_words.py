@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer.augment.config import AugmentConfig
-from explorer.experiments.stats import interval_text, points
-from explorer.experiments.suggest import (
+from explorer.experiments.analysis.stats import interval_text, points
+from explorer.experiments.suggest.space import (
     HELPS,
     KEEP_YOURS,
     NO_BETTER,
@@ -190,7 +190,7 @@ def test_the_report_of_a_suggest_run_leads_with_the_suggestion_against_the_users
     import re
 
     from explorer.diagnostics.report import build_report
-    from explorer.experiments.records import RunResult
+    from explorer.experiments.records.results import RunResult
 
     seeds, curves = 3, {"baseline": (0.95, 0.96, 0.94), "yours": (0.74, 0.755, 0.73),
                         "suggested": (0.955, 0.958, 0.946)}  # final accuracies per seed

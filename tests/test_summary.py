@@ -8,10 +8,10 @@ import math
 
 import pytest
 
-from explorer.experiments import summary as summary_module
-from explorer.experiments.records import Curve, RunResult, Summary
-from explorer.experiments.stats import paired_interval
-from explorer.experiments.summary import seeds_to_settle, summarize, verdict_code
+from explorer.experiments.analysis import verdict as summary_module
+from explorer.experiments.analysis.stats import paired_interval
+from explorer.experiments.analysis.verdict import seeds_to_settle, summarize, verdict_code
+from explorer.experiments.records.results import Curve, RunResult, Summary
 
 
 def make_result(base_val, aug_val, seeds=None, epochs=None):
@@ -291,8 +291,8 @@ def test_summary_round_trips_and_old_summaries_load():
 
 
 def test_the_tone_is_never_green_for_a_drop():
-    from explorer.experiments.records import AblationAnalysis, Effect
-    from explorer.experiments.summary import verdict_tone
+    from explorer.experiments.analysis.verdict import verdict_tone
+    from explorer.experiments.records.results import AblationAnalysis, Effect
 
     hurt = summarize(finals([0.90, 0.91, 0.92], [0.85, 0.88, 0.88]))
     helped = summarize(finals([0.85, 0.88, 0.88], [0.90, 0.91, 0.92]))
@@ -319,8 +319,8 @@ def test_a_model_that_answers_several_classes_is_a_real_comparison():
 
 
 def test_the_tone_is_neutral_when_no_model_learned_and_red_when_an_ablation_decision_hurts():
-    from explorer.experiments.records import AblationAnalysis, Effect
-    from explorer.experiments.summary import verdict_tone
+    from explorer.experiments.analysis.verdict import verdict_tone
+    from explorer.experiments.records.results import AblationAnalysis, Effect
 
     runs = {"baseline": {"val_accuracy": [[0.25] * 3, [0.25] * 3, [0.25] * 3]},
             "augmented": {"val_accuracy": [[0.5] * 3, [0.52] * 3, [0.51] * 3]}}

@@ -12,9 +12,9 @@ keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.slow  # real training (the README's quick loop skips it)
 from pairing import record_training  # noqa: E402
 
-from explorer.experiments import training  # noqa: E402  (imports Keras)
-from explorer.experiments.models import ModelFactory  # noqa: E402
-from explorer.experiments.spec import METRICS, TrainSettings  # noqa: E402
+from explorer.experiments.records.spec import METRICS, TrainSettings  # noqa: E402
+from explorer.experiments.training import paired  # noqa: E402  (imports Keras)
+from explorer.experiments.training.models import ModelFactory  # noqa: E402
 
 TINY = TrainSettings(seeds=(0, 1), epochs=2, batch_size=16, image_size=16)
 AUGMENTED = AugmentConfig(rotation_range=30, horizontal_flip=True, rescale=1 / 255)
@@ -46,14 +46,14 @@ def test_validation_data_is_never_augmented(shapes, monkeypatch):
         return fit(self, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spying_fit)
-    training.run_comparison(shapes, ARMS, TINY)
-    split = training.prepare(shapes, TINY)
+    paired.run_comparison(shapes, ARMS, TINY)
+    split = paired.prepare(shapes, TINY)
     expected = np.asarray(split.validation_images, dtype=np.float32) / 255  # preprocessing only
     assert seen and all(np.allclose(x, expected) for x in seen)
 
 
 def test_results_hold_every_epoch_of_every_arm_and_seed(shapes):
-    result = training.run_comparison(shapes, ARMS, TINY)
+    result = paired.run_comparison(shapes, ARMS, TINY)
     assert result.status == "finished"
     for arm in ARMS:
         for metric in METRICS:
@@ -71,9 +71,9 @@ def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
     def stop_after_first_epoch_and_a_batch():
         return len(batches) > steps + 2  # the trial's start, epoch 1's batches and its end, a batch
 
-    split = training.prepare(shapes, TINY)
+    split = paired.prepare(shapes, TINY)
     steps = -(-len(split.train_labels) // TINY.batch_size)
-    result = training.run_comparison(
+    result = paired.run_comparison(
         shapes, ARMS, TINY, progress=batches.append, should_stop=stop_after_first_epoch_and_a_batch,
     )
     assert result.status == "stopped"
@@ -91,12 +91,12 @@ def test_settings_are_validated():
 
 
 def test_more_seeds_train_only_the_new_ones_and_keep_the_finished(shapes, monkeypatch):
-    two = training.run_comparison(shapes, ARMS, TINY)
+    two = paired.run_comparison(shapes, ARMS, TINY)
     built = []
     build = ModelFactory.build
     monkeypatch.setattr(ModelFactory, "build", lambda *a, **k: built.append(1) or build(*a, **k))
     three_settings = TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16, image_size=16)
-    three = training.run_comparison(shapes, ARMS, three_settings, earlier=two)
+    three = paired.run_comparison(shapes, ARMS, three_settings, earlier=two)
     assert len(built) == len(ARMS)  # one new seed, every arm; seeds 0 and 1 kept
     for arm in ARMS:
         assert three.arms[arm].val_accuracy[:2] == two.arms[arm].val_accuracy
@@ -105,21 +105,21 @@ def test_more_seeds_train_only_the_new_ones_and_keep_the_finished(shapes, monkey
     assert three.summary.n_seeds == 3
     # the new seed is what a fresh run trains for it: pairing is per seed
     monkeypatch.undo()
-    fresh = training.run_comparison(shapes, ARMS, TrainSettings(seeds=(2,), epochs=2, batch_size=16, image_size=16))
+    fresh = paired.run_comparison(shapes, ARMS, TrainSettings(seeds=(2,), epochs=2, batch_size=16, image_size=16))
     for arm in ARMS:
         assert three.arms[arm].val_accuracy[2] == pytest.approx(fresh.arms[arm].val_accuracy[0])
 
 
 def test_an_earlier_result_of_other_training_is_not_reused(shapes):
-    two = training.run_comparison(shapes, ARMS, TINY)
+    two = paired.run_comparison(shapes, ARMS, TINY)
     other = TrainSettings(seeds=(0, 1), epochs=3, batch_size=16, image_size=16)  # more epochs: retrain all
-    result = training.run_comparison(shapes, ARMS, other, earlier=two)
+    result = paired.run_comparison(shapes, ARMS, other, earlier=two)
     assert all(len(run) == 3 for arm in ARMS for run in result.arms[arm].val_accuracy)
 
 
 def test_predictions_follow_the_validation_images(shapes):
-    result = training.run_comparison(shapes, ARMS, TINY)
-    split = training.prepare(shapes, TINY)
+    result = paired.run_comparison(shapes, ARMS, TINY)
+    split = paired.prepare(shapes, TINY)
     assert result.validation_indices == split.validation_indices.tolist()
     assert result.validation_labels == shapes.labels[split.validation_indices].tolist()
     for arm in ARMS:

@@ -9,17 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_app import ROOT, messages, open_tab, page_record
-from test_app import run_train_section as run_app
 
 from explorer import AugmentConfig
 from explorer.diagnostics import doctor
 from explorer.diagnostics.doctor import model_findings
-from explorer.experiments import modelfile
-from explorer.experiments.jobs import JobManager
-from explorer.experiments.records import RunResult
-from explorer.experiments.runs import new_run
-from explorer.experiments.spec import (
+from explorer.experiments.records.results import RunResult
+from explorer.experiments.records.spec import (
     APPLICATION,
     FROM_SCRATCH,
     FROM_WEIGHTS,
@@ -29,27 +24,15 @@ from explorer.experiments.spec import (
     RunSpec,
     TrainSettings,
 )
-from explorer.experiments.storage import MODELS, Upload
+from explorer.experiments.runs.storage import MODELS, Upload
+from explorer.experiments.training import model_file
 from explorer.ui.link import SECTIONS
 from explorer.ui.results import model_line
 from explorer.ui.train import model_upload
+from headless_page import ROOT, messages, open_tab, page_record
+from headless_page import run_train_section as run_app
 
 LEGACY_RUN = "20261202-050000-c0ffee"
-
-
-@pytest.fixture
-def submitted(tmp_path, monkeypatch):
-    """Runs go to AUGMENT_RUNS_DIR with their spec.json, but nothing trains: the specs the
-    page submitted, in order."""
-    specs: list[RunSpec] = []
-
-    def submit(self, spec, owner=None):
-        specs.append(spec)
-        return new_run(spec, self.root, owner).name
-
-    monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.setattr(JobManager, "submit", submit)
-    return specs
 
 
 def _spec_on_disk(tmp_path) -> RunSpec:
@@ -271,8 +254,8 @@ def test_an_unusable_upload_says_why_and_saves_nothing(data, fragment, tmp_path,
 
 def test_an_oversized_upload_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
-    monkeypatch.setattr(modelfile, "MAX_MODEL_BYTES", 1000)
-    monkeypatch.setattr(modelfile, "inspect_model_file", lambda *args: pytest.fail("read an oversized file"))
+    monkeypatch.setattr(model_file, "MAX_MODEL_BYTES", 1000)
+    monkeypatch.setattr(model_file, "inspect_model_file", lambda *args: pytest.fail("read an oversized file"))
     model, message = model_upload(b"PK" + b"\0" * 2000, "big.keras")
     assert model is None and "over the" in message and "limit for a model file" in message
     assert "big.keras" in message and not (tmp_path / "models").exists()
@@ -302,5 +285,5 @@ def test_a_garbage_upload_shows_its_error_and_nothing_else_changes(submitted):
     assert not at.exception
     assert [error.value for error in at.error] == [
         "mine.keras is not a zip archive (or a damaged one), so not a Keras model file (.keras is a zip archive "
-        f"holding config.json); {modelfile.SAVE_HINT}"]
+        f"holding config.json); {model_file.SAVE_HINT}"]
     assert at.button(key="train").disabled and submitted == []

@@ -1,7 +1,7 @@
 """Every producer of words says what its numbers say (issue 28): for generated effect tables and
 runs, no sentence, colour, table mark or recommendation contradicts the numbers it comes from.
 
-Producers covered: the comparison's verdict (`summary.verdict_code` / `verdict_text` /
+Producers covered: the comparison's verdict (`verdict.verdict_code` / `verdict_text` /
 `verdict_tone`), the ablation's sentence and recommendation (`ablation.analyze`, `sentence`,
 `recommendation`), the tables of the page (`ui.results._effect_rows`), the CLI
 (`cli.print_ablation`) and the report (`report._effect_table`), the chart's colours
@@ -24,10 +24,17 @@ from hypothesis import strategies as st
 from explorer.cli import print_ablation
 from explorer.diagnostics.plots import DECISION_COLOURS, _effect_colour
 from explorer.diagnostics.report import _effect_table
-from explorer.experiments.ablation import MAX_NAMED, analyze, effect_rows, interaction, recommendation, sentence
-from explorer.experiments.records import AblationAnalysis, Effect, RunResult
-from explorer.experiments.stats import interval_text, paired_interval, points
-from explorer.experiments.summary import summarize, verdict_code, verdict_text, verdict_tone
+from explorer.experiments.analysis.ablation import (
+    MAX_NAMED,
+    analyze,
+    effect_rows,
+    interaction,
+    recommendation,
+    sentence,
+)
+from explorer.experiments.analysis.stats import interval_text, paired_interval, points
+from explorer.experiments.analysis.verdict import summarize, verdict_code, verdict_text, verdict_tone
+from explorer.experiments.records.results import AblationAnalysis, Effect, RunResult
 
 SETTINGS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
             "horizontal_flip")

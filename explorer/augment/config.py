@@ -152,29 +152,57 @@ def _interpolation_order(value: Any, warps: bool) -> int | float:
 class AugmentConfig:
     """ImageDataGenerator's augmentation settings, with IDG's names, units and defaults.
 
-    Units, as IDG really uses them (every value IDG accepts is accepted, and does what it does
-    in IDG; `diagnostics.oddities` explains the odd ones):
-    - rotation_range: degrees; theta ~ U(-r, r); positive theta turns content counter-clockwise.
-      A negative r draws from the same interval.
-    - width_shift_range / height_shift_range: a number r draws U(-r, r), a fraction of the
-      image size when |r| < 1, else pixels; an int n >= 1 draws whole pixels in -(n-1)..n-1
-      (a negative int falls back to U(-n, n)); a list draws one of its values times a random
-      sign (fraction or pixels decided by its largest value, sign included). IDG swaps the
-      axes: width_shift_range moves the image UP/DOWN (scaled by the width),
-      height_shift_range LEFT/RIGHT (scaled by the height).
-    - shear_range: degrees (negative: as positive).
-    - zoom_range: z means [1-z, 1+z], any z (factors below 0 mirror); a pair in either order;
-      x and y are drawn independently; zoom > 1 zooms OUT.
-    - brightness_range: PIL brightness factors (1 = unchanged, 0 = black), applied through uint8;
-      a pair in either order.
-    - channel_shift_range: raw pixel units (0..255 data), one offset for all channels.
-    - fill_mode / cval: what fills pixels sampled from outside the image; any of SciPy's
-      modes (`FILL_MODES`), checked, like interpolation_order, only when something warps.
-    - interpolation_order: 0 = nearest neighbour, 1 = bilinear (IDG's default), 2-5 SciPy's
-      splines, computed through scipy.ndimage as IDG computes them.
-    - rescale: multiplies pixels after augmentation (1/255 maps 0..255 to 0..1); 0 and None
-      do nothing.
-    - samplewise_center / samplewise_std_normalization: per-image mean 0 / std 1, after rescale.
+    Frozen and validated once: every value IDG accepts is accepted, and does what it does in
+    IDG (`diagnostics.oddities` explains the odd ones); a value IDG would fail on is refused
+    here, with a message naming the setting. Lists become tuples, so a config can be hashed
+    and shared. `AugmentConfig(**idg_kwargs)` and
+    `ImageDataGenerator(**config.to_idg_kwargs())` describe the same augmentation.
+
+    Args:
+        rotation_range (float): Degrees; theta ~ U(-r, r); positive theta turns content
+            counter-clockwise. A negative r draws from the same interval.
+        width_shift_range (float | int | tuple): A number r draws U(-r, r), a fraction of the
+            image size when |r| < 1, else pixels; an int n >= 1 draws whole pixels in
+            -(n-1)..n-1 (a negative int falls back to U(-n, n)); a list draws one of its values
+            times a random sign (fraction or pixels decided by its largest value, sign
+            included). IDG swaps the axes: width_shift_range moves the image UP/DOWN (scaled
+            by the width).
+        height_shift_range (float | int | tuple): As width_shift_range; moves the image
+            LEFT/RIGHT (scaled by the height).
+        shear_range (float): Degrees (negative: as positive).
+        zoom_range (float | tuple): z means [1-z, 1+z], any z (factors below 0 mirror); a pair
+            in either order; x and y are drawn independently; zoom > 1 zooms OUT.
+        brightness_range (tuple | None): PIL brightness factors (1 = unchanged, 0 = black),
+            applied through uint8; a pair in either order.
+        channel_shift_range (float): Raw pixel units (0..255 data), one offset for all
+            channels.
+        horizontal_flip (bool): Flip half the images left-right.
+        vertical_flip (bool): Flip half the images upside down.
+        fill_mode (str): What fills pixels sampled from outside the image: any of SciPy's
+            modes (`FILL_MODES`), checked, like interpolation_order, only when something warps.
+        cval (float): The fill value of fill_mode "constant".
+        interpolation_order (int): 0 = nearest neighbour, 1 = bilinear (IDG's default), 2-5
+            SciPy's splines, computed through scipy.ndimage as IDG computes them.
+        rescale (float | None): Multiplies pixels after augmentation (1/255 maps 0..255 to
+            0..1); 0 and None do nothing.
+        samplewise_center (bool): Per-image mean 0, after rescale.
+        samplewise_std_normalization (bool): Per-image std 1, after rescale.
+
+    Raises:
+        ValueError: A value IDG would fail on, or that would only fill images with NaN; the
+            message names the setting and what it accepts.
+
+    Examples:
+        >>> from explorer import AugmentConfig
+        >>> config = AugmentConfig(rotation_range=40, width_shift_range=0.1, horizontal_flip=True, rescale=1 / 255)
+        >>> config.active_transforms()
+        ['rotation_range', 'width_shift_range', 'horizontal_flip']
+        >>> AugmentConfig(zoom_range=[0.8, 1.5]).zoom_range  # lists become tuples
+        (0.8, 1.5)
+        >>> AugmentConfig(rotation_range="a lot")
+        Traceback (most recent call last):
+        ...
+        ValueError: rotation_range must be a number (a number of degrees); got 'a lot'
     """
 
     rotation_range: float = 0.0
@@ -221,13 +249,26 @@ class AugmentConfig:
 
     @property
     def zoom_bounds(self) -> tuple[float, float]:
-        """zoom_range as IDG stores it: (1 - z, 1 + z) for a float z, else the pair."""
+        """zoom_range as IDG stores it: (1 - z, 1 + z) for a float z, else the pair.
+
+        Examples:
+            >>> AugmentConfig(zoom_range=0.25).zoom_bounds
+            (0.75, 1.25)
+        """
         if isinstance(self.zoom_range, tuple):
             return self.zoom_range
         return (1 - self.zoom_range, 1 + self.zoom_range)
 
     def to_dict(self) -> dict:
-        """A JSON-safe dict of every field (tuples become lists)."""
+        """A JSON-safe dict of every field (tuples become lists).
+
+        Returns:
+            Every setting by its IDG name, in field order.
+
+        Examples:
+            >>> AugmentConfig(zoom_range=(0.9, 1.1)).to_dict()["zoom_range"]
+            [0.9, 1.1]
+        """
         return {
             field.name: list(value) if isinstance(value, tuple) else value
             for field in dataclasses.fields(self)
@@ -236,7 +277,26 @@ class AugmentConfig:
 
     @classmethod
     def from_dict(cls, data: Any) -> AugmentConfig:
-        """Build from `to_dict()` output or any dict of IDG keyword arguments."""
+        """Build from `to_dict()` output or any dict of IDG keyword arguments.
+
+        Args:
+            data: A dict of IDG augmentation keyword arguments (parsed JSON, say).
+
+        Returns:
+            The validated config.
+
+        Raises:
+            ValueError: `data` is not a dict, holds a name that is not a setting (the message
+                lists the supported ones), or a value IDG would fail on.
+
+        Examples:
+            >>> AugmentConfig.from_dict({"zoom_range": [0.9, 1.1]}) == AugmentConfig(zoom_range=(0.9, 1.1))
+            True
+            >>> AugmentConfig.from_dict({"rotation": 10})
+            Traceback (most recent call last):
+            ...
+            ValueError: unsupported setting(s): rotation; supported: brightness_range, ...
+        """
         if not isinstance(data, dict):
             raise ValueError(
                 f"a config must be a JSON object of ImageDataGenerator arguments; got {type(data).__name__}"
@@ -252,7 +312,15 @@ class AugmentConfig:
     def to_idg_kwargs(self, only_changed: bool = False) -> dict:
         """Keyword arguments for `ImageDataGenerator` that reproduce this config.
 
-        With only_changed=True, settings equal to IDG's defaults are left out (for code export).
+        Args:
+            only_changed: Leave out the settings equal to IDG's defaults (for code export).
+
+        Returns:
+            IDG keyword arguments, JSON-safe (tuples become lists).
+
+        Examples:
+            >>> AugmentConfig(rotation_range=40, horizontal_flip=True).to_idg_kwargs(only_changed=True)
+            {'rotation_range': 40.0, 'horizontal_flip': True}
         """
         kwargs = self.to_dict()
         if only_changed:
@@ -266,6 +334,13 @@ class AugmentConfig:
         An int shift range of 1 never shifts (IDG draws from -(n-1)..n-1), a zoom range of
         (1, 1) or a brightness range of (1, 1) never changes anything; those are not active.
         Preprocessing (rescale, samplewise_*) is not a random transform and is not listed.
+
+        Returns:
+            The names of the active random transforms.
+
+        Examples:
+            >>> AugmentConfig(width_shift_range=1, shear_range=5, rescale=1 / 255).active_transforms()
+            ['shear_range']
         """
         active = []
         for name in TRANSFORM_FIELDS:
@@ -283,13 +358,37 @@ class AugmentConfig:
         return active
 
     def without_transforms(self) -> AugmentConfig:
-        """The same preprocessing (rescale, samplewise_*) with every random transform off:
-        the baseline arm of a fair comparison."""
+        """The same preprocessing (rescale, samplewise_*) with every random transform off.
+
+        The baseline arm of a fair comparison.
+
+        Returns:
+            A copy with every random transform at IDG's default.
+
+        Examples:
+            >>> AugmentConfig(rotation_range=40, rescale=0.5).without_transforms().to_idg_kwargs(only_changed=True)
+            {'rescale': 0.5}
+        """
         defaults = AugmentConfig()
         return self.replace(**{name: getattr(defaults, name) for name in TRANSFORM_FIELDS})
 
     def replace(self, **changes: Any) -> AugmentConfig:
-        """A copy with some settings changed (validated again)."""
+        """A copy with some settings changed (validated again).
+
+        Args:
+            **changes: New values by setting name.
+
+        Returns:
+            The new config; this one is unchanged.
+
+        Raises:
+            ValueError: A new value IDG would fail on.
+            TypeError: A name that is not a setting.
+
+        Examples:
+            >>> AugmentConfig(rotation_range=40).replace(rotation_range=10).rotation_range
+            10.0
+        """
         return dataclasses.replace(self, **changes)
 
 
@@ -298,6 +397,17 @@ INPUT_RANGES = ("0-255", "0-1")
 
 
 def check_input_range(input_range: str) -> str:
+    """The input range, checked: one of `INPUT_RANGES`.
+
+    Args:
+        input_range: "0-255" (images as loaded) or "0-1" (already divided by 255).
+
+    Returns:
+        The same string.
+
+    Raises:
+        ValueError: Any other value.
+    """
     if input_range not in INPUT_RANGES:
         raise ValueError(f"input_range must be one of {', '.join(INPUT_RANGES)}; got {input_range!r}")
     return input_range

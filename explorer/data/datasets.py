@@ -38,7 +38,14 @@ EXAMPLES_KEPT = 5
 
 @dataclass
 class LoadReport:
-    """What was loaded and what was skipped, with the reason and a few example names."""
+    """What was loaded and what was skipped, with the reason and a few example names.
+
+    Attributes:
+        source (str): The name of the folder, zip or arrays.
+        loaded (int): How many images were loaded.
+        skipped (Counter): How many files were skipped, by reason.
+        examples (dict): Up to 5 skipped names per reason.
+    """
 
     source: str
     loaded: int = 0
@@ -46,11 +53,22 @@ class LoadReport:
     examples: dict = field(default_factory=lambda: defaultdict(list))
 
     def skip(self, name: str, reason: str) -> None:
+        """Count one skipped file under its reason (its name kept among the first 5).
+
+        Args:
+            name: The file's name inside the source.
+            reason: Why it was skipped ("not an image file", ...).
+        """
         self.skipped[reason] += 1
         if len(self.examples[reason]) < EXAMPLES_KEPT:
             self.examples[reason].append(name)
 
     def summary(self) -> str:
+        """What was loaded and skipped, one line per reason, for people.
+
+        Returns:
+            The lines, most frequent reason first.
+        """
         lines = [f"{self.source}: {self.loaded} images loaded"]
         for reason, count in self.skipped.most_common():
             shown = ", ".join(self.examples[reason])
@@ -60,7 +78,16 @@ class LoadReport:
 
 @dataclass
 class Dataset:
-    """Images N x h x w x C uint8, integer labels (N,), class names indexed by label."""
+    """Images N x h x w x C uint8, integer labels (N,), class names indexed by label.
+
+    Attributes:
+        images (np.ndarray): uint8, N x height x width x C (C = 1 or 3), 0..255.
+        labels (np.ndarray): int64, one class index per image.
+        class_names (list[str]): The class names, indexed by label (sorted, as Keras sorts
+            class folders).
+        report (LoadReport): What was loaded and what was skipped.
+        name (str): The dataset's name (the folder's or the zip's).
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -72,6 +99,11 @@ class Dataset:
         return len(self.labels)
 
     def class_counts(self) -> dict[str, int]:
+        """The number of images of each class.
+
+        Returns:
+            Class name to count, in label order (0 for a class without images).
+        """
         counts = np.bincount(self.labels, minlength=len(self.class_names))
         return dict(zip(self.class_names, counts.tolist()))
 
@@ -280,11 +312,57 @@ def load_dataset(
 ) -> Dataset:
     """Load root/class_name/image from a folder, or a .zip given as a path, bytes or file.
 
-    Every image is decoded with `load_image`'s rules and resized to image_size (height,
-    width). color_mode: 'rgb', 'grayscale', or 'auto' (grayscale when every image is).
-    Classes are the sorted folder names, as Keras sorts them. `report` says what was
-    skipped and why. InputError when no image is left, fewer than 2 classes have images,
-    or a class has fewer than `min_per_class` images (too few to split).
+    The layout is `flow_from_directory`'s: one folder per class (images deeper inside a
+    class folder count for that class; one folder wrapping all the class folders, as a zip
+    of a folder has, is looked through). Every image is decoded with `load_image`'s rules
+    and resized to image_size (default 64 x 64, not Keras's 256 x 256). Classes are the
+    sorted folder names, as Keras sorts them. A zip is read in memory, never extracted;
+    whatever a user could not have meant (hidden files, non-images, '..' or absolute paths,
+    symlinks, nested archives, undecodable images, ...) is skipped and counted in `report`.
+
+    Args:
+        source (str | os.PathLike | bytes | BinaryIO): A folder, or a zip as a path, bytes
+            or a binary file.
+        image_size (int | tuple[int, int]): The size every image is resized to: a side, or
+            (height, width), each from 8 to 1024 pixels.
+        color_mode (str): "rgb", "grayscale", or "auto" (grayscale when every image is).
+        min_per_class (int): The fewest images a class may have (2: enough to split into
+            training and validation).
+        name (str | None): The dataset's name in messages and the report; None: the folder's
+            or file's name.
+
+    Returns:
+        The images (uint8 N x height x width x C), labels, class names and load report.
+
+    Raises:
+        InputError: A bad `image_size` or `color_mode`; an unreadable source; no usable
+            image left; fewer than 2 classes; a class with fewer than `min_per_class` images;
+            or more than 1 GB of decoded pixels. Only InputError.
+
+    Examples:
+        >>> import shutil, tempfile
+        >>> from pathlib import Path
+        >>> from explorer import load_dataset
+        >>> root = Path(tempfile.mkdtemp())
+        >>> for label, files in {"photo": ["coffee.jpg", "chelsea.jpg"], "scan": ["camera.png", "cell.png"]}.items():
+        ...     (root / label).mkdir()
+        ...     for file in files:
+        ...         _ = shutil.copy(Path("sample_images") / file, root / label)
+        >>> (root / "notes.txt").write_text("not an image")
+        12
+        >>> dataset = load_dataset(root, image_size=32, name="mixed")
+        >>> dataset.images.shape, dataset.labels.tolist(), dataset.class_names
+        ((4, 32, 32, 3), [0, 0, 1, 1], ['photo', 'scan'])
+        >>> print(dataset.report.summary())
+        mixed: 4 images loaded
+        skipped 1: not an image file (e.g. notes.txt)
+        >>> load_dataset(root, image_size=(24, 32), color_mode="grayscale").images.shape
+        (4, 24, 32, 1)
+        >>> load_dataset(root, min_per_class=3)
+        Traceback (most recent call last):
+        ...
+        explorer.errors.InputError: ...: too few images to split ... in photo (2), scan (2); each class needs at least 3
+        >>> shutil.rmtree(root)
     """
     height, width = _normalise_size(image_size)
     if color_mode not in ("auto", "rgb", "grayscale"):
@@ -326,10 +404,38 @@ def _array_labels(y, count: int, class_names) -> tuple[np.ndarray, list[str]]:
 
 
 def dataset_from_arrays(x, y, class_names=None, image_size: int | None = None, name: str = "arrays") -> Dataset:
-    """A `Dataset` from arrays, as a notebook holds them: x N x H x W (grey) or N x H x W x C
-    (C = 1 or 3), uint8 or numbers in 0..255 (images as loaded, before any rescale); y one
-    label per image (integers, one-hot rows or names). Resized to image_size x image_size
-    when given (and when the images are not square). InputError naming the problem otherwise."""
+    """A `Dataset` from arrays, as a notebook holds them.
+
+    Non-square images are resized to a square of their longer side unless `image_size` is
+    given.
+
+    Args:
+        x (ArrayLike): Images N x H x W (grey) or N x H x W x C (C = 1 or 3), uint8 or
+            numbers in 0..255 (images as loaded, before any rescale); at least 2.
+        y (ArrayLike): One label per image: integers, one-hot rows or names (names are
+            sorted, as Keras sorts class folders).
+        class_names (Sequence[str] | None): The names of integer labels 0..K-1; None: "0",
+            "1", ...
+        image_size: Resize to image_size x image_size (8 to 1024).
+        name: The dataset's name.
+
+    Returns:
+        The images as uint8 N x H x W x C, the labels as 0..K-1, and the class names.
+
+    Raises:
+        InputError: Naming the problem: a bad shape, values outside 0..255 (or all within
+            0..1: already rescaled), labels that do not match the images.
+
+    Examples:
+        >>> import numpy as np
+        >>> dataset = dataset_from_arrays(np.zeros((4, 28, 28), np.uint8), ["dog", "cat", "dog", "cat"])
+        >>> dataset.images.shape, dataset.labels.tolist(), dataset.class_names
+        ((4, 28, 28, 1), [1, 0, 1, 0], ['cat', 'dog'])
+        >>> dataset_from_arrays(np.ones((4, 28, 28)) / 2, [0, 1, 0, 1])
+        Traceback (most recent call last):
+        ...
+        explorer.errors.InputError: x looks already divided by 255 (every value is within 0..1): ...
+    """
     images = np.asarray(x)
     if images.ndim == 3:
         images = images[..., None]

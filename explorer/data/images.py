@@ -55,6 +55,18 @@ def read_source(source, name: str | None = None, limit: int | None = None) -> tu
 
     Reads at most `limit` (default MAX_FILE_BYTES) + 1 bytes, so an oversized file is
     refused without being read.
+
+    Args:
+        source (str | os.PathLike | bytes | BinaryIO): A path, bytes-like object or a file
+            opened in binary mode.
+        name (str | None): The name messages use; None: the file's name, or "the image".
+        limit (int | None): The most bytes accepted; None: MAX_FILE_BYTES.
+
+    Returns:
+        (tuple[bytes, str]): The bytes and the name for messages.
+
+    Raises:
+        InputError: Not a file, unreadable, opened in text mode, or larger than `limit`.
     """
     limit = MAX_FILE_BYTES if limit is None else limit
     if isinstance(source, (str, os.PathLike)):
@@ -89,7 +101,27 @@ def read_source(source, name: str | None = None, limit: int | None = None) -> tu
 
 
 def sniff_format(data: bytes, label: str) -> str:
-    """The Pillow format name of an allowed image, else InputError saying what the bytes are."""
+    """The Pillow format name of an allowed image, from its magic bytes.
+
+    Args:
+        data (bytes): The file's bytes.
+        label (str): The file's name, for messages.
+
+    Returns:
+        (str): "PNG", "JPEG", "GIF", "BMP", "TIFF" or "WEBP".
+
+    Raises:
+        InputError: The bytes are not an allowed image; the message says what they are
+            (a PDF, an HTML file, a zip archive, text...).
+
+    Examples:
+        >>> sniff_format(Path("sample_images/camera.png").read_bytes(), "camera.png")
+        'PNG'
+        >>> sniff_format(b"%PDF-1.7 ...", "scan.png")
+        Traceback (most recent call last):
+        ...
+        explorer.errors.InputError: scan.png is a PDF document, not a supported image (PNG, JPEG, ...)
+    """
     if not data:
         raise InputError(f"{label} is empty (0 bytes)")
     for magic, fmt in _ALLOWED:
@@ -158,7 +190,17 @@ def _composite(image: Image.Image) -> Image.Image:
 
 
 def to_array(image: Image.Image) -> np.ndarray:
-    """Any Pillow mode as uint8: H x W x 1 for grey, H x W x 3 for colour."""
+    """Any Pillow mode as uint8: H x W x 1 for grey, H x W x 3 for colour.
+
+    Alpha is composited on white; 16-bit, 32-bit and float data are stretched from their own
+    range to 0..255.
+
+    Args:
+        image (PIL.Image.Image): A decoded image, any mode.
+
+    Returns:
+        (np.ndarray): uint8, H x W x 1 or H x W x 3.
+    """
     mode = image.mode
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         return _stretch_to_uint8(np.asarray(image))[..., None]
@@ -185,12 +227,36 @@ class LoadedImage:
 
 
 def decode_image(data: bytes, label: str = "the image", max_side: int | None = None) -> np.ndarray:
-    """Decode bytes already in memory; see `load_image`."""
+    """Decode bytes already in memory, with `load_image`'s rules.
+
+    Args:
+        data (bytes): The file's bytes.
+        label (str): The file's name, for messages.
+        max_side (int | None): Reduce larger images so that their longer side is max_side.
+
+    Returns:
+        (np.ndarray): uint8 H x W x 3 (colour) or H x W x 1 (grey).
+
+    Raises:
+        InputError: Anything unusable (see `load_image`).
+    """
     return decode_image_sized(data, label, max_side).pixels
 
 
 def decode_image_sized(data: bytes, label: str = "the image", max_side: int | None = None) -> LoadedImage:
-    """`decode_image`, with the file's own (upright) size beside the possibly reduced pixels."""
+    """`decode_image`, with the file's own (upright) size beside the possibly reduced pixels.
+
+    Args:
+        data (bytes): The file's bytes.
+        label (str): The file's name, for messages.
+        max_side (int | None): Reduce larger images so that their longer side is max_side.
+
+    Returns:
+        (LoadedImage): The pixels and the file's (height, width).
+
+    Raises:
+        InputError: Anything unusable (see `load_image`).
+    """
     fmt = sniff_format(data, label)
     image = _open_header(data, fmt, label)
     width, height = image.size
@@ -226,7 +292,20 @@ def _fit(shape: tuple[int, int], max_side: int) -> tuple[int, int]:
 
 
 def resize(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """uint8 H x W x C resized to (height, width) with Pillow: `reduce` steps, then bilinear."""
+    """uint8 H x W x C resized to (height, width) with Pillow: `reduce` steps, then bilinear.
+
+    Args:
+        pixels (np.ndarray): uint8 H x W x 1 or H x W x 3.
+        size (tuple[int, int]): The new (height, width).
+
+    Returns:
+        (np.ndarray): uint8, height x width x C.
+
+    Examples:
+        >>> import numpy as np
+        >>> resize(np.zeros((40, 60, 3), np.uint8), (20, 30)).shape
+        (20, 30, 3)
+    """
     height, width = size
     image = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
     image = image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -237,19 +316,62 @@ def resize(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def load_image(source, max_side: int | None = None, name: str | None = None) -> np.ndarray:
     """Load an image a user brings: a path, bytes or a binary file object.
 
-    Returns uint8 H x W x 3 (colour) or H x W x 1 (grey). PNG, JPEG, BMP, GIF (first frame),
-    TIFF (first page) and WebP; every Pillow mode is converted: alpha (LA, RGBA, palette
-    transparency) is composited on white, CMYK and others become RGB, 16-bit, 32-bit and
-    float data are stretched from their own range to 0..255. EXIF orientation is applied;
-    a corrupt EXIF block is ignored. With `max_side`, larger images come back reduced so
-    that their longer side is max_side (JPEGs are reduced inside the decoder).
-    Raises InputError, and only InputError, for anything unusable; limits (file size
+    PNG, JPEG, BMP, GIF (first frame), TIFF (first page) and WebP; every Pillow mode is
+    converted: alpha (LA, RGBA, palette transparency) is composited on white, CMYK and
+    others become RGB, 16-bit, 32-bit and float data are stretched from their own range to
+    0..255. EXIF orientation is applied; a corrupt EXIF block is ignored. Other formats are
+    refused by their magic bytes before any decoder runs, and the limits (file size
     MAX_FILE_BYTES, MAX_PIXELS from the header, MIN_SIDE) are checked before decoding.
+
+    Args:
+        source (str | os.PathLike | bytes | BinaryIO): A path, the file's bytes, or a file
+            opened in binary mode (an upload).
+        max_side (int | None): Reduce larger images so that their longer side is max_side
+            pixels (JPEGs are reduced inside the decoder); None: full size.
+        name (str | None): The name messages use; None: the file's own name, or "the image".
+
+    Returns:
+        (np.ndarray): uint8 H x W x 3 (colour) or H x W x 1 (grey), 0..255.
+
+    Raises:
+        InputError: Anything unusable, and only InputError: the message names the file and
+            the problem ("notes.png is an HTML file, not an image").
+
+    Examples:
+        >>> from explorer import load_image
+        >>> load_image("sample_images/coffee.jpg").shape
+        (200, 300, 3)
+        >>> load_image("sample_images/coffee.jpg", max_side=150).shape
+        (100, 150, 3)
+        >>> image = load_image("sample_images/camera.png")
+        >>> image.shape, image.dtype.name
+        ((256, 256, 1), 'uint8')
+        >>> load_image(b"<html><body>Not found</body></html>", name="notes.png")
+        Traceback (most recent call last):
+        ...
+        explorer.errors.InputError: notes.png is an HTML file, not an image
     """
     return load_image_sized(source, max_side, name).pixels
 
 
 def load_image_sized(source, max_side: int | None = None, name: str | None = None) -> LoadedImage:
-    """`load_image`, with the file's own (upright) size beside the possibly reduced pixels."""
+    """`load_image`, with the file's own (upright) size beside the possibly reduced pixels.
+
+    Args:
+        source (str | os.PathLike | bytes | BinaryIO): As `load_image`'s.
+        max_side (int | None): As `load_image`'s.
+        name (str | None): As `load_image`'s.
+
+    Returns:
+        (LoadedImage): The pixels and the file's own (height, width).
+
+    Raises:
+        InputError: As `load_image`.
+
+    Examples:
+        >>> loaded = load_image_sized("sample_images/coffee.jpg", max_side=150)
+        >>> loaded.pixels.shape, loaded.original_size
+        ((100, 150, 3), (200, 300))
+    """
     data, label = read_source(source, name)
     return decode_image_sized(data, label, max_side)

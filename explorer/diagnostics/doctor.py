@@ -12,7 +12,7 @@ reported; the numbers they compare against are `THRESHOLDS`. Pixel measurements 
 
 `model_findings(config, model)` is apart from that registry: it needs the model a run trains,
 which the config alone does not say, so it is called where a model is chosen (the train panel).
-The model is anything with the `kind` and `name` of an `experiments.spec.ModelRef`: the doctor
+The model is anything with the `kind` and `name` of an `experiments.records.spec.ModelRef`: the doctor
 reads settings, images and measurements, never the run records.
 """
 
@@ -96,11 +96,11 @@ def _checked_size(size) -> tuple[int, int] | None:
     return height, width
 
 
-APPLICATION = "applications"  # experiments.spec.APPLICATION, the kind of a keras.applications model
+APPLICATION = "applications"  # experiments.records.spec.APPLICATION, the kind of a keras.applications model
 
 
 class ModelChoice(Protocol):
-    """What the doctor reads of a model choice (an `experiments.spec.ModelRef`)."""
+    """What the doctor reads of a model choice (an `experiments.records.spec.ModelRef`)."""
 
     kind: str
     name: str

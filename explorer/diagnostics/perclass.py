@@ -1,6 +1,6 @@
 """Per-class changes for the report: validation accuracy per class for each arm against the
 baseline, and the confusions that grew, from the confusion matrices a run stores (the
-per-class effects with intervals over seeds are `experiments.breakdown`).
+per-class effects with intervals over seeds are `experiments.analysis.breakdown`).
 
 `per_class(result)` sums the counts over seeds (rows: true class, columns: predicted class).
 Each arm is compared with the baseline over the seeds where BOTH have a matrix, so the two
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..experiments.breakdown import class_accuracy, class_names, paired_confusion_seeds, summed_confusion
-from ..experiments.records import RunResult
-from ..experiments.spec import BASELINE
+from ..experiments.analysis.breakdown import class_accuracy, class_names, paired_confusion_seeds, summed_confusion
+from ..experiments.records.results import RunResult
+from ..experiments.records.spec import BASELINE
 
 TOP_PAIRS = 3
 

@@ -17,11 +17,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..experiments.breakdown import class_names, paired_confusion_seeds, summed_confusion
-from ..experiments.records import AblationAnalysis, Curve, Effect, RunResult, Summary
-from ..experiments.spec import AUGMENTED, BASELINE, FULL
-from ..experiments.stats import points as format_points
-from ..experiments.summary import summarize
+from ..experiments.analysis.breakdown import class_names, paired_confusion_seeds, summed_confusion
+from ..experiments.analysis.stats import points as format_points
+from ..experiments.analysis.verdict import summarize
+from ..experiments.records.results import AblationAnalysis, Curve, Effect, RunResult, Summary
+from ..experiments.records.spec import AUGMENTED, BASELINE, FULL
 
 ARM_COLOURS = {BASELINE: "#4C72B0", AUGMENTED: "#DD8452"}  # blue, orange
 EXTRA_COLOURS = ("#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974")

@@ -18,12 +18,12 @@ from pathlib import Path
 import jinja2
 
 from ..augment.config import AugmentConfig
-from ..experiments.ablation import CHANGE_HEADING, analyze, effect_rows
-from ..experiments.records import AblationAnalysis, RunResult, Summary
-from ..experiments.spec import ALONE, AUGMENTED, BASELINE, FULL, SUGGESTED, WITHOUT, YOURS, setting_of
-from ..experiments.stats import agreement_text, effect_text, percent, points
-from ..experiments.suggest import HELPS, NO_BETTER, WORSE, Suggestion
-from ..experiments.summary import summarize, verdict_tone
+from ..experiments.analysis.ablation import CHANGE_HEADING, analyze, effect_rows
+from ..experiments.analysis.stats import agreement_text, effect_text, percent, points
+from ..experiments.analysis.verdict import summarize, verdict_tone
+from ..experiments.records.results import AblationAnalysis, RunResult, Summary
+from ..experiments.records.spec import ALONE, AUGMENTED, BASELINE, FULL, SUGGESTED, WITHOUT, YOURS, setting_of
+from ..experiments.suggest.space import HELPS, NO_BETTER, WORSE, Suggestion
 from ..interchange.export import idg_code, kwargs_text
 from .findings import UNITS_PROBLEMS, WARNING, Finding
 from .perclass import per_class
@@ -181,7 +181,7 @@ def _config_context(config: AugmentConfig, result: RunResult) -> dict:
     return {"idg_code": idg_code(config), "arm_rows": rows}
 
 
-# A suggestion's tone (`suggest.verdict_of`) as the summary box's colour class.
+# A suggestion's tone (`words.verdict_of`) as the summary box's colour class.
 SUGGESTION_BOX = {HELPS: "helped", NO_BETTER: "likely_hurt", WORSE: "hurt"}
 
 

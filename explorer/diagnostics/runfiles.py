@@ -12,10 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..data.datasets import Dataset
-from ..experiments.records import RunResult
-from ..experiments.runs import read_record
-from ..experiments.spec import ABLATION, SUGGEST, RunSpec
-from ..experiments.suggest import Suggestion
+from ..experiments.records.results import RunResult
+from ..experiments.records.spec import ABLATION, SUGGEST, RunSpec
+from ..experiments.runs.folders import read_record
+from ..experiments.suggest.space import Suggestion
 from .doctor import diagnose
 from .pixels import measure_pixels
 from .plots import ablation_figure, affinity_figure, broken_images_figure, comparison_figure, figure_png

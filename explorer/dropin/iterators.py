@@ -26,7 +26,33 @@ _LOADERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_na
 
 
 class Iterator(keras.utils.PyDataset):
-    """IDG's base iterator: `it[i]`, `next(it)`, `len`, `reset`, `on_epoch_end`."""
+    """IDG's base iterator: `it[i]`, `next(it)`, `len`, `reset`, `on_epoch_end`.
+
+    A Keras `PyDataset`: pass it to `model.fit`. `it[i]` is the i-th batch of the epoch's
+    order; `next(it)` (and Keras 2's `it.next()`, which Keras 3's iterators dropped) walks
+    the batches forever, wrapping at the end of each epoch (so `for batch in it` never ends,
+    as with IDG: index it, or let `model.fit` do so). With a seed, NumPy's global
+    generator is seeded with `seed + total_batches_seen` before every batch, and the shuffle
+    is drawn at an epoch's first batch, as in IDG. Not made directly: `flow`,
+    `flow_from_directory` and `flow_from_dataframe` return its subclasses.
+
+    Args:
+        n (int): The number of images.
+        batch_size (int): Images per batch.
+        shuffle (bool): Shuffle at the start of every epoch.
+        seed (int | None): IDG's reseeding before every batch; None leaves NumPy's global
+            generator alone.
+        **kwargs (Any): Keras `PyDataset` options (workers, use_multiprocessing,
+            max_queue_size).
+
+    Attributes:
+        n (int): The number of images.
+        batch_size (int): Images per batch.
+        batch_index (int): Where `next` is in the epoch.
+        total_batches_seen (int): Batches drawn so far, by `it[i]` and `next` together.
+        index_array (np.ndarray | None): This epoch's order of the images (None before the
+            first batch).
+    """
 
     white_list_formats = WHITE_LIST_FORMATS
 
@@ -59,9 +85,11 @@ class Iterator(keras.utils.PyDataset):
         return (self.n + self.batch_size - 1) // self.batch_size
 
     def on_epoch_end(self):
+        """Draw the next epoch's order (a new shuffle with `shuffle=True`); Keras calls it."""
         self._set_index_array()
 
     def reset(self):
+        """Start `next` again at the epoch's first batch (the order is drawn anew there)."""
         self.batch_index = 0
 
     def _flow_index(self):
@@ -113,7 +141,42 @@ class Iterator(keras.utils.PyDataset):
 
 
 class NumpyArrayIterator(Iterator):
-    """`flow(x, y, ...)`: batches from arrays; `x` may be a tuple (images, extra inputs)."""
+    """`flow(x, y, ...)`: batches from arrays; `x` may be a tuple (images, extra inputs).
+
+    Made by `FastImageDataGenerator.flow`, whose arguments it takes (see there); the
+    generator is `image_data_generator`, and `dtype` the batches' dtype (None: Keras's
+    `floatx()`).
+
+    Args:
+        x (np.ndarray | tuple): Images, rank 4, or (images, extra input(s)).
+        y (ArrayLike | None): Labels, one per image.
+        image_data_generator (FastImageDataGenerator): The generator whose augmentation and
+            standardization every batch goes through.
+        batch_size (int): Images per batch.
+        shuffle (bool): Shuffle at the start of every epoch.
+        sample_weight (ArrayLike | None): One weight per image.
+        seed (int | None): IDG's reseeding before every batch.
+        data_format (str | None): "channels_last" or "channels_first"; None reads Keras's.
+        save_to_dir (str | None): Folder where every augmented image is also saved.
+        save_prefix (str): File name prefix of the saved images.
+        save_format (str): "png" or "jpeg".
+        subset (str | None): "training" or "validation" (validation is the first part).
+        ignore_class_split (bool): Skip the check that both subsets hold every class.
+        dtype (str | None): The batches' dtype.
+
+    Raises:
+        ValueError: With IDG's message, for images not of rank 4, lengths that differ, an
+            unknown subset, or subsets with different classes.
+
+    Examples:
+        >>> import numpy as np
+        >>> from explorer import FastImageDataGenerator
+        >>> batches = FastImageDataGenerator().flow(np.zeros((5, 8, 8, 3)), np.arange(5), batch_size=2, shuffle=False)
+        >>> [batches[i][1].tolist() for i in range(len(batches))]
+        [[0, 1], [2, 3], [4]]
+        >>> next(batches)[1].tolist(), batches.next()[1].tolist()
+        ([0, 1], [2, 3])
+    """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
                  data_format=None, save_to_dir=None, save_prefix="", save_format="png", subset=None,
@@ -218,6 +281,24 @@ class BatchFromFilesMixin:
 
     def set_processing_attrs(self, image_data_generator, target_size, color_mode, data_format, save_to_dir,
                              save_prefix, save_format, subset, interpolation, keep_aspect_ratio):
+        """IDG's shared set-up of the file iterators (the arguments of `flow_from_directory`).
+
+        Args:
+            image_data_generator (FastImageDataGenerator | None): Augments and standardizes
+                the batches; None yields the images as loaded.
+            target_size (tuple[int, int]): (height, width) every image is resized to.
+            color_mode (str): "rgb", "rgba" or "grayscale".
+            data_format (str): "channels_last" or "channels_first".
+            save_to_dir (str | None): Folder where every augmented image is also saved.
+            save_prefix (str): File name prefix of the saved images.
+            save_format (str): "png" or "jpeg".
+            subset (str | None): "training", "validation" or None.
+            interpolation (str): Pillow's resampling for `target_size`.
+            keep_aspect_ratio (bool): Crop to the target's aspect ratio before resizing.
+
+        Raises:
+            ValueError: With IDG's message, for an unknown `color_mode` or `subset`.
+        """
         self.image_data_generator = image_data_generator
         self.target_size = tuple(target_size)
         self.keep_aspect_ratio = keep_aspect_ratio
@@ -284,7 +365,56 @@ class BatchFromFilesMixin:
 
 
 class DirectoryIterator(BatchFromFilesMixin, Iterator):
-    """`flow_from_directory`: one sub-folder per class, in sorted order."""
+    """`flow_from_directory`: one sub-folder per class, in sorted order.
+
+    Made by `FastImageDataGenerator.flow_from_directory`, whose arguments it takes (see
+    there), plus `image_data_generator` (the generator, or None for no augmentation),
+    `data_format` and `dtype`.
+
+    Args:
+        directory (str | os.PathLike): The folder holding one sub-folder per class.
+        image_data_generator (FastImageDataGenerator | None): The generator.
+        target_size (tuple[int, int]): (height, width) every image is resized to.
+        color_mode (str): "rgb", "rgba" or "grayscale".
+        classes (list[str] | None): Class sub-folders to read; None: every one, sorted.
+        class_mode (str | None): "categorical", "binary", "sparse", "input" or None.
+        batch_size (int): Images per batch.
+        shuffle (bool): Shuffle at the start of every epoch.
+        seed (int | None): IDG's reseeding before every batch.
+        data_format (str | None): "channels_last" or "channels_first"; None reads Keras's.
+        save_to_dir (str | None): Folder where every augmented image is also saved.
+        save_prefix (str): File name prefix of the saved images.
+        save_format (str): "png" or "jpeg".
+        follow_links (bool): Follow symbolic links inside the class folders.
+        subset (str | None): "training" or "validation".
+        interpolation (str): Pillow's resampling for `target_size`.
+        keep_aspect_ratio (bool): Crop to the target's aspect ratio before resizing.
+        dtype (str | None): The batches' dtype; None: Keras's `floatx()`.
+
+    Attributes:
+        classes (np.ndarray): Each file's class index, int32.
+        class_indices (dict[str, int]): Class name to index.
+        filenames (list[str]): The files, relative to `directory`, in listing order.
+        samples (int): The number of files.
+
+    Raises:
+        ValueError: With IDG's message, for an unknown `class_mode`, `color_mode` or `subset`.
+        FileNotFoundError: `directory` does not exist.
+
+    Examples:
+        >>> import shutil, tempfile
+        >>> from pathlib import Path
+        >>> from explorer import FastImageDataGenerator
+        >>> root = Path(tempfile.mkdtemp())
+        >>> for label, file in (("cat", "chelsea.jpg"), ("cup", "coffee.jpg"), ("cup", "camera.png")):
+        ...     (root / label).mkdir(exist_ok=True)
+        ...     _ = shutil.copy(Path("sample_images") / file, root / label)
+        >>> batches = FastImageDataGenerator().flow_from_directory(root, target_size=(16, 16), class_mode="sparse")
+        Found 3 images belonging to 2 classes.
+        >>> batches.filenames, batches.classes.tolist(), batches.samples
+        (['cat/chelsea.jpg', 'cup/camera.png', 'cup/coffee.jpg'], [0, 1, 1], 3)
+        >>> shutil.rmtree(root)
+    """
 
     allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
 
@@ -319,23 +449,91 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
 
     @property
     def filepaths(self):
+        """Each file's path (list of str): `directory` joined with its file name."""
         return self._filepaths
 
     @property
     def labels(self):
+        """Each file's class index (`classes`, an int32 array)."""
         return self.classes
 
     @property
     def sample_weight(self):
+        """None: a directory has no sample weights."""
         return None
 
 
 def validate_filename(filename, white_list_formats):
+    """IDG's test of a file name: an existing file with an image extension.
+
+    Args:
+        filename (str): A path.
+        white_list_formats (tuple[str, ...]): Extensions accepted, without the dot.
+
+    Returns:
+        (bool): Whether the path ends with one of the extensions (any case) and is a file.
+    """
     return filename.lower().endswith(white_list_formats) and os.path.isfile(filename)
 
 
 class DataFrameIterator(BatchFromFilesMixin, Iterator):
-    """`flow_from_dataframe`: file names (and labels, weights) from a pandas DataFrame."""
+    """`flow_from_dataframe`: file names (and labels, weights) from a pandas DataFrame.
+
+    Made by `FastImageDataGenerator.flow_from_dataframe`, whose arguments it takes (see
+    there), plus `image_data_generator`, `data_format`, `keep_aspect_ratio` and `dtype`.
+
+    Args:
+        dataframe (pandas.DataFrame): One row per image.
+        directory (str | None): The folder the file names are relative to.
+        image_data_generator (FastImageDataGenerator | None): The generator; None: no
+            augmentation.
+        x_col (str): The column of file names.
+        y_col (str | list[str]): The label column(s).
+        weight_col (str | None): A numeric column of sample weights.
+        target_size (tuple[int, int]): (height, width) every image is resized to.
+        color_mode (str): "rgb", "rgba" or "grayscale".
+        classes (list[str] | None): The classes kept; None: every label, sorted.
+        class_mode (str | None): "binary", "categorical", "input", "multi_output", "raw",
+            "sparse" or None.
+        batch_size (int): Images per batch.
+        shuffle (bool): Shuffle at the start of every epoch.
+        seed (int | None): IDG's reseeding before every batch.
+        data_format (str): "channels_last" or "channels_first".
+        save_to_dir (str | None): Folder where every augmented image is also saved.
+        save_prefix (str): File name prefix of the saved images.
+        save_format (str): "png" or "jpeg".
+        subset (str | None): "training" or "validation" (the first rows are validation).
+        interpolation (str): Pillow's resampling for `target_size`.
+        keep_aspect_ratio (bool): Crop to the target's aspect ratio before resizing.
+        dtype (str): The batches' dtype.
+        validate_filenames (bool): Drop, with a warning, rows whose file is missing or not an
+            image.
+
+    Raises:
+        ValueError: With IDG's message, for an unknown `class_mode`, `color_mode` or `subset`,
+            or a "binary" class_mode without exactly 2 classes.
+        TypeError: With IDG's message, for columns of the wrong type.
+
+    Examples:
+        >>> import warnings
+        >>> import pandas as pd
+        >>> from explorer import FastImageDataGenerator
+        >>> frame = pd.DataFrame({"filename": ["coffee.jpg", "missing.jpg", "chelsea.jpg"],
+        ...                       "score": [0.5, 0.1, 2.0], "weight": [1.0, 1.0, 3.0]})
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     batches = FastImageDataGenerator().flow_from_dataframe(
+        ...         frame, "sample_images", y_col="score", weight_col="weight", class_mode="raw",
+        ...         target_size=(16, 16), shuffle=False)
+        Found 2 validated image filenames.
+        >>> print(caught[0].message)
+        Found 1 invalid image filename(s) in x_col="filename". These filename(s) will be ignored.
+        >>> batches.filepaths
+        ['sample_images/coffee.jpg', 'sample_images/chelsea.jpg']
+        >>> x, y, weights = batches[0]
+        >>> x.shape, y.tolist(), weights.tolist()
+        ((2, 16, 16, 3), [0.5, 2.0], [1.0, 3.0])
+    """
 
     allowed_class_modes = {"binary", "categorical", "input", "multi_output", "raw", "sparse", None}
 
@@ -374,6 +572,15 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     def get_classes(self, df, y_col):
+        """Each row's class index (a list of indices for a row with several labels).
+
+        Args:
+            df (pandas.DataFrame): The rows kept.
+            y_col (str): The label column.
+
+        Returns:
+            (list): One class index, or list of indices, per row.
+        """
         return [[self.class_indices[lbl] for lbl in label] if isinstance(label, (list, tuple))
                 else self.class_indices[label] for label in df[y_col]]
 
@@ -388,14 +595,17 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
 
     @property
     def filepaths(self):
+        """Each row's path (list of str): `directory` joined with its file name."""
         return self._filepaths
 
     @property
     def labels(self):
+        """The targets of "raw" and "multi_output" (an array, a list of arrays), else the class indices."""
         return self._targets if self.class_mode in {"multi_output", "raw"} else self.classes
 
     @property
     def sample_weight(self):
+        """The `weight_col` values (an array), or None without one."""
         return self._sample_weight
 
 

@@ -44,15 +44,45 @@ CLOSEST_MODE = {"grid-mirror": "reflect", "mirror": "reflect", "grid-wrap": "wra
 
 
 def resampling(config: AugmentConfig) -> tuple[str, int]:
-    """The fill mode and interpolation order the layer resamples with: the config's own when
-    exact, else the closest (`resampling_notes` says what differs)."""
+    """The fill mode and interpolation order the layer resamples with.
+
+    The config's own when exact (fill modes nearest, reflect, wrap, constant; orders 0 and
+    1), else the closest (`resampling_notes` says what differs).
+
+    Args:
+        config (AugmentConfig): The augmentation settings.
+
+    Returns:
+        (tuple[str, int]): The fill mode and the interpolation order used.
+
+    Examples:
+        >>> from explorer import AugmentConfig
+        >>> resampling(AugmentConfig(rotation_range=10, fill_mode="mirror", interpolation_order=3))
+        ('reflect', 1)
+    """
     mode = config.fill_mode if config.fill_mode in EXACT_LAYER_FILL_MODES else CLOSEST_MODE[config.fill_mode]
     return mode, int(config.interpolation_order) if config.interpolation_order in EXACT_ORDERS else 1
 
 
 def resampling_notes(config: AugmentConfig) -> list[str]:
-    """What the layer does differently from IDG for this config (nothing for the exact modes
-    and orders, and for 'grid-mirror', SciPy's other name for 'reflect')."""
+    """What the layer does differently from IDG for this config.
+
+    Nothing for the exact modes and orders, and for 'grid-mirror', SciPy's other name for
+    'reflect'; nothing either when no random transform is on.
+
+    Args:
+        config (AugmentConfig): The augmentation settings.
+
+    Returns:
+        (list[str]): One sentence per difference; empty when the layer is exact.
+
+    Examples:
+        >>> from explorer import AugmentConfig
+        >>> resampling_notes(AugmentConfig(rotation_range=10, fill_mode="wrap"))
+        []
+        >>> len(resampling_notes(AugmentConfig(rotation_range=10, interpolation_order=3)))
+        1
+    """
     if not config.active_transforms():
         return []
     notes = []
@@ -72,7 +102,49 @@ IDG_NAMES = tuple(field for field in AugmentConfig.__dataclass_fields__)
 class IDGAugmentation(DataLayer):
     """ImageDataGenerator's random transforms (and its rescale and samplewise standardization)
     as a layer: `IDGAugmentation(rotation_range=10, width_shift_range=0.1, rescale=1 / 255)`.
-    Takes N x H x W x C images (or one H x W x C) in IDG's units (0..255 pixels)."""
+
+    Takes N x H x W x C images (or one H x W x C; channels last) in IDG's units (0..255
+    pixels). Per image: IDG's draws, IDG's matrix and one resampling with SciPy's border
+    rules, then IDG's channel shift, flips and brightness. Random in training, the identity
+    in inference (like Keras's augmentation layers); `rescale` and samplewise
+    standardization run always, as IDG applies them to every image it yields. Works inside a
+    model and in a tf.data pipeline, on any Keras 3 backend; saved in a `.keras` file and
+    loaded back in safe mode.
+
+    Differences from IDG: the draws come from Keras's seed generator, not NumPy's global
+    stream (the same distributions, not the same numbers); fill modes mirror, grid-wrap and
+    grid-constant are resampled as the closest exact mode, and spline orders 2 to 5 as order
+    1, with a warning (`resampling_notes`); featurewise statistics, ZCA, `validation_split`
+    and `preprocessing_function` are not layer settings (they are not augmentation).
+
+    Args:
+        seed (int | None): Seeds the layer's Keras seed generator; None: a random seed.
+        **kwargs (Any): ImageDataGenerator's augmentation keyword arguments (the fields of
+            `AugmentConfig`, with IDG's units and defaults), and Keras layer options such as
+            `name` and `dtype`.
+
+    Raises:
+        ValueError: A setting IDG refuses (the message names it and the accepted range), or
+            a keyword argument that is neither an IDG augmentation setting nor a layer option.
+
+    Examples:
+        >>> import keras
+        >>> import numpy as np
+        >>> from explorer import IDGAugmentation
+        >>> layer = IDGAugmentation(rotation_range=10, horizontal_flip=True, rescale=1 / 255, seed=0)
+        >>> images = np.full((2, 16, 16, 3), 255.0, "float32")
+        >>> float(keras.ops.convert_to_numpy(layer(images, training=False)).max())  # inference: rescale only
+        1.0
+        >>> keras.ops.convert_to_numpy(layer(images)).shape  # training: augmented
+        (2, 16, 16, 3)
+
+        In a model (not run here: it builds and trains one):
+
+        >>> model = keras.Sequential([keras.Input((32, 32, 3)), layer, keras.layers.Flatten(),
+        ...                           keras.layers.Dense(10)])  # doctest: +SKIP
+        >>> model.compile("adam", "sparse_categorical_crossentropy")  # doctest: +SKIP
+        >>> model.fit(x_train, y_train, epochs=5)  # doctest: +SKIP
+    """
 
     def __init__(self, seed: int | None = None, **kwargs):
         settings = {name: kwargs.pop(name) for name in list(kwargs) if name in IDG_NAMES}
@@ -86,12 +158,41 @@ class IDGAugmentation(DataLayer):
         self.supports_masking = False
 
     def get_config(self) -> dict:
+        """The layer's config, for saving: Keras's own, the seed and the IDG settings changed.
+
+        Returns:
+            (dict): JSON-safe; `IDGAugmentation.from_config(config)` rebuilds the layer.
+
+        Examples:
+            >>> from explorer import IDGAugmentation
+            >>> config = IDGAugmentation(rotation_range=10, zoom_range=[0.9, 1.2], seed=3).get_config()
+            >>> config["seed"], config["rotation_range"], config["zoom_range"]
+            (3, 10.0, [0.9, 1.2])
+        """
         return {**super().get_config(), "seed": self.seed, **_jsonable(self.idg.to_idg_kwargs(only_changed=True))}
 
     def compute_output_shape(self, input_shape):
+        """The input's shape: the layer keeps the images' size.
+
+        Args:
+            input_shape (tuple): The images' shape.
+
+        Returns:
+            (tuple): The same shape.
+        """
         return input_shape
 
     def call(self, images, training=True):
+        """Augment (in training) and standardize a batch or one image; Keras calls it.
+
+        Args:
+            images (Tensor | np.ndarray): N x H x W x C images, or one H x W x C, in 0..255.
+            training (bool): Draw and apply the random transforms; False: rescale and
+                samplewise standardization only.
+
+        Returns:
+            (Tensor): The images, same shape, in the layer's compute dtype.
+        """
         ops = self.backend
         images = ops.cast(images, self.compute_dtype)
         single = len(images.shape) == 3
@@ -105,7 +206,17 @@ class IDGAugmentation(DataLayer):
     # -- drawing ---------------------------------------------------------------------------------
 
     def get_random_transformation(self, images) -> dict:
-        """One set of IDG parameters per image, drawn with IDG's distributions."""
+        """One set of IDG parameters per image, drawn with IDG's distributions.
+
+        Args:
+            images (Tensor): The batch, N x H x W x C (its shape sets the count and the shift
+                scale).
+
+        Returns:
+            (dict): IDG's keys (theta, tx, ty, shear, zx, zy, flip_horizontal, flip_vertical,
+                channel_shift_intensity, brightness), each a tensor of one value per image, or
+                None for a channel shift or brightness that is off.
+        """
         ops, idg = self.backend, self.idg
         seed = self._get_seed_generator(ops._backend)
         count = ops.shape(images)[0]
@@ -152,10 +263,30 @@ class IDGAugmentation(DataLayer):
     # -- applying --------------------------------------------------------------------------------
 
     def transform_images(self, images, transformation: dict, training: bool = True):
-        """IDG's `apply_transform` on each image with the parameters given: `transformation`
-        maps IDG's keys (theta, tx, ty, shear, zx, zy, flip_horizontal, flip_vertical,
-        channel_shift_intensity, brightness) to one value per image; a missing key (or None)
-        leaves that step out."""
+        """IDG's `apply_transform` on each image with the parameters given.
+
+        Exact: equals IDG's `apply_transform` within float32 round-off for the exact fill
+        modes and orders (see the module).
+
+        Args:
+            images (Tensor | np.ndarray): N x H x W x C images in 0..255.
+            transformation (dict): IDG's keys (theta, tx, ty, shear, zx, zy, flip_horizontal,
+                flip_vertical, channel_shift_intensity, brightness) to one value per image; a
+                missing key (or None) leaves that step out.
+            training (bool): False returns the images unchanged.
+
+        Returns:
+            (Tensor): The transformed images, same shape.
+
+        Examples:
+            >>> import keras
+            >>> import numpy as np
+            >>> from explorer import IDGAugmentation
+            >>> image = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+            >>> flipped = IDGAugmentation().transform_images(image, {"flip_horizontal": np.array([1.0])})
+            >>> keras.ops.convert_to_numpy(flipped)[0, 0, :, 0].tolist()
+            [3.0, 2.0, 1.0, 0.0]
+        """
         if not training:
             return images
         ops = self.backend

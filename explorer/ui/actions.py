@@ -14,7 +14,7 @@ from dataclasses import replace
 from ..augment.presets import PRESETS, preset
 from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
-from ..experiments.runs import run_owner
+from ..experiments.runs.folders import run_owner
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from . import session
 from .record import MAX_SEED, PageState, released, with_part

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..experiments.jobs import JobManager
-from ..experiments.runs import ACTIVE, RunInfo, list_runs, load_run, may_see, run_zip, runs_root, shared_history
-from ..experiments.spec import SMALL_CNN
+from ..experiments.records.spec import SMALL_CNN
+from ..experiments.records.status import ACTIVE, RunState
+from ..experiments.runs.folders import RunInfo, list_runs, load_run, may_see, run_zip, runs_root, shared_history
+from ..experiments.runs.queue import JobManager
 from ..interchange.export import idg_code
 from . import session
 from .actions import seeds_messages
@@ -27,7 +28,7 @@ def _label(run: RunInfo) -> str:
     dataset, mode = (run.spec.dataset.name, f"{run.spec.mode}: ") if run.spec else ("?", "")
     if run.spec is not None and run.spec.model.kind != SMALL_CNN:
         dataset += f" · {run.spec.model.label}"
-    status = "training" if run.status == "running" and run.progress else run.status
+    status = "training" if run.status == RunState.RUNNING and run.progress else run.status
     return f"{run.run_id} · {dataset} · {status} · {mode}{run.headline[:90]}"
 
 

@@ -25,8 +25,7 @@ from pathlib import Path
 from ..augment.config import INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS, preset
 from ..data.demos import DEMO_NAMES
-from ..experiments.runs import may_see, run_owner, runs_root
-from ..experiments.spec import (
+from ..experiments.records.spec import (
     ABLATION,
     APPLICATION,
     COMPARE,
@@ -37,6 +36,7 @@ from ..experiments.spec import (
     SUGGEST,
     ModelRef,
 )
+from ..experiments.runs.folders import may_see, run_owner, runs_root
 from ..interchange.urlstate import config_from_query, config_to_query
 from .record import MAX_SEED, MAX_TILES, SECTIONS, SOURCES, VIEWS, PageState, matching_preset, with_part
 

@@ -25,13 +25,13 @@ from ..data.datasets import IMAGE_EXTENSIONS
 from ..data.demos import DEMO_NAMES, load_demo
 from ..data.images import LoadedImage, load_image_sized
 from ..errors import InputError
-from ..experiments.spec import MODEL_FILE
+from ..experiments.records.spec import MODEL_FILE
 from . import session, widgets
 from .actions import SCRIPT_UPLOAD_KEY
 from .history import history
 from .link import query_from_record
 from .record import DEFAULT_SAMPLE, SECTIONS, SOURCES, PageState
-from .script import script_panel, script_uploader
+from .script_panel import script_panel, script_uploader
 from .scroll import scroll_here
 from .train import MODEL_FILE_KEY, ZIP_KEY, model_uploader, server_jobs, train_panel, zip_uploader
 from .widgets import part_writer

@@ -18,10 +18,11 @@ from pathlib import Path
 import streamlit as st
 
 from ..diagnostics.plots import arm_colour  # the final figure's colour for each arm
-from ..experiments.jobs import JobManager
-from ..experiments.records import Progress, RunResult
-from ..experiments.runs import ACTIVE, RunInfo, load_run, runs_root
-from ..experiments.spec import SUGGEST
+from ..experiments.records.results import Progress, RunResult
+from ..experiments.records.spec import SUGGEST
+from ..experiments.records.status import ACTIVE, RunState
+from ..experiments.runs.folders import RunInfo, load_run, runs_root
+from ..experiments.runs.queue import JobManager
 from . import session
 from .actions import stop_run
 from .results import READ_ONLY, show_model, show_run
@@ -31,13 +32,13 @@ STARTING = "Starting: loading TensorFlow and the dataset..."
 Stamp = tuple[str, int, int] | None  # a file's path, mtime (ns) and size; None when it is missing
 
 
-def waiting_message(status: str, ahead: int | None, progress: Progress | None) -> str | None:
+def waiting_message(status: RunState, ahead: int | None, progress: Progress | None) -> str | None:
     """What to say while there is no progress to show: "Queued" only when other runs will
     really train first; else, until the worker reports its first batch, "Starting" (its
     process imports TensorFlow and loads the dataset, seconds). None once it trains."""
-    if status == "queued" and ahead:
+    if status == RunState.QUEUED and ahead:
         return f"Queued: {ahead} run(s) ahead of yours."
-    if status in ("queued", "starting") or (status == "running" and progress is None):
+    if status in (RunState.QUEUED, RunState.STARTING) or (status == RunState.RUNNING and progress is None):
         return STARTING
     return None
 

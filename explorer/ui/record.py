@@ -21,7 +21,7 @@ from typing import Any
 from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS, preset
 from ..data.demos import DEMO_NAMES
-from ..experiments.spec import COMPARE, FROM_SCRATCH, SMALL_CNN, SUGGEST, SearchSettings, TrainSettings
+from ..experiments.records.spec import COMPARE, FROM_SCRATCH, SMALL_CNN, SUGGEST, SearchSettings, TrainSettings
 
 # The values a record holds are names; the page shows their labels.
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}

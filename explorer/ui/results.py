@@ -15,12 +15,13 @@ from collections.abc import Callable
 import streamlit as st
 
 from ..diagnostics.plots import ablation_figure, affinity_figure, comparison_figure, figure_png, run_summary
-from ..experiments.ablation import CHANGE_HEADING, current_analysis, effect_rows
-from ..experiments.records import AblationAnalysis, Effect, RunResult, Summary
-from ..experiments.runs import RunInfo
-from ..experiments.spec import SUGGEST, RunSpec
-from ..experiments.stats import agreement_text, effect_text, percent
-from ..experiments.summary import ESTIMATOR_HELP, verdict_tone
+from ..experiments.analysis.ablation import CHANGE_HEADING, current_analysis, effect_rows
+from ..experiments.analysis.stats import agreement_text, effect_text, percent
+from ..experiments.analysis.verdict import ESTIMATOR_HELP, verdict_tone
+from ..experiments.records.results import AblationAnalysis, Effect, RunResult, Summary
+from ..experiments.records.spec import SUGGEST, RunSpec
+from ..experiments.records.status import RunState
+from ..experiments.runs.folders import RunInfo
 from . import session
 from .actions import add_seeds, seeds_messages
 from .suggestion import show_suggestion
@@ -29,7 +30,7 @@ TONES: dict[str | None, Callable] = {
     "hurt": st.error, "likely_hurt": st.warning, "no_difference": st.info, "likely_helped": st.info,
     "helped": st.success, None: st.info,
 }
-ENDED = ("finished", "stopped", "interrupted")
+ENDED = (RunState.FINISHED, RunState.STOPPED, RunState.INTERRUPTED)  # with a result to show
 READ_ONLY = "Someone else's run: you can read it; only they can stop it or add seeds."
 DECISION_HELP = ("Each interval is the one its decision uses: a 95% interval widened (Bonferroni) for all the settings "
                  "tested at once. hurts: entirely below zero; helps: entirely above; unclear: it includes zero. The "
@@ -107,7 +108,7 @@ def _more_seeds(run: RunInfo, where: str, jobs) -> None:
 
 def show_run(run: RunInfo, where: str, jobs) -> None:
     """A run's outcome: an ablation's two tables, or the comparison's figure and verdict."""
-    if run.status == "failed":
+    if run.status == RunState.FAILED:
         st.error(f"The run failed: {run.error or 'unknown error'}")
         return
     if run.suggestion is not None:

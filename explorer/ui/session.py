@@ -16,7 +16,7 @@ model file, and the widgets' own values (uploaded files among them).
 
 Who the visitor is never comes from the link. With sign-in configured (an `[auth]` section in
 .streamlit/secrets.toml: Streamlit's own OpenID Connect sign-in, `st.login` / `st.user`), the
-owner id is the signed-in user's (`runs.owner_from_identity`), the same from any browser.
+owner id is the signed-in user's (`folders.owner_from_identity`), the same from any browser.
 Without it (a laptop), the browser's id is made here on its first visit and kept in a
 cookie (`OWNER_COOKIE`, SameSite=Strict, path=/, set by a one-line script: Streamlit reads
 cookies, `st.context.cookies`, but has no call to set one), so a reload or a new tab of the
@@ -33,8 +33,8 @@ from typing import Any
 import streamlit as st
 
 from ..errors import InputError
-from ..experiments.runs import OWNER_ID, owner_from_identity
-from ..experiments.runs import may_change as may_change_run
+from ..experiments.runs.folders import OWNER_ID, owner_from_identity
+from ..experiments.runs.folders import may_change as may_change_run
 from .link import query_from_record, record_from_query
 from .record import PageState, Visitor, with_part
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..experiments.jobs import JobManager
-from ..experiments.runs import RunInfo
-from ..experiments.stats import percent
-from ..experiments.suggest import (
+from ..experiments.analysis.stats import percent
+from ..experiments.runs.folders import RunInfo
+from ..experiments.runs.queue import JobManager
+from ..experiments.suggest.space import (
     HELPS,
     KEEP_YOURS,
     NO_BETTER,
@@ -105,7 +105,7 @@ def search_status(run: RunInfo, jobs: JobManager, controls: bool = True) -> None
                            alt="Each configuration's validation accuracy and the best so far")
 
 
-# A suggestion's one tone (`suggest.verdict_of`) as the box it is drawn in: green only when the
+# A suggestion's one tone (`words.verdict_of`) as the box it is drawn in: green only when the
 # pick beats no augmentation; "no better than none" is a warning box, never small grey text.
 TONES = {HELPS: st.success, KEEP_YOURS: st.info, NO_BETTER: st.warning, WORSE: st.error, UNCHECKED: st.info}
 

@@ -1,11 +1,11 @@
 """Train and compare: pick a dataset, a model and settings, queue the run, watch it, read the
 verdict (the run history below it is `history`).
 
-Runs go to the server's job queue (`experiments.jobs`), one worker process at a time, so
-TensorFlow never runs in the web server. The spec is built by `experiments.plan.build_spec`,
+Runs go to the server's job queue (`experiments.runs.queue`), one worker process at a time, so
+TensorFlow never runs in the web server. The spec is built by `experiments.runs.plan.build_spec`,
 the same function the command line uses. The model is our small CNN, a keras.applications
 architecture or the user's .keras file, which is checked here without Keras
-(`experiments.modelfile`) and saved with the runs once a run uses it.
+(`experiments.training.model_file`) and saved with the runs once a run uses it.
 
 Every widget is drawn from the record's train settings and writes back to them; the panel
 says what a click trains (the IDG line and the data) before it is clicked, and the spec
@@ -27,14 +27,8 @@ from ..data.datasets import load_dataset
 from ..data.demos import DEMO_NAMES
 from ..diagnostics.doctor import model_findings
 from ..errors import InputError
-from ..experiments import modelfile, service
-from ..experiments.ablation import ablation_arms
-from ..experiments.backends import RayBackend, backend_from_settings
-from ..experiments.jobs import JobManager
-from ..experiments.limits import over_limits, planned_cost
-from ..experiments.plan import build_spec
-from ..experiments.runs import ACTIVE, load_run, runs_root
-from ..experiments.spec import (
+from ..experiments.analysis.ablation import ablation_arms
+from ..experiments.records.spec import (
     ABLATION,
     APPLICATION,
     APPLICATION_IMAGE_SIZE,
@@ -46,7 +40,15 @@ from ..experiments.spec import (
     DatasetRef,
     ModelRef,
 )
-from ..experiments.storage import DATASETS, MODELS, Upload, disk_full, disk_full_message, keep_used
+from ..experiments.records.status import ACTIVE
+from ..experiments.runs import service
+from ..experiments.runs.folders import load_run, runs_root
+from ..experiments.runs.limits import over_limits, planned_cost
+from ..experiments.runs.plan import build_spec
+from ..experiments.runs.queue import JobManager
+from ..experiments.runs.storage import DATASETS, MODELS, Upload, disk_full, disk_full_message, keep_used
+from ..experiments.training import model_file
+from ..experiments.training.backends import RayBackend, backend_from_settings
 from ..interchange.export import kwargs_text
 from . import session, widgets
 from .actions import open_section
@@ -68,7 +70,7 @@ from .widgets import part_writer, show_finding
 
 def _jobs(root: str) -> JobManager:
     """One job manager, hence one run at a time, for the whole server: the one the server
-    started with (`experiments.service`; made here when the page runs without that server, as
+    started with (`experiments.runs.service`; made here when the page runs without that server, as
     under AppTest)."""
     return service.job_manager(Path(root))
 
@@ -148,7 +150,7 @@ MIN_APPLICATION_SIZE = {"InceptionV3": 75, "InceptionResNetV2": 75, "Xception": 
 ZIP_KEY, MODEL_FILE_KEY = "train_zip", "train_model_file"
 
 
-def _found_text(info: modelfile.ModelFileInfo) -> str:
+def _found_text(info: model_file.ModelFileInfo) -> str:
     """What was found in a model file, in a caption."""
     shape = " x ".join("any" if side is None else str(side) for side in info.input_shape or ())
     outputs = "outputs unknown" if info.outputs is None else (
@@ -163,12 +165,12 @@ def _found_text(info: modelfile.ModelFileInfo) -> str:
 
 def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
     """An uploaded .keras file, checked without Keras (its size first, then
-    `modelfile.inspect_model_file`): the model to train (from scratch until the user chooses
+    `model_file.inspect_model_file`): the model to train (from scratch until the user chooses
     otherwise) and a caption saying what was found; or None and the reason, in a sentence.
     The file is written under models/ only when a run that uses it is submitted."""
     try:
-        modelfile.check_file_size(len(data), name)
-        info = modelfile.inspect_model_file(data, name)
+        model_file.check_file_size(len(data), name)
+        info = model_file.inspect_model_file(data, name)
     except InputError as error:
         return None, str(error)
     return ModelRef(MODEL_FILE, name, path=str(Upload(data, MODELS).path(runs_root()))), _found_text(info)
@@ -179,7 +181,7 @@ def zip_uploader():
 
 
 def model_uploader():
-    limit = modelfile.megabytes(modelfile.MAX_MODEL_BYTES)
+    limit = model_file.megabytes(model_file.MAX_MODEL_BYTES)
     return st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key=MODEL_FILE_KEY,
                             help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
                                  "by the worker: Lambda layers are refused.")

@@ -25,10 +25,10 @@ def main() -> None:
     start = time.perf_counter()
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
-    from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
-    from explorer.experiments.spec import TrainSettings
-    from explorer.experiments.stats import effect_text
-    from explorer.experiments.training import run_comparison
+    from explorer.experiments.analysis.ablation import ablation_arms, analyze, probe_configs
+    from explorer.experiments.analysis.stats import effect_text
+    from explorer.experiments.records.spec import TrainSettings
+    from explorer.experiments.training.paired import run_comparison
 
     config = preset("over-augmentation").replace(vertical_flip=True)
     digits = load_demo("digits", image_size=32)
@@ -49,4 +49,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_ablation.txt
+
+    docs_output(main, "bench_ablation")

@@ -32,11 +32,11 @@ SEVEN = dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1, s
 
 
 def _ablate(dataset, config, settings, backend):
-    from explorer.experiments import training
-    from explorer.experiments.ablation import ablation_arms, analyze, probe_configs
+    from explorer.experiments.analysis.ablation import ablation_arms, analyze, probe_configs
+    from explorer.experiments.training import paired
 
     start = time.perf_counter()
-    result = training.run_comparison(dataset, ablation_arms(config, leave_one_out=False), settings,
+    result = paired.run_comparison(dataset, ablation_arms(config, leave_one_out=False), settings,
                                      probes=probe_configs(config), backend=backend)
     result.ablation = analyze(result)
     return time.perf_counter() - start, result
@@ -57,8 +57,8 @@ def main() -> None:
 
     from explorer.augment.config import AugmentConfig
     from explorer.data.demos import load_demo
-    from explorer.experiments.backends import LocalBackend, RayBackend
-    from explorer.experiments.spec import TrainSettings
+    from explorer.experiments.records.spec import TrainSettings
+    from explorer.experiments.training.backends import LocalBackend, RayBackend
 
     config = AugmentConfig(**SEVEN)
     settings = TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs)
@@ -85,4 +85,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_backends.txt
+
+    docs_output(main, "bench_backends")

@@ -89,4 +89,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_idg_layer.txt
+
+    docs_output(main, "bench_idg_layer")

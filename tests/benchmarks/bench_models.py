@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def _timed_run(dataset, config, settings, model):
-    from explorer.experiments import training
+    from explorer.experiments.training import paired
 
     arms = {"baseline": config.without_transforms(), "augmented": config}
     start = time.perf_counter()
-    result = training.run_comparison(dataset, arms, settings, model=model)
+    result = paired.run_comparison(dataset, arms, settings, model=model)
     return time.perf_counter() - start, result
 
 
@@ -56,8 +56,8 @@ def main() -> None:
     start = time.perf_counter()
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
-    from explorer.experiments import training  # noqa: F401  (Keras and TensorFlow)
-    from explorer.experiments.spec import ModelRef, TrainSettings
+    from explorer.experiments.records.spec import ModelRef, TrainSettings
+    from explorer.experiments.training import paired  # noqa: F401  (Keras and TensorFlow)
 
     imported = time.perf_counter() - start
     config = preset("over-augmentation")
@@ -83,4 +83,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_models.txt
+
+    docs_output(main, "bench_models")

@@ -71,4 +71,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_preview.txt
+
+    docs_output(main, "bench_preview")

@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2])]
 
 from browser import CHROMIUM_ARGS, ROOT, TILE_IMAGES, chromium_path, streamlit_server  # noqa: E402
-from explorer.experiments.runs import read_json  # noqa: E402
+from explorer.experiments.runs.folders import read_json, read_status  # noqa: E402
 
 QUERY = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
          "&zoom_range=0.2&horizontal_flip=1")
@@ -93,7 +93,8 @@ async def browsers(url: str, count: int, moves: int, pause: float) -> list[tuple
 
 
 def _state(run_dir: Path) -> str:
-    return (read_json(run_dir / "status.json", {}) or {}).get("status", "?")
+    status = read_status(run_dir)
+    return status.status if status is not None else "?"
 
 
 def main() -> None:
@@ -155,4 +156,6 @@ async def _click_train(url: str, runs: Path) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_shared_load.txt
+
+    docs_output(main, "bench_shared_load")

@@ -39,11 +39,11 @@ def main() -> None:
     from explorer.augment.presets import preset
     from explorer.cli import doctor_veto
     from explorer.data.demos import load_demo
-    from explorer.experiments.backends import LocalBackend, RayBackend
-    from explorer.experiments.search import CheckHooks, suggest
-    from explorer.experiments.spec import TrainSettings
-    from explorer.experiments.stats import interval_text, points
-    from explorer.experiments.suggest import worth_text
+    from explorer.experiments.analysis.stats import interval_text, points
+    from explorer.experiments.records.spec import TrainSettings
+    from explorer.experiments.suggest.search import CheckHooks, suggest
+    from explorer.experiments.suggest.space import worth_text
+    from explorer.experiments.training.backends import LocalBackend, RayBackend
 
     config = preset("over-augmentation")
     settings = TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs)
@@ -72,4 +72,6 @@ def main() -> None:
                   f"on fresh seeds {result.seeds_used_for_check}")
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_suggest.txt
+
+    docs_output(main, "bench_suggest")

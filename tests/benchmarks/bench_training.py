@@ -28,8 +28,8 @@ def main() -> None:
     start = time.perf_counter()
     from explorer.augment.presets import preset
     from explorer.data.demos import load_demo
-    from explorer.experiments import training  # imports Keras and TensorFlow
-    from explorer.experiments.spec import TrainSettings
+    from explorer.experiments.records.spec import TrainSettings
+    from explorer.experiments.training import paired  # imports Keras and TensorFlow
 
     imported = time.perf_counter() - start
     digits = load_demo("digits", image_size=32)
@@ -47,7 +47,7 @@ def main() -> None:
 
     # 1. epoch times, one seed, both arms
     began = time.perf_counter()
-    training.run_comparison(digits, arms, TrainSettings(seeds=(0,), epochs=8),
+    paired.run_comparison(digits, arms, TrainSettings(seeds=(0,), epochs=8),
                             progress=progress, on_epoch=on_epoch)
     per_epoch = {name: [b - a for a, b in zip(times, times[1:])] for name, times in stamps.items()}
     baseline, augmented_time = statistics.median(per_epoch["baseline"]), statistics.median(per_epoch["augmented"])
@@ -60,7 +60,7 @@ def main() -> None:
     # 2. the default comparison
     began = time.perf_counter()
     defaults = TrainSettings()
-    result = training.run_comparison(digits, arms, defaults)
+    result = paired.run_comparison(digits, arms, defaults)
     took = time.perf_counter() - began
     total = took + imported
     print(f"default comparison (2 arms x {len(defaults.seeds)} seeds x {defaults.epochs} epochs): {took:.1f} s "
@@ -70,4 +70,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_training.txt
+
+    docs_output(main, "bench_training")
