@@ -72,8 +72,13 @@ def _model(args) -> ModelRef:
 
 def _settings(args, model: ModelRef) -> TrainSettings:
     size = args.image_size or model.default_image_size
-    return TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs, batch_size=args.batch_size,
-                         learning_rate=args.learning_rate, image_size=size)
+    return TrainSettings(
+        seeds=tuple(range(args.seeds)),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        image_size=size,
+    )
 
 
 def _run(args, mode: str) -> tuple[Path, RunResult]:
@@ -86,12 +91,19 @@ def _run(args, mode: str) -> tuple[Path, RunResult]:
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
     model = _model(args)
-    spec = build_spec(_config(args), _dataset(args), _settings(args, model), mode,
-                      leave_one_out=getattr(args, "leave_one_out", False), model=model)
+    spec = build_spec(
+        _config(args),
+        _dataset(args),
+        _settings(args, model),
+        mode,
+        leave_one_out=getattr(args, "leave_one_out", False),
+        model=model,
+    )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
-    backend = backend_from_settings(args.backend, args.ray_address, args.workers, args.cpus_per_trial,
-                                    args.gpus_per_trial)
+    backend = backend_from_settings(
+        args.backend, args.ray_address, args.workers, args.cpus_per_trial, args.gpus_per_trial
+    )
     bar = ProgressBar()
     result = execute(out, on_progress=bar, on_finished=write_run_files, backend=backend)
     bar.close()
@@ -117,8 +129,9 @@ def _print_effects(heading: str, effects: list, analysis) -> None:
 
     print(f"{'setting':<22} {heading:<44} {'decision':<9} {'seeds':<22} {'affinity':>8} {'diversity':>9}")
     for row in effect_rows(effects, analysis):
-        print(f"{row.setting:<22} {row.change:<44} {row.decision:<9} {row.seeds:<22} {row.affinity:>8} "
-              f"{row.diversity:>9}")
+        print(
+            f"{row.setting:<22} {row.change:<44} {row.decision:<9} {row.seeds:<22} {row.affinity:>8} {row.diversity:>9}"
+        )
 
 
 def print_ablation(analysis) -> None:
@@ -169,17 +182,25 @@ def suggest(args) -> int:
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
     if not 1 <= args.budget <= 500:
         raise InputError(f"--budget must be 1 to 500 configurations; got {args.budget}")
-    backend = backend_from_settings(args.backend, args.ray_address, args.workers, args.cpus_per_trial,
-                                    args.gpus_per_trial)
+    backend = backend_from_settings(
+        args.backend, args.ray_address, args.workers, args.cpus_per_trial, args.gpus_per_trial
+    )
     model = _model(args)
-    spec = build_spec(_config(args), _dataset(args), _settings(args, model), SUGGEST, model=model,
-                      search=SearchSettings(args.budget, args.check_seeds))
+    spec = build_spec(
+        _config(args),
+        _dataset(args),
+        _settings(args, model),
+        SUGGEST,
+        model=model,
+        search=SearchSettings(args.budget, args.check_seeds),
+    )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
     bar = ProgressBar()
     with _StopOnInterrupt(out / "STOP_SEARCH"):
-        result = execute(out, on_progress=bar, on_finished=write_run_files, backend=backend, veto=doctor_veto,
-                         on_search=_search_line)
+        result = execute(
+            out, on_progress=bar, on_finished=write_run_files, backend=backend, veto=doctor_veto, on_search=_search_line
+        )
     sys.stderr.write("\n")
     suggestion = read_record(out / "suggestion.json", Suggestion.from_json)
     _print_suggestion(suggestion, result)
@@ -239,8 +260,11 @@ def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
     for item in suggestion.excluded:
         print(f"held off: {item.setting}: {item.reason}")
     changes = suggestion.changes
-    print("changes from yours (worth: mean score with the new value minus with yours, over the configurations "
-          "tried):" if changes else "no change from yours")
+    print(
+        "changes from yours (worth: mean score with the new value minus with yours, over the configurations tried):"
+        if changes
+        else "no change from yours"
+    )
     for change in changes:
         print(f"  {change.setting}: {change.yours!r} -> {change.suggested!r}, {worth_text(change)}")
     print(f"checked on fresh seeds {suggestion.seeds_used_for_check}; the suggestion:")
@@ -259,8 +283,10 @@ def _print_classes(summary: Summary) -> None:
     print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points (decision interval)':<46} seeds")
     for row in summary.classes[:CLASS_ROWS]:
         flag = {"hurts": "harmed", "helps": "helped"}.get(row.effect.decision(), "")
-        print(f"{row.name[:16]:<16} {percent(row.baseline_accuracy):>8} {percent(row.augmented_accuracy):>8}  "
-              f"{effect_text(row.effect):<46} {agreement_text(row.effect.per_seed):<22} {flag}".rstrip())
+        print(
+            f"{row.name[:16]:<16} {percent(row.baseline_accuracy):>8} {percent(row.augmented_accuracy):>8}  "
+            f"{effect_text(row.effect):<46} {agreement_text(row.effect.per_seed):<22} {flag}".rstrip()
+        )
     if len(summary.classes) > CLASS_ROWS:
         print(f"... and {len(summary.classes) - CLASS_ROWS} more classes (result.json, report.html)")
     if summary.images is not None:
@@ -274,8 +300,11 @@ def compare(args) -> int:
     summary = result.summary
     for arm in (BASELINE, AUGMENTED):
         curve = summary.per_epoch[arm]["val_accuracy"].mean
-        print(f"{arm:>10}: validation accuracy {curve[-1]:.1%} at the last epoch" if curve
-              else f"{arm:>10}: no finished epoch")
+        print(
+            f"{arm:>10}: validation accuracy {curve[-1]:.1%} at the last epoch"
+            if curve
+            else f"{arm:>10}: no finished epoch"
+        )
     print(summary.verdict)
     print(f"verdict_code: {summary.verdict_code}")
     for warning in summary.warnings:
@@ -357,8 +386,10 @@ def doctor(args) -> int:
         print(f"    fix: {finding.fix}")
     calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in report.findings)
     notes = len(report.findings) - warnings
-    print(f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'} found, "
-          f"{warnings} warning{'' if warnings == 1 else 's'}, {notes} note{'' if notes == 1 else 's'}")
+    print(
+        f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'} found, "
+        f"{warnings} warning{'' if warnings == 1 else 's'}, {notes} note{'' if notes == 1 else 's'}"
+    )
     return 0
 
 
@@ -368,30 +399,55 @@ def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", help="JSON file of ImageDataGenerator keyword arguments")
     command.add_argument("--seeds", type=int, default=len(defaults.seeds), help="paired seeds (default %(default)s)")
     command.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs per arm (default %(default)s)")
-    command.add_argument("--model", default="small-cnn",
-                         help="small-cnn (default), applications:NAME (e.g. applications:MobileNetV3Small) "
-                              "or a .keras file")
-    command.add_argument("--weights", help="with applications:NAME: a local weights file for the architecture "
-                                           "without its top, or 'imagenet' from Keras's cache (never downloaded)")
-    command.add_argument("--start", choices=(FROM_SCRATCH, FROM_WEIGHTS), default=FROM_SCRATCH,
-                         help="with a .keras file: re-initialize it for every seed (scratch) or train every arm "
-                              "from its weights (fine-tuning)")
-    command.add_argument("--image-size", type=int, default=None,
-                         help=f"pixels (default {defaults.image_size}; {APPLICATION_IMAGE_SIZE} for applications; "
-                              "a .keras file's own input size)")
+    command.add_argument(
+        "--model",
+        default="small-cnn",
+        help="small-cnn (default), applications:NAME (e.g. applications:MobileNetV3Small) or a .keras file",
+    )
+    command.add_argument(
+        "--weights",
+        help="with applications:NAME: a local weights file for the architecture "
+        "without its top, or 'imagenet' from Keras's cache (never downloaded)",
+    )
+    command.add_argument(
+        "--start",
+        choices=(FROM_SCRATCH, FROM_WEIGHTS),
+        default=FROM_SCRATCH,
+        help="with a .keras file: re-initialize it for every seed (scratch) or train every arm "
+        "from its weights (fine-tuning)",
+    )
+    command.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        help=f"pixels (default {defaults.image_size}; {APPLICATION_IMAGE_SIZE} for applications; "
+        "a .keras file's own input size)",
+    )
     command.add_argument("--batch-size", type=int, default=defaults.batch_size)
     command.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     command.add_argument("--out", required=True, help="a new folder for the run's files")
     where = command.add_argument_group("where the trials train (one trial = one arm on one seed)")
-    where.add_argument("--backend", choices=("local", "ray"), default=None,
-                       help="local (default; AUGMENT_BACKEND) or ray: each trial a Ray task")
-    where.add_argument("--workers", type=int, default=None,
-                       help="local: trials trained side by side, in processes of their own (default 1)")
-    where.add_argument("--ray-address", default=None,
-                       help="ray: the cluster (auto, ray://HOST:10001; AUGMENT_RAY_ADDRESS); without one a Ray "
-                            "instance is started on this machine's cores for the run")
-    where.add_argument("--cpus-per-trial", type=float, default=None,
-                       help="ray: CPUs each trial asks for and trains with (default 1)")
+    where.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default=None,
+        help="local (default; AUGMENT_BACKEND) or ray: each trial a Ray task",
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="local: trials trained side by side, in processes of their own (default 1)",
+    )
+    where.add_argument(
+        "--ray-address",
+        default=None,
+        help="ray: the cluster (auto, ray://HOST:10001; AUGMENT_RAY_ADDRESS); without one a Ray "
+        "instance is started on this machine's cores for the run",
+    )
+    where.add_argument(
+        "--cpus-per-trial", type=float, default=None, help="ray: CPUs each trial asks for and trains with (default 1)"
+    )
     where.add_argument("--gpus-per-trial", type=float, default=None, help="ray: GPUs each trial asks for (default 0)")
 
 
@@ -400,25 +456,37 @@ def _parser() -> argparse.ArgumentParser:
     prog = "augment-explorer" if Path(sys.argv[0]).name == "augment-explorer" else "python -m explorer"
     parser = argparse.ArgumentParser(prog=prog, description="Augmentation Explorer from the command line")
     commands = parser.add_subparsers(dest="command", required=True)
-    _add_run_arguments(commands.add_parser(
-        "compare", help="train with and without augmentation over seeds; print the verdict"))
+    _add_run_arguments(
+        commands.add_parser("compare", help="train with and without augmentation over seeds; print the verdict")
+    )
     ablate_command = commands.add_parser(
-        "ablate", help="which setting hurts: each setting alone, and the full config minus each")
+        "ablate", help="which setting hurts: each setting alone, and the full config minus each"
+    )
     _add_run_arguments(ablate_command)
     suggest_command = commands.add_parser(
-        "suggest", help="search settings around yours and prove the pick on fresh seeds")
+        "suggest", help="search settings around yours and prove the pick on fresh seeds"
+    )
     _add_run_arguments(suggest_command)
     suggest_command.add_argument("--budget", type=int, default=24, help="configurations to try (default 24)")
-    suggest_command.add_argument("--check-seeds", type=int, default=3,
-                                 help="fresh seeds the pick is checked on (default 3)")
-    ablate_command.add_argument("--no-leave-one-out", dest="leave_one_out", action="store_false",
-                                help="only the one-at-a-time arms (about half the time)")
+    suggest_command.add_argument(
+        "--check-seeds", type=int, default=3, help="fresh seeds the pick is checked on (default 3)"
+    )
+    ablate_command.add_argument(
+        "--no-leave-one-out",
+        dest="leave_one_out",
+        action="store_false",
+        help="only the one-at-a-time arms (about half the time)",
+    )
     worker_command = commands.add_parser("worker", help="run one queued run folder (the page's job queue starts this)")
     worker_command.add_argument("run_dir", nargs="?", help="a run folder holding spec.json")
-    worker_command.add_argument("--wait", action="store_true",
-                                help="import everything first, then read the run folder from stdin (a warm worker)")
+    worker_command.add_argument(
+        "--wait",
+        action="store_true",
+        help="import everything first, then read the run folder from stdin (a warm worker)",
+    )
     doctor_command = commands.add_parser(
-        "doctor", help="read a training script or notebook (never run it) for mistakes that make augmentation hurt")
+        "doctor", help="read a training script or notebook (never run it) for mistakes that make augmentation hurt"
+    )
     doctor_command.add_argument("file", help="a .py script or a .ipynb notebook")
     doctor_command.add_argument("--json", action="store_true", help="print the findings as a JSON list")
     return parser

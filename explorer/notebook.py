@@ -92,11 +92,15 @@ class RunOutcome:
     def _facts(self) -> list[str]:
         summary, result = self.result.summary, self.result
         pace = result.mean_epoch_seconds()
-        facts = [f"{result.model.label} at {result.settings.image_size} px on {result.device}"
-                 + (f", {pace:.1f} s per epoch" if pace is not None else "")]
+        facts = [
+            f"{result.model.label} at {result.settings.image_size} px on {result.device}"
+            + (f", {pace:.1f} s per epoch" if pace is not None else "")
+        ]
         if summary is not None and summary.baseline_accuracy is not None:
-            facts.append(f"validation accuracy without augmentation {percent(summary.baseline_accuracy)}, "
-                         f"with {percent(summary.augmented_accuracy)} over {summary.n_seeds} seed(s)")
+            facts.append(
+                f"validation accuracy without augmentation {percent(summary.baseline_accuracy)}, "
+                f"with {percent(summary.augmented_accuracy)} over {summary.n_seeds} seed(s)"
+            )
         return facts + list(result.model_notes) + (list(summary.warnings) if summary else [])
 
     def _repr_html_(self) -> str:
@@ -106,8 +110,10 @@ class RunOutcome:
         png = base64.b64encode(figure_png(self.figure())).decode("ascii")
         items = "".join(f"<li>{html.escape(fact)}</li>" for fact in self._facts())
         where = f"<p>Files: <code>{html.escape(str(self.run_dir))}</code></p>" if self.run_dir else ""
-        return (f"<div><p><b>{html.escape(self.verdict)}</b></p><ul>{items}</ul>{where}"
-                f'<img src="data:image/png;base64,{png}" style="max-width: 100%"></div>')
+        return (
+            f"<div><p><b>{html.escape(self.verdict)}</b></p><ul>{items}</ul>{where}"
+            f'<img src="data:image/png;base64,{png}" style="max-width: 100%"></div>'
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.result.status}: {self.verdict}>"
@@ -171,12 +177,25 @@ class AblationResult(RunOutcome):
         return super()._facts() + (list(self.analysis.recommendation) if self.analysis else [])
 
 
-def compare(data, config, *, model: str | ModelRef = "small-cnn", weights: str | None = None,
-            start: str = FROM_SCRATCH, seeds: int | Sequence[int] = len(DEFAULTS.seeds), epochs: int = DEFAULTS.epochs,
-            image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
-            learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
-            out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
-            backend=None, ray_address: str | None = None, workers: int | None = None) -> ComparisonResult:
+def compare(
+    data,
+    config,
+    *,
+    model: str | ModelRef = "small-cnn",
+    weights: str | None = None,
+    start: str = FROM_SCRATCH,
+    seeds: int | Sequence[int] = len(DEFAULTS.seeds),
+    epochs: int = DEFAULTS.epochs,
+    image_size: int | None = None,
+    batch_size: int = DEFAULTS.batch_size,
+    learning_rate: float = DEFAULTS.learning_rate,
+    class_names: Sequence[str] | None = None,
+    out: str | os.PathLike | None = None,
+    progress: bool | Callable[[Progress], None] = True,
+    backend=None,
+    ray_address: str | None = None,
+    workers: int | None = None,
+) -> ComparisonResult:
     """Train the model with and without `config`'s augmentation and return the verdict.
 
     As `python -m explorer compare` does: per seed, the baseline (the same preprocessing,
@@ -239,12 +258,26 @@ def compare(data, config, *, model: str | ModelRef = "small-cnn", weights: str |
     return _run(ComparisonResult, COMPARE, data, config, locals())
 
 
-def ablate(data, config, *, leave_one_out: bool = False, model: str | ModelRef = "small-cnn",
-           weights: str | None = None, start: str = FROM_SCRATCH, seeds: int | Sequence[int] = len(DEFAULTS.seeds),
-           epochs: int = DEFAULTS.epochs, image_size: int | None = None, batch_size: int = DEFAULTS.batch_size,
-           learning_rate: float = DEFAULTS.learning_rate, class_names: Sequence[str] | None = None,
-           out: str | os.PathLike | None = None, progress: bool | Callable[[Progress], None] = True,
-           backend=None, ray_address: str | None = None, workers: int | None = None) -> AblationResult:
+def ablate(
+    data,
+    config,
+    *,
+    leave_one_out: bool = False,
+    model: str | ModelRef = "small-cnn",
+    weights: str | None = None,
+    start: str = FROM_SCRATCH,
+    seeds: int | Sequence[int] = len(DEFAULTS.seeds),
+    epochs: int = DEFAULTS.epochs,
+    image_size: int | None = None,
+    batch_size: int = DEFAULTS.batch_size,
+    learning_rate: float = DEFAULTS.learning_rate,
+    class_names: Sequence[str] | None = None,
+    out: str | os.PathLike | None = None,
+    progress: bool | Callable[[Progress], None] = True,
+    backend=None,
+    ray_address: str | None = None,
+    workers: int | None = None,
+) -> AblationResult:
     """Which setting hurts: each active setting alone against the baseline.
 
     As `python -m explorer ablate` does: the baseline and each active setting alone, paired
@@ -292,16 +325,23 @@ def ablate(data, config, *, leave_one_out: bool = False, model: str | ModelRef =
 
 
 def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
-    model = options["model"] if isinstance(options["model"], ModelRef) else ModelRef.parse(
-        options["model"], weights=options["weights"], start=options["start"])
+    model = (
+        options["model"]
+        if isinstance(options["model"], ModelRef)
+        else ModelRef.parse(options["model"], weights=options["weights"], start=options["start"])
+    )
     seeds = options["seeds"]
     seeds = tuple(range(seeds)) if isinstance(seeds, int) else tuple(int(seed) for seed in seeds)
     # Arrays keep their own size unless one is asked for (an architecture asks for ImageNet's).
     size = options["image_size"] or (model.default_image_size if model.kind == APPLICATION else None)
     dataset, ref = _dataset(data, size, options["class_names"])
-    settings = TrainSettings(seeds=seeds, epochs=options["epochs"], batch_size=options["batch_size"],
-                             learning_rate=options["learning_rate"],
-                             image_size=dataset.images.shape[1] if dataset is not None else size or DEFAULTS.image_size)
+    settings = TrainSettings(
+        seeds=seeds,
+        epochs=options["epochs"],
+        batch_size=options["batch_size"],
+        learning_rate=options["learning_rate"],
+        image_size=dataset.images.shape[1] if dataset is not None else size or DEFAULTS.image_size,
+    )
     from .experiments.runs.plan import build_spec
 
     spec = build_spec(_config(config), ref, settings, mode, options.get("leave_one_out", False), model)
@@ -328,8 +368,9 @@ def _train(run_dir: Path, spec: RunSpec, dataset: Dataset, bar, write_files: boo
     from .experiments.runs.worker import execute
 
     write_json(run_dir / "spec.json", spec.to_json())
-    result = execute(run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset,
-                     backend=backend)
+    result = execute(
+        run_dir, on_progress=bar, on_finished=write_run_files if write_files else None, dataset=dataset, backend=backend
+    )
     if bar is not None and hasattr(bar, "close"):
         bar.close()
     return result
@@ -361,8 +402,10 @@ def _dataset(data, size: int | None, class_names) -> tuple[Dataset | None, Datas
         if not path.exists():
             raise InputError(f"data={str(data)!r}: not a demo ({', '.join(DEMO_NAMES)}) and no such folder or zip")
         return None, DatasetRef("path", path.name, str(path.resolve()))
-    raise InputError(f"data must be a demo name ({', '.join(DEMO_NAMES)}), a folder or zip, or arrays (x, y); "
-                     f"got {type(data).__name__}")
+    raise InputError(
+        f"data must be a demo name ({', '.join(DEMO_NAMES)}), a folder or zip, or arrays (x, y); "
+        f"got {type(data).__name__}"
+    )
 
 
 def _load(data, ref: DatasetRef, size: int, class_names) -> Dataset:
@@ -386,5 +429,7 @@ def _config(config) -> AugmentConfig:
     inner = getattr(config, "config", None)
     if isinstance(inner, AugmentConfig):  # a FastImageDataGenerator
         return inner
-    raise InputError("config must be an AugmentConfig, a dict of ImageDataGenerator keyword arguments or a "
-                     f"FastImageDataGenerator; got {type(config).__name__}")
+    raise InputError(
+        "config must be an AugmentConfig, a dict of ImageDataGenerator keyword arguments or a "
+        f"FastImageDataGenerator; got {type(config).__name__}"
+    )

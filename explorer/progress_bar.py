@@ -63,5 +63,7 @@ def line(state: Progress) -> str:
         where = f"trials {state.trials_done} done, {state.trials_running} running, {state.trials_waiting} waiting"
     else:
         where = f"{state.arm:>10} seed {state.seed} epoch {state.epoch}/{state.epochs}"
-    return (f"[{'#' * filled}{'.' * (WIDTH - filled)}] {state.done_fraction:4.0%} {where} "
-            f"({state.epochs_done}/{state.epochs_total} epochs done) {eta}")
+    return (
+        f"[{'#' * filled}{'.' * (WIDTH - filled)}] {state.done_fraction:4.0%} {where} "
+        f"({state.epochs_done}/{state.epochs_total} epochs done) {eta}"
+    )

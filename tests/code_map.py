@@ -4,6 +4,7 @@ imported): the helpers of the architecture tests."""
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,28 +101,38 @@ def group_of(name: str) -> str | None:
     return None
 
 
-def docstring_lines(tree: ast.AST) -> set[int]:
-    """The line numbers taken by docstrings (of the module, its classes and functions)."""
-    lines = set()
+def _without_docstrings(tree: ast.AST) -> ast.AST:
+    """A copy of `tree` without the docstrings of its module, classes and functions."""
+    tree = copy.deepcopy(tree)
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
-                    and isinstance(first.value.value, str):
-                lines.update(range(first.lineno, first.end_lineno + 1))
-    return lines
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:] or [ast.Pass()]
+    return tree
+
+
+def code_size(tree: ast.AST) -> int:
+    """Lines of code as `ast.unparse` writes them (one line per statement, no wrapping, no
+    docstrings, no comments): a size the formatter's line breaks and the API's documentation
+    do not change."""
+    return len(ast.unparse(_without_docstrings(tree)).splitlines())
 
 
 def long_functions(module: Module, limit: int) -> list[tuple[str, int]]:
-    """(name, lines) of every function longer than `limit` lines of code: def line to last line,
-    its docstrings not counted (documentation is not what makes a function long to read)."""
-    tree = module.tree()
-    docs = docstring_lines(tree)
-    sizes = [(node.name, sum(1 for line in range(node.lineno, node.end_lineno + 1) if line not in docs))
-             for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return [(name, lines) for name, lines in sizes if lines > limit]
+    """(name, size) of every function whose code (`code_size`) is over `limit` lines."""
+    sizes = [
+        (node.name, code_size(node))
+        for node in ast.walk(module.tree())
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    return [(name, size) for name, size in sizes if size > limit]
 
 
 def code_lines(module: Module) -> int:
-    """The module's lines, its docstrings not counted."""
-    return len(module.path.read_text(encoding="utf-8").splitlines()) - len(docstring_lines(module.tree()))
+    """The module's code (`code_size`)."""
+    return code_size(module.tree())

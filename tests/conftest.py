@@ -77,6 +77,7 @@ def submitted(tmp_path, monkeypatch):
 def idg_class():
     """`tf.keras.preprocessing.image.ImageDataGenerator`, the class the engine must match."""
     import tensorflow as tf  # a missing oracle must fail the suite, not skip it
+
     return tf.keras.preprocessing.image.ImageDataGenerator
 
 

@@ -76,8 +76,12 @@ def tile_captions(at: AppTest) -> list[str]:
 
 def verdict_boxes(at: AppTest) -> list[str]:
     """A finished run's verdict, whatever its colour."""
-    return [box.value for group in (at.error, at.warning, at.info, at.success) for box in group
-            if box.value.startswith("Finished:")]
+    return [
+        box.value
+        for group in (at.error, at.warning, at.info, at.success)
+        for box in group
+        if box.value.startswith("Finished:")
+    ]
 
 
 def messages(at: AppTest) -> str:

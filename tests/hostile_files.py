@@ -32,21 +32,47 @@ from PIL import Image
 
 __all__ = [
     # valid images
-    "png", "jpeg", "bmp", "webp", "tiff", "gif",
-    "palette_png_with_transparency", "la_png",
-    "gif_first_frame_differs", "gif_many_frames",
-    "jpeg_with_orientation", "jpeg_with_corrupt_exif",
+    "png",
+    "jpeg",
+    "bmp",
+    "webp",
+    "tiff",
+    "gif",
+    "palette_png_with_transparency",
+    "la_png",
+    "gif_first_frame_differs",
+    "gif_many_frames",
+    "jpeg_with_orientation",
+    "jpeg_with_corrupt_exif",
     # broken / lying / not-an-image files
-    "truncated", "png_claiming_huge_size",
-    "html_as_png", "text_as_png", "empty", "pdf_bytes", "eps_bytes", "svg_bytes",
-    "psd_header", "fits_bytes",
+    "truncated",
+    "png_claiming_huge_size",
+    "html_as_png",
+    "text_as_png",
+    "empty",
+    "pdf_bytes",
+    "eps_bytes",
+    "svg_bytes",
+    "psd_header",
+    "fits_bytes",
     # datasets
-    "dataset_zip", "zip_with_traversal", "zip_with_symlink", "zip_bomb", "zip_in_zip",
-    "zip_with_duplicate_names", "zip_with_encrypted_entry", "zip_with_non_utf8_names",
-    "zip_with_bad_utf8_flagged_name", "one_class_zip", "zip_with_too_many_entries",
-    "zip_with_junk", "corrupt_zip",
-    "dataset_folder", "folder_with_symlink",
-    "image_corpus", "dataset_corpus",
+    "dataset_zip",
+    "zip_with_traversal",
+    "zip_with_symlink",
+    "zip_bomb",
+    "zip_in_zip",
+    "zip_with_duplicate_names",
+    "zip_with_encrypted_entry",
+    "zip_with_non_utf8_names",
+    "zip_with_bad_utf8_flagged_name",
+    "one_class_zip",
+    "zip_with_too_many_entries",
+    "zip_with_junk",
+    "corrupt_zip",
+    "dataset_folder",
+    "folder_with_symlink",
+    "image_corpus",
+    "dataset_corpus",
 ]
 
 DEFAULT_CLASSES = {"cats": 4, "dogs": 4}
@@ -54,6 +80,7 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamp: identical bytes on every r
 
 
 # --------------------------------------------------------------------------- pixels
+
 
 def _pixels(mode: str, size: tuple[int, int], seed: int) -> Image.Image:
     """A random-ish image of ``size`` (w, h) in Pillow ``mode``.
@@ -69,8 +96,11 @@ def _pixels(mode: str, size: tuple[int, int], seed: int) -> Image.Image:
         shape = (h, w) if channels[mode] == 1 else (h, w, channels[mode])
         return Image.frombytes(mode, size, rs.randint(0, 256, shape, dtype=np.uint8).tobytes())
     if mode == "1":
-        return Image.frombytes("L", size, rs.randint(0, 2, (h, w), dtype=np.uint8).tobytes()) \
-            .point(lambda v: 255 * v).convert("1", dither=Image.Dither.NONE)
+        return (
+            Image.frombytes("L", size, rs.randint(0, 2, (h, w), dtype=np.uint8).tobytes())
+            .point(lambda v: 255 * v)
+            .convert("1", dither=Image.Dither.NONE)
+        )
     if mode == "P":
         im = Image.frombytes("L", size, rs.randint(0, 16, (h, w), dtype=np.uint8).tobytes())
         im = im.convert("P")  # no dithering/quantising: an L->P conversion keeps indices 0..15
@@ -103,6 +133,7 @@ def _check_mode(fmt: str, mode: str, allowed: tuple[str, ...]) -> None:
 
 
 # --------------------------------------------------------------------------- valid images
+
 
 def png(mode: str = "RGB", size: tuple[int, int] = (40, 30), seed: int = 0) -> bytes:
     """A valid PNG with random content.
@@ -173,7 +204,7 @@ def palette_png_with_transparency() -> bytes:
     """
     w, h = 32, 16
     idx = np.zeros((h, w), np.uint8)
-    idx[:, w // 2:] = 1 + (np.arange(w - w // 2) % 3)
+    idx[:, w // 2 :] = 1 + (np.arange(w - w // 2) % 3)
     im = Image.frombytes("L", (w, h), idx.tobytes()).convert("P")
     im.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
     return _encode(im, "PNG", transparency=0)
@@ -217,8 +248,8 @@ def gif_many_frames(frames: int = 3000, size: tuple[int, int] = (16, 16)) -> byt
     """
     w, h = size
     out = bytearray(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80, 0, 0))  # global table, 2 colours
-    out += b"\x00\x00\x00\xff\xff\xff"                                   # black, white
-    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"                # loop forever
+    out += b"\x00\x00\x00\xff\xff\xff"  # black, white
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
     # first frame: full canvas of colour 0
     out += _gif_frame(0, 0, w, h, bytes(w * h))
     for k in range(1, frames):
@@ -233,7 +264,7 @@ def _gif_frame(x: int, y: int, w: int, h: int, pixels: bytes) -> bytes:
     gce = b"\x21\xf9\x04\x04\x02\x00\x00\x00"  # dispose: do not dispose, delay 2 cs
     desc = b"\x2c" + struct.pack("<HHHHB", x, y, w, h, 0)
     data = _gif_lzw(pixels)
-    blocks = b"".join(bytes([len(data[i:i + 255])]) + data[i:i + 255] for i in range(0, len(data), 255))
+    blocks = b"".join(bytes([len(data[i : i + 255])]) + data[i : i + 255] for i in range(0, len(data), 255))
     return gce + desc + b"\x02" + blocks + b"\x00"
 
 
@@ -264,6 +295,7 @@ def _gif_lzw(pixels: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------- EXIF
+
 
 def _exif_bytes(exif) -> bytes:
     if isinstance(exif, (bytes, bytearray)):
@@ -343,6 +375,7 @@ def _insert_app_segment(jpg: bytes, marker: int, payload: bytes) -> bytes:
 
 # --------------------------------------------------------------------------- broken / lying files
 
+
 def truncated(data: bytes, keep: float = 0.5) -> bytes:
     """The first ``keep`` fraction of ``data``.
 
@@ -384,16 +417,20 @@ def png_claiming_huge_size(width: int = 30000, height: int = 30000) -> bytes:
 def html_as_png() -> bytes:
     """An HTML error page, the kind a web server returns instead of an image
     (meant to be saved as ``something.png``).  Pillow: ``UnidentifiedImageError``."""
-    return (b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"
-            b"<body><h1>Not Found</h1><p>The requested image was not found.</p></body></html>\n")
+    return (
+        b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"
+        b"<body><h1>Not Found</h1><p>The requested image was not found.</p></body></html>\n"
+    )
 
 
 def text_as_png() -> bytes:
     """Plain text (a Git LFS pointer file) meant to be saved as ``something.png``.
     Pillow: ``UnidentifiedImageError``."""
-    return (b"version https://git-lfs.github.com/spec/v1\n"
-            b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-            b"size 12345\n")
+    return (
+        b"version https://git-lfs.github.com/spec/v1\n"
+        b"oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        b"size 12345\n"
+    )
 
 
 def empty() -> bytes:
@@ -426,15 +463,19 @@ def eps_bytes() -> bytes:
     size (10, 10)) from the header, but ``.load()`` needs Ghostscript and raises
     ``OSError("Unable to locate Ghostscript on paths")`` when it is absent.  A
     careful loader rejects or whitelists formats rather than shelling out."""
-    return (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%Pages: 1\n%%EndComments\n"
-            b"0.5 setgray 0 0 10 10 rectfill\nshowpage\n%%EOF\n")
+    return (
+        b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%Pages: 1\n%%EndComments\n"
+        b"0.5 setgray 0 0 10 10 rectfill\nshowpage\n%%EOF\n"
+    )
 
 
 def svg_bytes() -> bytes:
     """A small SVG (a red circle).  Pillow cannot read SVG: ``UnidentifiedImageError``."""
-    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            b'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24">'
-            b'<circle cx="12" cy="12" r="10" fill="red"/></svg>\n')
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24">'
+        b'<circle cx="12" cy="12" r="10" fill="red"/></svg>\n'
+    )
 
 
 def psd_header() -> bytes:
@@ -450,9 +491,14 @@ def fits_bytes() -> bytes:
     2880-byte data block.  Pillow 13 decodes it (format "FITS", mode "L",
     size (8, 6)); a loader that only wants photo formats should reject it by
     ``im.format`` rather than by file extension."""
-    cards = ["SIMPLE  =                    T", "BITPIX  =                    8",
-             "NAXIS   =                    2", "NAXIS1  =                    8",
-             "NAXIS2  =                    6", "END"]
+    cards = [
+        "SIMPLE  =                    T",
+        "BITPIX  =                    8",
+        "NAXIS   =                    2",
+        "NAXIS1  =                    8",
+        "NAXIS2  =                    6",
+        "END",
+    ]
     header = b"".join(c.ljust(80).encode("ascii") for c in cards).ljust(2880, b" ")
     data = bytes(range(0, 8 * 6 * 5, 5)).ljust(2880, b"\0")
     return header + data
@@ -460,10 +506,11 @@ def fits_bytes() -> bytes:
 
 # --------------------------------------------------------------------------- zip helpers
 
+
 def _zinfo(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
     zi = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)  # ZipInfo keeps "../" and leading "/" verbatim
     zi.compress_type = compress
-    zi.create_system = 3                             # Unix, so external_attr mode bits mean something
+    zi.create_system = 3  # Unix, so external_attr mode bits mean something
     zi.external_attr = 0o100644 << 16
     return zi
 
@@ -505,11 +552,11 @@ def _patch_zip_headers(data: bytes, name: bytes, flags_or: int = 0, new_name: by
         while pos != -1:
             if pos + name_at <= len(out):
                 (nlen,) = struct.unpack_from("<H", out, pos + nlen_at)
-                if nlen == len(name) and out[pos + name_at:pos + name_at + nlen] == name:
+                if nlen == len(name) and out[pos + name_at : pos + name_at + nlen] == name:
                     (flags,) = struct.unpack_from("<H", out, pos + flag_at)
                     struct.pack_into("<H", out, pos + flag_at, flags | flags_or)
                     if new_name is not None:
-                        out[pos + name_at:pos + name_at + nlen] = new_name
+                        out[pos + name_at : pos + name_at + nlen] = new_name
                     found[sig] += 1
             pos = out.find(sig, pos + 1)
     if not all(found.values()):
@@ -519,8 +566,10 @@ def _patch_zip_headers(data: bytes, name: bytes, flags_or: int = 0, new_name: by
 
 # --------------------------------------------------------------------------- datasets
 
-def dataset_zip(classes=None, size=(24, 24), wrap_folder: str | None = None,
-                extra: dict[str, bytes] | None = None) -> bytes:
+
+def dataset_zip(
+    classes=None, size=(24, 24), wrap_folder: str | None = None, extra: dict[str, bytes] | None = None
+) -> bytes:
     """A valid class-per-folder dataset: ``class_name/img_k.png`` (RGB PNGs of
     ``size``), default ``{"cats": 4, "dogs": 4}``.  With ``wrap_folder`` every
     entry lives under ``wrap_folder/`` (as when someone zips the folder rather
@@ -627,8 +676,9 @@ def _non_utf8_zip(utf8_flag: bool) -> bytes:
     data = dataset_zip(classes={"cl_X": 3, "dogs": 3})
     for k in range(3):
         name = f"cl_X/img_{k}.png".encode()
-        data = _patch_zip_headers(data, name, flags_or=0x800 if utf8_flag else 0,
-                                  new_name=name.replace(b"cl_X", b"cl_\xe9"))
+        data = _patch_zip_headers(
+            data, name, flags_or=0x800 if utf8_flag else 0, new_name=name.replace(b"cl_X", b"cl_\xe9")
+        )
     return data
 
 
@@ -680,13 +730,15 @@ def zip_with_junk() -> bytes:
     hidden/non-image files are skipped, and the stray image is not a class."""
     appledouble = b"\x00\x05\x16\x07\x00\x02\x00\x00" + b"Mac OS X        " + bytes(58)
     ds_store = b"\x00\x00\x00\x01Bud1" + bytes(56)
-    return dataset_zip(extra={
-        "__MACOSX/cats/._a.png": appledouble,
-        "cats/.DS_Store": ds_store,
-        "notes.txt": b"collected 2024, see readme\n",
-        "cats/readme.md": b"# cats\nFour cats.\n",
-        "stray.png": png(seed=99),
-    })
+    return dataset_zip(
+        extra={
+            "__MACOSX/cats/._a.png": appledouble,
+            "cats/.DS_Store": ds_store,
+            "notes.txt": b"collected 2024, see readme\n",
+            "cats/readme.md": b"# cats\nFour cats.\n",
+            "stray.png": png(seed=99),
+        }
+    )
 
 
 def corrupt_zip() -> bytes:
@@ -697,6 +749,7 @@ def corrupt_zip() -> bytes:
 
 
 # --------------------------------------------------------------------------- on-disk datasets
+
 
 def dataset_folder(root: Path, classes=None, size=(24, 24)) -> Path:
     """Write the ``dataset_zip`` layout to disk: ``root/class_name/img_k.png``.
@@ -732,6 +785,7 @@ def folder_with_symlink(root: Path, target: Path | None = None) -> Path:
 
 
 # --------------------------------------------------------------------------- corpus
+
 
 def image_corpus() -> dict[str, bytes]:
     """Every single-file item, keyed by a descriptive name with an extension."""
@@ -811,8 +865,10 @@ def _describe_zip(data: bytes) -> str:
             names = [i.filename for i in infos]
             shown = names if len(names) <= 12 else names[:3] + ["..."]
             biggest = max(infos, key=lambda i: i.file_size)
-            return (f"{len(names)} entries, largest {biggest.filename} {biggest.file_size} B "
-                    f"(stored as {biggest.compress_size} B): {shown}")
+            return (
+                f"{len(names)} entries, largest {biggest.filename} {biggest.file_size} B "
+                f"(stored as {biggest.compress_size} B): {shown}"
+            )
     except Exception as e:  # noqa: BLE001
         return f"ZipFile -> {type(e).__name__}: {str(e)[:90]}"
 

@@ -23,8 +23,11 @@ from explorer.ui.workspace import make_preview
 from headless_page import png
 
 # Uploaded images a walk may choose: two usable ones and a file that is not an image.
-UPLOADS = {"red.png": png((40, 30), (200, 30, 30)), "wide.png": png((90, 20), (20, 90, 200)),
-           "notes.png": b"<!DOCTYPE html><html>not an image</html>"}
+UPLOADS = {
+    "red.png": png((40, 30), (200, 30, 30)),
+    "wide.png": png((90, 20), (20, 90, 200)),
+    "notes.png": b"<!DOCTYPE html><html>not an image</html>",
+}
 
 
 def widget_view(state: PageState) -> dict[str, object]:
@@ -33,16 +36,38 @@ def widget_view(state: PageState) -> dict[str, object]:
     shown = matching_preset(state.config)
     view[f"preset_{shown}"] = shown
     preview, image, train = state.preview, state.image, state.train
-    view.update(view=preview.view, tint_fill=preview.tint, tiles=preview.tiles, seed=preview.seed,
-                input_range=preview.input_range, training_size=preview.training_size, export_tab=preview.export,
-                image_source=image.source, sample=image.sample, demo=image.demo, demo_index=image.demo_index,
-                upload_choice=image.upload, section=state.section, paste_text=state.paste_text,
-                script_text=state.script_text, train_dataset=train.dataset, train_folder=train.folder,
-                train_mode=train.mode, train_loo=train.leave_one_out, train_epochs=train.epochs,
-                train_seeds=train.seeds, train_image_size=train.image_size, train_batch_size=train.batch_size,
-                train_learning_rate=train.learning_rate, train_model=train.model,
-                train_application=train.application, train_weights=train.weights, train_start=train.start,
-                train_budget=train.budget, train_check_seeds=train.check_seeds)
+    view.update(
+        view=preview.view,
+        tint_fill=preview.tint,
+        tiles=preview.tiles,
+        seed=preview.seed,
+        input_range=preview.input_range,
+        training_size=preview.training_size,
+        export_tab=preview.export,
+        image_source=image.source,
+        sample=image.sample,
+        demo=image.demo,
+        demo_index=image.demo_index,
+        upload_choice=image.upload,
+        section=state.section,
+        paste_text=state.paste_text,
+        script_text=state.script_text,
+        train_dataset=train.dataset,
+        train_folder=train.folder,
+        train_mode=train.mode,
+        train_loo=train.leave_one_out,
+        train_epochs=train.epochs,
+        train_seeds=train.seeds,
+        train_image_size=train.image_size,
+        train_batch_size=train.batch_size,
+        train_learning_rate=train.learning_rate,
+        train_model=train.model,
+        train_application=train.application,
+        train_weights=train.weights,
+        train_start=train.start,
+        train_budget=train.budget,
+        train_check_seeds=train.check_seeds,
+    )
     return view
 
 
@@ -54,15 +79,32 @@ def must_draw(state: PageState, image_shown: bool) -> set[str]:
         if state.image.source == "demo":
             keys.add("demo_index")
         if image_shown:
-            keys |= {*CONTROLS, f"preset_{matching_preset(state.config)}", "view", "tint_fill", "tiles", "seed",
-                     "input_range", "training_size", "export_tab"}
+            keys |= {
+                *CONTROLS,
+                f"preset_{matching_preset(state.config)}",
+                "view",
+                "tint_fill",
+                "tiles",
+                "seed",
+                "input_range",
+                "training_size",
+                "export_tab",
+            }
             keys |= {"paste_text"} if state.preview.export == "Import" else set()
             keys |= {"upload_choice"} if state.image.source == "upload" else set()
     elif state.section == "script":
         keys.add("script_text")
     else:
-        keys |= {"train_dataset", "train_model", "train_mode", "train_epochs", "train_seeds", "train_image_size",
-                 "train_batch_size", "train_learning_rate"}
+        keys |= {
+            "train_dataset",
+            "train_model",
+            "train_mode",
+            "train_epochs",
+            "train_seeds",
+            "train_image_size",
+            "train_batch_size",
+            "train_learning_rate",
+        }
         keys |= {"train_loo"} if state.train.mode == ABLATION else set()
         keys |= {"train_budget", "train_check_seeds"} if state.train.mode == SUGGEST else set()
         keys |= {"train_application", "train_weights"} if state.train.model == APPLICATION else set()
@@ -117,15 +159,23 @@ def doctor_findings(state: PageState, image: LoadedImage) -> list[tuple[str, str
     """(setting, message) of each finding the config doctor must show for the record."""
     preview = make_preview(image.pixels, state)
     fill = float(preview.fill_fractions.mean()) if preview is not None else None
-    findings = diagnose(state.config, [image.pixels], input_range=state.preview.input_range, mean_fill_fraction=fill,
-                        size=training_size(state, image))
+    findings = diagnose(
+        state.config,
+        [image.pixels],
+        input_range=state.preview.input_range,
+        mean_fill_fraction=fill,
+        size=training_size(state, image),
+    )
     return [(finding.setting or "general", finding.message) for finding in findings]
 
 
 def export_code(state: PageState) -> str | None:
     """The code the export shows for the record (None for the views not checked here)."""
-    shown = {"ImageDataGenerator": idg_code, "Keras 3, exact": lambda config: exact_layer_code(config)[0],
-             "JSON": config_json}.get(state.preview.export)
+    shown = {
+        "ImageDataGenerator": idg_code,
+        "Keras 3, exact": lambda config: exact_layer_code(config)[0],
+        "JSON": config_json,
+    }.get(state.preview.export)
     return None if shown is None else shown(state.config)
 
 

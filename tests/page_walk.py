@@ -58,20 +58,33 @@ from explorer.ui.record import (
 from explorer.ui.session import OWNER
 
 # Where a walk starts: the first is never walked from (see `PageWalk.open_the_page`).
-START_LINKS = ({}, {}, {"preset": "over-augmentation"}, {"preset": "lighting", "section": "train"},
-               {"rotation_range": "30.0", "source": "demo", "tiles": "4"})
+START_LINKS = (
+    {},
+    {},
+    {"preset": "over-augmentation"},
+    {"preset": "lighting", "section": "train"},
+    {"rotation_range": "30.0", "source": "demo", "tiles": "4"},
+)
 SIZES = ("", "224 x 224", "64", "640x480", "huge", "4 x 4")
 RATES = (1e-5, 0.001, 0.003, 0.01, 0.5, 1.0)
 APPLICATIONS = ("MobileNetV3Small", "ResNet50", "InceptionV3")
 # The IDG controls: slider (low, high, step), a range slider, a number input, a checkbox or a choice.
 CONTROLS = {
-    "rotation_range": ("slider", 0.0, 180.0, 1.0), "height_shift_range": ("slider", 0.0, 0.99, 0.01),
-    "width_shift_range": ("slider", 0.0, 0.99, 0.01), "shear_range": ("slider", 0.0, 60.0, 0.1),
-    "zoom_range": ("range", 0.1, 3.0, 0.01), "brightness_range": ("range", 0.1, 3.0, 0.01),
-    "channel_shift_range": ("number", 0.0, 255.0, 0.1), "cval": ("number", 0.0, 255.0, 1.0),
-    "rescale": ("number", 0.0, 1.0, 0.001), "horizontal_flip": ("checkbox",), "vertical_flip": ("checkbox",),
-    "samplewise_center": ("checkbox",), "samplewise_std_normalization": ("checkbox",),
-    "fill_mode": ("choice", FILL_MODES), "interpolation_order": ("choice", ORDERS),
+    "rotation_range": ("slider", 0.0, 180.0, 1.0),
+    "height_shift_range": ("slider", 0.0, 0.99, 0.01),
+    "width_shift_range": ("slider", 0.0, 0.99, 0.01),
+    "shear_range": ("slider", 0.0, 60.0, 0.1),
+    "zoom_range": ("range", 0.1, 3.0, 0.01),
+    "brightness_range": ("range", 0.1, 3.0, 0.01),
+    "channel_shift_range": ("number", 0.0, 255.0, 0.1),
+    "cval": ("number", 0.0, 255.0, 1.0),
+    "rescale": ("number", 0.0, 1.0, 0.001),
+    "horizontal_flip": ("checkbox",),
+    "vertical_flip": ("checkbox",),
+    "samplewise_center": ("checkbox",),
+    "samplewise_std_normalization": ("checkbox",),
+    "fill_mode": ("choice", FILL_MODES),
+    "interpolation_order": ("choice", ORDERS),
 }
 # Arguments of pasted IDG lines, odd forms included (IDG takes them; no control position shows some).
 PASTED = {
@@ -99,8 +112,7 @@ def idg_line(kwargs: dict) -> str:
 def script_text(kwargs: dict, size) -> str:
     """A training script with one IDG call and, unless `size` is 'none', a flow from a
     folder (at `size`, or at IDG's default when None)."""
-    lines = ["from tensorflow.keras.preprocessing.image import ImageDataGenerator",
-             f"datagen = {idg_line(kwargs)}"]
+    lines = ["from tensorflow.keras.preprocessing.image import ImageDataGenerator", f"datagen = {idg_line(kwargs)}"]
     if size != "none":
         target = "" if size is None else f", target_size={size!r}"
         lines.append(f"train = datagen.flow_from_directory('data/train'{target}, batch_size=32)")
@@ -114,8 +126,13 @@ def close(a, b) -> bool:
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
     if isinstance(a, float) or isinstance(b, float):
-        return (isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool)
-                and not isinstance(b, bool) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9))
+        return (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and not isinstance(a, bool)
+            and not isinstance(b, bool)
+            and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        )
     return a == b
 
 
@@ -123,7 +140,8 @@ def _steps(low: float, high: float, step: float) -> st.SearchStrategy:
     """Any value a control of this range and step can take (ints for a control of ints)."""
     whole = all(isinstance(value, int) for value in (low, high, step))
     return st.integers(0, round((high - low) / step)).map(
-        lambda k: low + k * step if whole else round(low + k * step, 6))
+        lambda k: low + k * step if whole else round(low + k * step, 6)
+    )
 
 
 @dataclass
@@ -196,14 +214,24 @@ class PageWalk(RuleBasedStateMachine):
     def _actions(self) -> dict[str, bool]:
         """Each action, and whether the page offers it now."""
         preview, train, chosen = self._image_shown(), self._on("train"), self.expected.train
-        trainable = chosen.dataset in DEMO_NAMES and chosen.model == SMALL_CNN and bool(
-            self.expected.config.active_transforms() or chosen.mode == SUGGEST)
+        trainable = (
+            chosen.dataset in DEMO_NAMES
+            and chosen.model == SMALL_CNN
+            and bool(self.expected.config.active_transforms() or chosen.mode == SUGGEST)
+        )
         return {
-            "switch_section": True, "reload_from_the_link": True, "pick_a_preset": preview,
-            "move_a_control": preview, "use_the_control_instead": preview and bool(kept_values(self.expected.config)),
-            "change_the_view": preview, "import_a_pasted_line": preview, "change_the_image": self._on("preview"),
-            "load_a_call_from_the_script_doctor": self._on("script"), "change_a_train_setting": train,
-            "go_back_to_preview": train, "click_train": train and trainable and self.driver.can_train,
+            "switch_section": True,
+            "reload_from_the_link": True,
+            "pick_a_preset": preview,
+            "move_a_control": preview,
+            "use_the_control_instead": preview and bool(kept_values(self.expected.config)),
+            "change_the_view": preview,
+            "import_a_pasted_line": preview,
+            "change_the_image": self._on("preview"),
+            "load_a_call_from_the_script_doctor": self._on("script"),
+            "change_a_train_setting": train,
+            "go_back_to_preview": train,
+            "click_train": train and trainable and self.driver.can_train,
         }
 
     def _on(self, section: str) -> bool:
@@ -267,14 +295,26 @@ class PageWalk(RuleBasedStateMachine):
     def change_the_view(self, data):
         preview = self.expected.preview
         random = preview.view == "draws"
-        what = data.draw(st.sampled_from(["view", "tint", "input_range", "training_size", "export",
-                                          *(["tiles", "seed", "new"] if random else [])]), label="view setting")
+        what = data.draw(
+            st.sampled_from(
+                [
+                    "view",
+                    "tint",
+                    "input_range",
+                    "training_size",
+                    "export",
+                    *(["tiles", "seed", "new"] if random else []),
+                ]
+            ),
+            label="view setting",
+        )
         if what == "new":
             self.driver.click("new_samples")
             self.expected = with_part(self.expected, "preview", seed=(preview.seed + 1) % (MAX_SEED + 1))
             return
         key, values = {
-            "view": ("view", st.sampled_from(list(VIEWS))), "tint": ("tint_fill", st.just(not preview.tint)),
+            "view": ("view", st.sampled_from(list(VIEWS))),
+            "tint": ("tint_fill", st.just(not preview.tint)),
             "input_range": ("input_range", st.sampled_from(INPUT_RANGES)),
             "training_size": ("training_size", st.sampled_from(SIZES)),
             "export": ("export_tab", st.sampled_from(EXPORTS)),
@@ -299,8 +339,9 @@ class PageWalk(RuleBasedStateMachine):
 
     def change_the_image(self, data):
         image = self.expected.image
-        choices = ["source"] + {"samples": ["sample"], "demo": ["demo", "demo_index"],
-                                "upload": ["files", "upload"]}[image.source]
+        choices = ["source"] + {"samples": ["sample"], "demo": ["demo", "demo_index"], "upload": ["files", "upload"]}[
+            image.source
+        ]
         what = data.draw(st.sampled_from(choices), label="image setting")
         if what == "files":
             names = data.draw(st.lists(st.sampled_from(sorted(UPLOADS)), unique=True, min_size=1), label="files")
@@ -312,9 +353,12 @@ class PageWalk(RuleBasedStateMachine):
             self.expected = with_part(self.expected, "image", upload=name)
         elif what != "upload":
             last = len(load_demo(image.demo, image_size=64)) - 1
-            values = {"source": lambda: st.sampled_from(list(SOURCES)),
-                      "sample": lambda: st.sampled_from(self.driver.samples()),
-                      "demo": lambda: st.sampled_from(DEMO_NAMES), "demo_index": lambda: st.integers(0, last)}[what]()
+            values = {
+                "source": lambda: st.sampled_from(list(SOURCES)),
+                "sample": lambda: st.sampled_from(self.driver.samples()),
+                "demo": lambda: st.sampled_from(DEMO_NAMES),
+                "demo_index": lambda: st.integers(0, last),
+            }[what]()
             value = data.draw(values, label=what)
             self.driver.set({"source": "image_source"}.get(what, what), value)
             self.expected = with_part(self.expected, "image", **{what: value})
@@ -355,7 +399,8 @@ class PageWalk(RuleBasedStateMachine):
             "dataset": ("train_dataset", st.sampled_from([*DEMO_NAMES, "your zip"])),
             "mode": ("train_mode", st.sampled_from(MODES)),
             "leave_one_out": ("train_loo", st.just(not train.leave_one_out)),
-            "epochs": ("train_epochs", st.integers(1, 200)), "seeds": ("train_seeds", st.integers(1, 20)),
+            "epochs": ("train_epochs", st.integers(1, 200)),
+            "seeds": ("train_seeds", st.integers(1, 20)),
             "image_size": ("train_image_size", st.integers(16, 512)),
             "batch_size": ("train_batch_size", st.integers(8, 512)),
             "learning_rate": ("train_learning_rate", st.sampled_from(RATES)),
@@ -422,8 +467,16 @@ class AppTestDriver:
     to `submitted` (the test replaces JobManager.submit: nothing trains)."""
 
     can_train = True
-    GROUPS = ("slider", "number_input", "checkbox", "radio", "selectbox", "text_input", "text_area",
-              "segmented_control")
+    GROUPS = (
+        "slider",
+        "number_input",
+        "checkbox",
+        "radio",
+        "selectbox",
+        "text_input",
+        "text_area",
+        "segmented_control",
+    )
 
     def __init__(self, submitted: list) -> None:
         self.at = None
@@ -481,8 +534,7 @@ class AppTestDriver:
         return st.tuples(_steps(low, high, step), _steps(low, high, step)).map(lambda pair: tuple(sorted(pair)))
 
     def messages(self) -> list[str]:
-        return [box.value for group in (self.at.error, self.at.warning, self.at.info, self.at.success)
-                for box in group]
+        return [box.value for group in (self.at.error, self.at.warning, self.at.info, self.at.success) for box in group]
 
     def train(self):
         from headless_page import page_record
@@ -496,12 +548,20 @@ class AppTestDriver:
         from headless_page import page_record
 
         at, view = self.at, widget_view(expected)
-        widgets = {widget.key: widget.value for group in self.GROUPS for widget in getattr(at, group)
-                   if widget.key in view}
+        widgets = {
+            widget.key: widget.value for group in self.GROUPS for widget in getattr(at, group) if widget.key in view
+        }
         alerts = [box.value for group in (at.warning, at.info) for box in group if "  \nFix: " in box.value]
-        findings = [(text[2:text.index("** (")], text[text.index("): ") + 3:text.rindex("  \nFix: ")])
-                    for text in alerts]  # "**setting** (severity): message  \nFix: fix"
-        return PageRead(at.exception if at.exception else None, page_record(at), widgets,
-                        {name: at.query_params[name] for name in at.query_params},
-                        [caption for image in at.image for caption in image.captions], findings,
-                        [block.value.strip() for block in at.code], owner=self._owner())
+        findings = [
+            (text[2 : text.index("** (")], text[text.index("): ") + 3 : text.rindex("  \nFix: ")]) for text in alerts
+        ]  # "**setting** (severity): message  \nFix: fix"
+        return PageRead(
+            at.exception if at.exception else None,
+            page_record(at),
+            widgets,
+            {name: at.query_params[name] for name in at.query_params},
+            [caption for image in at.image for caption in image.captions],
+            findings,
+            [block.value.strip() for block in at.code],
+            owner=self._owner(),
+        )

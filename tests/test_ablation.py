@@ -26,14 +26,22 @@ def left_right(count: int = 240, size: int = 16, seed: int = 0) -> Dataset:
     for image, label in zip(images, labels):
         row = rng.randint(2, size - 5)
         col = rng.randint(1, size // 3 - 2) if label == 0 else rng.randint(2 * size // 3, size - 4)
-        image[row:row + 3, col:col + 3] = 255
+        image[row : row + 3, col : col + 3] = 255
     return Dataset(images, labels, ["left", "right"], LoadReport("left-right"), name="left-right")
 
 
 def test_arms_change_one_setting_at_a_time():
     arms = ablation_arms(CONFIG, leave_one_out=True)
-    assert set(arms) == {"baseline", "only:rotation_range", "only:horizontal_flip", "only:vertical_flip", "full",
-                         "without:rotation_range", "without:horizontal_flip", "without:vertical_flip"}
+    assert set(arms) == {
+        "baseline",
+        "only:rotation_range",
+        "only:horizontal_flip",
+        "only:vertical_flip",
+        "full",
+        "without:rotation_range",
+        "without:horizontal_flip",
+        "without:vertical_flip",
+    }
     assert arms["baseline"] == CONFIG.without_transforms() and arms["baseline"].rescale == 1 / 255
     assert arms["only:horizontal_flip"].active_transforms() == ["horizontal_flip"]
     assert arms["without:horizontal_flip"].active_transforms() == ["rotation_range", "vertical_flip"]
@@ -41,17 +49,26 @@ def test_arms_change_one_setting_at_a_time():
 
 
 def _result(finals: dict[str, list[float]], probes=None, losses=None) -> RunResult:
-    arms = {arm: {"val_accuracy": [[value] * 3 for value in values],
-                  "train_loss": [[1.0, (losses or {}).get(arm, 0.5)] for _ in values]}
-            for arm, values in finals.items()}
+    arms = {
+        arm: {
+            "val_accuracy": [[value] * 3 for value in values],
+            "train_loss": [[1.0, (losses or {}).get(arm, 0.5)] for _ in values],
+        }
+        for arm, values in finals.items()
+    }
     return RunResult.from_json({"arms": arms, "probe_accuracy": probes or {}})
 
 
 def test_intervals_match_a_hand_computation():
-    result = _result({"baseline": [0.90, 0.92, 0.94], "only:horizontal_flip": [0.85, 0.89, 0.90],
-                      "only:vertical_flip": [0.91, 0.92, 0.93]},
-                     probes={"horizontal_flip": [0.45, 0.46, 0.47], "vertical_flip": [0.9, 0.92, 0.94]},
-                     losses={"baseline": 0.5, "only:horizontal_flip": 0.8, "only:vertical_flip": 0.5})
+    result = _result(
+        {
+            "baseline": [0.90, 0.92, 0.94],
+            "only:horizontal_flip": [0.85, 0.89, 0.90],
+            "only:vertical_flip": [0.91, 0.92, 0.93],
+        },
+        probes={"horizontal_flip": [0.45, 0.46, 0.47], "vertical_flip": [0.9, 0.92, 0.94]},
+        losses={"baseline": 0.5, "only:horizontal_flip": 0.8, "only:vertical_flip": 0.5},
+    )
     analysis = analyze(result)
     flip = analysis.one_at_a_time[0]
     assert flip.transform == "horizontal_flip"
@@ -79,8 +96,12 @@ def test_the_planted_harmful_flip_is_ranked_first_with_training(tmp_path):
     dataset = left_right()
     arms = ablation_arms(CONFIG, leave_one_out=False)
     # 8 epochs, the default: the flipped arm swings between 46% and 100% from epoch to epoch
-    result = run_comparison(dataset, arms, TrainSettings(seeds=(0, 1, 2), epochs=8, batch_size=16, image_size=16,
-                                                         learning_rate=5e-3), probes=probe_configs(CONFIG))
+    result = run_comparison(
+        dataset,
+        arms,
+        TrainSettings(seeds=(0, 1, 2), epochs=8, batch_size=16, image_size=16, learning_rate=5e-3),
+        probes=probe_configs(CONFIG),
+    )
     analysis = analyze(result)
     rows = {row.transform: row for row in analysis.one_at_a_time}
     first = analysis.one_at_a_time[0]
@@ -92,17 +113,26 @@ def test_the_planted_harmful_flip_is_ranked_first_with_training(tmp_path):
 
 
 def test_the_analysis_round_trips_through_json():
-    analysis = analyze(_result({"baseline": [0.90, 0.92, 0.94], "only:horizontal_flip": [0.85, 0.89, 0.90]},
-                               probes={"horizontal_flip": [0.45, 0.46, 0.47]}))
+    analysis = analyze(
+        _result(
+            {"baseline": [0.90, 0.92, 0.94], "only:horizontal_flip": [0.85, 0.89, 0.90]},
+            probes={"horizontal_flip": [0.45, 0.46, 0.47]},
+        )
+    )
     assert AblationAnalysis.from_json(json.loads(json.dumps(analysis.to_json()))) == analysis
 
 
 def test_the_sentence_draws_on_both_views_and_both_tables_carry_the_same_fields():
-    result = _result({
-        "baseline": [0.96, 0.95, 0.97], "only:horizontal_flip": [0.955, 0.94, 0.965],
-        "only:rotation_range": [0.96, 0.955, 0.96], "full": [0.72, 0.75, 0.73],
-        "without:horizontal_flip": [0.93, 0.92, 0.95], "without:rotation_range": [0.73, 0.745, 0.725],
-    })
+    result = _result(
+        {
+            "baseline": [0.96, 0.95, 0.97],
+            "only:horizontal_flip": [0.955, 0.94, 0.965],
+            "only:rotation_range": [0.96, 0.955, 0.96],
+            "full": [0.72, 0.75, 0.73],
+            "without:horizontal_flip": [0.93, 0.92, 0.95],
+            "without:rotation_range": [0.73, 0.745, 0.725],
+        }
+    )
     analysis = analyze(result)
     sentence = analysis.sentence
     assert "Alone, no setting is clearly harmful" in sentence
@@ -113,8 +143,11 @@ def test_the_sentence_draws_on_both_views_and_both_tables_carry_the_same_fields(
     assert f"Without horizontal_flip the config recovers {-top.delta_mean * 100:.1f} points" in sentence
     data = analysis.to_json()
     one, loo = data["one_at_a_time"][0], data["leave_one_out"][0]
-    assert set(one) == set(loo) >= {"transform", "delta_mean", "ci95", "ci_family", "seeds_agreeing", "affinity",
-                                    "diversity"}
+    assert (
+        set(one)
+        == set(loo)
+        >= {"transform", "delta_mean", "ci95", "ci_family", "seeds_agreeing", "affinity", "diversity"}
+    )
 
 
 def test_a_stopped_ablation_says_where_it_stopped():
@@ -143,13 +176,19 @@ def test_an_ablation_whose_models_all_answered_one_class_says_it_means_nothing()
 # config recovers most.
 EXAMPLE_1 = {
     "baseline": [0.97, 0.96, 0.975],
-    "only:horizontal_flip": [0.94, 0.91, 0.938], "only:width_shift_range": [0.949, 0.941, 0.954],
-    "only:rotation_range": [0.96, 0.95, 0.97], "only:height_shift_range": [0.97, 0.955, 0.98],
-    "only:shear_range": [0.972, 0.96, 0.975], "only:zoom_range": [0.96, 0.965, 0.96],
+    "only:horizontal_flip": [0.94, 0.91, 0.938],
+    "only:width_shift_range": [0.949, 0.941, 0.954],
+    "only:rotation_range": [0.96, 0.95, 0.97],
+    "only:height_shift_range": [0.97, 0.955, 0.98],
+    "only:shear_range": [0.972, 0.96, 0.975],
+    "only:zoom_range": [0.96, 0.965, 0.96],
     "full": [0.70, 0.75, 0.72],
-    "without:horizontal_flip": [0.86, 0.90, 0.89], "without:width_shift_range": [0.70, 0.76, 0.73],
-    "without:rotation_range": [0.71, 0.75, 0.74], "without:height_shift_range": [0.70, 0.75, 0.73],
-    "without:shear_range": [0.70, 0.76, 0.72], "without:zoom_range": [0.71, 0.75, 0.72],
+    "without:horizontal_flip": [0.86, 0.90, 0.89],
+    "without:width_shift_range": [0.70, 0.76, 0.73],
+    "without:rotation_range": [0.71, 0.75, 0.74],
+    "without:height_shift_range": [0.70, 0.75, 0.73],
+    "without:shear_range": [0.70, 0.76, 0.72],
+    "without:zoom_range": [0.71, 0.75, 0.72],
 }
 
 
@@ -160,8 +199,10 @@ def test_the_headline_never_calls_nothing_harmful_while_a_setting_hurts():
     assert rows["horizontal_flip"].decision() == "unclear" and rows["horizontal_flip"].ci95[1] < 0  # ... 95% alone
     assert rows["width_shift_range"].decision() == "hurts"
     assert "no setting is clearly harmful" not in analysis.sentence
-    assert "Alone, width_shift_range hurts: it changes validation accuracy by -2.0 points (family-wise 99.2% CI" \
+    assert (
+        "Alone, width_shift_range hurts: it changes validation accuracy by -2.0 points (family-wise 99.2% CI"
         in analysis.sentence
+    )
     assert "horizontal_flip hurts" not in analysis.sentence
 
 
@@ -174,24 +215,37 @@ def test_an_interaction_is_named_and_the_first_recommendation_drops_what_recover
     assert "the settings interact" in analysis.sentence
     assert "Without horizontal_flip the config recovers 16.0 points (family-wise 99.2% CI" in analysis.sentence
     assert analysis.recommendation[0].startswith("Drop horizontal_flip: the full config without it scores 16.0")
-    assert analysis.sentence.index("Together") < analysis.sentence.index("interact") < analysis.sentence.index(
-        "Without horizontal_flip")
+    assert (
+        analysis.sentence.index("Together")
+        < analysis.sentence.index("interact")
+        < analysis.sentence.index("Without horizontal_flip")
+    )
 
 
 def test_without_leave_one_out_an_interaction_asks_for_it():
     one_at_a_time = {arm: values for arm, values in EXAMPLE_1.items() if not arm.startswith("without:")}
     analysis = analyze(_result(one_at_a_time))
     assert analysis.full is not None and not interaction(analysis).explained
-    assert "Leave-one-out (the full config minus each setting) would show which removal recovers most." \
+    assert (
+        "Leave-one-out (the full config minus each setting) would show which removal recovers most."
         in analysis.sentence
+    )
     assert analysis.recommendation[0].startswith("The settings interact (alone they add up to")
 
 
 def test_settings_that_add_up_to_the_full_effect_are_not_called_interacting():
-    analysis = analyze(_result({
-        "baseline": [0.96, 0.95, 0.97], "only:rotation_range": [0.94, 0.93, 0.955],
-        "only:zoom_range": [0.95, 0.94, 0.96], "full": [0.93, 0.925, 0.94],
-        "without:rotation_range": [0.95, 0.94, 0.95], "without:zoom_range": [0.94, 0.93, 0.945]}))
+    analysis = analyze(
+        _result(
+            {
+                "baseline": [0.96, 0.95, 0.97],
+                "only:rotation_range": [0.94, 0.93, 0.955],
+                "only:zoom_range": [0.95, 0.94, 0.96],
+                "full": [0.93, 0.925, 0.94],
+                "without:rotation_range": [0.95, 0.94, 0.95],
+                "without:zoom_range": [0.94, 0.93, 0.945],
+            }
+        )
+    )
     found = interaction(analysis)
     assert found is not None and found.explained
     assert "interact" not in analysis.sentence and not any("interact" in line for line in analysis.recommendation)

@@ -28,8 +28,15 @@ from headless_page import (
     verdict_boxes,
 )
 
-SLIDERS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
-           "brightness_range", "tiles")
+SLIDERS = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "zoom_range",
+    "brightness_range",
+    "tiles",
+)
 NUMBERS = ("channel_shift_range", "cval", "rescale", "seed")
 CHECKBOXES = ("horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization", "tint_fill")
 RADIOS = ("interpolation_order", "input_range", "view", "image_source")
@@ -192,8 +199,12 @@ def test_export_shows_idg_code_keras_layers_and_json():
 
 
 def test_widget_values_and_config_round_trip():
-    for config in (AugmentConfig(), AugmentConfig(rotation_range=40, zoom_range=0.2, brightness_range=[0.8, 1.2],
-                                                  rescale=1 / 255, width_shift_range=0.1)):
+    for config in (
+        AugmentConfig(),
+        AugmentConfig(
+            rotation_range=40, zoom_range=0.2, brightness_range=[0.8, 1.2], rescale=1 / 255, width_shift_range=0.1
+        ),
+    ):
         assert config_from_widgets(widget_values(config), {}) == config
 
 

@@ -79,8 +79,10 @@ def test_a_kept_setting_gives_way_to_its_control_on_request():
 
 
 def test_arguments_the_preview_does_not_model_are_named_after_import():
-    at = paste(run_app(), "ImageDataGenerator(rotation_range=15, featurewise_center=True, "
-                          "preprocessing_function=preprocess_input)")
+    at = paste(
+        run_app(),
+        "ImageDataGenerator(rotation_range=15, featurewise_center=True, preprocessing_function=preprocess_input)",
+    )
     assert at.slider(key="rotation_range").value == 15
     [message] = [box.value for box in at.success if box.value.startswith("Imported")]
     assert "`featurewise_center=True`: it needs statistics from datagen.fit()" in message
@@ -114,14 +116,17 @@ def test_the_script_doctor_reads_a_pasted_script_and_names_unreadable_input():
     assert any("not valid Python" in box.value and "line 1" in box.value for box in at.error)
 
 
-@pytest.mark.parametrize("config", [
-    AugmentConfig(width_shift_range=[-2, 0, 2], height_shift_range=4, zoom_range=1.5),
-    AugmentConfig(rotation_range=-30, shear_range=90, zoom_range=[1.2, 0.8], brightness_range=[1.0, 1.0]),
-    AugmentConfig(brightness_range=[0, 2], channel_shift_range=-300, cval=-1, rescale=0),
-    AugmentConfig(rotation_range=10, fill_mode="grid-wrap", interpolation_order=3, rescale=255),
-    AugmentConfig(fill_mode="anything", interpolation_order=9),  # nothing warps: IDG never reads them
-    AugmentConfig(zoom_range=[0.05, 1.0], width_shift_range=-0.2),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        AugmentConfig(width_shift_range=[-2, 0, 2], height_shift_range=4, zoom_range=1.5),
+        AugmentConfig(rotation_range=-30, shear_range=90, zoom_range=[1.2, 0.8], brightness_range=[1.0, 1.0]),
+        AugmentConfig(brightness_range=[0, 2], channel_shift_range=-300, cval=-1, rescale=0),
+        AugmentConfig(rotation_range=10, fill_mode="grid-wrap", interpolation_order=3, rescale=255),
+        AugmentConfig(fill_mode="anything", interpolation_order=9),  # nothing warps: IDG never reads them
+        AugmentConfig(zoom_range=[0.05, 1.0], width_shift_range=-0.2),
+    ],
+)
 def test_settings_no_control_shows_are_kept_as_they_are(config):
     kept = kept_values(config)
     assert kept  # each config has at least one such setting
@@ -129,9 +134,20 @@ def test_settings_no_control_shows_are_kept_as_they_are(config):
 
 
 def test_settings_the_controls_show_are_not_kept():
-    for config in (AugmentConfig(), AugmentConfig(rotation_range=40, zoom_range=0.2, brightness_range=[0.8, 1.2],
-                                                  rescale=1 / 255, width_shift_range=0.1, interpolation_order=3,
-                                                  fill_mode="mirror", channel_shift_range=20, cval=128)):
+    for config in (
+        AugmentConfig(),
+        AugmentConfig(
+            rotation_range=40,
+            zoom_range=0.2,
+            brightness_range=[0.8, 1.2],
+            rescale=1 / 255,
+            width_shift_range=0.1,
+            interpolation_order=3,
+            fill_mode="mirror",
+            channel_shift_range=20,
+            cval=128,
+        ),
+    ):
         assert kept_values(config) == {}
         assert config_from_widgets(widget_values(config), {}) == config
 

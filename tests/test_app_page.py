@@ -30,8 +30,16 @@ def test_the_preset_box_says_custom_once_a_setting_is_changed():
 
 
 def test_the_preset_box_names_the_preset_a_link_matches():
-    at = run_app({"rotation_range": "40.0", "width_shift_range": "0.2", "height_shift_range": "0.2",
-                  "shear_range": "0.2", "zoom_range": "0.2", "horizontal_flip": "1"})
+    at = run_app(
+        {
+            "rotation_range": "40.0",
+            "width_shift_range": "0.2",
+            "height_shift_range": "0.2",
+            "shear_range": "0.2",
+            "zoom_range": "0.2",
+            "horizontal_flip": "1",
+        }
+    )
     assert preset_box(at).value == "over-augmentation"
     assert preset_box(run_app({"rotation_range": "41.0"})).value == "custom"
 
@@ -90,9 +98,20 @@ def test_the_link_carries_the_whole_page():
     at.number_input(key="train_epochs").set_value(5).run()
     at.number_input(key="train_learning_rate").set_value(0.01).run()
     query = {key: (value[-1] if isinstance(value, list) else value) for key, value in at.query_params.items()}
-    expected = {"source": "demo", "demo": "shapes", "demo_index": "3", "preset": "lighting", "tint": "1",
-                "view": "extremes", "dataset": "shapes", "mode": "ablation", "loo": "0", "epochs": "5", "lr": "0.01",
-                "section": "train"}
+    expected = {
+        "source": "demo",
+        "demo": "shapes",
+        "demo_index": "3",
+        "preset": "lighting",
+        "tint": "1",
+        "view": "extremes",
+        "dataset": "shapes",
+        "mode": "ablation",
+        "loo": "0",
+        "epochs": "5",
+        "lr": "0.01",
+        "section": "train",
+    }
     assert expected.items() <= query.items(), query
     again = run_app(query)  # a reload, or the link sent to a colleague: on the train section
     assert again.selectbox(key="train_dataset").value == "shapes" and again.radio(key="train_mode").value == "ablation"
@@ -113,8 +132,18 @@ def test_a_preset_named_alone_in_a_link_is_applied():
 
 
 def test_bad_page_values_in_a_link_are_named_and_their_defaults_kept():
-    at = run_app({"source": "ftp", "epochs": "9999", "view": "sideways", "lr": "nan", "run": "../../etc",
-                  "sample": "../secret.png", "preset": "best", "section": "kitchen"})
+    at = run_app(
+        {
+            "source": "ftp",
+            "epochs": "9999",
+            "view": "sideways",
+            "lr": "nan",
+            "run": "../../etc",
+            "sample": "../secret.png",
+            "preset": "best",
+            "section": "kitchen",
+        }
+    )
     text = messages(at)
     for name in ("source", "epochs", "view", "lr", "run", "preset", "section"):
         assert f"Ignored {name}=" in text, name
@@ -131,7 +160,6 @@ def test_a_link_to_an_upload_says_to_upload_again():
 
 def test_the_link_names_the_run_shown_and_a_reload_shows_it_in_the_train_panel(tmp_path, monkeypatch):
     import shutil
-
 
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)
@@ -180,7 +208,6 @@ def test_only_the_open_section_is_drawn_and_each_keeps_its_values_while_closed()
 
 def test_a_link_to_a_run_opens_the_train_section(tmp_path, monkeypatch):
     import shutil
-
 
     run_id = "20261202-050000-c0ffee"
     shutil.copytree(ROOT / "tests" / "fixtures" / "legacy_runs" / run_id, tmp_path / run_id)

@@ -45,15 +45,15 @@ def _bounded():
 
 def _numbers(result):
     """Everything a verdict is computed from (times aside: they are measured, not computed)."""
-    arms = {arm: {metric: history.runs(metric) for metric in ("train_accuracy", "train_loss", "val_accuracy",
-                                                              "val_loss")}
-            for arm, history in result.arms.items()}
+    arms = {
+        arm: {metric: history.runs(metric) for metric in ("train_accuracy", "train_loss", "val_accuracy", "val_loss")}
+        for arm, history in result.arms.items()
+    }
     return arms, result.confusion, result.predictions, result.probe_accuracy
 
 
 def _compare(dataset, backend, arms=ARMS, probes=None, **kwargs):
-    return paired.run_comparison(dataset, arms, TINY, should_stop=_bounded(), backend=backend, probes=probes,
-                                   **kwargs)
+    return paired.run_comparison(dataset, arms, TINY, should_stop=_bounded(), backend=backend, probes=probes, **kwargs)
 
 
 def test_trials_no_node_could_take_are_refused_not_left_waiting(shapes, local_ray):
@@ -116,11 +116,15 @@ def test_ray_streams_epochs_as_trials_finish_and_stop_keeps_what_finished(shapes
     def should_stop():
         return bool(reports) and reports[-1].trials_done >= stop_after["trials"]
 
-    result = paired.run_comparison(shapes, ARMS, TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16,
-                                                                 image_size=16),
-                                     progress=reports.append, should_stop=should_stop,
-                                     on_epoch=lambda partial: saved.extend(_epochs(partial, arm) for arm in ARMS),
-                                     backend=RayBackend(cpus_per_trial=1))
+    result = paired.run_comparison(
+        shapes,
+        ARMS,
+        TrainSettings(seeds=(0, 1, 2), epochs=2, batch_size=16, image_size=16),
+        progress=reports.append,
+        should_stop=should_stop,
+        on_epoch=lambda partial: saved.extend(_epochs(partial, arm) for arm in ARMS),
+        backend=RayBackend(cpus_per_trial=1),
+    )
     assert result.status == "stopped"
     finished = sum(matrix is not None for matrices in result.confusion.values() for matrix in matrices)
     assert 1 <= finished < 6  # what finished is kept; the rest was cancelled
@@ -168,8 +172,14 @@ def test_a_model_file_travels_with_its_trials_to_machines_that_cannot_read_its_p
 
     keras.utils.set_random_seed(3)
     saved = tmp_path / "mine.keras"
-    keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
-                      keras.layers.Dense(4, activation="softmax")]).save(saved)
+    keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    ).save(saved)
     model = ModelRef(kind=MODEL_FILE, name="mine.keras", path=str(saved))
     split = paired.prepare(shapes, TINY)
     shared = ARMS["baseline"]

@@ -33,15 +33,21 @@ def _result() -> RunResult:
     aug = [[b[0] + 6, b[1] - 8 + rng.integers(-1, 2), b[2] + 6] for b in base]
     curves = {"val_accuracy": [[0.8, 0.8, 0.8]] * SEEDS}
     labels = [0, 1, 2, 1]
-    return RunResult.from_json({
-        "class_names": NAMES, "settings": {"seeds": list(range(SEEDS)), "epochs": 3},
-        "arms": {"baseline": curves, "augmented": {"val_accuracy": [[0.82, 0.82, 0.82]] * SEEDS}},
-        "confusion": {"baseline": [_confusion(c) for c in base], "augmented": [_confusion(c) for c in aug]},
-        # image 0 fixed in seeds 0-1, image 1 broken in every seed, image 3 broken in seed 2 only
-        "predictions": {"baseline": [[2, 1, 2, 1], [2, 1, 2, 1], [0, 1, 2, 1], [0, 1, 2, 1]],
-                        "augmented": [[0, 0, 2, 1], [0, 0, 2, 1], [0, 0, 2, 0], [0, 0, 2, 1]]},
-        "validation_labels": labels, "validation_indices": [10, 11, 12, 13],
-    })
+    return RunResult.from_json(
+        {
+            "class_names": NAMES,
+            "settings": {"seeds": list(range(SEEDS)), "epochs": 3},
+            "arms": {"baseline": curves, "augmented": {"val_accuracy": [[0.82, 0.82, 0.82]] * SEEDS}},
+            "confusion": {"baseline": [_confusion(c) for c in base], "augmented": [_confusion(c) for c in aug]},
+            # image 0 fixed in seeds 0-1, image 1 broken in every seed, image 3 broken in seed 2 only
+            "predictions": {
+                "baseline": [[2, 1, 2, 1], [2, 1, 2, 1], [0, 1, 2, 1], [0, 1, 2, 1]],
+                "augmented": [[0, 0, 2, 1], [0, 0, 2, 1], [0, 0, 2, 0], [0, 0, 2, 1]],
+            },
+            "validation_labels": labels,
+            "validation_indices": [10, 11, 12, 13],
+        }
+    )
 
 
 def test_a_class_harmed_while_the_average_rises_is_flagged_with_its_own_interval():
@@ -49,8 +55,9 @@ def test_a_class_harmed_while_the_average_rises_is_flagged_with_its_own_interval
     assert [e.name for e in effects][0] == "dog"  # most harmed first
     dog = effects[0]
     result = _result()
-    per_seed = [result.confusion["augmented"][i][1][1] / 50 - result.confusion["baseline"][i][1][1] / 50
-                for i in range(SEEDS)]
+    per_seed = [
+        result.confusion["augmented"][i][1][1] / 50 - result.confusion["baseline"][i][1][1] / 50 for i in range(SEEDS)
+    ]
     mean, low, high = paired_interval(per_seed)
     assert dog.effect.per_seed == pytest.approx(per_seed) and dog.effect.ci95 == pytest.approx((low, high))
     assert dog.effect.decision() == "hurts"  # family-wise over the 3 classes, still below zero

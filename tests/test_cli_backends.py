@@ -22,8 +22,14 @@ TINY = ("--dataset", "shapes", "--seeds", "2", "--epochs", "2", "--image-size", 
 
 
 def _explorer(*args, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "explorer", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _numbers(out: Path) -> dict:
@@ -41,8 +47,19 @@ def test_the_ray_backend_gives_the_local_backends_numbers(command, tmp_path):
     extra = ("--no-leave-one-out",) if command == "ablate" else ()
     local = _explorer(command, *TINY, *extra, "--config", config, "--out", tmp_path / "local")
     # 2 CPU threads per trial: what a trial in the CLI's own process trains with on 2 cores.
-    on_ray = _explorer(command, *TINY, *extra, "--config", config, "--out", tmp_path / "ray",
-                       "--backend", "ray", "--cpus-per-trial", "2")
+    on_ray = _explorer(
+        command,
+        *TINY,
+        *extra,
+        "--config",
+        config,
+        "--out",
+        tmp_path / "ray",
+        "--backend",
+        "ray",
+        "--cpus-per-trial",
+        "2",
+    )
     assert local.returncode == 0, local.stderr[-2000:]
     assert on_ray.returncode == 0, on_ray.stderr[-2000:]
     assert _numbers(tmp_path / "local") == _numbers(tmp_path / "ray")
@@ -52,14 +69,34 @@ def test_the_ray_backend_gives_the_local_backends_numbers(command, tmp_path):
 
 
 def test_a_cluster_that_cannot_be_reached_is_named(tmp_path):
-    run = _explorer("compare", *TINY, "--out", tmp_path / "run", "--backend", "ray",
-                    "--ray-address", "ray://127.0.0.1:1", "--config", ROOT / "tests" / "missing.json")
+    run = _explorer(
+        "compare",
+        *TINY,
+        "--out",
+        tmp_path / "run",
+        "--backend",
+        "ray",
+        "--ray-address",
+        "ray://127.0.0.1:1",
+        "--config",
+        ROOT / "tests" / "missing.json",
+    )
     assert run.returncode == 2 and "--config" in run.stderr  # checked before anything starts
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps(CONFIG))
     # Ray's client tries 3 times for 5, 10 and 15 s (30 s); from 1 s, 1, 6 and 11 s (18 s).
-    run = _explorer("compare", *TINY, "--out", tmp_path / "run", "--backend", "ray",
-                    "--ray-address", "ray://127.0.0.1:1", "--config", config,
-                    env={"RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1"})
+    run = _explorer(
+        "compare",
+        *TINY,
+        "--out",
+        tmp_path / "run",
+        "--backend",
+        "ray",
+        "--ray-address",
+        "ray://127.0.0.1:1",
+        "--config",
+        config,
+        env={"RAY_CLIENT_INITIAL_CONNECTION_TIMEOUT_S": "1"},
+    )
     assert run.returncode != 0
     assert "could not reach Ray at ray://127.0.0.1:1" in run.stderr and "Traceback" not in run.stderr

@@ -11,8 +11,13 @@ import pytest
 from explorer import AugmentConfig
 
 ARTICLE_OVER_AUGMENTATION = dict(
-    rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-    zoom_range=0.2, horizontal_flip=True, fill_mode="nearest",
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
 )
 
 
@@ -71,15 +76,33 @@ def test_the_reasons_are_idgs_own_where_idg_gives_one():
         AugmentConfig(interpolation_order=7, rotation_range=10)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"rotation_range": -5}, {"width_shift_range": -0.1}, {"height_shift_range": []},
-    {"height_shift_range": [0.1, -0.2]}, {"width_shift_range": [-2, 0, 2]}, {"width_shift_range": -3},
-    {"shear_range": -1}, {"zoom_range": -0.2}, {"zoom_range": 1.5}, {"zoom_range": [1.2, 0.8]},
-    {"brightness_range": [1.2, 0.8]}, {"brightness_range": [0.0, 1.0]}, {"brightness_range": [-0.5, 1.0]},
-    {"channel_shift_range": -10}, {"horizontal_flip": "yes"}, {"vertical_flip": 2}, {"fill_mode": "mirror"},
-    {"fill_mode": "grid-wrap"}, {"interpolation_order": 3}, {"interpolation_order": True}, {"rescale": 0},
-    {"fill_mode": "bogus", "horizontal_flip": True},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"rotation_range": -5},
+        {"width_shift_range": -0.1},
+        {"height_shift_range": []},
+        {"height_shift_range": [0.1, -0.2]},
+        {"width_shift_range": [-2, 0, 2]},
+        {"width_shift_range": -3},
+        {"shear_range": -1},
+        {"zoom_range": -0.2},
+        {"zoom_range": 1.5},
+        {"zoom_range": [1.2, 0.8]},
+        {"brightness_range": [1.2, 0.8]},
+        {"brightness_range": [0.0, 1.0]},
+        {"brightness_range": [-0.5, 1.0]},
+        {"channel_shift_range": -10},
+        {"horizontal_flip": "yes"},
+        {"vertical_flip": 2},
+        {"fill_mode": "mirror"},
+        {"fill_mode": "grid-wrap"},
+        {"interpolation_order": 3},
+        {"interpolation_order": True},
+        {"rescale": 0},
+        {"fill_mode": "bogus", "horizontal_flip": True},
+    ],
+)
 def test_what_idg_accepts_is_accepted(kwargs, idg_class):
     """(IDG hands fill_mode and the order to SciPy only when it warps: with no geometric
     setting, {"fill_mode": "bogus"} works in IDG, and here.)"""
@@ -89,9 +112,14 @@ def test_what_idg_accepts_is_accepted(kwargs, idg_class):
 
 def test_accepts_every_form_idg_accepts():
     config = AugmentConfig(
-        rotation_range=np.float64(12.5), width_shift_range=3, height_shift_range=[0.1, 0.2],
-        zoom_range=[0.5, 2], brightness_range=(0.8, 1.2), horizontal_flip=np.bool_(True),
-        interpolation_order=0, rescale=1 / 255,
+        rotation_range=np.float64(12.5),
+        width_shift_range=3,
+        height_shift_range=[0.1, 0.2],
+        zoom_range=[0.5, 2],
+        brightness_range=(0.8, 1.2),
+        horizontal_flip=np.bool_(True),
+        interpolation_order=0,
+        rescale=1 / 255,
     )
     assert config.width_shift_range == 3 and isinstance(config.width_shift_range, int)
     assert config.height_shift_range == (0.1, 0.2)
@@ -108,10 +136,20 @@ def test_int_and_float_shift_ranges_stay_different_settings():
 
 def test_json_round_trip_keeps_every_setting_and_form():
     config = AugmentConfig(
-        rotation_range=40, width_shift_range=[2, 4], height_shift_range=5, shear_range=0.2,
-        zoom_range=[0.9, 1.3], brightness_range=[0.8, 1.2], channel_shift_range=30,
-        horizontal_flip=True, vertical_flip=True, fill_mode="constant", cval=127.5,
-        interpolation_order=0, rescale=1 / 255, samplewise_center=True,
+        rotation_range=40,
+        width_shift_range=[2, 4],
+        height_shift_range=5,
+        shear_range=0.2,
+        zoom_range=[0.9, 1.3],
+        brightness_range=[0.8, 1.2],
+        channel_shift_range=30,
+        horizontal_flip=True,
+        vertical_flip=True,
+        fill_mode="constant",
+        cval=127.5,
+        interpolation_order=0,
+        rescale=1 / 255,
+        samplewise_center=True,
     )
     restored = AugmentConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert restored == config
@@ -128,8 +166,12 @@ def test_from_dict_rejects_unknown_settings_and_non_objects():
 def test_to_idg_kwargs_only_changed_lists_what_differs_from_defaults():
     config = AugmentConfig(**ARTICLE_OVER_AUGMENTATION)
     assert config.to_idg_kwargs(only_changed=True) == {
-        "rotation_range": 40.0, "width_shift_range": 0.2, "height_shift_range": 0.2,
-        "shear_range": 0.2, "zoom_range": 0.2, "horizontal_flip": True,
+        "rotation_range": 40.0,
+        "width_shift_range": 0.2,
+        "height_shift_range": 0.2,
+        "shear_range": 0.2,
+        "zoom_range": 0.2,
+        "horizontal_flip": True,
     }
     assert set(config.to_idg_kwargs()) == set(AugmentConfig().to_dict())
 
@@ -144,10 +186,21 @@ def test_to_idg_kwargs_builds_the_real_class(idg_class):
 @pytest.mark.parametrize(
     "kwargs, expected",
     [
-        (ARTICLE_OVER_AUGMENTATION, ["rotation_range", "width_shift_range", "height_shift_range",
-                                     "shear_range", "zoom_range", "horizontal_flip"]),
-        ({"brightness_range": [0.8, 1.2], "channel_shift_range": 0.1, "horizontal_flip": True, "rescale": 1 / 255},
-         ["brightness_range", "channel_shift_range", "horizontal_flip"]),
+        (
+            ARTICLE_OVER_AUGMENTATION,
+            [
+                "rotation_range",
+                "width_shift_range",
+                "height_shift_range",
+                "shear_range",
+                "zoom_range",
+                "horizontal_flip",
+            ],
+        ),
+        (
+            {"brightness_range": [0.8, 1.2], "channel_shift_range": 0.1, "horizontal_flip": True, "rescale": 1 / 255},
+            ["brightness_range", "channel_shift_range", "horizontal_flip"],
+        ),
         ({"zoom_range": [1, 1], "brightness_range": [1, 1], "height_shift_range": [0]}, []),
         ({"width_shift_range": 2, "vertical_flip": True}, ["width_shift_range", "vertical_flip"]),
     ],

@@ -60,8 +60,18 @@ def test_folder_symlinks_are_skipped(tmp_path):
         (hf.zip_with_junk, "not an image file", 2),
         (hf.zip_with_junk, "not inside a class folder", 1),
     ],
-    ids=["traversal", "absolute", "symlink", "bomb", "zip in zip", "duplicates", "encrypted",
-         "hidden", "non-image", "stray"],
+    ids=[
+        "traversal",
+        "absolute",
+        "symlink",
+        "bomb",
+        "zip in zip",
+        "duplicates",
+        "encrypted",
+        "hidden",
+        "non-image",
+        "stray",
+    ],
 )
 def test_hostile_entries_are_skipped_and_counted(maker, reason, count):
     dataset = load_dataset(maker(), image_size=16)
@@ -91,8 +101,10 @@ def test_non_utf8_names_load_under_their_decoded_name():
         (hf.zip_with_too_many_entries(), "pets.zip has 25000 entries; the limit is 20000"),
         (hf.corrupt_zip(), "pets.zip is not a readable zip archive"),
         (hf.png(), "pets.zip is not a readable zip archive"),
-        (hf.dataset_zip(classes={"cats": 4, "dogs": 1}),
-         "pets.zip: too few images to split into training and validation in dogs (1)"),
+        (
+            hf.dataset_zip(classes={"cats": 4, "dogs": 1}),
+            "pets.zip: too few images to split into training and validation in dogs (1)",
+        ),
         (hf.dataset_zip(classes={}, extra={"notes.txt": b"hello"}), "pets.zip has no usable images in class folders"),
         (b"", "pets.zip is not a readable zip archive"),
     ],

@@ -20,14 +20,26 @@ from explorer.diagnostics.pixels import measure_pixels
 
 # The article's three examples.
 EX1 = AugmentConfig(
-    rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-    zoom_range=0.2, horizontal_flip=True, fill_mode="nearest",
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
 )
 EX2 = AugmentConfig(
-    rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+    rotation_range=10,
+    width_shift_range=0.1,
+    height_shift_range=0.1,
+    horizontal_flip=True,
+    rescale=1 / 255,
 )
 EX3 = AugmentConfig(
-    brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+    brightness_range=[0.8, 1.2],
+    channel_shift_range=0.1,
+    horizontal_flip=True,
+    rescale=1 / 255,
 )
 
 SQUARE = np.zeros((64, 64, 3), np.uint8)
@@ -51,18 +63,40 @@ SCENARIOS = [
     (EX2, dict()),
     (EX3, dict()),
     (EX3, dict(input_range="0-1")),
-    (AugmentConfig(channel_shift_range=200, zoom_range=[1.0, 1.5], fill_mode="constant", cval=128,
-                   vertical_flip=True, samplewise_std_normalization=True),
-     dict(images=[SQUARE, TALL], mean_fill_fraction=0.08)),
-    (AugmentConfig(width_shift_range=1, height_shift_range=5, channel_shift_range=0.01, fill_mode="wrap"),
-     dict(input_range="0-1", images=[TALL], mean_fill_fraction=0.2)),
-    (AugmentConfig(channel_shift_range=25, width_shift_range=0.1, fill_mode="reflect"),
-     dict(input_range="0-1", mean_fill_fraction=0.5)),
+    (
+        AugmentConfig(
+            channel_shift_range=200,
+            zoom_range=[1.0, 1.5],
+            fill_mode="constant",
+            cval=128,
+            vertical_flip=True,
+            samplewise_std_normalization=True,
+        ),
+        dict(images=[SQUARE, TALL], mean_fill_fraction=0.08),
+    ),
+    (
+        AugmentConfig(width_shift_range=1, height_shift_range=5, channel_shift_range=0.01, fill_mode="wrap"),
+        dict(input_range="0-1", images=[TALL], mean_fill_fraction=0.2),
+    ),
+    (
+        AugmentConfig(channel_shift_range=25, width_shift_range=0.1, fill_mode="reflect"),
+        dict(input_range="0-1", mean_fill_fraction=0.5),
+    ),
     # Measured: brightness on 0..1 data turns the output black.
     (EX3, dict(input_range="0-1", images=list(NOISE), pixels=measure_pixels(NOISE, EX3, "0-1"))),
     # Values only IDG's own arithmetic explains.
-    (AugmentConfig(width_shift_range=-3, height_shift_range=[-2, 0.5], interpolation_order=3,
-                   brightness_range=[0, 1], rescale=0, zoom_range=1.5, shear_range=-5), dict(images=[TALL])),
+    (
+        AugmentConfig(
+            width_shift_range=-3,
+            height_shift_range=[-2, 0.5],
+            interpolation_order=3,
+            brightness_range=[0, 1],
+            rescale=0,
+            zoom_range=1.5,
+            shear_range=-5,
+        ),
+        dict(images=[TALL]),
+    ),
     (AugmentConfig(zoom_range=[1.2, 0.8], fill_mode="grid-wrap", rotation_range=-10), dict()),
     (AugmentConfig(rotation_range=0.2), dict()),
 ]
@@ -244,8 +278,13 @@ def test_every_finding_code_is_unique_across_the_checks():
     # Each check reports only its own code, and every check is exercised by the scenarios.
     seen = set()
     for config, kwargs in SCENARIOS:
-        inputs = Inputs(config, tuple(kwargs.get("images", ())), kwargs.get("input_range", "0-255"),
-                        kwargs.get("mean_fill_fraction"), kwargs.get("pixels"))
+        inputs = Inputs(
+            config,
+            tuple(kwargs.get("images", ())),
+            kwargs.get("input_range", "0-255"),
+            kwargs.get("mean_fill_fraction"),
+            kwargs.get("pixels"),
+        )
         for check in CHECKS:
             finding = check(inputs)
             if finding is not None:
@@ -308,12 +347,22 @@ def test_rules_follow_a_replaced_threshold_table(monkeypatch):
         "shear": codes(diagnose(AugmentConfig(shear_range=3))),
     }
     assert not {"high_fill", "channel_shift_huge", "channel_shift_invisible", "shear_in_degrees"} & {
-        code for key in ("fill", "shift", "small", "shear") for code in before[key]}
+        code for key in ("fill", "shift", "small", "shear") for code in before[key]
+    }
     assert "over_augmentation" in before["over"]
-    monkeypatch.setattr(findings, "THRESHOLDS", dataclasses.replace(
-        THRESHOLDS, fill_note=0.01, fill_warning=0.015, channel_shift_huge=0.1, channel_shift_invisible=0.09,
-        over_rotation_deg=45.0, shear_invisible_deg=5.0,
-    ))
+    monkeypatch.setattr(
+        findings,
+        "THRESHOLDS",
+        dataclasses.replace(
+            THRESHOLDS,
+            fill_note=0.01,
+            fill_warning=0.015,
+            channel_shift_huge=0.1,
+            channel_shift_invisible=0.09,
+            over_rotation_deg=45.0,
+            shear_invisible_deg=5.0,
+        ),
+    )
     assert by_code(diagnose(EX2, mean_fill_fraction=0.02), "high_fill").severity == "warning"
     assert "channel_shift_huge" in codes(diagnose(AugmentConfig(channel_shift_range=30)))
     assert "channel_shift_invisible" in codes(diagnose(AugmentConfig(channel_shift_range=20)))
@@ -348,7 +397,8 @@ def test_channel_shift_rule_uses_the_measured_range_when_given():
     small = AugmentConfig(channel_shift_range=3)  # 1.2% of 255, 15% of 20
     assert "channel_shift_invisible" in codes(diagnose(small, narrow))
     assert not {"channel_shift_huge", "channel_shift_invisible"} & set(
-        codes(diagnose(small, narrow, pixels=measure_pixels(narrow, small))))
+        codes(diagnose(small, narrow, pixels=measure_pixels(narrow, small)))
+    )
 
 
 def test_one_problem_gives_one_finding_with_or_without_measurements():
@@ -416,8 +466,9 @@ def test_negative_ranges_act_like_positive_ones_but_a_negative_int_shift_leaves_
 
 
 def test_spline_orders_brightness_from_zero_rescale_zero_and_scipy_modes_are_explained():
-    codes = _codes(AugmentConfig(rotation_range=10, interpolation_order=3, brightness_range=[0, 2], rescale=0,
-                                 fill_mode="mirror"))
+    codes = _codes(
+        AugmentConfig(rotation_range=10, interpolation_order=3, brightness_range=[0, 2], rescale=0, fill_mode="mirror")
+    )
     assert "order 3" in codes["spline_order"].message and "slower" in codes["spline_order"].message
     assert "15% of images" in codes["brightness_dark"].message
     assert "exactly as if it were None" in codes["rescale_zero"].message
@@ -442,21 +493,35 @@ _small = st.sampled_from([0, 0.0001, 0.004, 0.2, 0.5, 0.99, 1, 2, 5, 30, 40, 127
 _signed = st.one_of(_small, _small.map(lambda value: -value), st.floats(-400, 400, allow_nan=False))
 _shift = st.one_of(
     st.sampled_from([0.0, 0.1, 0.2, 0.9, 1, 3, 5.0, 40.0, -3, -0.2]),
-    st.floats(-2, 2, allow_nan=False), st.integers(-5, 300),
-    st.lists(st.one_of(st.integers(-5, 20), st.sampled_from([-2.0, -0.3, 0.0, 0.1, 0.5, 1.5])), min_size=1,
-             max_size=3),
+    st.floats(-2, 2, allow_nan=False),
+    st.integers(-5, 300),
+    st.lists(st.one_of(st.integers(-5, 20), st.sampled_from([-2.0, -0.3, 0.0, 0.1, 0.5, 1.5])), min_size=1, max_size=3),
 )
-_zoom = st.one_of(st.sampled_from([0.0, 0.2, 1.0, 1.5, 3.0]), st.floats(-2, 3, allow_nan=False),
-                  st.tuples(st.floats(-1, 3, allow_nan=False), st.floats(-1, 3, allow_nan=False)))
-CONFIG_KWARGS = st.fixed_dictionaries({}, optional={
-    "rotation_range": _signed, "width_shift_range": _shift, "height_shift_range": _shift, "shear_range": _signed,
-    "zoom_range": _zoom, "channel_shift_range": _signed,
-    "brightness_range": st.tuples(st.sampled_from([0.0, 0.1, 0.5, 0.8, 1.2]), st.floats(0, 2, allow_nan=False)),
-    "horizontal_flip": st.booleans(), "vertical_flip": st.booleans(),
-    "fill_mode": st.sampled_from([*FILL_MODES, "bogus"]), "cval": st.sampled_from([0.0, 128.0]),
-    "interpolation_order": st.integers(0, 5), "rescale": st.sampled_from([None, 0, 1, 1 / 255, 2.0, 0.5]),
-    "samplewise_center": st.booleans(), "samplewise_std_normalization": st.booleans(),
-})
+_zoom = st.one_of(
+    st.sampled_from([0.0, 0.2, 1.0, 1.5, 3.0]),
+    st.floats(-2, 3, allow_nan=False),
+    st.tuples(st.floats(-1, 3, allow_nan=False), st.floats(-1, 3, allow_nan=False)),
+)
+CONFIG_KWARGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "rotation_range": _signed,
+        "width_shift_range": _shift,
+        "height_shift_range": _shift,
+        "shear_range": _signed,
+        "zoom_range": _zoom,
+        "channel_shift_range": _signed,
+        "brightness_range": st.tuples(st.sampled_from([0.0, 0.1, 0.5, 0.8, 1.2]), st.floats(0, 2, allow_nan=False)),
+        "horizontal_flip": st.booleans(),
+        "vertical_flip": st.booleans(),
+        "fill_mode": st.sampled_from([*FILL_MODES, "bogus"]),
+        "cval": st.sampled_from([0.0, 128.0]),
+        "interpolation_order": st.integers(0, 5),
+        "rescale": st.sampled_from([None, 0, 1, 1 / 255, 2.0, 0.5]),
+        "samplewise_center": st.booleans(),
+        "samplewise_std_normalization": st.booleans(),
+    },
+)
 
 
 def _config_or_skip(kwargs: dict) -> AugmentConfig:
@@ -467,9 +532,12 @@ def _config_or_skip(kwargs: dict) -> AugmentConfig:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(CONFIG_KWARGS, st.sampled_from(["0-255", "0-1"]),
-       st.one_of(st.none(), st.tuples(st.integers(8, 300), st.integers(8, 300))),
-       st.one_of(st.none(), st.floats(0, 1)))
+@given(
+    CONFIG_KWARGS,
+    st.sampled_from(["0-255", "0-1"]),
+    st.one_of(st.none(), st.tuples(st.integers(8, 300), st.integers(8, 300))),
+    st.one_of(st.none(), st.floats(0, 1)),
+)
 def test_every_config_fix_applied_draws_no_warning_for_its_code_and_no_new_warning(kwargs, input_range, size, fill):
     config = _config_or_skip(kwargs)
     before = diagnose(config, input_range=input_range, size=size, mean_fill_fraction=fill)
@@ -479,8 +547,9 @@ def test_every_config_fix_applied_draws_no_warning_for_its_code_and_no_new_warni
             assert finding.severity == "note" or finding.code in ADVICE_ONLY, finding
             continue
         fixed = finding.change.apply(config)
-        after = diagnose(fixed, input_range=finding.change.input_range or input_range, size=size,
-                         mean_fill_fraction=fill)
+        after = diagnose(
+            fixed, input_range=finding.change.input_range or input_range, size=size, mean_fill_fraction=fill
+        )
         still = {f.code for f in after if f.severity == "warning"}
         assert finding.code not in still or finding.severity == "note", (finding, after)
         assert still <= warned, (finding, still - warned)
@@ -490,9 +559,14 @@ def _written_values(fix: str, name: str) -> list:
     """Every value the fix's words give `name` ('zoom_range=[0.8, 1.0]' -> [0.8, 1.0])."""
     values = []
     for part in fix.split(f"{name}=")[1:]:
-        end = part.index("]") + 1 if part.startswith("[") else next(
-            (i for i, c in enumerate(part) if c in " ,;)" or (c == "." and not part[i + 1:i + 2].isdigit())),
-            len(part))
+        end = (
+            part.index("]") + 1
+            if part.startswith("[")
+            else next(
+                (i for i, c in enumerate(part) if c in " ,;)" or (c == "." and not part[i + 1 : i + 2].isdigit())),
+                len(part),
+            )
+        )
         try:
             values.append(literal_value(ast.parse(part[:end], mode="eval").body, name))  # 1/255 too
         except (SyntaxError, InputError):
@@ -508,8 +582,10 @@ def test_a_change_is_what_its_fix_says():
         for name, value in finding.change.settings if finding.change else ():
             assert name in finding.fix, finding
             if value is not None:
-                assert any(written == value if isinstance(value, str) else np.allclose(written, value, rtol=1e-3)
-                           for written in _written_values(finding.fix, name)), (finding.fix, name, value)
+                assert any(
+                    written == value if isinstance(value, str) else np.allclose(written, value, rtol=1e-3)
+                    for written in _written_values(finding.fix, name)
+                ), (finding.fix, name, value)
                 checked += 1
     assert checked >= 15
 

@@ -35,8 +35,9 @@ def test_batch_order_depends_on_seed_and_epoch_not_on_augmentation():
     plain = AugmentedSequence(IMAGES, LABELS, AUGMENT.without_transforms(), batch_size=8, seed=5)
     augmented = AugmentedSequence(IMAGES, LABELS, AUGMENT, batch_size=8, seed=5)
     for _ in range(3):
-        assert ([plain[i][1].tolist() for i in range(len(plain))]
-                == [augmented[i][1].tolist() for i in range(len(augmented))])
+        assert [plain[i][1].tolist() for i in range(len(plain))] == [
+            augmented[i][1].tolist() for i in range(len(augmented))
+        ]
         plain.on_epoch_end()
         augmented.on_epoch_end()
     assert plain.epoch_order(1).tolist() != plain.epoch_order(2).tolist()

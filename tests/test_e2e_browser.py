@@ -94,7 +94,7 @@ def test_moving_a_slider_changes_the_preview(server, page):
     assert page.locator(".st-key-rotation_range input[type=range]").get_attribute("value") == "1"
     assert "rot" in page.locator('[data-testid="stImage"]').nth(1).inner_text()
     page.wait_for_selector("text=Config doctor", timeout=30000)  # the rest of the rerun came, and nothing raised
-    page.wait_for_selector('.st-key-export_tab', timeout=30000)
+    page.wait_for_selector(".st-key-export_tab", timeout=30000)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -128,13 +128,16 @@ def test_an_odd_idg_line_is_imported_as_is_and_a_notebook_is_read_by_the_script_
     page.get_by_text("Config doctor").scroll_into_view_if_needed()
     _readme_shot(page, "import_odd")
     _section(page, "Script doctor")
-    page.set_input_files(".st-key-script_upload input[type=file]",
-                         str(ROOT / "tests" / "scripts" / "notebook_validation_augmented.ipynb"))
+    page.set_input_files(
+        ".st-key-script_upload input[type=file]",
+        str(ROOT / "tests" / "scripts" / "notebook_validation_augmented.ipynb"),
+    )
     page.wait_for_selector("text=Cell 6, line 8", timeout=30000)
     assert page.get_by_text("validation_augmented").count() >= 1
     page.locator(".st-key-load_call_0 button:visible").first.click()
     page.wait_for_function(
-        "() => document.querySelector('.st-key-rotation_range input[type=range]')?.value === '25'", timeout=30000)
+        "() => document.querySelector('.st-key-rotation_range input[type=range]')?.value === '25'", timeout=30000
+    )
     page.wait_for_selector("text=Loaded datagen (line 2 of cell 4", timeout=30000)  # back on the preview
     _section(page, "Script doctor")
     page.wait_for_selector("text=Cell 6, line 8", timeout=30000)  # the report is still there
@@ -151,10 +154,12 @@ def test_pasting_an_idg_line_sets_the_controls(server, page):
     page.locator(".st-key-paste_text textarea").press("Control+Enter")
     page.locator(".st-key-apply_paste button").click()
     page.wait_for_function(
-        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '33'", timeout=30000)
+        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '33'", timeout=30000
+    )
     # The checkbox arrives a few elements after the slider: wait for it, then check it.
     page.wait_for_function(
-        "() => document.querySelector('.st-key-vertical_flip input[type=checkbox]').checked", timeout=30000)
+        "() => document.querySelector('.st-key-vertical_flip input[type=checkbox]').checked", timeout=30000
+    )
     assert page.locator(".st-key-vertical_flip input[type=checkbox]").is_checked()
     page.get_by_text("Config doctor").scroll_into_view_if_needed()
     _readme_shot(page, "doctor")
@@ -188,17 +193,27 @@ def test_train_then_reload_keeps_the_config_and_the_history(server, page):
 def test_page_trains_an_architecture_and_an_uploaded_model(server, page, tmp_path):
     keras = pytest.importorskip("keras")
     # keras.applications.MobileNetV3Small, random weights, at 32 px: one seed, one epoch.
-    _open_train(page, server + "/?rotation_range=20.0&dataset=shapes&model=applications"
-                "&application=MobileNetV3Small&image_size=32&epochs=1&seeds=1")
+    _open_train(
+        page,
+        server + "/?rotation_range=20.0&dataset=shapes&model=applications"
+        "&application=MobileNetV3Small&image_size=32&epochs=1&seeds=1",
+    )
     page.locator(".st-key-train button").click()
-    page.wait_for_function(RUN_SHOWN, arg="Trained: keras.applications.MobileNetV3Small (random weights)",
-                           timeout=300000)
+    page.wait_for_function(
+        RUN_SHOWN, arg="Trained: keras.applications.MobileNetV3Small (random weights)", timeout=300000
+    )
     _readme_shot(page, "train_application")
     # The user's own .keras file (10 outputs for 4 shapes: its head is replaced), from its weights.
     keras.utils.set_random_seed(0)
     path = tmp_path / "my_model.keras"
-    keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3, strides=2),
-                      keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10, activation="softmax")]).save(path)
+    keras.Sequential(
+        [
+            keras.Input((24, 24, 3)),
+            keras.layers.Conv2D(4, 3, strides=2),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    ).save(path)
     _open_train(page, server + "/?rotation_range=20.0&dataset=shapes&model=file&start=weights&epochs=1&seeds=1")
     page.locator(".st-key-train_model_file input[type=file]").set_input_files(str(path))
     page.wait_for_selector("text=/24 x 24/", timeout=30000)
@@ -229,15 +244,19 @@ def test_extremes_and_back_keeps_the_tiles_and_disables_what_does_nothing_there(
     assert _slider_value(page, "tiles") == "9"
     page.locator(".st-key-view").get_by_text("Extremes", exact=True).click()
     page.wait_for_selector("text=/rotation -30°/", timeout=30000)
-    for control in (".st-key-seed input", ".st-key-new_samples [data-testid=stBaseButton-secondary]",
-                    ".st-key-tiles input[type=range]"):
+    for control in (
+        ".st-key-seed input",
+        ".st-key-new_samples [data-testid=stBaseButton-secondary]",
+        ".st-key-tiles input[type=range]",
+    ):
         # The tiles come first and the controls after them (workspace.PAINT_PAUSE_S): wait for them.
         page.wait_for_selector(f"{control}:disabled", timeout=30000)
         assert page.locator(control).first.is_disabled(), control
     page.locator(".st-key-view").get_by_text("Random draws", exact=True).click()
     # The tile grid's own images: a run in the history below has figures too.
-    page.wait_for_function(f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 10",
-                           timeout=30000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 10", timeout=30000
+    )
     assert _slider_value(page, "tiles") == "9"
     page.wait_for_function("() => !location.search.includes('view=extremes')", timeout=30000)  # the run's end
     assert "seed=4" in page.url and "tiles=" not in page.url  # 9 tiles: the default, left out of the link
@@ -275,7 +294,8 @@ def test_quick_slider_moves_from_a_preset_are_never_undone_by_the_preset_box(ser
         press_slider(page, "rotation_range")
         time.sleep(0.05)
     page.wait_for_function(
-        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '46'", timeout=30000)
+        "() => document.querySelector('.st-key-rotation_range input[type=range]').value === '46'", timeout=30000
+    )
     time.sleep(2)
     assert _slider_value(page, "rotation_range") == "46"
     assert "rotation_range=46" in page.url and "preset=" not in page.url
@@ -303,22 +323,31 @@ def test_a_newcomers_round_trip_through_every_section_keeps_every_value(server, 
     _section(page, "Script doctor")
     page.wait_for_selector(".st-key-check_script", timeout=30000)
     _section(page, "Preview")
-    page.wait_for_function(f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 13",
-                           timeout=30000)
-    assert [_slider_value(page, key) for key in ("rotation_range", "width_shift_range", "height_shift_range",
-                                                  "tiles")] == ["40", "0.2", "0.2", "12"]
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.st-key-tile_grid {TILE_IMAGES}').length === 13", timeout=30000
+    )
+    assert [
+        _slider_value(page, key) for key in ("rotation_range", "width_shift_range", "height_shift_range", "tiles")
+    ] == ["40", "0.2", "0.2", "12"]
     zoom = page.locator(".st-key-zoom_range input[type=range]")
     assert [zoom.nth(i).get_attribute("value") for i in range(2)] == ["0.8", "1.2"]
     assert page.locator(".st-key-seed input").input_value() == "5"
-    assert page.locator('[class*="st-key-preset_"] [data-testid=stSelectbox] input').first.input_value() \
+    assert (
+        page.locator('[class*="st-key-preset_"] [data-testid=stSelectbox] input').first.input_value()
         == "over-augmentation"
+    )
     assert page.locator(".st-key-sample [data-testid=stSelectbox] input").input_value() == "coffee.jpg"
     _section(page, "Train and compare")
     page.wait_for_selector(".st-key-train_epochs input", timeout=30000)
-    assert [page.locator(f".st-key-train_{key} input").input_value()
-            for key in ("epochs", "seeds", "learning_rate")] == ["5", "4", "0.01"]
-    assert page.locator(".st-key-train_mode [data-testid=stRadioOption]").filter(
-        has=page.locator("input:checked")).inner_text().startswith("Ablation")
+    assert [
+        page.locator(f".st-key-train_{key} input").input_value() for key in ("epochs", "seeds", "learning_rate")
+    ] == ["5", "4", "0.01"]
+    assert (
+        page.locator(".st-key-train_mode [data-testid=stRadioOption]")
+        .filter(has=page.locator("input:checked"))
+        .inner_text()
+        .startswith("Ablation")
+    )
     line = page.locator(".st-key-train_config code").inner_text()
     assert "rotation_range=40" in line and "zoom_range=0.2" in line and "horizontal_flip=True" in line
     assert not page.locator("[data-testid=stException]").count()

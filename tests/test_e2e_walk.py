@@ -39,8 +39,13 @@ WALK_SEED = 20261208
 SETTLE_S = 20  # the longest a step may take to show on the page
 # Option labels the page shows, by widget key -> {label: option}.
 LABELS = {
-    "section": SECTIONS, "image_source": SOURCES, "view": VIEWS, "train_mode": MODE_LABELS,
-    "train_model": MODEL_CHOICES, "train_weights": WEIGHTS_CHOICES, "train_start": START_CHOICES,
+    "section": SECTIONS,
+    "image_source": SOURCES,
+    "view": VIEWS,
+    "train_mode": MODE_LABELS,
+    "train_model": MODEL_CHOICES,
+    "train_weights": WEIGHTS_CHOICES,
+    "train_start": START_CHOICES,
     "input_range": {"0-255": "0..255 (images as loaded)", "0-1": "0..1 (already divided by 255)"},
     "interpolation_order": {0: "nearest (0)", 1: "bilinear (1)", **{n: f"spline {n}" for n in (2, 3, 4, 5)}},
 }
@@ -169,8 +174,15 @@ class BrowserDriver:
         low, high = (float(field.get_attribute(name)) for name in ("min", "max"))
         step = float(field.get_attribute("step"))
         wanted = target[thumb]
-        press = ("Home" if wanted == low else "End" if wanted == high
-                 else "ArrowRight" if wanted > current[thumb] else "ArrowLeft")
+        press = (
+            "Home"
+            if wanted == low
+            else "End"
+            if wanted == high
+            else "ArrowRight"
+            if wanted > current[thumb]
+            else "ArrowLeft"
+        )
         if press in ("Home", "End") and abs(wanted - current[thumb]) <= step * 1.01:
             press = "ArrowRight" if wanted > current[thumb] else "ArrowLeft"
         self.page.keyboard.press(press)
@@ -219,8 +231,12 @@ class BrowserDriver:
 
     def range_values(self, current, low, high, step) -> st.SearchStrategy:
         one, two = current
-        moves = {(max(low, round(one - step, 6)), two), (min(two, round(one + step, 6)), two),
-                 (one, min(high, round(two + step, 6))), (one, max(one, round(two - step, 6)))} - {tuple(current)}
+        moves = {
+            (max(low, round(one - step, 6)), two),
+            (min(two, round(one + step, 6)), two),
+            (one, min(high, round(two + step, 6))),
+            (one, max(one, round(two - step, 6))),
+        } - {tuple(current)}
         return st.sampled_from(sorted(moves))
 
     def messages(self) -> list[str]:
@@ -239,10 +255,17 @@ class BrowserDriver:
             page = self.page.evaluate(READ_PAGE)
             widgets = self._widgets(keys, page["presets"])
             query = dict(parse_qsl(urlsplit(self.page.url).query, keep_blank_values=True))
-            read = PageRead(page["exception"] or None, None, widgets, query, page["captions"],
-                            [self._finding(text) for text in page["findings"]], page["codes"],
-                            lambda findings: [(setting, _plain(message)) for setting, message in findings],
-                            SHOWN_TO)
+            read = PageRead(
+                page["exception"] or None,
+                None,
+                widgets,
+                query,
+                page["captions"],
+                [self._finding(text) for text in page["findings"]],
+                page["codes"],
+                lambda findings: [(setting, _plain(message)) for setting, message in findings],
+                SHOWN_TO,
+            )
             if time.time() > deadline or not page["running"] and _looks_done(read, expected, image_shown):
                 return read
             time.sleep(0.2)
@@ -260,7 +283,7 @@ class BrowserDriver:
     def _finding(text: str) -> tuple[str, str]:
         """(setting, message) of a doctor's box: 'setting (severity): message\\nFix: fix'."""
         setting, rest = text.split(":", 1)
-        return setting.rsplit(" (", 1)[0].strip(), _plain(rest[:rest.rindex("Fix:")])
+        return setting.rsplit(" (", 1)[0].strip(), _plain(rest[: rest.rindex("Fix:")])
 
 
 def _looks_done(read: PageRead, expected: PageState, image_shown: bool = False) -> bool:
@@ -273,7 +296,8 @@ def _looks_done(read: PageRead, expected: PageState, image_shown: bool = False) 
 
     view = widget_view(expected)
     return must_draw(expected, image_shown) <= set(read.widgets) | {"uploads"} and all(
-        shows(value, view[key], read.tolerance.get(key)) for key, value in read.widgets.items() if key in view)
+        shows(value, view[key], read.tolerance.get(key)) for key, value in read.widgets.items() if key in view
+    )
 
 
 @pytest.fixture(scope="module")
@@ -299,4 +323,3 @@ def test_a_random_walk_in_chromium_keeps_the_page_in_one_piece(server, tmp_path)
             browser.close()
     print(f"Chromium walk: {taken} steps, seed {WALK_SEED}: {dict(PageWalk.actions_taken.most_common())}")
     assert taken >= 40
-

@@ -132,7 +132,8 @@ def test_augment_batch_replays_given_params_and_they_caption_each_image():
     for index in range(4):
         np.testing.assert_allclose(
             augment_batch(images, CONFIG, params=params)[index],
-            apply_transform(images[index], params[index], CONFIG), atol=2e-3,
+            apply_transform(images[index], params[index], CONFIG),
+            atol=2e-3,
         )
 
 
@@ -188,8 +189,10 @@ def test_augment_rows_is_augment_batch_of_the_rows():
     rows = np.array([7, 2, 2, 11, 0])
     config = AugmentConfig(rotation_range=30, zoom_range=0.2, fill_mode="wrap", rescale=1 / 255)
     params = sample_batch(config, source.shape[1:], len(rows), 4)
-    np.testing.assert_array_equal(augment_rows(source, rows, config, params),
-                                  augment_batch(source[rows], config, params=params))
+    np.testing.assert_array_equal(
+        augment_rows(source, rows, config, params), augment_batch(source[rows], config, params=params)
+    )
     as_float64 = source.astype(np.float64)  # another dtype: gathered first, same result
-    np.testing.assert_allclose(augment_rows(as_float64, rows, config, params),
-                               augment_batch(as_float64[rows], config, params=params))
+    np.testing.assert_allclose(
+        augment_rows(as_float64, rows, config, params), augment_batch(as_float64[rows], config, params=params)
+    )

@@ -21,14 +21,26 @@ from explorer.interchange.export import (
 
 ARTICLE = {
     "over_augmentation": AugmentConfig(
-        rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-        zoom_range=0.2, horizontal_flip=True, fill_mode="nearest",
+        rotation_range=40,
+        width_shift_range=0.2,
+        height_shift_range=0.2,
+        shear_range=0.2,
+        zoom_range=0.2,
+        horizontal_flip=True,
+        fill_mode="nearest",
     ),
     "moderate": AugmentConfig(
-        rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, rescale=1.0 / 255,
+        rotation_range=10,
+        width_shift_range=0.1,
+        height_shift_range=0.1,
+        horizontal_flip=True,
+        rescale=1.0 / 255,
     ),
     "photometric": AugmentConfig(
-        brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1.0 / 255,
+        brightness_range=[0.8, 1.2],
+        channel_shift_range=0.1,
+        horizontal_flip=True,
+        rescale=1.0 / 255,
     ),
 }
 OTHERS = {
@@ -36,19 +48,38 @@ OTHERS = {
     "pixel_shifts": AugmentConfig(width_shift_range=[2, 4], height_shift_range=5, fill_mode="constant", cval=3),
     "float_pixels": AugmentConfig(width_shift_range=6.0, height_shift_range=0.3, interpolation_order=0),
     "everything": AugmentConfig(
-        rotation_range=25.5, width_shift_range=0.1, height_shift_range=0.15, shear_range=12, zoom_range=(0.8, 1.3),
-        brightness_range=(0.5, 1.5), channel_shift_range=30, horizontal_flip=True, vertical_flip=True,
-        fill_mode="wrap", interpolation_order=0, rescale=1 / 127.5, samplewise_std_normalization=True,
+        rotation_range=25.5,
+        width_shift_range=0.1,
+        height_shift_range=0.15,
+        shear_range=12,
+        zoom_range=(0.8, 1.3),
+        brightness_range=(0.5, 1.5),
+        channel_shift_range=30,
+        horizontal_flip=True,
+        vertical_flip=True,
+        fill_mode="wrap",
+        interpolation_order=0,
+        rescale=1 / 127.5,
+        samplewise_std_normalization=True,
     ),
-    "beyond_layer_limits": AugmentConfig(rotation_range=720, zoom_range=(0.0, 3.0), channel_shift_range=300,
-                                         width_shift_range=0.9),
+    "beyond_layer_limits": AugmentConfig(
+        rotation_range=720, zoom_range=(0.0, 3.0), channel_shift_range=300, width_shift_range=0.9
+    ),
     "brightness_only": AugmentConfig(brightness_range=(0.9, 1.1)),
     "samplewise_center": AugmentConfig(samplewise_center=True),
     # Values only IDG's own arithmetic gives a meaning: negative ranges, list shifts with
     # negatives, a zoom below 0, pairs in decreasing order, SciPy-only modes, a spline order.
-    "idg_oddities": AugmentConfig(rotation_range=-30, width_shift_range=[-2, 0, 2], height_shift_range=-3,
-                                  shear_range=-10, zoom_range=1.5, brightness_range=(1.2, 0.0),
-                                  channel_shift_range=-40, fill_mode="grid-wrap", interpolation_order=3),
+    "idg_oddities": AugmentConfig(
+        rotation_range=-30,
+        width_shift_range=[-2, 0, 2],
+        height_shift_range=-3,
+        shear_range=-10,
+        zoom_range=1.5,
+        brightness_range=(1.2, 0.0),
+        channel_shift_range=-40,
+        fill_mode="grid-wrap",
+        interpolation_order=3,
+    ),
     "reversed_zoom_mirror": AugmentConfig(zoom_range=(1.2, 0.8), fill_mode="mirror"),
 }
 CONFIGS = {**ARTICLE, **OTHERS}
@@ -65,7 +96,7 @@ class RecordingIDG:
 def run_idg_code(code: str) -> dict:
     assert code.startswith(IDG_IMPORT + "\n")
     namespace = {"ImageDataGenerator": RecordingIDG}
-    exec(code[len(IDG_IMPORT):], namespace)
+    exec(code[len(IDG_IMPORT) :], namespace)
     return namespace["datagen"].kwargs
 
 
@@ -125,8 +156,10 @@ def test_idg_code_values_are_python_literals(kwargs, line):
 def test_idg_code_round_trips_through_a_recording_stub(name):
     config = CONFIGS[name]
     recorded = run_idg_code(idg_code(config))
-    assert recorded == {key: pytest.approx(value) if key == "rescale" else value
-                        for key, value in config.to_idg_kwargs(only_changed=True).items()}
+    assert recorded == {
+        key: pytest.approx(value) if key == "rescale" else value
+        for key, value in config.to_idg_kwargs(only_changed=True).items()
+    }
     assert AugmentConfig(**recorded) == config
     for key in ("width_shift_range", "height_shift_range"):  # int (whole pixels) stays int
         value = getattr(config, key)
@@ -171,7 +204,10 @@ def test_geometric_layers_get_idg_fill_mode_and_interpolation():
     model = build_layers(OTHERS["everything"], (32, 32))
     geometric = [layer for layer in model.layers if hasattr(layer, "fill_mode")]
     assert [type(layer).__name__ for layer in geometric] == [
-        "RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom"
+        "RandomRotation",
+        "RandomTranslation",
+        "RandomShear",
+        "RandomZoom",
     ]
     assert all(layer.fill_mode == "wrap" and layer.interpolation == "nearest" for layer in geometric)
     # IDG's default is 'nearest'; the layers' own default ('reflect') must not leak through.
@@ -184,8 +220,16 @@ def test_geometric_layers_get_idg_fill_mode_and_interpolation():
 def test_layer_order_follows_idg():
     model = build_layers(OTHERS["everything"], (32, 32))
     assert [type(layer).__name__ for layer in model.layers] == [
-        "RandomRotation", "RandomTranslation", "RandomShear", "RandomZoom", "RandomBrightness",
-        "RandomFlip", "RandomFlip", "Rescaling", "Lambda", "Lambda",
+        "RandomRotation",
+        "RandomTranslation",
+        "RandomShear",
+        "RandomZoom",
+        "RandomBrightness",
+        "RandomFlip",
+        "RandomFlip",
+        "Rescaling",
+        "Lambda",
+        "Lambda",
     ]
 
 
@@ -217,8 +261,9 @@ def test_translation_swaps_axes_like_idg_on_a_non_square_image():
     across = keras.layers.RandomTranslation((0.0, 0.0), (0.25, 0.25), fill_mode="nearest")
     # Ranges are symmetric, so a layer shift matches IDG's with one of the two signs.
     assert min(np.abs(run(down, x) - apply_transform(x, {"ty": ty}, AugmentConfig())).max() for ty in (10, -10)) < 0.01
-    assert min(np.abs(run(across, x) - apply_transform(x, {"tx": tx}, AugmentConfig())).max()
-               for tx in (10, -10)) < 0.01
+    assert (
+        min(np.abs(run(across, x) - apply_transform(x, {"tx": tx}, AugmentConfig())).max() for tx in (10, -10)) < 0.01
+    )
 
 
 def test_rotation_factor_is_degrees_over_360_and_matches_idg_on_a_square():

@@ -54,8 +54,9 @@ def _noise(rng, shape, dtype=np.float64):
 CASES = list(itertools.product(SHAPES, FILL_MODES, [0, 1]))
 
 
-@pytest.mark.parametrize("shape, fill_mode, order", CASES,
-                         ids=[f"{s[0]}x{s[1]}x{s[2]}-{m}-order{o}" for s, m, o in CASES])
+@pytest.mark.parametrize(
+    "shape, fill_mode, order", CASES, ids=[f"{s[0]}x{s[1]}x{s[2]}-{m}-order{o}" for s, m, o in CASES]
+)
 def test_geometry_matches_idg_on_noise(shape, fill_mode, order, make_idg):
     rng = np.random.RandomState(zlib.crc32(repr((shape, fill_mode, order)).encode()))  # same in every process
     _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, shape))
@@ -66,8 +67,9 @@ def test_geometry_matches_idg_on_noise(shape, fill_mode, order, make_idg):
 @pytest.mark.parametrize("order", [0, 1])
 def test_geometry_matches_idg_at_224(fill_mode, order, make_idg):
     rng = np.random.RandomState(224 + order)
-    _assert_same_as_idg(make_idg, _random_config(rng, fill_mode, order), _noise(rng, (224, 224, 3), np.float32),
-                        draws=3)
+    _assert_same_as_idg(
+        make_idg, _random_config(rng, fill_mode, order), _noise(rng, (224, 224, 3), np.float32), draws=3
+    )
 
 
 @pytest.mark.parametrize("fill_mode", FILL_MODES)
@@ -121,17 +123,37 @@ def test_exact_positions_land_on_the_same_side_as_idg(kwargs, make_idg):
 
 
 ARTICLE_EXAMPLES = {
-    "over-augmentation": dict(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-                              zoom_range=0.2, horizontal_flip=True, fill_mode="nearest"),
-    "measured": dict(rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True,
-                     rescale=1 / 255),
+    "over-augmentation": dict(
+        rotation_range=40,
+        width_shift_range=0.2,
+        height_shift_range=0.2,
+        shear_range=0.2,
+        zoom_range=0.2,
+        horizontal_flip=True,
+        fill_mode="nearest",
+    ),
+    "measured": dict(
+        rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, rescale=1 / 255
+    ),
     "lighting": dict(brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255),
-    "nearest-neighbour with brightness": dict(rotation_range=30, zoom_range=0.3, interpolation_order=0,
-                                              brightness_range=[0.7, 1.3], fill_mode="wrap"),
-    "bilinear with brightness": dict(rotation_range=30, shear_range=10, brightness_range=[0.7, 1.3],
-                                     channel_shift_range=20, fill_mode="constant", cval=50),
-    "standardized": dict(rotation_range=15, fill_mode="reflect", rescale=1 / 255, samplewise_center=True,
-                         samplewise_std_normalization=True),
+    "nearest-neighbour with brightness": dict(
+        rotation_range=30, zoom_range=0.3, interpolation_order=0, brightness_range=[0.7, 1.3], fill_mode="wrap"
+    ),
+    "bilinear with brightness": dict(
+        rotation_range=30,
+        shear_range=10,
+        brightness_range=[0.7, 1.3],
+        channel_shift_range=20,
+        fill_mode="constant",
+        cval=50,
+    ),
+    "standardized": dict(
+        rotation_range=15,
+        fill_mode="reflect",
+        rescale=1 / 255,
+        samplewise_center=True,
+        samplewise_std_normalization=True,
+    ),
 }
 
 

@@ -51,20 +51,34 @@ def _zoom(rng):
 
 def _refused(rng):
     """One value IDG refuses (at construction, draw, warp or standardize), and its setting."""
-    return [("rotation_range", "40"), ("width_shift_range", "0.2"), ("zoom_range", [0.8, 1.0, 1.2]),
-            ("zoom_range", "0.2"), ("brightness_range", 0.5), ("brightness_range", [0.9]), ("fill_mode", "bogus"),
-            ("interpolation_order", 6), ("interpolation_order", 2.0), ("horizontal_flip", None),
-            ("rescale", "1/255"), ("rotation_range", float("inf"))][rng.integers(12)]
+    return [
+        ("rotation_range", "40"),
+        ("width_shift_range", "0.2"),
+        ("zoom_range", [0.8, 1.0, 1.2]),
+        ("zoom_range", "0.2"),
+        ("brightness_range", 0.5),
+        ("brightness_range", [0.9]),
+        ("fill_mode", "bogus"),
+        ("interpolation_order", 6),
+        ("interpolation_order", 2.0),
+        ("horizontal_flip", None),
+        ("rescale", "1/255"),
+        ("rotation_range", float("inf")),
+    ][rng.integers(12)]
 
 
 def _settings(rng) -> dict:
     kwargs = {
-        "rotation_range": _number(rng, -200, 200), "width_shift_range": _shift(rng), "height_shift_range": _shift(rng),
-        "shear_range": _number(rng, -60, 60), "zoom_range": _zoom(rng),
+        "rotation_range": _number(rng, -200, 200),
+        "width_shift_range": _shift(rng),
+        "height_shift_range": _shift(rng),
+        "shear_range": _number(rng, -60, 60),
+        "zoom_range": _zoom(rng),
         "brightness_range": None if rng.random() < 0.5 else [float(v) for v in rng.uniform(0, 2, 2)],
         "channel_shift_range": _number(rng, -80, 80),
         "horizontal_flip": [True, False, 1, 2, "yes", ""][rng.integers(6)],
-        "vertical_flip": bool(rng.random() < 0.5), "fill_mode": FILL_MODES[rng.integers(len(FILL_MODES))],
+        "vertical_flip": bool(rng.random() < 0.5),
+        "fill_mode": FILL_MODES[rng.integers(len(FILL_MODES))],
         "cval": float(rng.uniform(0, 255)),
         "interpolation_order": int(rng.choice([0, 1, 1, 0, 2, 3, 4, 5])),
         "rescale": [None, 0, 1 / 255, 2.0][rng.integers(4)],
@@ -135,9 +149,10 @@ def test_random_settings_from_idgs_domain_behave_as_idg(block, idg_class):
 def test_the_issues_two_lines_are_accepted_and_do_what_idg_does(idg_class):
     rng = np.random.default_rng(7)
     image = rng.uniform(0, 255, (20, 20, 3))
-    for kwargs in ({"rotation_range": 20, "width_shift_range": [-2, 0, 2], "zoom_range": [0.9, 1.1],
-                    "horizontal_flip": True},
-                   {"rescale": 1. / 255, "rotation_range": 40, "zoom_range": 1.5}):
+    for kwargs in (
+        {"rotation_range": 20, "width_shift_range": [-2, 0, 2], "zoom_range": [0.9, 1.1], "horizontal_flip": True},
+        {"rescale": 1.0 / 255, "rotation_range": 40, "zoom_range": 1.5},
+    ):
         for seed in range(20):
             theirs, ours = _idg(idg_class, kwargs, image, seed), _ours(kwargs, image, seed)
             assert _same_draws(ours[0], theirs[0])

@@ -20,14 +20,23 @@ from explorer.augment.config import AugmentConfig  # noqa: E402
 from explorer.dropin.layer import IDGAugmentation, resampling_notes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-EVERYTHING = dict(rotation_range=40, width_shift_range=0.3, height_shift_range=0.25, shear_range=20,
-                  zoom_range=(0.7, 1.4), horizontal_flip=True, vertical_flip=True, channel_shift_range=30,
-                  brightness_range=(0.5, 1.5), cval=7.0)
+EVERYTHING = dict(
+    rotation_range=40,
+    width_shift_range=0.3,
+    height_shift_range=0.25,
+    shear_range=20,
+    zoom_range=(0.7, 1.4),
+    horizontal_flip=True,
+    vertical_flip=True,
+    channel_shift_range=30,
+    brightness_range=(0.5, 1.5),
+    cval=7.0,
+)
 
 
 def _images(photo, count=6, height=37, width=53):
     """Non-square crops of the sample photo (IDG's pivot is off-centre on them), 0..255 floats."""
-    return np.stack([photo[i * 20:i * 20 + height, i * 30:i * 30 + width] for i in range(count)]).astype("float32")
+    return np.stack([photo[i * 20 : i * 20 + height, i * 30 : i * 30 + width] for i in range(count)]).astype("float32")
 
 
 def _columns(params: list[dict]) -> dict:
@@ -46,8 +55,10 @@ def test_given_idgs_parameters_it_equals_idgs_apply_transform(make_idg, photo, f
 
 
 def test_int_and_list_shifts_and_pure_geometry_equal_idg(make_idg, photo):
-    for kwargs in ({"width_shift_range": 5, "height_shift_range": [-3, 0, 4]},
-                   {"rotation_range": 90, "zoom_range": 0.5, "fill_mode": "constant", "cval": 0.0}):
+    for kwargs in (
+        {"width_shift_range": 5, "height_shift_range": [-3, 0, 4]},
+        {"rotation_range": 90, "zoom_range": 0.5, "fill_mode": "constant", "cval": 0.0},
+    ):
         config = AugmentConfig(**kwargs)
         idg, images = make_idg(config), _images(photo)
         params = [idg.get_random_transform(image.shape, seed=10 + index) for index, image in enumerate(images)]
@@ -64,14 +75,24 @@ def _idg_draws(make_idg, config, shape, count):
 def test_drawn_parameters_follow_idgs_distributions(make_idg):
     from scipy import stats
 
-    config = AugmentConfig(rotation_range=30, width_shift_range=0.2, height_shift_range=4, shear_range=15,
-                           zoom_range=(0.8, 1.3), horizontal_flip=True, channel_shift_range=20,
-                           brightness_range=(0.6, 1.2))
+    config = AugmentConfig(
+        rotation_range=30,
+        width_shift_range=0.2,
+        height_shift_range=4,
+        shear_range=15,
+        zoom_range=(0.8, 1.3),
+        horizontal_flip=True,
+        channel_shift_range=20,
+        brightness_range=(0.6, 1.2),
+    )
     count, shape = 3000, (12, 20, 3)
     theirs = _columns(_idg_draws(make_idg, config, shape, count))
     layer = IDGAugmentation(seed=0, **config.to_idg_kwargs())
-    mine = {k: np.asarray(v) for k, v in layer.get_random_transformation(np.zeros((count, *shape), "float32")).items()
-            if v is not None}
+    mine = {
+        k: np.asarray(v)
+        for k, v in layer.get_random_transformation(np.zeros((count, *shape), "float32")).items()
+        if v is not None
+    }
     for key in ("theta", "ty", "shear", "zx", "zy", "channel_shift_intensity", "brightness"):
         assert stats.ks_2samp(mine[key], theirs[key]).pvalue > 1e-3, key  # continuous: same distribution
     # tx: an int range of 4 draws {-3..3} (0 twice as often: +0 and -0); flips: a fair coin.
@@ -84,8 +105,11 @@ def test_drawn_parameters_follow_idgs_distributions(make_idg):
     # A list picks an element, then a random sign (IDG's docstring example has negatives).
     listed = AugmentConfig(width_shift_range=[-3, 0, 5])
     theirs = _columns(_idg_draws(make_idg, listed, shape, count))["ty"]
-    mine = np.asarray(IDGAugmentation(seed=1, **listed.to_idg_kwargs()).get_random_transformation(
-        np.zeros((count, *shape), "float32"))["ty"])
+    mine = np.asarray(
+        IDGAugmentation(seed=1, **listed.to_idg_kwargs()).get_random_transformation(
+            np.zeros((count, *shape), "float32")
+        )["ty"]
+    )
     assert set(np.unique(mine)) == set(np.unique(theirs)) == {-5, -3, 0, 3, 5}
     for value in (-5, -3, 0, 3, 5):
         assert abs(np.mean(mine == value) - np.mean(theirs == value)) < 0.04, value
@@ -103,11 +127,22 @@ def test_it_augments_in_training_and_only_rescales_in_inference():
 def test_it_trains_inside_a_model_and_saves_and_loads_back_in_safe_mode(tmp_path):
     rng = np.random.RandomState(0)
     x, y = rng.uniform(0, 255, (32, 16, 16, 3)).astype("float32"), rng.randint(0, 2, 32)
-    model = keras.Sequential([keras.Input((16, 16, 3)),
-                              IDGAugmentation(rotation_range=20, width_shift_range=[-2, 2], zoom_range=0.1,
-                                              fill_mode="constant", rescale=1 / 255, seed=3),
-                              keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            IDGAugmentation(
+                rotation_range=20,
+                width_shift_range=[-2, 2],
+                zoom_range=0.1,
+                fill_mode="constant",
+                rescale=1 / 255,
+                seed=3,
+            ),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile("adam", "sparse_categorical_crossentropy")
     loss = model.fit(x, y, epochs=1, batch_size=8, verbose=0).history["loss"]
     assert np.isfinite(loss[0])
@@ -186,6 +221,12 @@ print("ok")
 @pytest.mark.slow
 def test_on_jax_it_equals_the_engine_trains_and_maps_over_tf_data():
     pytest.importorskip("jax")
-    run = subprocess.run([sys.executable, "-c", JAX_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                         env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)})
+    run = subprocess.run(
+        [sys.executable, "-c", JAX_SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)},
+    )
     assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-3000:]

@@ -124,8 +124,22 @@ def test_corrupt_exif_is_ignored_not_fatal(kind):
         (hf.dataset_zip(), "notes.png is a zip archive, not a supported image"),
         (b"\x00\x01\x02\x03" * 50, "notes.png is not a supported image"),
     ],
-    ids=["empty", "html", "text", "pdf", "eps", "svg", "psd", "fits", "truncated png", "truncated jpeg",
-         "huge header", "too small", "zip", "binary junk"],
+    ids=[
+        "empty",
+        "html",
+        "text",
+        "pdf",
+        "eps",
+        "svg",
+        "psd",
+        "fits",
+        "truncated png",
+        "truncated jpeg",
+        "huge header",
+        "too small",
+        "zip",
+        "binary junk",
+    ],
 )
 def test_unusable_files_raise_input_error_saying_why(data, message):
     with pytest.raises(InputError) as error:

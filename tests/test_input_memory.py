@@ -42,7 +42,9 @@ def test_loading_every_hostile_file_keeps_peak_memory_bounded():
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(root), str(root / "tests")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr  # no exception but InputError escaped
     report = json.loads(result.stdout.strip().splitlines()[-1])

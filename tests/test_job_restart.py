@@ -24,20 +24,26 @@ CONFIG = AugmentConfig(rotation_range=20)
 SPEC = RunSpec(DatasetRef("demo", "digits"), CONFIG, {"baseline": CONFIG.without_transforms(), "augmented": CONFIG})
 # A stand-in for `python -m explorer worker RUN_DIR` (its command line names the explorer
 # worker, as the real one does): running for a few seconds, then a result and "finished".
-SLOW_WORKER = ("import os, pathlib, sys, time  # explorer worker stand-in\n"
-               "from explorer.experiments.runs.folders import set_status\n"
-               "run = pathlib.Path(sys.argv[1]); time.sleep(0.5)\n"
-               "set_status(run, 'running', pid=os.getpid()); time.sleep(4)\n"
-               "(run / 'kept.txt').write_text('the result'); set_status(run, 'finished')\n")
-FAST_WORKER = ("import pathlib, sys  # explorer worker stand-in\n"
-               "from explorer.experiments.runs.folders import set_status\n"
-               "set_status(pathlib.Path(sys.argv[1]), 'finished')\n")
-SERVER = ("import sys, time, pathlib\n"
-          "from explorer.experiments.runs.queue import JobManager\n"
-          "from test_job_restart import SPEC, SLOW_WORKER\n"
-          "manager = JobManager(pathlib.Path(sys.argv[1]), command=(sys.executable, '-c', SLOW_WORKER), warm=False)\n"
-          "print(' '.join(manager.submit(SPEC) for _ in range(3)), flush=True)\n"
-          "time.sleep(600)\n")
+SLOW_WORKER = (
+    "import os, pathlib, sys, time  # explorer worker stand-in\n"
+    "from explorer.experiments.runs.folders import set_status\n"
+    "run = pathlib.Path(sys.argv[1]); time.sleep(0.5)\n"
+    "set_status(run, 'running', pid=os.getpid()); time.sleep(4)\n"
+    "(run / 'kept.txt').write_text('the result'); set_status(run, 'finished')\n"
+)
+FAST_WORKER = (
+    "import pathlib, sys  # explorer worker stand-in\n"
+    "from explorer.experiments.runs.folders import set_status\n"
+    "set_status(pathlib.Path(sys.argv[1]), 'finished')\n"
+)
+SERVER = (
+    "import sys, time, pathlib\n"
+    "from explorer.experiments.runs.queue import JobManager\n"
+    "from test_job_restart import SPEC, SLOW_WORKER\n"
+    "manager = JobManager(pathlib.Path(sys.argv[1]), command=(sys.executable, '-c', SLOW_WORKER), warm=False)\n"
+    "print(' '.join(manager.submit(SPEC) for _ in range(3)), flush=True)\n"
+    "time.sleep(600)\n"
+)
 
 
 def _status(run_dir: Path) -> dict:
@@ -56,8 +62,9 @@ def _wait(predicate, timeout: float = 30) -> None:
 def test_a_killed_server_leaves_nothing_queued_forever_and_loses_no_result(tmp_path):
     # One owner's three runs: the per-owner cap (limits.py) is not what this test is about.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]), AUGMENT_MAX_ACTIVE_RUNS="0")
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp_path)], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(tmp_path)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         first, second, third = (tmp_path / run_id for run_id in server.stdout.readline().split())
         _wait(lambda: _status(first).get("status") == "running")

@@ -22,8 +22,11 @@ from explorer.experiments.runs.queue import JobManager
 
 
 def _spec(dataset, epochs=1):
-    return build_spec(AugmentConfig(rotation_range=20, rescale=1 / 255), DatasetRef("path", "pets", str(dataset)),
-                      TrainSettings(seeds=(0,), epochs=epochs, batch_size=4, image_size=16))
+    return build_spec(
+        AugmentConfig(rotation_range=20, rescale=1 / 255),
+        DatasetRef("path", "pets", str(dataset)),
+        TrainSettings(seeds=(0,), epochs=epochs, batch_size=4, image_size=16),
+    )
 
 
 def _wait(manager, root, run_id, statuses, timeout=180):
@@ -97,8 +100,12 @@ def test_a_warm_worker_takes_the_next_run_and_logs_into_its_folder(tmp_path):
 
 
 # A stand-in worker: marks its run finished without training.
-FAKE_WORKER = (sys.executable, "-c", "import pathlib, sys; from explorer.experiments.runs.folders import set_status; "
-               "set_status(pathlib.Path(sys.argv[1]), 'finished')")
+FAKE_WORKER = (
+    sys.executable,
+    "-c",
+    "import pathlib, sys; from explorer.experiments.runs.folders import set_status; "
+    "set_status(pathlib.Path(sys.argv[1]), 'finished')",
+)
 
 
 def test_a_worker_that_cannot_start_fails_its_run_and_the_queue_goes_on(tmp_path, monkeypatch, caplog):
@@ -149,13 +156,16 @@ def test_more_seeds_are_refused_while_the_run_is_going(tmp_path):
 
 # A stand-in worker that waits for the test's GO file, then notes which run it was given (the
 # order the queue handed them out) and marks it finished.
-GATED_WORKER = (sys.executable, "-c",
-                "import pathlib, sys, time\n"
-                "from explorer.experiments.runs.folders import set_status\n"
-                "run = pathlib.Path(sys.argv[1])\n"
-                "while not (run.parent / 'GO').exists(): time.sleep(0.05)\n"
-                "with open(run.parent / 'order.log', 'a') as log: log.write(run.name + '\\n')\n"
-                "set_status(run, 'finished')\n")
+GATED_WORKER = (
+    sys.executable,
+    "-c",
+    "import pathlib, sys, time\n"
+    "from explorer.experiments.runs.folders import set_status\n"
+    "run = pathlib.Path(sys.argv[1])\n"
+    "while not (run.parent / 'GO').exists(): time.sleep(0.05)\n"
+    "with open(run.parent / 'order.log', 'a') as log: log.write(run.name + '\\n')\n"
+    "set_status(run, 'finished')\n",
+)
 
 
 def _gated(root, **limits):
@@ -194,8 +204,10 @@ def test_an_owner_may_have_two_runs_active_and_the_third_is_refused_saying_so(tm
     folders = _run_folders(tmp_path)
     with pytest.raises(InputError) as refused:
         manager.submit(spec, owner="alice")
-    assert str(refused.value) == ("you have 2 runs queued or training; this server allows 2 at a time "
-                                  "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one")
+    assert str(refused.value) == (
+        "you have 2 runs queued or training; this server allows 2 at a time "
+        "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one"
+    )
     assert _run_folders(tmp_path) == folders == {first, second}  # nothing queued, no folder left
     bob = manager.submit(spec, owner="bob")  # another owner is not held by alice's runs
     manager.stop(second)  # a place comes free
@@ -244,10 +256,16 @@ def test_a_restart_gives_queued_runs_their_turns_again(tmp_path):
 
 def test_a_run_over_the_cost_limit_is_refused_and_more_seeds_count_too(tmp_path):
     manager = _gated(tmp_path, max_active_per_owner=2, max_run_cost=2 * 2 * 1 * 16 * 16)  # 2 arms x 2 seeds
-    too_big = build_spec(AugmentConfig(rotation_range=20), DatasetRef("path", "pets", str(tmp_path)),
-                         TrainSettings(seeds=(0, 1, 2), epochs=1, batch_size=4, image_size=16))
-    with pytest.raises(InputError, match=r"this run costs 1,536 pixel-epochs \(2 arms x 3 seeds x 1 epoch x 16x16 px"
-                                         r"\), 1.5x this server's limit of 1,024"):
+    too_big = build_spec(
+        AugmentConfig(rotation_range=20),
+        DatasetRef("path", "pets", str(tmp_path)),
+        TrainSettings(seeds=(0, 1, 2), epochs=1, batch_size=4, image_size=16),
+    )
+    with pytest.raises(
+        InputError,
+        match=r"this run costs 1,536 pixel-epochs \(2 arms x 3 seeds x 1 epoch x 16x16 px"
+        r"\), 1.5x this server's limit of 1,024",
+    ):
         manager.submit(too_big, owner="alice")
     assert not _run_folders(tmp_path)
     run_id = manager.submit(_spec(tmp_path), owner="alice")  # 1 seed: 512
@@ -285,11 +303,18 @@ def test_the_ray_backend_is_held_to_the_same_limits_and_turns(tmp_path, monkeypa
     monkeypatch.setenv("AUGMENT_BACKEND", backend)
     assert isinstance(backend_from_settings(), RayBackend) == (backend == "ray")
     manager = _gated(tmp_path, max_active_per_owner=2, max_search_budget=48)
-    search = build_spec(AugmentConfig(rotation_range=20), DatasetRef("path", "pets", str(tmp_path)),
-                        TrainSettings(seeds=(0,), epochs=1, batch_size=4, image_size=16), SUGGEST,
-                        search=SearchSettings(budget=60))
-    with pytest.raises(InputError, match=r"this search tries up to 60 configurations, 1.2x this server's limit of 48 "
-                                         r"\(AUGMENT_MAX_SEARCH_BUDGET\)"):
+    search = build_spec(
+        AugmentConfig(rotation_range=20),
+        DatasetRef("path", "pets", str(tmp_path)),
+        TrainSettings(seeds=(0,), epochs=1, batch_size=4, image_size=16),
+        SUGGEST,
+        search=SearchSettings(budget=60),
+    )
+    with pytest.raises(
+        InputError,
+        match=r"this search tries up to 60 configurations, 1.2x this server's limit of 48 "
+        r"\(AUGMENT_MAX_SEARCH_BUDGET\)",
+    ):
         manager.submit(search, owner="alice")
     a1 = manager.submit(_spec(tmp_path), owner="alice")
     _running(manager, a1)

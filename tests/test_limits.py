@@ -24,8 +24,13 @@ from explorer.experiments.runs.plan import build_spec
 
 CONFIG = AugmentConfig(rotation_range=20, zoom_range=0.1, horizontal_flip=True)
 DATA = DatasetRef("demo", "shapes")
-ENV = ("AUGMENT_MAX_ACTIVE_RUNS", "AUGMENT_MAX_RUN_COST", "AUGMENT_MAX_SEARCH_BUDGET", "AUGMENT_KEEP_DAYS",
-       "AUGMENT_KEEP_GB")
+ENV = (
+    "AUGMENT_MAX_ACTIVE_RUNS",
+    "AUGMENT_MAX_RUN_COST",
+    "AUGMENT_MAX_SEARCH_BUDGET",
+    "AUGMENT_KEEP_DAYS",
+    "AUGMENT_KEEP_GB",
+)
 
 
 def _settings(seeds=3, epochs=8, image_size=32) -> TrainSettings:
@@ -52,8 +57,13 @@ def test_an_ablation_costs_each_of_its_arms():
 
 
 def test_a_search_costs_its_budget_on_every_seed_plus_the_affinity_baseline_and_the_check():
-    spec = build_spec(CONFIG, DATA, _settings(seeds=2, epochs=4, image_size=16), SUGGEST,
-                      search=SearchSettings(budget=10, check_seeds=3))
+    spec = build_spec(
+        CONFIG,
+        DATA,
+        _settings(seeds=2, epochs=4, image_size=16),
+        SUGGEST,
+        search=SearchSettings(budget=10, check_seeds=3),
+    )
     cost = run_cost(spec)
     assert cost.trials == 10 * 2 + 1 + 3 * 3
     assert cost.total == cost.trials * 4 * 16 * 16
@@ -76,24 +86,32 @@ def test_the_issues_run_is_refused_naming_the_limit_and_by_how_much():
         check_run(spec, ServerLimits())
     assert str(refused.value) == (
         "this run costs 2,097,152,000 pixel-epochs (2 arms x 20 seeds x 200 epochs x 512x512 px), 105x this "
-        "server's limit of 20,000,000 (AUGMENT_MAX_RUN_COST): fewer seeds or epochs, or a smaller image size")
+        "server's limit of 20,000,000 (AUGMENT_MAX_RUN_COST): fewer seeds or epochs, or a smaller image size"
+    )
 
 
 def test_a_search_over_the_budget_limit_has_its_own_message():
-    spec = build_spec(CONFIG, DATA, _settings(seeds=1, epochs=1, image_size=8), SUGGEST,
-                      search=SearchSettings(budget=200))
+    spec = build_spec(
+        CONFIG, DATA, _settings(seeds=1, epochs=1, image_size=8), SUGGEST, search=SearchSettings(budget=200)
+    )
     with pytest.raises(InputError) as refused:
         check_run(spec, ServerLimits())
-    assert str(refused.value) == ("this search tries up to 200 configurations, 4.2x this server's limit of 48 "
-                                  "(AUGMENT_MAX_SEARCH_BUDGET): a smaller budget")
+    assert str(refused.value) == (
+        "this search tries up to 200 configurations, 4.2x this server's limit of 48 "
+        "(AUGMENT_MAX_SEARCH_BUDGET): a smaller budget"
+    )
     check_run(spec, ServerLimits(max_search_budget=200))  # at the limit: allowed
 
 
 def test_a_search_within_its_budget_can_still_cost_too_much():
-    spec = build_spec(CONFIG, DATA, _settings(seeds=3, epochs=100, image_size=256), SUGGEST,
-                      search=SearchSettings(budget=48))
-    with pytest.raises(InputError, match=r"\(48 configurations x 3 seeds \+ 1 \+ 3 arms x 3 check seeds = 154 trials x "
-                                         r"100 epochs x 256x256 px\), 50x .*: a smaller budget, fewer seeds"):
+    spec = build_spec(
+        CONFIG, DATA, _settings(seeds=3, epochs=100, image_size=256), SUGGEST, search=SearchSettings(budget=48)
+    )
+    with pytest.raises(
+        InputError,
+        match=r"\(48 configurations x 3 seeds \+ 1 \+ 3 arms x 3 check seeds = 154 trials x "
+        r"100 epochs x 256x256 px\), 50x .*: a smaller budget, fewer seeds",
+    ):
         check_run(spec, ServerLimits())
 
 
@@ -101,15 +119,19 @@ def test_the_active_run_cap_says_how_many_and_what_to_do():
     check_active(1, ServerLimits(max_active_per_owner=2))
     with pytest.raises(InputError) as refused:
         check_active(2, ServerLimits(max_active_per_owner=2))
-    assert str(refused.value) == ("you have 2 runs queued or training; this server allows 2 at a time "
-                                  "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one")
+    assert str(refused.value) == (
+        "you have 2 runs queued or training; this server allows 2 at a time "
+        "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one"
+    )
     with pytest.raises(InputError, match="you have 1 run queued or training; this server allows 1 at a time"):
         check_active(1, ServerLimits(max_active_per_owner=1))
     check_active(50, ServerLimits(max_active_per_owner=0))  # 0: no limit
 
 
-@pytest.mark.parametrize(("value", "limit", "said"), [(2_097_152_000, 20_000_000, "105x"), (3, 2, "1.5x"),
-                                                     (101, 100, "1.01x"), (10, 1, "10x"), (19_990, 1, "19,990x")])
+@pytest.mark.parametrize(
+    ("value", "limit", "said"),
+    [(2_097_152_000, 20_000_000, "105x"), (3, 2, "1.5x"), (101, 100, "1.01x"), (10, 1, "10x"), (19_990, 1, "19,990x")],
+)
 def test_how_much_over_is_said_as_a_person_would(value, limit, said):
     assert times(value, limit) == said
 
@@ -135,8 +157,9 @@ def test_each_variable_sets_its_limit_and_zero_turns_it_off(clean_env):
     assert limits == ServerLimits(1, 5_000_000, 12, 7.5, 1024**3 // 2)
     clean_env.setenv("AUGMENT_MAX_RUN_COST", "0")
     clean_env.setenv("AUGMENT_MAX_SEARCH_BUDGET", "0")
-    huge = build_spec(CONFIG, DATA, _settings(seeds=20, epochs=500, image_size=512), SUGGEST,
-                      search=SearchSettings(budget=500))
+    huge = build_spec(
+        CONFIG, DATA, _settings(seeds=20, epochs=500, image_size=512), SUGGEST, search=SearchSettings(budget=500)
+    )
     check_run(huge, ServerLimits.from_env())
 
 
@@ -150,8 +173,13 @@ def test_a_bad_setting_names_the_variable(clean_env, value, says):
 # -- the rule, for any run --------------------------------------------------------------------
 
 
-@given(arms=hs.integers(2, 40), seeds=hs.integers(1, 20), epochs=hs.integers(1, 500), size=hs.integers(8, 512),
-       cap=hs.integers(1, 10**10))
+@given(
+    arms=hs.integers(2, 40),
+    seeds=hs.integers(1, 20),
+    epochs=hs.integers(1, 500),
+    size=hs.integers(8, 512),
+    cap=hs.integers(1, 10**10),
+)
 def test_a_run_is_refused_exactly_when_its_cost_is_over_the_cap(arms, seeds, epochs, size, cap):
     spec = RunSpec(DATA, CONFIG, _arms(arms), _settings(seeds, epochs, size))
     cost = arms * seeds * epochs * size * size
@@ -163,8 +191,7 @@ def test_a_run_is_refused_exactly_when_its_cost_is_over_the_cap(arms, seeds, epo
         assert cost <= cap
 
 
-@given(budget=hs.integers(1, 500), check_seeds=hs.integers(2, 20), seeds=hs.integers(1, 5),
-       cap=hs.integers(1, 500))
+@given(budget=hs.integers(1, 500), check_seeds=hs.integers(2, 20), seeds=hs.integers(1, 5), cap=hs.integers(1, 500))
 def test_a_search_is_refused_exactly_when_its_budget_is_over_the_cap(budget, check_seeds, seeds, cap):
     spec = build_spec(CONFIG, DATA, _settings(seeds, 1, 8), SUGGEST, search=SearchSettings(budget, check_seeds))
     try:
@@ -179,8 +206,9 @@ def test_a_search_is_refused_exactly_when_its_budget_is_over_the_cap(budget, che
 
 ROOT = Path(__file__).resolve().parents[1]
 FINISHED = ROOT / "tests" / "fixtures" / "legacy_runs" / "20261202-050000-c0ffee"  # a comparison's result.json
-TINY = build_spec(AugmentConfig(rotation_range=20), DATA, TrainSettings(seeds=(0,), epochs=1, batch_size=16,
-                                                                         image_size=16))
+TINY = build_spec(
+    AugmentConfig(rotation_range=20), DATA, TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16)
+)
 
 
 def _folders(runs: Path) -> set[str]:
@@ -221,13 +249,19 @@ def test_a_real_server_names_the_limit_caps_an_owner_and_gives_bob_s_queue_no_he
         set_status(training, "running", pid=sleeper.pid)
         bobs = {new_run(TINY, runs, "bob").name for _ in range(2)}
         planted = _folders(runs)
-        env = {"AUGMENT_RUNS_DIR": str(runs), "AUGMENT_MAX_ACTIVE_RUNS": "1", "AUGMENT_MAX_RUN_COST": "10000",
-               "AUGMENT_WARM_WORKER": "0"}
+        env = {
+            "AUGMENT_RUNS_DIR": str(runs),
+            "AUGMENT_MAX_ACTIVE_RUNS": "1",
+            "AUGMENT_MAX_RUN_COST": "10000",
+            "AUGMENT_WARM_WORKER": "0",
+        }
         with streamlit_server(ROOT / "app.py", env) as url, chromium_page() as page:
             page.goto(url + "/?section=train&rotation_range=20.0&dataset=shapes&epochs=100&seeds=1&image_size=16")
             page.wait_for_selector(".st-key-train button:not([disabled])", timeout=60000)
-            over = ("this run costs 51,200 pixel-epochs (2 arms x 1 seed x 100 epochs x 16x16 px), 5.1x this server's "
-                    "limit of 10,000 (AUGMENT_MAX_RUN_COST)")
+            over = (
+                "this run costs 51,200 pixel-epochs (2 arms x 1 seed x 100 epochs x 16x16 px), 5.1x this server's "
+                "limit of 10,000 (AUGMENT_MAX_RUN_COST)"
+            )
             assert over in page.locator(".st-key-train_over_limits").inner_text()  # said before a click
             page.locator(".st-key-train button").click()
             refused = page.locator(".st-key-train_refused")
@@ -238,8 +272,7 @@ def test_a_real_server_names_the_limit_caps_an_owner_and_gives_bob_s_queue_no_he
             epochs = page.locator(".st-key-train_epochs input")
             epochs.fill("1")
             epochs.press("Enter")
-            page.wait_for_function("() => new URLSearchParams(location.search).get('epochs') === '1'",
-                                   timeout=30000)
+            page.wait_for_function("() => new URLSearchParams(location.search).get('epochs') === '1'", timeout=30000)
             page.locator(".st-key-train_over_limits").wait_for(state="detached", timeout=30000)  # within now
             page.locator(".st-key-train button:not([disabled])").click()
             _queued_behind_one(page)
@@ -254,8 +287,10 @@ def test_a_real_server_names_the_limit_caps_an_owner_and_gives_bob_s_queue_no_he
 
             page.locator("[data-testid=stExpander] summary", has_text=first).click()  # its entry in Run history
             page.locator(f".st-key-add_seeds_history_{first} button").first.click(timeout=30000)
-            refusal = page.get_by_text("you have 1 run queued or training; this server allows 1 at a time "
-                                       "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one")
+            refusal = page.get_by_text(
+                "you have 1 run queued or training; this server allows 1 at a time "
+                "(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one"
+            )
             refusal.wait_for(timeout=30000)  # visible: the rerun draws the entry open, with the message
             assert json.loads((runs / first / "status.json").read_text())["status"] == "stopped"
             assert json.loads((runs / second / "status.json").read_text())["status"] == "queued"

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # -- model files --------------------------------------------------------------------------------
 
+
 def _models(keras) -> dict:
     """name -> a function building the model (called only for the files a test asks for)."""
     L = keras.layers
@@ -44,31 +45,40 @@ def _models(keras) -> dict:
         return keras.Sequential([image_input(), L.Conv2D(4, 3), L.GlobalAveragePooling2D()])
 
     def mobilenet_with_head():
-        base = keras.applications.MobileNetV3Small(weights=None, input_shape=(96, 96, 3), include_top=False,
-                                                   pooling="avg")
+        base = keras.applications.MobileNetV3Small(
+            weights=None, input_shape=(96, 96, 3), include_top=False, pooling="avg"
+        )
         return functional(lambda x: L.Dense(4, activation="softmax")(base(x)), (96, 96, 3))
 
     return {
-        "sequential": lambda: keras.Sequential([image_input(), L.Conv2D(4, 3), L.GlobalAveragePooling2D(),
-                                                L.Dense(5, activation="softmax")]),
-        "functional_logits": lambda: functional(lambda x: L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x))),
-                                                (64, 64, 3)),
+        "sequential": lambda: keras.Sequential(
+            [image_input(), L.Conv2D(4, 3), L.GlobalAveragePooling2D(), L.Dense(5, activation="softmax")]
+        ),
+        "functional_logits": lambda: functional(
+            lambda x: L.Dense(3)(L.GlobalAveragePooling2D()(L.Conv2D(4, 3)(x))), (64, 64, 3)
+        ),
         "nested": lambda: functional(lambda x: L.Dense(2, activation="sigmoid")(trunk()(x))),
         "output_from_nested": lambda: functional(
-            lambda x: keras.Sequential([image_input(), L.Flatten(), L.Dense(6, activation="softmax")])(x)),
-        "activation_layer": lambda: keras.Sequential([image_input(), L.Flatten(), L.Dense(7),
-                                                      L.Activation("softmax")]),
+            lambda x: keras.Sequential([image_input(), L.Flatten(), L.Dense(6, activation="softmax")])(x)
+        ),
+        "activation_layer": lambda: keras.Sequential([image_input(), L.Flatten(), L.Dense(7), L.Activation("softmax")]),
         "softmax_layer": lambda: keras.Sequential([image_input(), L.Flatten(), L.Dense(8), L.Softmax()]),
         "functional_activation_layer": lambda: functional(
-            lambda x: L.Activation("sigmoid")(L.Dense(9)(L.Flatten()(x)))),
+            lambda x: L.Activation("sigmoid")(L.Dense(9)(L.Flatten()(x)))
+        ),
         "free_size": lambda: keras.Sequential([image_input((None, None, 1)), L.GlobalAveragePooling2D(), L.Dense(3)]),
         "mobilenet": mobilenet_with_head,
-        "lambda": lambda: keras.Sequential([image_input(), L.Lambda(lambda x: x * 2, name="double"), L.Flatten(),
-                                            L.Dense(5)]),
-        "nested_lambda": lambda: functional(lambda x: L.Dense(2)(keras.Sequential(
-            [image_input(), L.Lambda(lambda t: t + 1, name="shift"), L.Flatten()])(x))),
-        "lambda_activation": lambda: keras.Sequential([image_input(), L.Flatten(),
-                                                       L.Dense(5, activation=lambda x: x, name="head")]),
+        "lambda": lambda: keras.Sequential(
+            [image_input(), L.Lambda(lambda x: x * 2, name="double"), L.Flatten(), L.Dense(5)]
+        ),
+        "nested_lambda": lambda: functional(
+            lambda x: L.Dense(2)(
+                keras.Sequential([image_input(), L.Lambda(lambda t: t + 1, name="shift"), L.Flatten()])(x)
+            )
+        ),
+        "lambda_activation": lambda: keras.Sequential(
+            [image_input(), L.Flatten(), L.Dense(5, activation=lambda x: x, name="head")]
+        ),
         "two_inputs": lambda: _two_inputs(keras),
         "vectors": lambda: keras.Sequential([keras.Input((784,)), L.Dense(10, activation="softmax")]),
     }
@@ -121,18 +131,29 @@ def _refused(source, *fragments: str, name: str | None = None) -> str:
 
 # -- models that pass ---------------------------------------------------------------------------
 
+
 def test_sequential_model_reports_input_shape_outputs_and_softmax(model_file):
     info = inspect_model_file(model_file("sequential"))
-    assert info == ModelFileInfo(name="sequential.keras", class_name="Sequential", input_shape=(32, 32, 3),
-                                 outputs=5, output_activation="softmax", layers=3,
-                                 keras_version=info.keras_version)
+    assert info == ModelFileInfo(
+        name="sequential.keras",
+        class_name="Sequential",
+        input_shape=(32, 32, 3),
+        outputs=5,
+        output_activation="softmax",
+        layers=3,
+        keras_version=info.keras_version,
+    )
     assert info.keras_version and info.keras_version.startswith("3.")
 
 
 def test_functional_model_with_logits_reports_linear_activation(model_file):
     info = inspect_model_file(model_file("functional_logits"))
-    assert (info.class_name, info.input_shape, info.outputs, info.output_activation) == \
-        ("Functional", (64, 64, 3), 3, "linear")
+    assert (info.class_name, info.input_shape, info.outputs, info.output_activation) == (
+        "Functional",
+        (64, 64, 3),
+        3,
+        "linear",
+    )
     assert info.layers == 3  # Conv2D, pooling, Dense: the input layer is not counted
 
 
@@ -146,13 +167,17 @@ def test_output_of_a_nested_model_is_followed_into_it(model_file):
     assert (info.input_shape, info.outputs, info.output_activation) == ((32, 32, 3), 6, "softmax")
 
 
-@pytest.mark.parametrize(("model", "units", "activation"), [
-    ("activation_layer", 7, "softmax"),
-    ("softmax_layer", 8, "softmax"),
-    ("functional_activation_layer", 9, "sigmoid"),
-])
+@pytest.mark.parametrize(
+    ("model", "units", "activation"),
+    [
+        ("activation_layer", 7, "softmax"),
+        ("softmax_layer", 8, "softmax"),
+        ("functional_activation_layer", 9, "sigmoid"),
+    ],
+)
 def test_separate_activation_layer_gives_the_activation_and_the_units_of_the_dense_before_it(
-        model_file, model, units, activation):
+    model_file, model, units, activation
+):
     info = inspect_model_file(model_file(model))
     assert (info.outputs, info.output_activation) == (units, activation)
 
@@ -179,9 +204,16 @@ def test_bytes_str_and_path_give_the_same_description(model_file):
 
 def test_registered_and_object_activations_are_reported_by_name():
     def model(activation):
-        return {"module": "keras", "class_name": "Sequential", "config": {"layers": [
-            {"class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3]}},
-            {"class_name": "Dense", "config": {"units": 4, "activation": activation}}]}}
+        return {
+            "module": "keras",
+            "class_name": "Sequential",
+            "config": {
+                "layers": [
+                    {"class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3]}},
+                    {"class_name": "Dense", "config": {"units": 4, "activation": activation}},
+                ]
+            },
+        }
 
     registered = {"module": "builtins", "class_name": "function", "config": "my>swishy", "registered_name": "function"}
     layer = {"module": "keras.layers", "class_name": "LeakyReLU", "config": {"negative_slope": 0.3}}
@@ -190,8 +222,13 @@ def test_registered_and_object_activations_are_reported_by_name():
 
 
 def test_unknown_layout_gives_none_fields_instead_of_failing():
-    unbuilt = {"module": "keras", "class_name": "Sequential", "config": {"layers": [
-        {"class_name": "Flatten", "config": {}}, {"class_name": "GlobalAveragePooling2D", "config": {}}]}}
+    unbuilt = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {
+            "layers": [{"class_name": "Flatten", "config": {}}, {"class_name": "GlobalAveragePooling2D", "config": {}}]
+        },
+    }
     info = inspect_model_file(_zip({"config.json": json.dumps(unbuilt)}), "odd.keras")
     assert (info.input_shape, info.outputs, info.output_activation, info.keras_version) == (None, None, None, None)
     bare = inspect_model_file(_config_zip({"class_name": "Functional", "config": "junk"}))
@@ -199,20 +236,34 @@ def test_unknown_layout_gives_none_fields_instead_of_failing():
 
 
 def test_model_with_several_outputs_has_no_single_output_count():
-    config = {"class_name": "Functional", "config": {
-        "layers": [{"name": "in", "class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3]}},
-                   {"name": "a", "class_name": "Dense", "config": {"units": 2}},
-                   {"name": "b", "class_name": "Dense", "config": {"units": 3}}],
-        "input_layers": ["in", 0, 0], "output_layers": [["a", 0, 0], ["b", 0, 0]]}}
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "layers": [
+                {"name": "in", "class_name": "InputLayer", "config": {"batch_shape": [None, 8, 8, 3]}},
+                {"name": "a", "class_name": "Dense", "config": {"units": 2}},
+                {"name": "b", "class_name": "Dense", "config": {"units": 3}},
+            ],
+            "input_layers": ["in", 0, 0],
+            "output_layers": [["a", 0, 0], ["b", 0, 0]],
+        },
+    }
     info = inspect_model_file(_config_zip(config))
     assert (info.input_shape, info.outputs) == ((8, 8, 3), None)
 
 
 # -- code stored in the file --------------------------------------------------------------------
 
+
 def test_lambda_layer_is_refused_with_safe_mode_reason(model_file):
-    _refused(model_file("lambda"), "lambda.keras", "Lambda layer, 'double'", "safe mode refuses",
-             "runs code stored in the file", "register_keras_serializable")
+    _refused(
+        model_file("lambda"),
+        "lambda.keras",
+        "Lambda layer, 'double'",
+        "safe mode refuses",
+        "runs code stored in the file",
+        "register_keras_serializable",
+    )
 
 
 def test_lambda_layer_inside_a_nested_model_is_refused(model_file):
@@ -233,6 +284,7 @@ def test_keras_safe_mode_refuses_what_the_inspector_refuses_and_loads_what_it_ac
 
 # -- files that are not .keras models -----------------------------------------------------------
 
+
 def test_hdf5_model_is_refused_with_the_keras3_save_hint(tmp_path):
     h5py = pytest.importorskip("h5py")
     path = tmp_path / "old_model.h5"
@@ -244,8 +296,12 @@ def test_hdf5_model_is_refused_with_the_keras3_save_hint(tmp_path):
 
 @pytest.mark.parametrize("data", [os.urandom(4096), b"", b"PK\x03\x04 truncated"], ids=["random", "empty", "stub"])
 def test_bytes_that_are_not_a_zip_are_not_a_keras_model_file(data):
-    _refused(data, "upload.keras", "not a Keras model file (.keras is a zip archive holding config.json)",
-             name="upload.keras")
+    _refused(
+        data,
+        "upload.keras",
+        "not a Keras model file (.keras is a zip archive holding config.json)",
+        name="upload.keras",
+    )
 
 
 def test_truncated_keras_file_is_refused(model_file):
@@ -287,12 +343,15 @@ def test_file_over_the_size_limit_is_refused_with_both_sizes_in_mb(monkeypatch, 
     _refused(model_file("sequential"), "sequential.keras is", " MB, over the ", "MB limit")
 
 
-@pytest.mark.parametrize(("config", "fragment"), [
-    ("{not json", "not valid JSON"),
-    ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
-    (b"\xff\xfe\x00garbage", "not valid JSON"),
-    ('["a", "list"]', "holds a JSON list, not a model description"),
-])
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        ('["a", "list"]', "holds a JSON list, not a model description"),
+    ],
+)
 def test_config_that_is_not_a_json_object_is_refused(config, fragment):
     _refused(_zip({"config.json": config}), "broken.keras", fragment, name="broken.keras")
 
@@ -303,8 +362,9 @@ def test_single_saved_layer_is_not_a_model():
 
 
 def test_config_without_a_class_name_is_refused():
-    _refused(_config_zip({"config": {"layers": []}}), "nameless.keras: its config.json names no class",
-             name="nameless.keras")
+    _refused(
+        _config_zip({"config": {"layers": []}}), "nameless.keras: its config.json names no class", name="nameless.keras"
+    )
 
 
 def test_custom_model_class_is_refused():
@@ -326,7 +386,9 @@ def test_missing_path_is_an_input_error(tmp_path):
 
 
 def test_inspecting_does_not_import_keras_or_tensorflow():
-    code = ("import explorer.experiments.training.model_file, sys; "
-            "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules")
+    code = (
+        "import explorer.experiments.training.model_file, sys; "
+        "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -47,9 +47,14 @@ def model_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
 
     def cnn(outputs, activation="softmax", channels=3):
-        return keras.Sequential([keras.Input((32, 32, channels)), keras.layers.Conv2D(4, 3, strides=2),
-                                 keras.layers.GlobalAveragePooling2D(),
-                                 keras.layers.Dense(outputs, activation=activation)])
+        return keras.Sequential(
+            [
+                keras.Input((32, 32, channels)),
+                keras.layers.Conv2D(4, 3, strides=2),
+                keras.layers.GlobalAveragePooling2D(),
+                keras.layers.Dense(outputs, activation=activation),
+            ]
+        )
 
     keras.utils.set_random_seed(123)
     return {
@@ -57,9 +62,16 @@ def model_files(tmp_path_factory):
         "ten": _save(cnn(10), folder / "ten.keras"),
         "logits": _save(cnn(4, activation=None), folder / "logits.keras"),
         "four_channels": _save(cnn(4, channels=4), folder / "four_channels.keras"),
-        "free_size": _save(keras.Sequential([keras.Input((None, None, 3)), keras.layers.GlobalAveragePooling2D(),
-                                             keras.layers.Dense(4, activation="softmax")]),
-                           folder / "free_size.keras"),
+        "free_size": _save(
+            keras.Sequential(
+                [
+                    keras.Input((None, None, 3)),
+                    keras.layers.GlobalAveragePooling2D(),
+                    keras.layers.Dense(4, activation="softmax"),
+                ]
+            ),
+            folder / "free_size.keras",
+        ),
     }
 
 
@@ -79,11 +91,14 @@ def test_application_names_are_keras_applications():
     assert set(APPLICATIONS) == {name for name in dir(keras.applications) if name[0].isupper()}
 
 
-@pytest.mark.parametrize("text, kind, name", [
-    ("small-cnn", "small-cnn", ""),
-    ("applications:MobileNetV3Small", "applications", "MobileNetV3Small"),
-    ("/data/my model.keras", "file", "my model.keras"),
-])
+@pytest.mark.parametrize(
+    "text, kind, name",
+    [
+        ("small-cnn", "small-cnn", ""),
+        ("applications:MobileNetV3Small", "applications", "MobileNetV3Small"),
+        ("/data/my model.keras", "file", "my model.keras"),
+    ],
+)
 def test_model_option_is_parsed_and_kept_in_the_spec(text, kind, name):
     model = ModelRef.parse(text)
     assert (model.kind, model.name) == (kind, name)
@@ -97,11 +112,14 @@ def load_ref():
     return DatasetRef("demo", "shapes")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("applications:mobilenetv3small", "did you mean MobileNetV3Small"),
-    ("applications:AlexNet", "not a keras.applications architecture"),
-    ("resnet.h5", "small-cnn, applications:NAME"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("applications:mobilenetv3small", "did you mean MobileNetV3Small"),
+        ("applications:AlexNet", "not a keras.applications architecture"),
+        ("resnet.h5", "small-cnn, applications:NAME"),
+    ],
+)
 def test_unknown_models_are_named_in_the_error(text, message):
     with pytest.raises(ValueError, match=message):
         ModelRef.parse(text)
@@ -111,8 +129,6 @@ def test_specs_from_before_model_choice_train_the_small_cnn():
     data = RunSpec(load_ref(), CONFIG, ARMS).to_json()
     del data["model"]
     assert RunSpec.from_json(data).model == ModelRef()
-
-
 
 
 @pytest.mark.slow
@@ -170,8 +186,9 @@ def test_imagenet_weights_missing_from_the_cache_are_named_not_downloaded(tmp_pa
     from keras.src.backend import config as keras_config
 
     monkeypatch.setattr(keras_config, "keras_home", lambda: str(tmp_path))
-    factory = ModelFactory(ModelRef.parse("applications:MobileNetV3Small", weights="imagenet"), (32, 32, 3), 4,
-                           scale_inputs=False)
+    factory = ModelFactory(
+        ModelRef.parse("applications:MobileNetV3Small", weights="imagenet"), (32, 32, 3), 4, scale_inputs=False
+    )
     with pytest.raises(InputError, match="not in Keras's cache .*nothing is downloaded"):
         factory.build()
     assert not any(tmp_path.rglob("*.h5"))
@@ -206,12 +223,19 @@ def test_model_file_arms_are_paired(shapes, model_files, monkeypatch, start):
 
 def test_a_model_file_that_scales_its_own_pixels_or_a_config_rescale_gets_no_note(model_files, tmp_path):
     scaled = tmp_path / "scaled.keras"
-    keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
-                      keras.layers.Dense(4, activation="softmax")]).save(scaled)
+    keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    ).save(scaled)
     assert ModelFactory(ModelRef.parse(str(scaled)), (32, 32, 3), 4, scale_inputs=True).notes == []
     assert ModelFactory(ModelRef.parse(model_files["fits"]), (32, 32, 3), 4, scale_inputs=False).notes == []
-    assert "0..255 pixels" in ModelFactory(ModelRef.parse(model_files["fits"]), (32, 32, 3), 4,
-                                           scale_inputs=True).notes[0]
+    assert (
+        "0..255 pixels" in ModelFactory(ModelRef.parse(model_files["fits"]), (32, 32, 3), 4, scale_inputs=True).notes[0]
+    )
 
 
 def test_model_file_head_is_replaced_when_its_outputs_do_not_fit(model_files):

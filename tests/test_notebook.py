@@ -30,12 +30,14 @@ def readme_example() -> str:
 @pytest.mark.slow
 def test_readme_notebook_example_runs_as_written(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run([sys.executable, "-c", readme_example()], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", readme_example()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     verdict, numbers = done.stdout.strip().splitlines()[-2:]
-    assert verdict.startswith(("Augmentation hurt", "Augmentation helped", "Augmentation probably",
-                               "No detectable difference"))
+    assert verdict.startswith(
+        ("Augmentation hurt", "Augmentation helped", "Augmentation probably", "No detectable difference")
+    )
     assert re.match(r"-?\d+\.\d+ \(-?\d", numbers)  # delta_mean and its interval
     for name in ("result.json", "report.html", "figure.png", "curves.png", "spec.json"):
         assert (tmp_path / "notebook-run" / name).is_file(), name
@@ -53,8 +55,12 @@ def test_compare_on_arrays_with_a_fast_image_data_generator(arrays):
     generator = explorer.FastImageDataGenerator(rotation_range=30, vertical_flip=True)
     result = explorer.compare(arrays, generator, seeds=2, epochs=1, progress=False)
     assert isinstance(result, explorer.ComparisonResult) and result.run_dir is None
-    assert result.spec.dataset.kind == "arrays" and result.dataset.class_names == ["circle", "plus", "square",
-                                                                                 "triangle"]
+    assert result.spec.dataset.kind == "arrays" and result.dataset.class_names == [
+        "circle",
+        "plus",
+        "square",
+        "triangle",
+    ]
     assert result.spec.config == generator.config and result.result.settings.image_size == 24
     assert result.verdict == result.summary.verdict and result.verdict
     shown = result._repr_html_()
@@ -66,28 +72,35 @@ def test_compare_on_arrays_with_a_fast_image_data_generator(arrays):
 @pytest.mark.slow
 def test_ablate_keeps_its_run_folder_and_names_the_settings(arrays, tmp_path):
     out = tmp_path / "ablation"
-    result = explorer.ablate(arrays, AugmentConfig(rotation_range=30, vertical_flip=True), seeds=1, epochs=1,
-                             out=out, progress=False)
+    result = explorer.ablate(
+        arrays, AugmentConfig(rotation_range=30, vertical_flip=True), seeds=1, epochs=1, out=out, progress=False
+    )
     assert isinstance(result, explorer.AblationResult) and result.run_dir == out
     assert {effect.transform for effect in result.analysis.one_at_a_time} == {"rotation_range", "vertical_flip"}
     assert result.verdict == result.analysis.sentence
     assert (out / "ablation.json").is_file() and (out / "report.html").is_file()
 
 
-@pytest.mark.parametrize("config, message", [
-    ({"rotation_range": 10, "preprocessing_function": "f"}, "unsupported setting"),
-    (42, "config must be an AugmentConfig"),
-    ({}, "no augmentation setting is active"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"rotation_range": 10, "preprocessing_function": "f"}, "unsupported setting"),
+        (42, "config must be an AugmentConfig"),
+        ({}, "no augmentation setting is active"),
+    ],
+)
 def test_configs_that_cannot_be_compared_are_named(arrays, config, message):
     with pytest.raises(InputError, match=message):
         explorer.compare(arrays, config, progress=False)
 
 
-@pytest.mark.parametrize("data, message", [
-    ("no/such/folder", "no such folder or zip"),
-    (3.5, "data must be a demo name"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ("no/such/folder", "no such folder or zip"),
+        (3.5, "data must be a demo name"),
+    ],
+)
 def test_data_that_cannot_be_read_is_named(data, message):
     with pytest.raises(InputError, match=message):
         explorer.compare(data, {"rotation_range": 10}, progress=False)
@@ -109,13 +122,16 @@ def test_arrays_take_grey_one_hot_and_non_square_images():
     assert dataset_from_arrays(x, y, class_names=["a", "b", "c"], image_size=16).images.shape == (6, 16, 16, 1)
 
 
-@pytest.mark.parametrize("x, y, message", [
-    (np.zeros((4, 8, 8, 3)) + 0.5, [0, 1, 0, 1], "already divided by 255"),
-    (np.full((4, 8, 8, 3), 300.0), [0, 1, 0, 1], "0..255"),
-    (np.zeros((4, 8)), [0, 1, 0, 1], "N x H x W"),
-    (np.zeros((4, 8, 8, 3), np.uint8), [0, 1], "one label per image"),
-    (np.zeros((4, 8, 8, 3), np.uint8), [0, 1, 2, 5], "only 3 class names"),
-])
+@pytest.mark.parametrize(
+    "x, y, message",
+    [
+        (np.zeros((4, 8, 8, 3)) + 0.5, [0, 1, 0, 1], "already divided by 255"),
+        (np.full((4, 8, 8, 3), 300.0), [0, 1, 0, 1], "0..255"),
+        (np.zeros((4, 8)), [0, 1, 0, 1], "N x H x W"),
+        (np.zeros((4, 8, 8, 3), np.uint8), [0, 1], "one label per image"),
+        (np.zeros((4, 8, 8, 3), np.uint8), [0, 1, 2, 5], "only 3 class names"),
+    ],
+)
 def test_arrays_that_are_not_images_in_0_255_are_named(x, y, message):
     names = ["a", "b", "c"] if message.startswith("only") else None
     with pytest.raises(InputError, match=message):

@@ -28,9 +28,17 @@ def walk(machine: type[PageWalk], steps: int, walk_seed: int) -> int:
     PageWalk.steps_taken, PageWalk.actions_taken, PageWalk.walks = 0, Counter(), 0
     PageWalk.trace, PageWalk.first_failure = [], None
     try:
-        run_state_machine_as_test(seed(walk_seed)(machine), settings=settings(
-            max_examples=1, stateful_step_count=steps, deadline=None, database=None, phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck)))
+        run_state_machine_as_test(
+            seed(walk_seed)(machine),
+            settings=settings(
+                max_examples=1,
+                stateful_step_count=steps,
+                deadline=None,
+                database=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     except Exception as error:
         if PageWalk.first_failure is None:
             raise
@@ -50,8 +58,10 @@ def _apptest_walk(tmp_path: Path, steps: int, walk_seed: int) -> int:
     class Walk(PageWalk):
         driver_factory = staticmethod(lambda: AppTestDriver(submitted))
 
-    with mock.patch.dict(os.environ, {"AUGMENT_RUNS_DIR": str(tmp_path / "runs")}), \
-            mock.patch.object(JobManager, "submit", submit):
+    with (
+        mock.patch.dict(os.environ, {"AUGMENT_RUNS_DIR": str(tmp_path / "runs")}),
+        mock.patch.object(JobManager, "submit", submit),
+    ):
         return walk(Walk, steps, walk_seed)
 
 

@@ -15,16 +15,28 @@ from explorer.interchange.paste import MAX_CHARS, parse_config_text, read_config
 ARTICLE_EXAMPLES = {
     "ImageDataGenerator(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, "
     "zoom_range=0.2, horizontal_flip=True, fill_mode='nearest')": AugmentConfig(
-        rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2, zoom_range=0.2,
-        horizontal_flip=True, fill_mode="nearest",
+        rotation_range=40,
+        width_shift_range=0.2,
+        height_shift_range=0.2,
+        shear_range=0.2,
+        zoom_range=0.2,
+        horizontal_flip=True,
+        fill_mode="nearest",
     ),
     "ImageDataGenerator(rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, "
     "rescale=1./255)": AugmentConfig(
-        rotation_range=10, width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+        rotation_range=10,
+        width_shift_range=0.1,
+        height_shift_range=0.1,
+        horizontal_flip=True,
+        rescale=1 / 255,
     ),
     "ImageDataGenerator(brightness_range=[0.8, 1.2], channel_shift_range=0.1, horizontal_flip=True, "
     "rescale=1./255)": AugmentConfig(
-        brightness_range=(0.8, 1.2), channel_shift_range=0.1, horizontal_flip=True, rescale=1 / 255,
+        brightness_range=(0.8, 1.2),
+        channel_shift_range=0.1,
+        horizontal_flip=True,
+        rescale=1 / 255,
     ),
 }
 CONFIGS = [
@@ -32,9 +44,19 @@ CONFIGS = [
     *ARTICLE_EXAMPLES.values(),
     AugmentConfig(width_shift_range=[2, 4], height_shift_range=5, fill_mode="constant", cval=-3.5),
     AugmentConfig(
-        rotation_range=25.5, width_shift_range=6.0, height_shift_range=0.15, shear_range=12, zoom_range=(0.8, 1.3),
-        brightness_range=(0.5, 1.5), channel_shift_range=30, vertical_flip=True, fill_mode="wrap",
-        interpolation_order=0, rescale=1 / 127.5, samplewise_center=True, samplewise_std_normalization=True,
+        rotation_range=25.5,
+        width_shift_range=6.0,
+        height_shift_range=0.15,
+        shear_range=12,
+        zoom_range=(0.8, 1.3),
+        brightness_range=(0.5, 1.5),
+        channel_shift_range=30,
+        vertical_flip=True,
+        fill_mode="wrap",
+        interpolation_order=0,
+        rescale=1 / 127.5,
+        samplewise_center=True,
+        samplewise_std_normalization=True,
     ),
 ]
 
@@ -63,7 +85,7 @@ def test_python_dict_literal_is_read_too():
 
 
 def test_multi_line_code_with_imports_comments_and_other_statements():
-    text = '''
+    text = """
 import numpy as np
 from tensorflow.keras.preprocessing.image import ImageDataGenerator
 
@@ -76,7 +98,7 @@ datagen = ImageDataGenerator(
     fill_mode="reflect",
 )
 train = datagen.flow_from_directory("data/train", target_size=(150, 150))
-'''
+"""
     assert parse_config_text(text) == AugmentConfig(
         rotation_range=40, width_shift_range=0.2, zoom_range=(0.8, 1.2), rescale=1 / 255, fill_mode="reflect"
     )
@@ -117,8 +139,10 @@ def test_int_shift_range_stays_an_int():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("ImageDataGenerator(rotation_range=__import__('os').system('echo hi'))",
-         "rotation_range: only literal values are accepted.*got a function call"),
+        (
+            "ImageDataGenerator(rotation_range=__import__('os').system('echo hi'))",
+            "rotation_range: only literal values are accepted.*got a function call",
+        ),
         ("ImageDataGenerator(rotation_range=os.environ)", "rotation_range: .*got an attribute"),
         ("ImageDataGenerator(rotation_range=angle)", "rotation_range: .*got the name angle"),
         ("ImageDataGenerator(**kw)", r"\*\*kwargs unpacking"),
@@ -142,13 +166,17 @@ def test_int_shift_range_stays_an_int():
         ("ImageDataGenerator(rotation_range=10**2)", "Pow operator"),
         ("ImageDataGenerator(rotation_range=99999999999 * 99999999999)", "too large"),
         ('{"rotation_range": NaN}', "rotation_range must be a finite number"),
-        ("ImageDataGenerator(rotation_range='-5')",
-         r"rotation_range must be a number \(a number of degrees\); got '-5'"),
+        (
+            "ImageDataGenerator(rotation_range='-5')",
+            r"rotation_range must be a number \(a number of degrees\); got '-5'",
+        ),
         ("ImageDataGenerator(fill_mode='mirror!', rotation_range=5)", "fill_mode must be one of"),
         ("ImageDataGenerator(rotation_range=10, rotation_range=20)", "rotation_range given more than once"),
         ('{"rotation_range": 10, "rotation_range": 20}', "rotation_range more than once"),
-        ("ImageDataGenerator(rotation_range=10)\nImageDataGenerator(zoom_range=0.1)",
-         "found 2 ImageDataGenerator calls"),
+        (
+            "ImageDataGenerator(rotation_range=10)\nImageDataGenerator(zoom_range=0.1)",
+            "found 2 ImageDataGenerator calls",
+        ),
         ("ImageDataGenerator(rotation_range=ImageDataGenerator())", "found 2 ImageDataGenerator calls"),
         ("x = 1", "no ImageDataGenerator"),
         ("[1, 2]", "no ImageDataGenerator"),
@@ -159,8 +187,10 @@ def test_int_shift_range_stays_an_int():
         ("ImageDataGenerator(rotation_range=10)\x00", "null bytes"),
         ("ImageDataGenerator(fill_mode='\udcff')", "not valid Unicode"),
         ("ÿþ\x01\x02 ImageDataGenerator(☃=1)", "not valid Python"),
-        ("ImageDataGenerator(rötation_range=1)",
-         "rötation_range is not an ImageDataGenerator setting .did you mean rotation_range"),
+        (
+            "ImageDataGenerator(rötation_range=1)",
+            "rötation_range is not an ImageDataGenerator setting .did you mean rotation_range",
+        ),
     ],
 )
 def test_refused_with_a_clear_input_error(text, message):
@@ -188,8 +218,11 @@ def test_arguments_the_preview_does_not_model_are_set_aside_with_why(argument, k
 
 
 def test_a_misspelt_setting_is_still_refused_with_a_suggestion():
-    with pytest.raises(InputError, match=r"rotation_rang is not an ImageDataGenerator setting "
-                                         r"\(did you mean rotation_range\?\)"):
+    with pytest.raises(
+        InputError,
+        match=r"rotation_rang is not an ImageDataGenerator setting "
+        r"\(did you mean rotation_range\?\)",
+    ):
         parse_config_text("ImageDataGenerator(rotation_range=10, rotation_rang=40)")
 
 
@@ -243,8 +276,20 @@ def test_trailing_code_is_ignored_not_run(tmp_path):
         ("ImageDataGenerator(rotation_range=" + "9" * 4000 + ")", "too large"),
         ('{"rotation_range": ' + "9" * 4000 + "}", "rotation_range: the number is too large"),
     ],
-    ids=["parens_100k", "sum_100k", "parens_10k", "sum_9k", "sum_100", "lists_150", "minus_15k",
-         "json_lists_5k", "json_long_int", "long_int", "big_int", "json_big_int"],
+    ids=[
+        "parens_100k",
+        "sum_100k",
+        "parens_10k",
+        "sum_9k",
+        "sum_100",
+        "lists_150",
+        "minus_15k",
+        "json_lists_5k",
+        "json_long_int",
+        "long_int",
+        "big_int",
+        "json_big_int",
+    ],
 )
 def test_hostile_sizes_and_depths_are_refused(text, message):
     with pytest.raises(InputError, match=message):
@@ -267,7 +312,10 @@ def test_errors_are_value_errors_for_callers_that_catch_those():
 
 def test_paste_module_never_evaluates_code():
     source = (Path(__file__).resolve().parents[1] / "explorer" / "interchange" / "paste.py").read_text()
-    called = {node.func.id for node in ast.walk(ast.parse(source))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
     assert not called & {"eval", "exec", "compile", "__import__", "literal_eval"}
     assert "literal_eval" not in source

@@ -66,8 +66,12 @@ def test_article_example_on_0_255_data_flags_the_tiny_channel_shift(images):
 
 
 def test_plain_config_flags_nothing(images):
-    cases = [(PLAIN, "0-255"), (PLAIN, "0-1"), (PLAIN.replace(rescale=1 / 255), "0-255"),
-             (AugmentConfig(channel_shift_range=30), "0-255")]
+    cases = [
+        (PLAIN, "0-255"),
+        (PLAIN, "0-1"),
+        (PLAIN.replace(rescale=1 / 255), "0-255"),
+        (AugmentConfig(channel_shift_range=30), "0-255"),
+    ]
     for config, input_range in cases:
         _, findings = measured(images, config, input_range)
         assert units(findings) == []
@@ -141,8 +145,10 @@ def test_rescale_twice_follows_the_measurement_when_it_can_tell(images):
 
 def test_accepts_a_list_of_differently_sized_images_and_a_dict_config():
     rng = np.random.default_rng(2)
-    images = [rng.integers(0, 256, size=(10, 12, 3), dtype=np.uint8),
-              rng.integers(0, 256, size=(14, 9, 3), dtype=np.uint8)]
+    images = [
+        rng.integers(0, 256, size=(10, 12, 3), dtype=np.uint8),
+        rng.integers(0, 256, size=(14, 9, 3), dtype=np.uint8),
+    ]
     stats = measure_pixels(images, {"horizontal_flip": True})
     assert units(diagnose({"horizontal_flip": True}, images, pixels=stats)) == []
     assert stats.original.mean == pytest.approx(np.concatenate([image.ravel() for image in images]).mean())

@@ -148,8 +148,7 @@ def test_plots_use_no_pyplot_or_heavy_packages():
     tree = ast.parse(Path(plots.__file__).read_text())
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert not any(m.startswith(("scipy", "tensorflow", "streamlit", "matplotlib.pyplot"))
-                   for m in modules)
+    assert not any(m.startswith(("scipy", "tensorflow", "streamlit", "matplotlib.pyplot")) for m in modules)
 
 
 def broken_result(broken=12, images=14, classes=("cats", "golden retriever dogs", "birds of prey and songbirds")):
@@ -158,8 +157,12 @@ def broken_result(broken=12, images=14, classes=("cats", "golden retriever dogs"
     result = make_result()
     labels = [i % len(classes) for i in range(images)]
     wrong = [(y + 1) % len(classes) if i < broken else y for i, y in enumerate(labels)]
-    result |= {"class_names": list(classes), "validation_labels": labels, "validation_indices": list(range(images)),
-               "predictions": {"baseline": [labels] * 3, "augmented": [wrong] * 3}}
+    result |= {
+        "class_names": list(classes),
+        "validation_labels": labels,
+        "validation_indices": list(range(images)),
+        "predictions": {"baseline": [labels] * 3, "augmented": [wrong] * 3},
+    }
     return RunResult.from_json(result)
 
 

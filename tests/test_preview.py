@@ -67,14 +67,26 @@ def test_captions_say_which_way_content_moved():
 def test_extremes_render_each_active_transform_alone_at_both_ends():
     labels = [label for label, _ in extremes(preset("over-augmentation"), (200, 300, 3))]
     assert labels == [
-        "rotation -40°", "rotation +40°", "height_shift_range -40.0 px", "height_shift_range +40.0 px",
-        "width_shift_range -60.0 px", "width_shift_range +60.0 px", "shear -0.2°", "shear +0.2°",
-        "zoom 0.8", "zoom 1.2", "horizontal flip",
+        "rotation -40°",
+        "rotation +40°",
+        "height_shift_range -40.0 px",
+        "height_shift_range +40.0 px",
+        "width_shift_range -60.0 px",
+        "width_shift_range +60.0 px",
+        "shear -0.2°",
+        "shear +0.2°",
+        "zoom 0.8",
+        "zoom 1.2",
+        "horizontal flip",
     ]
     assert extremes(AugmentConfig(), (8, 8, 3)) == []
     lighting = [label for label, _ in extremes(preset("lighting"), (8, 8, 3))]
     assert lighting == [
-        "horizontal flip", "brightness 0.8", "brightness 1.2", "channel shift -0.1", "channel shift +0.1"
+        "horizontal flip",
+        "brightness 0.8",
+        "brightness 1.2",
+        "channel shift -0.1",
+        "channel shift +0.1",
     ]
 
 

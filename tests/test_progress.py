@@ -30,8 +30,19 @@ SPEC = build_spec(CONFIG, DatasetRef("demo", "shapes"), TINY)
 
 def _progress(**changes) -> Progress:
     """Seed 0's baseline, batch 2 of 4 of epoch 2 of 3; 1 of 6 epochs done, 10 s each."""
-    fields = dict(arm="baseline", seed=0, epoch=2, batch=2, batches=4, done_fraction=1.5 / 6, elapsed=12.0,
-                  epochs=3, epochs_done=1, epochs_total=6, epoch_seconds=10.0)
+    fields = dict(
+        arm="baseline",
+        seed=0,
+        epoch=2,
+        batch=2,
+        batches=4,
+        done_fraction=1.5 / 6,
+        elapsed=12.0,
+        epochs=3,
+        epochs_done=1,
+        epochs_total=6,
+        epoch_seconds=10.0,
+    )
     return Progress(**(fields | changes))
 
 
@@ -46,8 +57,17 @@ def test_eta_is_the_measured_epoch_time_times_the_epochs_left_and_none_before_an
     assert stored["eta"] == pytest.approx(45.0)  # for readers of progress.json
     assert Progress.from_json(stored) == _progress()
     # progress.json of a run from before: its extrapolated eta is not believed
-    old = {"arm": "augmented", "seed": 1, "epoch": 1, "batch": 3, "batches": 23, "done_fraction": 0.01,
-           "elapsed": 6.0, "eta": 1285.0, "time": 1.0}
+    old = {
+        "arm": "augmented",
+        "seed": 1,
+        "epoch": 1,
+        "batch": 3,
+        "batches": 23,
+        "done_fraction": 0.01,
+        "elapsed": 6.0,
+        "eta": 1285.0,
+        "time": 1.0,
+    }
     assert Progress.from_json(old).eta is None
 
 
@@ -57,10 +77,13 @@ def _board(now, reports, epochs=3, steps=4, seeds=(0,)):
     from explorer.experiments.training.paired import _Board
 
     arms = {"baseline": CONFIG.without_transforms(), "augmented": CONFIG}
-    result = RunResult(settings=TrainSettings(seeds=seeds, epochs=epochs), configs=arms,
-                       arms={arm: ArmHistory.empty(len(seeds)) for arm in arms},
-                       confusion={arm: [None] * len(seeds) for arm in arms},
-                       predictions={arm: [None] * len(seeds) for arm in arms})
+    result = RunResult(
+        settings=TrainSettings(seeds=seeds, epochs=epochs),
+        configs=arms,
+        arms={arm: ArmHistory.empty(len(seeds)) for arm in arms},
+        confusion={arm: [None] * len(seeds) for arm in arms},
+        predictions={arm: [None] * len(seeds) for arm in arms},
+    )
     return _Board(result, plan_trials(arms, seeds), steps, reports.append, None, "test", now=lambda: now[0])
 
 
@@ -114,8 +137,13 @@ def test_trials_side_by_side_share_the_pace_and_a_result_replaces_what_its_event
     board.event(_event("baseline", epoch=1, metrics=_metrics()))
     board.event(_event("augmented", epoch=1, metrics=_metrics()))
     assert reports[-1].epoch_seconds == pytest.approx(20.0)  # two epochs in 40 s
-    history = {"val_accuracy": [0.1, 0.2, 0.3], "train_accuracy": [0.1, 0.2, 0.3], "val_loss": [1, 1, 1],
-               "train_loss": [1, 1, 1], "epoch_seconds": [1, 1, 1]}
+    history = {
+        "val_accuracy": [0.1, 0.2, 0.3],
+        "train_accuracy": [0.1, 0.2, 0.3],
+        "val_loss": [1, 1, 1],
+        "train_loss": [1, 1, 1],
+        "epoch_seconds": [1, 1, 1],
+    }
     board.finished(TrialResult("baseline", 0, 0, history, confusion=[[1]], predictions=[0]))
     assert board.result.arms["baseline"].val_accuracy == [[0.1, 0.2, 0.3]]
     assert (reports[-1].trials_done, reports[-1].trials_running, reports[-1].epochs_done) == (1, 1, 4)
@@ -147,15 +175,18 @@ def test_a_trial_that_returned_stops_counting_as_running_before_its_result_arriv
 
 
 def test_the_progress_line_says_epochs_done_and_the_eta_only_once_measured():
-    assert progress_text(_progress()) == ("baseline, seed 0: epoch 2 of 3, batch 2/4 · 1 of 6 epochs done, "
-                                          "about 45 s left")
+    assert progress_text(_progress()) == (
+        "baseline, seed 0: epoch 2 of 3, batch 2/4 · 1 of 6 epochs done, about 45 s left"
+    )
     assert "left" not in progress_text(_progress(epoch_seconds=None, epochs_done=0))
 
 
 def test_the_progress_line_counts_trials_on_a_cluster_or_side_by_side():
     on_ray = _progress(trials_done=3, trials_running=2, trials_total=8, backend="Ray cluster at auto, 1 CPU per trial")
-    assert progress_text(on_ray) == ("Trials (one arm on one seed): 3 of 8 done, 2 running, 3 waiting · 1 of 6 epochs "
-                                     "done, about 45 s left · Ray cluster at auto, 1 CPU per trial")
+    assert progress_text(on_ray) == (
+        "Trials (one arm on one seed): 3 of 8 done, 2 running, 3 waiting · 1 of 6 epochs "
+        "done, about 45 s left · Ray cluster at auto, 1 CPU per trial"
+    )
     one_at_a_time = _progress(trials_done=3, trials_running=1, trials_total=8, backend="local: one trial at a time")
     assert progress_text(one_at_a_time).startswith("baseline, seed 0: epoch 2 of 3")
     assert Progress.from_json(on_ray.to_json()) == on_ray
@@ -213,9 +244,14 @@ def test_the_worker_says_starting_while_it_loads_and_a_failure_ends_it(tmp_path,
 def _running_result() -> RunResult:
     """Seed 0 done for both arms; seed 1's baseline has finished 2 of 4 epochs."""
     histories = {"baseline": [[0.5, 0.6, 0.7, 0.8], [0.4, 0.55]], "augmented": [[0.45, 0.5, 0.65, 0.75], []]}
-    return RunResult(dataset="shapes", settings=TrainSettings(seeds=(0, 1), epochs=4),
-                     arms={arm: ArmHistory(val_accuracy=runs, train_accuracy=runs, train_loss=runs, val_loss=runs)
-                           for arm, runs in histories.items()})
+    return RunResult(
+        dataset="shapes",
+        settings=TrainSettings(seeds=(0, 1), epochs=4),
+        arms={
+            arm: ArmHistory(val_accuracy=runs, train_accuracy=runs, train_loss=runs, val_loss=runs)
+            for arm, runs in histories.items()
+        },
+    )
 
 
 def test_live_points_hold_every_arm_and_seed_so_far_the_running_one_included_from_epoch_1():
@@ -238,9 +274,14 @@ def test_the_live_chart_names_its_axes_and_arms_and_spans_the_runs_epochs():
 def test_the_live_charts_percent_axis_shows_the_decimals_its_curves_need():
     assert live_chart_spec(_running_result())["encoding"]["y"]["axis"]["format"] == ".0%"  # 40% to 80%
     close = {"baseline": [[0.961, 0.963, 0.964]], "augmented": [[0.962, 0.965, 0.967]]}  # 0.6 points apart
-    result = RunResult(dataset="shapes", settings=TrainSettings(seeds=(0,), epochs=3),
-                       arms={arm: ArmHistory(val_accuracy=runs, train_accuracy=runs, train_loss=runs, val_loss=runs)
-                             for arm, runs in close.items()})
+    result = RunResult(
+        dataset="shapes",
+        settings=TrainSettings(seeds=(0,), epochs=3),
+        arms={
+            arm: ArmHistory(val_accuracy=runs, train_accuracy=runs, train_loss=runs, val_loss=runs)
+            for arm, runs in close.items()
+        },
+    )
     axis = live_chart_spec(result)["encoding"]["y"]["axis"]
     assert axis == {"format": ".1%", "tickMinStep": pytest.approx(0.001)}  # 96.1%, 96.2%, ... not 96% at each
 
@@ -264,8 +305,11 @@ def test_a_real_run_keeps_its_progress_curves_and_eta_in_step(tmp_path, monkeypa
         result = RunResult.from_json(json.loads((run_dir / "result.json").read_text())) if state.epochs_done else None
         points = live_points(result) if result else {"epoch": []}
         assert len(points["epoch"]) == state.epochs_done
-        running = [epoch for arm, seed, epoch in zip(points.get("arm", []), points.get("seed", []), points["epoch"])
-                   if (arm, seed) == (state.arm, state.seed)]
+        running = [
+            epoch
+            for arm, seed, epoch in zip(points.get("arm", []), points.get("seed", []), points["epoch"])
+            if (arm, seed) == (state.arm, state.seed)
+        ]
         assert running == list(range(1, len(running) + 1))
         assert len(running) in (state.epoch - 1, state.epoch)  # during an epoch, or as it ends
         assert (state.eta is None) == (state.epochs_done == 0)
@@ -304,8 +348,9 @@ def test_the_page_says_starting_not_queued_while_the_worker_loads(tmp_path, monk
 
 
 def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, monkeypatch):
-    progress = Progress("baseline", 1, 3, 5, 10, 6.5 / 16, 30.0, epochs=4, epochs_done=6, epochs_total=16,
-                        epoch_seconds=4.0)
+    progress = Progress(
+        "baseline", 1, 3, 5, 10, 6.5 / 16, 30.0, epochs=4, epochs_done=6, epochs_total=16, epoch_seconds=4.0
+    )
     at = open_run(monkeypatch, tmp_path, _fake_run(tmp_path, "running", _running_result(), progress))
     assert not [box.value for box in at.info if box.value in (STARTING,) or box.value.startswith("Queued")]
     texts = [element.proto.text for element in at.get("progress")]
@@ -314,8 +359,10 @@ def test_the_page_shows_progress_and_live_curves_of_the_running_seed(tmp_path, m
     spec = json.loads(chart.proto.spec)
     assert spec["encoding"]["x"]["title"] == "epoch" and spec["encoding"]["y"]["title"] == "validation accuracy"
     rows = ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
-    assert [(row["epoch"], row["val_accuracy"]) for row in rows if (row["arm"], row["seed"]) == ("baseline", 1)] \
-        == [(1, 0.4), (2, 0.55)]  # the running seed's finished epochs, from 1
+    assert [(row["epoch"], row["val_accuracy"]) for row in rows if (row["arm"], row["seed"]) == ("baseline", 1)] == [
+        (1, 0.4),
+        (2, 0.55),
+    ]  # the running seed's finished epochs, from 1
 
 
 def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
@@ -325,10 +372,16 @@ def test_the_train_panel_says_how_many_trials_and_where_they_train(monkeypatch):
     monkeypatch.setenv("AUGMENT_RAY_ADDRESS", "ray://head:10001")
     at = run_app()
     captions = [caption.value for caption in at.caption]
-    assert any(caption.startswith("Train runs on **digits (demo)** with **small CNN**, 8 epochs at 32 px") and
-               caption.endswith("2 arms x 3 seeds = 6 trials · they train on: Ray cluster at ray://head:10001, 1 CPU "
-                                "per trial") for caption in captions), captions
+    assert any(
+        caption.startswith("Train runs on **digits (demo)** with **small CNN**, 8 epochs at 32 px")
+        and caption.endswith(
+            "2 arms x 3 seeds = 6 trials · they train on: Ray cluster at ray://head:10001, 1 CPU per trial"
+        )
+        for caption in captions
+    ), captions
     monkeypatch.setenv("AUGMENT_BACKEND", "slurm")
     at.run()
-    assert any("The server's backend settings: backend must be one of local, ray; got 'slurm'" in error.value
-               for error in at.error)
+    assert any(
+        "The server's backend settings: backend must be one of local, ray; got 'slurm'" in error.value
+        for error in at.error
+    )

@@ -11,8 +11,19 @@ from explorer.progress_bar import LINE, ProgressBar, line
 
 
 def _progress(done: float, epochs_done: int, **changes) -> Progress:
-    values = dict(arm="augmented", seed=1, epoch=epochs_done + 1, batch=3, batches=8, done_fraction=done,
-                  elapsed=10.0, epochs=4, epochs_done=epochs_done, epochs_total=8, trials_total=2)
+    values = dict(
+        arm="augmented",
+        seed=1,
+        epoch=epochs_done + 1,
+        batch=3,
+        batches=8,
+        done_fraction=done,
+        elapsed=10.0,
+        epochs=4,
+        epochs_done=epochs_done,
+        epochs_total=8,
+        trials_total=2,
+    )
     return Progress(**(values | changes))
 
 

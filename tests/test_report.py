@@ -183,13 +183,16 @@ def test_ablation_figure(analysis):
 
 def test_ablation_figure_without_intervals_or_leave_one_out(analysis):
     one_seed = dataclasses.replace(
-        analysis, leave_one_out=[],
-        one_at_a_time=[dataclasses.replace(effect, ci95=(None, None), ci_family=(None, None), n_seeds=1)
-                       for effect in analysis.one_at_a_time])
+        analysis,
+        leave_one_out=[],
+        one_at_a_time=[
+            dataclasses.replace(effect, ci95=(None, None), ci_family=(None, None), n_seeds=1)
+            for effect in analysis.one_at_a_time
+        ],
+    )
     fig = ablation_figure(one_seed, title="one seed")
     assert len(fig.axes) == 1 and is_png(figure_png(fig))
-    assert all(p.get_facecolor() == to_rgba(plots.UNCLEAR)
-               for p in fig.axes[0].patches)
+    assert all(p.get_facecolor() == to_rgba(plots.UNCLEAR) for p in fig.axes[0].patches)
     empty = AblationAnalysis([], [], {}, {}, None, "", [])
     assert is_png(figure_png(ablation_figure(empty)))
 
@@ -251,8 +254,10 @@ def test_report_contents(html_report, analysis):
     finding = diagnose(FULL_CONFIG)[0]
     assert finding.fix in text
     # sections in the order a reader needs them
-    order = [page.index(f'id="{key}"') for key in
-             ("summary", "config", "doctor", "comparison", "ablation", "affinity", "classes", "pixels", "method")]
+    order = [
+        page.index(f'id="{key}"')
+        for key in ("summary", "config", "doctor", "comparison", "ablation", "affinity", "classes", "pixels", "method")
+    ]
     assert order == sorted(order)
 
 
@@ -298,8 +303,7 @@ def test_report_modules_import_no_heavy_packages():
         tree = ast.parse(Path(module.__file__).read_text())
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-        assert not any(m.startswith(("scipy", "tensorflow", "keras", "streamlit", "matplotlib.pyplot"))
-                       for m in names)
+        assert not any(m.startswith(("scipy", "tensorflow", "keras", "streamlit", "matplotlib.pyplot")) for m in names)
 
 
 def test_report_shows_per_class_effects_and_the_images_augmentation_broke():
@@ -307,8 +311,10 @@ def test_report_shows_per_class_effects_and_the_images_augmentation_broke():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 3, 12).tolist()
     data["validation_labels"], data["validation_indices"] = labels, list(range(12))
-    data["predictions"] = {"baseline": [labels] * SEEDS,  # right everywhere; the full config breaks image 5 and 7
-                           "full": [[9 if i in (5, 7) else y for i, y in enumerate(labels)]] * SEEDS}
+    data["predictions"] = {
+        "baseline": [labels] * SEEDS,  # right everywhere; the full config breaks image 5 and 7
+        "full": [[9 if i in (5, 7) else y for i, y in enumerate(labels)]] * SEEDS,
+    }
     result = RunResult.from_json(data)
     result.summary = summarize(result, augmented="full")
     images = rng.integers(0, 256, (12, 16, 16, 3), dtype=np.uint8)

@@ -43,14 +43,22 @@ from explorer.ui.train import folder_under_root
 from headless_page import APP, TIMEOUT, messages, page_record
 from headless_page import run_train_section as run_app
 
-SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "shapes"),
-                  TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16))
+SPEC = build_spec(
+    AugmentConfig(rotation_range=20),
+    DatasetRef("demo", "shapes"),
+    TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16),
+)
 TRAINABLE = {"dataset": "shapes", "rotation_range": "20"}  # a config that trains something
 ALICE, BOB = "alice-0123456789ab", "bob-0123456789abcd"
 FINISHED = Path(__file__).parent / "fixtures" / "legacy_runs" / "20261202-050000-c0ffee"
 ISSUER = "https://id.example.org"
-AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "s" * 32, "client_id": "explorer",
-        "client_secret": "secret", "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "s" * 32,
+    "client_id": "explorer",
+    "client_secret": "secret",
+    "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
+}
 
 
 @pytest.fixture
@@ -103,8 +111,9 @@ def _history(at) -> list[str]:
     return [expander.label.split(" · ")[0] for expander in at.expander if " · " in expander.label]
 
 
-def browser(owner: str | None = None, query: dict | None = None, user: dict | None = None,
-            state: PageState | None = None) -> AppTest:
+def browser(
+    owner: str | None = None, query: dict | None = None, user: dict | None = None, state: PageState | None = None
+) -> AppTest:
     """The page on its train section, opened by a browser whose cookie holds `owner` (AppTest
     sends no cookies: the session is given what the cookie would give it), or, on a server with
     sign-in, by `user` (st.user's claims; {} for nobody signed in)."""
@@ -237,8 +246,9 @@ def test_a_copied_link_to_someone_elses_run_shows_it_read_only(root, monkeypatch
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
     bobs_ended, bobs_running = _ended(root, BOB), _active(root, BOB)
     at = browser(ALICE, {"run": bobs_ended})
-    assert page_record(at).run_id == bobs_ended and not any(key.startswith("add_seeds_") for key in _button_keys(at)
-                                                            if key)
+    assert page_record(at).run_id == bobs_ended and not any(
+        key.startswith("add_seeds_") for key in _button_keys(at) if key
+    )
     at = browser(ALICE, {"run": bobs_running})
     assert page_record(at).run_id == bobs_running and "stop_run" not in _button_keys(at)
     assert any(caption.value == READ_ONLY for caption in at.caption)
@@ -290,8 +300,7 @@ def test_with_sign_in_a_run_with_no_owner_is_read_only_for_everyone(root, monkey
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")
     older = _ended(root)
     at = browser(query={"run": older}, user=_signed_in("alice-sub"))
-    assert page_record(at).run_id == older and not any(key.startswith("add_seeds_") for key in _button_keys(at)
-                                                       if key)
+    assert page_record(at).run_id == older and not any(key.startswith("add_seeds_") for key in _button_keys(at) if key)
 
 
 def test_the_share_box_carries_the_settings_and_the_run_but_no_owner(submitted, root):

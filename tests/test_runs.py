@@ -91,9 +91,13 @@ def test_runs_written_before_the_typed_records_still_load(tmp_path):
 
 
 def test_records_round_trip_through_json():
-    spec = build_spec(AugmentConfig(rotation_range=20, horizontal_flip=True), DatasetRef("path", "pets", "/data/pets"),
-                      TrainSettings(seeds=(3, 4), epochs=2, image_size=48, validation_fraction=0.25), "ablation",
-                      leave_one_out=True)
+    spec = build_spec(
+        AugmentConfig(rotation_range=20, horizontal_flip=True),
+        DatasetRef("path", "pets", "/data/pets"),
+        TrainSettings(seeds=(3, 4), epochs=2, image_size=48, validation_fraction=0.25),
+        "ablation",
+        leave_one_out=True,
+    )
     assert RunSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
     result = load_run(FIXTURES / OLD_ABLATION).result
     assert RunResult.from_json(json.loads(json.dumps(result.to_json()))) == result
@@ -123,9 +127,30 @@ def test_the_cli_writes_the_result_schema(tmp_path):
     config.write_text(json.dumps({"rotation_range": 30, "horizontal_flip": True}))
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "explorer", "compare", "--dataset", str(dataset), "--config", str(config),
-         "--seeds", "2", "--epochs", "2", "--image-size", "16", "--batch-size", "4", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "explorer",
+            "compare",
+            "--dataset",
+            str(dataset),
+            "--config",
+            str(config),
+            "--seeds",
+            "2",
+            "--epochs",
+            "2",
+            "--image-size",
+            "16",
+            "--batch-size",
+            "4",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     saved = json.loads((out / "result.json").read_text())
@@ -154,26 +179,57 @@ def test_the_cli_refuses_bad_input_clearly(tmp_path, dataset, config, message):
     path.write_text(config)
     for command in ("compare", "ablate"):
         result = subprocess.run(
-            [sys.executable, "-m", "explorer", command, "--dataset", dataset, "--config", str(path),
-             "--out", str(tmp_path / "out")],
-            cwd=ROOT, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "explorer",
+                command,
+                "--dataset",
+                dataset,
+                "--config",
+                str(path),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
         assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("config, hurt", [
-    ({"rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "shear_range": 0.2,
-      "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest"}, True),  # the article's example 1
-    ({"rotation_range": 10, "width_shift_range": 0.1, "height_shift_range": 0.1}, False),  # mild, no flip
-])
+@pytest.mark.parametrize(
+    "config, hurt",
+    [
+        (
+            {
+                "rotation_range": 40,
+                "width_shift_range": 0.2,
+                "height_shift_range": 0.2,
+                "shear_range": 0.2,
+                "zoom_range": 0.2,
+                "horizontal_flip": True,
+                "fill_mode": "nearest",
+            },
+            True,
+        ),  # the article's example 1
+        ({"rotation_range": 10, "width_shift_range": 0.1, "height_shift_range": 0.1}, False),  # mild, no flip
+    ],
+)
 def test_the_default_comparison_on_digits_is_decisive(tmp_path, config, hurt):
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(config))
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "explorer", "compare", "--dataset", "digits", "--config", str(path),
-                             "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "explorer", "compare", "--dataset", "digits", "--config", str(path), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "result.json").read_text())["summary"]
     assert (summary["verdict_code"] == "hurt") is hurt, summary["verdict"]

@@ -23,9 +23,15 @@ RANGE_FORMS = {
     "channel shift": {"channel_shift_range": 50.0},
     "brightness": {"brightness_range": [0.5, 1.5]},
     "everything": {
-        "rotation_range": 90, "width_shift_range": [0.1, 0.2], "height_shift_range": 3,
-        "shear_range": 30, "zoom_range": [0.7, 1.3], "horizontal_flip": True,
-        "vertical_flip": True, "channel_shift_range": 20.0, "brightness_range": [0.8, 1.2],
+        "rotation_range": 90,
+        "width_shift_range": [0.1, 0.2],
+        "height_shift_range": 3,
+        "shear_range": 30,
+        "zoom_range": [0.7, 1.3],
+        "horizontal_flip": True,
+        "vertical_flip": True,
+        "channel_shift_range": 20.0,
+        "brightness_range": [0.8, 1.2],
     },
 }
 
@@ -56,9 +62,7 @@ def test_draws_continue_on_one_stream_like_flow(make_idg):
 def test_int_shift_range_of_one_never_shifts():
     config = AugmentConfig(width_shift_range=1, height_shift_range=1)
     rng = np.random.RandomState(0)
-    assert all(
-        p["tx"] == 0 and p["ty"] == 0 for p in (sample_transform(config, (8, 8, 1), rng) for _ in range(50))
-    )
+    assert all(p["tx"] == 0 and p["ty"] == 0 for p in (sample_transform(config, (8, 8, 1), rng) for _ in range(50)))
 
 
 def test_height_shift_is_scaled_by_height_and_width_shift_by_width():

@@ -51,8 +51,14 @@ def score_file(entry: dict) -> FileScore:
     expected = [Where(label["code"], label["cell"], label["line"]) for label in entry["expected"]]
     matched, missed = [], []
     for label in expected:
-        match = next((where for where in found if where.code == label.code and where.cell == label.cell
-                      and abs(where.line - label.line) <= TOLERANCE), None)
+        match = next(
+            (
+                where
+                for where in found
+                if where.code == label.code and where.cell == label.cell and abs(where.line - label.line) <= TOLERANCE
+            ),
+            None,
+        )
         if match is None:
             missed.append(label)
         else:
@@ -79,9 +85,11 @@ def print_scores(scores: list[FileScore], precision: float, recall: float) -> No
         status = "; ".join(disagreements) or f"agrees ({len(score.matched)} warning(s))"
         print(f"{score.file}: {status}")
     true = sum(len(score.matched) for score in scores)
-    print(f"corpus: {len(scores)} files from {len({entry['repo'] for entry in ENTRIES})} repositories, "
-          f"{true} true warnings, {sum(len(s.false_alarms) for s in scores)} false alarms, "
-          f"{sum(len(s.missed) for s in scores)} missed")
+    print(
+        f"corpus: {len(scores)} files from {len({entry['repo'] for entry in ENTRIES})} repositories, "
+        f"{true} true warnings, {sum(len(s.false_alarms) for s in scores)} false alarms, "
+        f"{sum(len(s.missed) for s in scores)} missed"
+    )
     print(f"precision {precision:.3f}, recall {recall:.3f}")
 
 
@@ -112,8 +120,11 @@ def test_the_corpus_has_real_mistakes_of_more_than_one_kind():
 def test_script_doctor_precision_and_recall_on_the_corpus():
     scores, precision, recall = corpus_scores()
     print_scores(scores, precision, recall)
-    disagreements = {score.file: [*map(str, score.missed), *map(str, score.false_alarms)]
-                     for score in scores if score.missed or score.false_alarms}
+    disagreements = {
+        score.file: [*map(str, score.missed), *map(str, score.false_alarms)]
+        for score in scores
+        if score.missed or score.false_alarms
+    }
     assert precision >= MIN_PRECISION, disagreements
     assert recall >= MIN_RECALL, disagreements
 
@@ -130,37 +141,50 @@ def warnings_of(text: str, name: str = "train.py") -> list[tuple[str, int]]:
 @pytest.mark.parametrize("zoom, augmented", [("(0.875, 0.875)", False), ("(0.8, 1.0)", True), ("0.1", True)])
 def test_a_zoom_pair_with_equal_ends_is_a_fixed_crop_not_augmentation(zoom, augmented):
     # horovod's ImageNet example validates with zoom_range=(0.875, 0.875): the same zoom for every image
-    script = HEAD + (f"val_gen = ImageDataGenerator(zoom_range={zoom})\n"
-                     "val_it = val_gen.flow_from_directory('val')\n"
-                     "model.fit(train_it, validation_data=val_it)\n")
+    script = HEAD + (
+        f"val_gen = ImageDataGenerator(zoom_range={zoom})\n"
+        "val_it = val_gen.flow_from_directory('val')\n"
+        "model.fit(train_it, validation_data=val_it)\n"
+    )
     assert (("validation_augmented", 4) in warnings_of(script)) is augmented
 
 
 def test_a_fixed_brightness_pair_is_not_augmentation():
-    script = HEAD + ("val_gen = ImageDataGenerator(brightness_range=[0.8, 0.8])\n"
-                     "model.evaluate(val_gen.flow(x_test, y_test))\n")
+    script = HEAD + (
+        "val_gen = ImageDataGenerator(brightness_range=[0.8, 0.8])\nmodel.evaluate(val_gen.flow(x_test, y_test))\n"
+    )
     assert warnings_of(script) == []
 
 
-@pytest.mark.parametrize("settings, augmented", [("rotation_range=20, horizontal_flip=True", True),
-                                                 ("featurewise_center=True", False)])
+@pytest.mark.parametrize(
+    "settings, augmented", [("rotation_range=20, horizontal_flip=True", True), ("featurewise_center=True", False)]
+)
 def test_scoring_test_batches_drawn_from_an_augmenting_flow_is_caught(settings, augmented):
     # Keras 1's cifar10_cnn.py: for X_batch, Y_batch in datagen.flow(X_test, Y_test): model.test_on_batch(...)
-    script = HEAD + (f"datagen = ImageDataGenerator({settings})\n"
-                     "datagen.fit(X_train)\n"
-                     "for X_batch, Y_batch in datagen.flow(X_train, Y_train):\n"
-                     "    loss = model.train_on_batch(X_batch, Y_batch)\n"
-                     "for X_batch, Y_batch in datagen.flow(X_test, Y_test):\n"
-                     "    score = model.test_on_batch(X_batch, Y_batch)\n")
+    script = HEAD + (
+        f"datagen = ImageDataGenerator({settings})\n"
+        "datagen.fit(X_train)\n"
+        "for X_batch, Y_batch in datagen.flow(X_train, Y_train):\n"
+        "    loss = model.train_on_batch(X_batch, Y_batch)\n"
+        "for X_batch, Y_batch in datagen.flow(X_test, Y_test):\n"
+        "    score = model.test_on_batch(X_batch, Y_batch)\n"
+    )
     assert warnings_of(script) == ([("validation_augmented", 7)] if augmented else [])
 
 
 def test_an_indented_magic_in_a_notebook_cell_is_not_a_syntax_error():
     # Colab's snippet: try:\n  %tensorflow_version 2.x\nexcept Exception:\n  pass
-    cells = ["try:\n  %tensorflow_version 2.x\nexcept Exception:\n  pass\n\nimport tensorflow as tf",
-             HEAD + "gen = ImageDataGenerator(shear_range=0.2)", "if True:\n    !ls data"]
-    notebook = {"cells": [{"cell_type": "code", "source": source, "metadata": {}, "outputs": []} for source in cells],
-                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    cells = [
+        "try:\n  %tensorflow_version 2.x\nexcept Exception:\n  pass\n\nimport tensorflow as tf",
+        HEAD + "gen = ImageDataGenerator(shear_range=0.2)",
+        "if True:\n    !ls data",
+    ]
+    notebook = {
+        "cells": [{"cell_type": "code", "source": source, "metadata": {}, "outputs": []} for source in cells],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     findings = doctor_script(json.dumps(notebook), "colab.ipynb").findings
     assert [f.code for f in findings if f.code == "cell_syntax_error"] == []
     assert ("config:shear_in_degrees", 2) in [(f.code, f.cell) for f in findings]

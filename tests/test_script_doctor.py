@@ -27,31 +27,48 @@ HEAD = "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "explorer", "doctor", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", "doctor", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def planted(path: Path) -> list[tuple[int | None, int, str]]:
     """(cell, line, code) of every `# PLANTED: code` marker in a corpus file."""
     if path.suffix == ".ipynb":
         cells = json.loads(path.read_text())["cells"]
-        sources = [(index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
-                   for index, cell in enumerate(cells, start=1)]
+        sources = [
+            (index, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+            for index, cell in enumerate(cells, start=1)
+        ]
     else:
         sources = [(None, path.read_text())]
-    return [(cell, number, line.split("# PLANTED:")[1].strip())
-            for cell, source in sources for number, line in enumerate(source.splitlines(), 1) if "# PLANTED:" in line]
+    return [
+        (cell, number, line.split("# PLANTED:")[1].strip())
+        for cell, source in sources
+        for number, line in enumerate(source.splitlines(), 1)
+        if "# PLANTED:" in line
+    ]
 
 
 def script_codes(findings) -> set[str]:
     return {finding["code"] if isinstance(finding, dict) else finding.code for finding in findings} - {
-        code for finding in findings
-        for code in [finding["code"] if isinstance(finding, dict) else finding.code] if code.startswith("config:")}
+        code
+        for finding in findings
+        for code in [finding["code"] if isinstance(finding, dict) else finding.code]
+        if code.startswith("config:")
+    }
 
 
 def codes(text: str, filename: str = "train.py") -> list[tuple[int, str]]:
-    return [(finding.line, finding.code) for finding in doctor_script(text, filename).findings
-            if not finding.code.startswith("config:")]
+    return [
+        (finding.line, finding.code)
+        for finding in doctor_script(text, filename).findings
+        if not finding.code.startswith("config:")
+    ]
 
 
 # -- the corpus, through the command line ------------------------------------------------------
@@ -92,13 +109,17 @@ def test_notebook_finding_carries_its_cell_and_line_in_the_cell():
 def test_cli_text_output_names_file_line_severity_code_and_fix():
     path = "tests/scripts/validation_split_subset.py"
     lines = run_cli(path).stdout.splitlines()
-    assert any(line.startswith(f"{path}:19: warning: validation_augmented: val_gen takes subset='validation'")
-               for line in lines)
+    assert any(
+        line.startswith(f"{path}:19: warning: validation_augmented: val_gen takes subset='validation'")
+        for line in lines
+    )
     assert all(line.startswith(("tests/", "    fix: ")) for line in lines[:-1])
     findings = doctor_script((ROOT / path).read_text(), "validation_split_subset.py").findings
     warnings = sum(finding.severity == "warning" for finding in findings)
-    assert lines[-1] == f"1 ImageDataGenerator call found, {warnings} warning{'s' * (warnings != 1)}, " \
-                        f"{len(findings) - warnings} note{'s' * (len(findings) - warnings != 1)}"
+    assert (
+        lines[-1] == f"1 ImageDataGenerator call found, {warnings} warning{'s' * (warnings != 1)}, "
+        f"{len(findings) - warnings} note{'s' * (len(findings) - warnings != 1)}"
+    )
     notebook = run_cli("tests/scripts/notebook_validation_augmented.ipynb").stdout
     assert "tests/scripts/notebook_validation_augmented.ipynb[cell 6]:8: warning: validation_augmented: " in notebook
 
@@ -116,9 +137,11 @@ def test_cli_text_output_says_note_for_notes():
 
 
 def test_idg_call_records_target_literals_unreadable_and_config():
-    text = HEAD + ("from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
-                   "train_datagen = ImageDataGenerator(rotation_range=20, zoom_range=[0.9, 1.0], "
-                   "preprocessing_function=preprocess_input, validation_split=0.2)\n")
+    text = HEAD + (
+        "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
+        "train_datagen = ImageDataGenerator(rotation_range=20, zoom_range=[0.9, 1.0], "
+        "preprocessing_function=preprocess_input, validation_split=0.2)\n"
+    )
     [call] = doctor_script(text, "train.py").calls
     assert isinstance(call, IdgCall)
     assert (call.line, call.cell, call.target, call.error) == (3, None, "train_datagen", None)
@@ -128,12 +151,16 @@ def test_idg_call_records_target_literals_unreadable_and_config():
 
 
 def test_aliases_prefixes_constants_and_settings_dicts_are_followed():
-    text = ("import tensorflow as tf\nfrom keras.preprocessing.image import ImageDataGenerator as IDG\n"
-            "ROT = 15\nARGS = {'zoom_range': 0.1}\n"
-            "a = IDG(rotation_range=ROT, **ARGS)\nb = tf.keras.preprocessing.image.ImageDataGenerator(rescale=1/255)\n")
+    text = (
+        "import tensorflow as tf\nfrom keras.preprocessing.image import ImageDataGenerator as IDG\n"
+        "ROT = 15\nARGS = {'zoom_range': 0.1}\n"
+        "a = IDG(rotation_range=ROT, **ARGS)\nb = tf.keras.preprocessing.image.ImageDataGenerator(rescale=1/255)\n"
+    )
     calls = doctor_script(text, "train.py").calls
     assert [(call.target, call.kwargs) for call in calls] == [
-        ("a", {"rotation_range": 15, "zoom_range": 0.1}), ("b", {"rescale": 1 / 255})]
+        ("a", {"rotation_range": 15, "zoom_range": 0.1}),
+        ("b", {"rescale": 1 / 255}),
+    ]
 
 
 def test_an_ImageDataGenerator_assigned_to_another_name_is_followed():
@@ -155,21 +182,34 @@ def test_findings_are_sorted_and_serialize_to_json():
     assert set(findings[0].to_json()) == JSON_KEYS | {"severity"}
 
 
-AUGMENTING = HEAD + ("train_datagen = ImageDataGenerator(rotation_range=30, horizontal_flip=True, "
-                     "validation_split=0.2)\n")
+AUGMENTING = HEAD + (
+    "train_datagen = ImageDataGenerator(rotation_range=30, horizontal_flip=True, validation_split=0.2)\n"
+)
 PLAIN = "val_datagen = ImageDataGenerator(rescale=1./255, validation_split=0.2)\n"
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("v = train_datagen.flow_from_directory('val')\nmodel.fit(t, validation_data=v)\n", [(4, "validation_augmented")]),
-    ("model.fit(t, validation_data=train_datagen.flow(x, y))\n", [(3, "validation_augmented")]),
-    ("model.evaluate(train_datagen.flow(x, y, shuffle=False))\n", [(3, "validation_augmented")]),
-    ("v = train_datagen.flow_from_directory('d', subset='validation')\nmodel.fit(t, validation_data=v)\n",
-     [(3, "validation_augmented")]),  # reported once, at the flow call
-    (PLAIN + "v = val_datagen.flow_from_directory('d', subset='validation')\nmodel.fit(t, validation_data=v)\n", []),
-    (PLAIN + "model.fit(train_datagen.flow(x, y), validation_data=val_datagen.flow(a, b))\n", []),
-    ("t = train_datagen.flow_from_directory('d', subset='training')\nmodel.fit(t)\n", []),
-], ids=["validation-data", "inline", "evaluate", "subset", "separate-subset", "separate", "training-subset"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "v = train_datagen.flow_from_directory('val')\nmodel.fit(t, validation_data=v)\n",
+            [(4, "validation_augmented")],
+        ),
+        ("model.fit(t, validation_data=train_datagen.flow(x, y))\n", [(3, "validation_augmented")]),
+        ("model.evaluate(train_datagen.flow(x, y, shuffle=False))\n", [(3, "validation_augmented")]),
+        (
+            "v = train_datagen.flow_from_directory('d', subset='validation')\nmodel.fit(t, validation_data=v)\n",
+            [(3, "validation_augmented")],
+        ),  # reported once, at the flow call
+        (
+            PLAIN + "v = val_datagen.flow_from_directory('d', subset='validation')\nmodel.fit(t, validation_data=v)\n",
+            [],
+        ),
+        (PLAIN + "model.fit(train_datagen.flow(x, y), validation_data=val_datagen.flow(a, b))\n", []),
+        ("t = train_datagen.flow_from_directory('d', subset='training')\nmodel.fit(t)\n", []),
+    ],
+    ids=["validation-data", "inline", "evaluate", "subset", "separate-subset", "separate", "training-subset"],
+)
 def test_validation_augmented(body, expected):
     assert codes(AUGMENTING + body) == expected
 
@@ -180,69 +220,113 @@ def test_validation_subset_of_a_rescale_only_generator_is_fine():
 
 
 def test_validation_subset_message_says_first_fraction_and_fix_keeps_preprocessing():
-    text = HEAD + ("gen = ImageDataGenerator(rescale=1./255, zoom_range=[0.8, 1.0], validation_split=0.25)\n"
-                   "val = gen.flow_from_directory('d', subset='validation')\n")
+    text = HEAD + (
+        "gen = ImageDataGenerator(rescale=1./255, zoom_range=[0.8, 1.0], validation_split=0.25)\n"
+        "val = gen.flow_from_directory('d', subset='validation')\n"
+    )
     [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "validation_augmented"]
     assert "first 25%" in finding.message and "zoom_range=[0.8, 1]" in finding.message
     assert "ImageDataGenerator(rescale=1./255, validation_split=0.25)" in finding.fix
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("from tensorflow.keras.applications.resnet50 import preprocess_input as prep\n"
-     "g = ImageDataGenerator(rescale=1/255, preprocessing_function=prep)\n", [(3, "rescale_and_preprocess_input")]),
-    ("import tensorflow as tf\ng = ImageDataGenerator(rescale=1./255, "
-     "preprocessing_function=tf.keras.applications.mobilenet_v2.preprocess_input)\n",
-     [(3, "rescale_and_preprocess_input")]),
-    ("from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
-     "g = ImageDataGenerator(preprocessing_function=preprocess_input)\n", []),
-    ("from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
-     "g = ImageDataGenerator(rescale=None, preprocessing_function=preprocess_input)\n", []),
-    ("g = ImageDataGenerator(rescale=1./255, preprocessing_function=my_grayscale)\n", []),
-], ids=["alias", "attribute", "no-rescale", "rescale-none", "other-function"])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "from tensorflow.keras.applications.resnet50 import preprocess_input as prep\n"
+            "g = ImageDataGenerator(rescale=1/255, preprocessing_function=prep)\n",
+            [(3, "rescale_and_preprocess_input")],
+        ),
+        (
+            "import tensorflow as tf\ng = ImageDataGenerator(rescale=1./255, "
+            "preprocessing_function=tf.keras.applications.mobilenet_v2.preprocess_input)\n",
+            [(3, "rescale_and_preprocess_input")],
+        ),
+        (
+            "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
+            "g = ImageDataGenerator(preprocessing_function=preprocess_input)\n",
+            [],
+        ),
+        (
+            "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
+            "g = ImageDataGenerator(rescale=None, preprocessing_function=preprocess_input)\n",
+            [],
+        ),
+        ("g = ImageDataGenerator(rescale=1./255, preprocessing_function=my_grayscale)\n", []),
+    ],
+    ids=["alias", "attribute", "no-rescale", "rescale-none", "other-function"],
+)
 def test_rescale_and_preprocess_input(text, expected):
     assert codes(HEAD + text) == expected
 
 
 def test_rescale_and_preprocess_input_message_gives_the_squeezed_range():
-    text = HEAD + ("from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
-                   "g = ImageDataGenerator(rescale=1./255, preprocessing_function=preprocess_input)\n")
+    text = HEAD + (
+        "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input\n"
+        "g = ImageDataGenerator(rescale=1./255, preprocessing_function=preprocess_input)\n"
+    )
     [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "rescale_and_preprocess_input"]
     assert "-1..1" in finding.message and "-0.003922..0.003922" in finding.message
     assert finding.fix.startswith("Remove rescale=1/255")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("from tensorflow.keras.applications.resnet50 import preprocess_input\n"
-     "from tensorflow.keras.applications import MobileNetV2\nx = preprocess_input(images)\nm = MobileNetV2()\n",
-     [(4, "preprocess_input_family_mismatch")]),
-    ("from tensorflow.keras.applications import resnet50 as rn\nimport tensorflow as tf\n"
-     "g = ImageDataGenerator(preprocessing_function=rn.preprocess_input)\n"
-     "m = tf.keras.applications.EfficientNetB0(include_top=False)\n", [(4, "preprocess_input_family_mismatch")]),
-    ("from tensorflow.keras.applications.mobilenet_v2 import preprocess_input, MobileNetV2\n"
-     "g = ImageDataGenerator(preprocessing_function=preprocess_input)\nm = MobileNetV2()\n", []),
-    ("from tensorflow.keras.applications.vgg16 import preprocess_input\nfrom tensorflow.keras.applications import "
-     "ResNet50\ng = ImageDataGenerator(preprocessing_function=preprocess_input)\nm = ResNet50()\n", []),
-    ("from tensorflow.keras.applications.resnet50 import preprocess_input\n"
-     "g = ImageDataGenerator(preprocessing_function=preprocess_input)\n", []),
-], ids=["resnet50-with-mobilenetv2", "module-alias", "same-family", "same-caffe-mode", "no-model"])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "from tensorflow.keras.applications.resnet50 import preprocess_input\n"
+            "from tensorflow.keras.applications import MobileNetV2\nx = preprocess_input(images)\nm = MobileNetV2()\n",
+            [(4, "preprocess_input_family_mismatch")],
+        ),
+        (
+            "from tensorflow.keras.applications import resnet50 as rn\nimport tensorflow as tf\n"
+            "g = ImageDataGenerator(preprocessing_function=rn.preprocess_input)\n"
+            "m = tf.keras.applications.EfficientNetB0(include_top=False)\n",
+            [(4, "preprocess_input_family_mismatch")],
+        ),
+        (
+            "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input, MobileNetV2\n"
+            "g = ImageDataGenerator(preprocessing_function=preprocess_input)\nm = MobileNetV2()\n",
+            [],
+        ),
+        (
+            "from tensorflow.keras.applications.vgg16 import preprocess_input\n"
+            "from tensorflow.keras.applications import "
+            "ResNet50\ng = ImageDataGenerator(preprocessing_function=preprocess_input)\nm = ResNet50()\n",
+            [],
+        ),
+        (
+            "from tensorflow.keras.applications.resnet50 import preprocess_input\n"
+            "g = ImageDataGenerator(preprocessing_function=preprocess_input)\n",
+            [],
+        ),
+    ],
+    ids=["resnet50-with-mobilenetv2", "module-alias", "same-family", "same-caffe-mode", "no-model"],
+)
 def test_preprocess_input_family_mismatch(text, expected):
     assert codes(HEAD + text) == expected
 
 
 def test_family_mismatch_fix_names_the_right_module():
-    text = HEAD + ("from tensorflow.keras.applications.resnet50 import preprocess_input\n"
-                   "import tensorflow as tf\nbase = tf.keras.applications.MobileNetV2()\ny = preprocess_input(x)\n")
+    text = HEAD + (
+        "from tensorflow.keras.applications.resnet50 import preprocess_input\n"
+        "import tensorflow as tf\nbase = tf.keras.applications.MobileNetV2()\ny = preprocess_input(x)\n"
+    )
     [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "preprocess_input_family_mismatch"]
     assert "MobileNetV2 (line 4)" in finding.message
     assert finding.fix == "Import preprocess_input from tensorflow.keras.applications.mobilenet_v2 instead."
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("d = ImageDataGenerator(featurewise_center=True)\nit = d.flow(x, y)\n", [(2, "featurewise_without_fit")]),
-    ("d = ImageDataGenerator(zca_whitening=True)\n", [(2, "featurewise_without_fit")]),
-    ("d = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True)\nd.fit(x_train)\n", []),
-    ("def make():\n    gen = ImageDataGenerator(featurewise_center=True)\n    gen.fit(x)\n    return gen\n", []),
-], ids=["no-fit", "zca", "fit", "fit-in-function"])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("d = ImageDataGenerator(featurewise_center=True)\nit = d.flow(x, y)\n", [(2, "featurewise_without_fit")]),
+        ("d = ImageDataGenerator(zca_whitening=True)\n", [(2, "featurewise_without_fit")]),
+        ("d = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True)\nd.fit(x_train)\n", []),
+        ("def make():\n    gen = ImageDataGenerator(featurewise_center=True)\n    gen.fit(x)\n    return gen\n", []),
+    ],
+    ids=["no-fit", "zca", "fit", "fit-in-function"],
+)
 def test_featurewise_without_fit(text, expected):
     assert codes(HEAD + text) == expected
 
@@ -250,29 +334,67 @@ def test_featurewise_without_fit(text, expected):
 SHUFFLE = HEAD + "test_datagen = ImageDataGenerator(rescale=1./255)\n"
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\ny = t.classes\n"
-     "print((p.argmax(1) == y).mean())\n", [(4, "shuffled_predict")]),
-    ("t = test_datagen.flow(x_test, y_test, shuffle=True)\np = model.predict(t)\nconfusion_matrix(y_test, p)\n",
-     [(4, "shuffled_predict")]),
-    ("t = test_datagen.flow_from_directory('test')\nscores = model.predict(t)\nlabels = np.argmax(scores, axis=1)\n"
-     "print(classification_report(t.classes, labels))\n", [(4, "shuffled_predict")]),
-    ("t = test_datagen.flow_from_directory('test')\nprint(accuracy_score(t.classes, model.predict(t).argmax(1)))\n",
-     [(4, "shuffled_predict")]),
-    ("t = test_datagen.flow_from_directory('test')\ny_pred = []\ny_pred.extend(model.predict(t).argmax(1))\n"
-     "print(np.mean(np.array(y_pred) == t.classes))\n", [(5, "shuffled_predict")]),
-    ("t = test_datagen.flow_from_directory('test', shuffle=False)\np = model.predict(t)\ny = t.classes\n"
-     "print((p.argmax(1) == y).mean())\n", []),
-    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\n", []),
-    ("t = test_datagen.flow_from_directory('test')\nmodel.evaluate(t)\ny = t.classes\n", []),
-    # Predictions of a shuffling iterator that never meet labels, in a file that uses .classes elsewhere.
-    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nplt.imshow(p[0])\n"
-     "v = test_datagen.flow_from_directory('val', shuffle=False)\nprint(confusion_matrix(v.classes, "
-     "model.predict(v).argmax(1)))\n", []),
-    ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nnames = list(t.class_indices)\n"
-     "print(len(t.classes))\n", []),
-], ids=["classes", "metric", "through-names", "inline", "appended", "shuffle-false", "no-labels", "evaluate",
-        "predicted-never-compared", "classes-never-meet-predictions"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "t = test_datagen.flow_from_directory('test')\np = model.predict(t)\ny = t.classes\n"
+            "print((p.argmax(1) == y).mean())\n",
+            [(4, "shuffled_predict")],
+        ),
+        (
+            "t = test_datagen.flow(x_test, y_test, shuffle=True)\np = model.predict(t)\nconfusion_matrix(y_test, p)\n",
+            [(4, "shuffled_predict")],
+        ),
+        (
+            "t = test_datagen.flow_from_directory('test')\n"
+            "scores = model.predict(t)\nlabels = np.argmax(scores, axis=1)\n"
+            "print(classification_report(t.classes, labels))\n",
+            [(4, "shuffled_predict")],
+        ),
+        (
+            "t = test_datagen.flow_from_directory('test')\n"
+            "print(accuracy_score(t.classes, model.predict(t).argmax(1)))\n",
+            [(4, "shuffled_predict")],
+        ),
+        (
+            "t = test_datagen.flow_from_directory('test')\ny_pred = []\ny_pred.extend(model.predict(t).argmax(1))\n"
+            "print(np.mean(np.array(y_pred) == t.classes))\n",
+            [(5, "shuffled_predict")],
+        ),
+        (
+            "t = test_datagen.flow_from_directory('test', shuffle=False)\np = model.predict(t)\ny = t.classes\n"
+            "print((p.argmax(1) == y).mean())\n",
+            [],
+        ),
+        ("t = test_datagen.flow_from_directory('test')\np = model.predict(t)\n", []),
+        ("t = test_datagen.flow_from_directory('test')\nmodel.evaluate(t)\ny = t.classes\n", []),
+        # Predictions of a shuffling iterator that never meet labels, in a file that uses .classes elsewhere.
+        (
+            "t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nplt.imshow(p[0])\n"
+            "v = test_datagen.flow_from_directory('val', shuffle=False)\nprint(confusion_matrix(v.classes, "
+            "model.predict(v).argmax(1)))\n",
+            [],
+        ),
+        (
+            "t = test_datagen.flow_from_directory('test')\np = model.predict(t)\nnames = list(t.class_indices)\n"
+            "print(len(t.classes))\n",
+            [],
+        ),
+    ],
+    ids=[
+        "classes",
+        "metric",
+        "through-names",
+        "inline",
+        "appended",
+        "shuffle-false",
+        "no-labels",
+        "evaluate",
+        "predicted-never-compared",
+        "classes-never-meet-predictions",
+    ],
+)
 def test_shuffled_predict(body, expected):
     assert codes(SHUFFLE + body) == expected
 
@@ -280,33 +402,54 @@ def test_shuffled_predict(body, expected):
 MASKS = HEAD + "args = dict(rotation_range=90, zoom_range=0.2)\nimage_datagen = ImageDataGenerator(**args)\n"
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("mask_datagen = ImageDataGenerator(**args)\nimage_it = image_datagen.flow(x, seed=1)\n"
-     "mask_it = mask_datagen.flow(y, seed=1)\ntrain = zip(image_it, mask_it)\n", []),
-    ("mask_datagen = ImageDataGenerator(**args)\nimage_it = image_datagen.flow(x, seed=1)\n"
-     "mask_it = mask_datagen.flow(y)\ntrain = zip(image_it, mask_it)\n", [(7, "mask_pair_mismatch")]),
-    ("mask_datagen = ImageDataGenerator(**args)\nSEED = 3\ntrain = zip(image_datagen.flow(x, seed=SEED), "
-     "mask_datagen.flow(y, seed=4))\n", [(6, "mask_pair_mismatch")]),
-    ("mask_datagen = ImageDataGenerator(rotation_range=90)\nimage_gen = image_datagen.flow(x, seed=1)\n"
-     "mask_gen = mask_datagen.flow(y, seed=1)\n", [(6, "mask_pair_mismatch")]),
-    ("img_it = image_datagen.flow(x, seed=7)\nlabel_it = image_datagen.flow(y, seed=7)\n", []),
-], ids=["same", "seed-missing", "seeds-differ", "zoom-differs-by-name", "one-generator"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "mask_datagen = ImageDataGenerator(**args)\nimage_it = image_datagen.flow(x, seed=1)\n"
+            "mask_it = mask_datagen.flow(y, seed=1)\ntrain = zip(image_it, mask_it)\n",
+            [],
+        ),
+        (
+            "mask_datagen = ImageDataGenerator(**args)\nimage_it = image_datagen.flow(x, seed=1)\n"
+            "mask_it = mask_datagen.flow(y)\ntrain = zip(image_it, mask_it)\n",
+            [(7, "mask_pair_mismatch")],
+        ),
+        (
+            "mask_datagen = ImageDataGenerator(**args)\nSEED = 3\ntrain = zip(image_datagen.flow(x, seed=SEED), "
+            "mask_datagen.flow(y, seed=4))\n",
+            [(6, "mask_pair_mismatch")],
+        ),
+        (
+            "mask_datagen = ImageDataGenerator(rotation_range=90)\nimage_gen = image_datagen.flow(x, seed=1)\n"
+            "mask_gen = mask_datagen.flow(y, seed=1)\n",
+            [(6, "mask_pair_mismatch")],
+        ),
+        ("img_it = image_datagen.flow(x, seed=7)\nlabel_it = image_datagen.flow(y, seed=7)\n", []),
+    ],
+    ids=["same", "seed-missing", "seeds-differ", "zoom-differs-by-name", "one-generator"],
+)
 def test_mask_pair_mismatch(body, expected):
     assert codes(MASKS + body) == expected
 
 
 def test_mask_pair_message_names_what_differs():
-    text = MASKS + ("mask_datagen = ImageDataGenerator(rotation_range=90)\n"
-                    "train = zip(image_datagen.flow(x, seed=1), mask_datagen.flow(y, seed=2))\n")
+    text = MASKS + (
+        "mask_datagen = ImageDataGenerator(rotation_range=90)\n"
+        "train = zip(image_datagen.flow(x, seed=1), mask_datagen.flow(y, seed=2))\n"
+    )
     [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "mask_pair_mismatch"]
     assert "their seeds differ (1 and 2)" in finding.message and "zoom_range differs (0.2 and 0)" in finding.message
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("d = ImageDataGenerator(horizontal_flip='False')\n", [(2, "string_flag")]),
-    ("d = ImageDataGenerator(vertical_flip='True', samplewise_center=False)\n", [(2, "string_flag")]),
-    ("d = ImageDataGenerator(horizontal_flip=False)\n", []),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("d = ImageDataGenerator(horizontal_flip='False')\n", [(2, "string_flag")]),
+        ("d = ImageDataGenerator(vertical_flip='True', samplewise_center=False)\n", [(2, "string_flag")]),
+        ("d = ImageDataGenerator(horizontal_flip=False)\n", []),
+    ],
+)
 def test_string_flag(text, expected):
     assert codes(HEAD + text) == expected
 
@@ -320,8 +463,9 @@ def test_string_false_counts_as_on_as_idg_counts_it():
 
 
 def test_settings_idg_refuses_and_arguments_that_are_not_literals():
-    text = HEAD + ("a = ImageDataGenerator(brightness_range=0.2)\n"
-                   "b = ImageDataGenerator(rotation_range=get_rotation())\n")
+    text = HEAD + (
+        "a = ImageDataGenerator(brightness_range=0.2)\nb = ImageDataGenerator(rotation_range=get_rotation())\n"
+    )
     report = doctor_script(text, "t.py")
     assert report.calls[0].config is None and "brightness_range" in report.calls[0].error
     assert codes(text) == [(2, "idg_refuses"), (3, "not_a_literal")]
@@ -343,10 +487,12 @@ def test_a_preprocessing_function_by_name_is_expected_not_reported():
 
 
 def test_notebook_cells_with_string_or_list_sources_and_a_broken_cell():
-    cells = [{"cell_type": "markdown", "source": "# title"},
-             {"cell_type": "code", "source": ["%load_ext autoreload\n", HEAD]},
-             {"cell_type": "code", "source": "def broken(:\n"},
-             {"cell_type": "code", "source": "files = !ls\nd = ImageDataGenerator(featurewise_center=True)\n"}]
+    cells = [
+        {"cell_type": "markdown", "source": "# title"},
+        {"cell_type": "code", "source": ["%load_ext autoreload\n", HEAD]},
+        {"cell_type": "code", "source": "def broken(:\n"},
+        {"cell_type": "code", "source": "files = !ls\nd = ImageDataGenerator(featurewise_center=True)\n"},
+    ]
     report = doctor_script(json.dumps({"cells": cells, "nbformat": 4}), "nb.ipynb")
     found = [(finding.cell, finding.line, finding.code) for finding in report.findings]
     assert found == [(3, 1, "cell_syntax_error"), (4, 2, "featurewise_without_fit")]
@@ -363,70 +509,122 @@ def target_sizes(text: str, filename: str = "train.py") -> tuple:
     return report.target_sizes
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("it = gen.flow_from_directory('d', target_size=(120, 160))\n", (120, 160)),
-    ("it = gen.flow_from_directory('d', target_size=[224, 224])\n", (224, 224)),
-    ("IMG_SIZE = (150, 150)\nit = gen.flow_from_directory('d', target_size=IMG_SIZE)\n", (150, 150)),
-    ("IMG_H, IMG_W = 0, 0\nIMG_H = 96\nIMG_W = 128\n"
-     "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n", None),  # assigned twice: not constants
-    ("IMG_H = 96\nIMG_W = 128\nit = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n", (96, 128)),
-    ("H = 64\nSIZE = (H, 2 * 64)\nit = gen.flow_from_dataframe(df, 'imgs', target_size=SIZE)\n", (64, 128)),
-    ("it = gen.flow_from_directory('d', (100, 50))\n", (100, 50)),
-    ("it = gen.flow_from_dataframe(df, 'imgs', 'file', 'label', None, (32, 48))\n", (32, 48)),
-    ("FLOW = dict(target_size=(299, 299), batch_size=8)\nit = gen.flow_from_directory('d', **FLOW)\n", (299, 299)),
-    ("it = gen.flow_from_directory('d', **{'batch_size': 8})\n", (256, 256)),
-], ids=["tuple", "list", "constant", "constants-reassigned", "constant-pair", "constants-in-a-constant", "positional",
-        "dataframe-positional", "settings-dict", "dict-without-size"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("it = gen.flow_from_directory('d', target_size=(120, 160))\n", (120, 160)),
+        ("it = gen.flow_from_directory('d', target_size=[224, 224])\n", (224, 224)),
+        ("IMG_SIZE = (150, 150)\nit = gen.flow_from_directory('d', target_size=IMG_SIZE)\n", (150, 150)),
+        (
+            "IMG_H, IMG_W = 0, 0\nIMG_H = 96\nIMG_W = 128\n"
+            "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n",
+            None,
+        ),  # assigned twice: not constants
+        ("IMG_H = 96\nIMG_W = 128\nit = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n", (96, 128)),
+        ("H = 64\nSIZE = (H, 2 * 64)\nit = gen.flow_from_dataframe(df, 'imgs', target_size=SIZE)\n", (64, 128)),
+        ("it = gen.flow_from_directory('d', (100, 50))\n", (100, 50)),
+        ("it = gen.flow_from_dataframe(df, 'imgs', 'file', 'label', None, (32, 48))\n", (32, 48)),
+        ("FLOW = dict(target_size=(299, 299), batch_size=8)\nit = gen.flow_from_directory('d', **FLOW)\n", (299, 299)),
+        ("it = gen.flow_from_directory('d', **{'batch_size': 8})\n", (256, 256)),
+    ],
+    ids=[
+        "tuple",
+        "list",
+        "constant",
+        "constants-reassigned",
+        "constant-pair",
+        "constants-in-a-constant",
+        "positional",
+        "dataframe-positional",
+        "settings-dict",
+        "dict-without-size",
+    ],
+)
 def test_target_size_is_read_as_the_reader_reads_literals(body, expected):
     assert target_sizes(SIZED + body) == (expected,)
 
 
-@pytest.mark.parametrize("body", [
-    "it = gen.flow_from_directory('data/train')\n",
-    "it = gen.flow_from_dataframe(df, directory='imgs', x_col='path', y_col='label')\n",
-    "a = gen.flow_from_directory('d', subset='training')\nb = gen.flow_from_dataframe(df, subset='validation')\n",
-], ids=["directory", "dataframe", "both"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "it = gen.flow_from_directory('data/train')\n",
+        "it = gen.flow_from_dataframe(df, directory='imgs', x_col='path', y_col='label')\n",
+        "a = gen.flow_from_directory('d', subset='training')\nb = gen.flow_from_dataframe(df, subset='validation')\n",
+    ],
+    ids=["directory", "dataframe", "both"],
+)
 def test_flow_from_files_without_target_size_is_idgs_default(body):
     assert target_sizes(SIZED + body) == ((256, 256),)
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("", None),  # never flowed
-    ("it = gen.flow(x_train, y_train, batch_size=32)\n", None),  # arrays: no target size
-    ("it = gen.flow(x, y)\nfiles = gen.flow_from_directory('d', target_size=(64, 64))\n", (64, 64)),
-    ("t = gen.flow_from_directory('d', target_size=(64, 64), subset='training')\n"
-     "v = gen.flow_from_directory('d', target_size=(64, 64), subset='validation')\n", (64, 64)),
-    ("t = gen.flow_from_directory('train', target_size=(64, 64))\n"
-     "v = gen.flow_from_directory('val', target_size=(128, 128))\n", None),  # several sizes: unknown
-    ("t = gen.flow_from_directory('train', target_size=(256, 256))\nv = gen.flow_from_directory('val')\n",
-     (256, 256)),  # the default is the same size
-    ("t = gen.flow_from_directory('train', target_size=(64, 64))\nv = gen.flow_from_directory('val')\n", None),
-    ("def load(size):\n    return gen.flow_from_directory('d', target_size=size)\n", None),  # an argument
-    ("it = gen.flow_from_directory('d', target_size=get_size())\n", None),
-    ("S = 224\nit = gen.flow_from_directory('d', target_size=(S // 2, S // 2))\n", None),  # // is not evaluated
-    ("H = 64\nit = gen.flow_from_directory('d', target_size=(H, H * 2))\n", None),  # arithmetic on a name
-    ("it = gen.flow_from_directory('d', target_size=(224 / 2, 112))\n", None),  # a float
-    ("SHAPE = (224, 224, 3)\nit = gen.flow_from_directory('d', target_size=SHAPE)\n", None),
-    ("it = gen.flow_from_directory('d', target_size=224)\n", None),
-    ("it = gen.flow_from_directory('d', target_size=(True, 3))\n", None),
-    ("it = gen.flow_from_directory('d', **flow_args)\n", None),  # may hold target_size
-    ("it = gen.flow_from_directory(*args)\n", None),
-    ("it = gen.flow_from_directory('d', **flow_args, target_size=(32, 32))\n", (32, 32)),
-], ids=["never-flowed", "flow", "flow-and-directory", "same-twice", "different", "default-same", "default-differs",
-        "function-argument", "call", "floor-division", "name-arithmetic", "float", "three-numbers", "an-int", "bool",
-        "unknown-dict", "starred", "named-beside-unknown-dict"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("", None),  # never flowed
+        ("it = gen.flow(x_train, y_train, batch_size=32)\n", None),  # arrays: no target size
+        ("it = gen.flow(x, y)\nfiles = gen.flow_from_directory('d', target_size=(64, 64))\n", (64, 64)),
+        (
+            "t = gen.flow_from_directory('d', target_size=(64, 64), subset='training')\n"
+            "v = gen.flow_from_directory('d', target_size=(64, 64), subset='validation')\n",
+            (64, 64),
+        ),
+        (
+            "t = gen.flow_from_directory('train', target_size=(64, 64))\n"
+            "v = gen.flow_from_directory('val', target_size=(128, 128))\n",
+            None,
+        ),  # several sizes: unknown
+        (
+            "t = gen.flow_from_directory('train', target_size=(256, 256))\nv = gen.flow_from_directory('val')\n",
+            (256, 256),
+        ),  # the default is the same size
+        ("t = gen.flow_from_directory('train', target_size=(64, 64))\nv = gen.flow_from_directory('val')\n", None),
+        ("def load(size):\n    return gen.flow_from_directory('d', target_size=size)\n", None),  # an argument
+        ("it = gen.flow_from_directory('d', target_size=get_size())\n", None),
+        ("S = 224\nit = gen.flow_from_directory('d', target_size=(S // 2, S // 2))\n", None),  # // is not evaluated
+        ("H = 64\nit = gen.flow_from_directory('d', target_size=(H, H * 2))\n", None),  # arithmetic on a name
+        ("it = gen.flow_from_directory('d', target_size=(224 / 2, 112))\n", None),  # a float
+        ("SHAPE = (224, 224, 3)\nit = gen.flow_from_directory('d', target_size=SHAPE)\n", None),
+        ("it = gen.flow_from_directory('d', target_size=224)\n", None),
+        ("it = gen.flow_from_directory('d', target_size=(True, 3))\n", None),
+        ("it = gen.flow_from_directory('d', **flow_args)\n", None),  # may hold target_size
+        ("it = gen.flow_from_directory(*args)\n", None),
+        ("it = gen.flow_from_directory('d', **flow_args, target_size=(32, 32))\n", (32, 32)),
+    ],
+    ids=[
+        "never-flowed",
+        "flow",
+        "flow-and-directory",
+        "same-twice",
+        "different",
+        "default-same",
+        "default-differs",
+        "function-argument",
+        "call",
+        "floor-division",
+        "name-arithmetic",
+        "float",
+        "three-numbers",
+        "an-int",
+        "bool",
+        "unknown-dict",
+        "starred",
+        "named-beside-unknown-dict",
+    ],
+)
 def test_target_size_unknown_is_none_and_never_guessed(body, expected):
     assert target_sizes(SIZED + body) == (expected,)
 
 
 def test_target_sizes_are_parallel_to_the_calls():
-    text = HEAD + ("IMG_SIZE = (180, 180)\n"
-                   "train_datagen = ImageDataGenerator(rotation_range=20)\n"
-                   "plain = ImageDataGenerator(rescale=1/255)\n"
-                   "unused = ImageDataGenerator(zoom_range=0.1)\n"
-                   "train = train_datagen.flow_from_directory('train', target_size=IMG_SIZE)\n"
-                   "val = plain.flow_from_directory('val')\n"
-                   "test = ImageDataGenerator(rescale=1/255).flow_from_directory('test', target_size=(28, 28))\n")
+    text = HEAD + (
+        "IMG_SIZE = (180, 180)\n"
+        "train_datagen = ImageDataGenerator(rotation_range=20)\n"
+        "plain = ImageDataGenerator(rescale=1/255)\n"
+        "unused = ImageDataGenerator(zoom_range=0.1)\n"
+        "train = train_datagen.flow_from_directory('train', target_size=IMG_SIZE)\n"
+        "val = plain.flow_from_directory('val')\n"
+        "test = ImageDataGenerator(rescale=1/255).flow_from_directory('test', target_size=(28, 28))\n"
+    )
     report = doctor_script(text, "train.py")
     assert [call.target for call in report.calls] == ["train_datagen", "plain", "unused", None]
     assert report.target_sizes == ((180, 180), (256, 256), None, (28, 28))
@@ -437,42 +635,54 @@ def test_target_sizes_of_corpus_scripts_and_notebooks():
     assert report.target_sizes == ((224, 224), (224, 224))
     notebook = doctor_script((SCRIPTS / "notebook_validation_augmented.ipynb").read_bytes(), "pets.ipynb")
     assert notebook.target_sizes == ((160, 160),)
-    cells = [{"cell_type": "code", "source": [HEAD, "IMG_H = 72\n", "IMG_W = 96\n"]},
-             {"cell_type": "markdown", "source": "## Data"},
-             {"cell_type": "code", "source": "gen = ImageDataGenerator(horizontal_flip=True)\n"
-                                             "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n"}]
+    cells = [
+        {"cell_type": "code", "source": [HEAD, "IMG_H = 72\n", "IMG_W = 96\n"]},
+        {"cell_type": "markdown", "source": "## Data"},
+        {
+            "cell_type": "code",
+            "source": "gen = ImageDataGenerator(horizontal_flip=True)\n"
+            "it = gen.flow_from_directory('d', target_size=(IMG_H, IMG_W))\n",
+        },
+    ]
     assert target_sizes(json.dumps({"cells": cells, "nbformat": 4}), "nb.ipynb") == ((72, 96),)
 
 
 # -- hostile input -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"x = 1\n" * 200_000, "too large"),
-    ("(" * 100_000, "line 1"),
-    ("x = " + "[" * 5000 + "]" * 5000, "line 1"),
-    ("x = " + "-" * 200_000 + "1", "nested too deeply"),
-    ("x = " + "1+" * 200_000 + "1", "nested too deeply"),
-    ("import os\nx = (\n", "line 2"),
-    (b"x = 1\n\xff\xfe\n", "not UTF-8"),
-    ("x = 1\x00\n", "null bytes"),
-    (12345, "expected the file's bytes or text"),
-], ids=["over-1-mb", "parentheses", "lists", "unary", "binary", "syntax-error", "not-utf8", "null-bytes", "not-text"])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"x = 1\n" * 200_000, "too large"),
+        ("(" * 100_000, "line 1"),
+        ("x = " + "[" * 5000 + "]" * 5000, "line 1"),
+        ("x = " + "-" * 200_000 + "1", "nested too deeply"),
+        ("x = " + "1+" * 200_000 + "1", "nested too deeply"),
+        ("import os\nx = (\n", "line 2"),
+        (b"x = 1\n\xff\xfe\n", "not UTF-8"),
+        ("x = 1\x00\n", "null bytes"),
+        (12345, "expected the file's bytes or text"),
+    ],
+    ids=["over-1-mb", "parentheses", "lists", "unary", "binary", "syntax-error", "not-utf8", "null-bytes", "not-text"],
+)
 def test_unreadable_scripts_are_input_errors_with_one_line(data, words):
     with pytest.raises(InputError) as caught:
         doctor_script(data, "train.py")
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{", "JSON cannot be read (line 1"),
-    ("[" * 100_000, "cannot be read"),
-    ('{"cells": 3}', "no list of cells"),
-    ("[1, 2]", "no list of cells"),
-    ('{"cells": [{"cell_type": "code", "source": 7}]}', "cell 1"),
-    ('{"cells": [{"cell_type": "code", "source": "x = 1\\u0000"}]}', "cell 1"),
-    ('{"cells": [{"cell_type": "code", "source": "x = ' + "-" * 200_000 + '1"}]}', "cell 1 is nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{", "JSON cannot be read (line 1"),
+        ("[" * 100_000, "cannot be read"),
+        ('{"cells": 3}', "no list of cells"),
+        ("[1, 2]", "no list of cells"),
+        ('{"cells": [{"cell_type": "code", "source": 7}]}', "cell 1"),
+        ('{"cells": [{"cell_type": "code", "source": "x = 1\\u0000"}]}', "cell 1"),
+        ('{"cells": [{"cell_type": "code", "source": "x = ' + "-" * 200_000 + '1"}]}', "cell 1 is nested too deeply"),
+    ],
+)
 def test_broken_notebooks_are_input_errors(text, words):
     with pytest.raises(InputError) as caught:
         doctor_script(text, "nb.ipynb")
@@ -506,8 +716,9 @@ def test_the_doctor_has_no_way_to_run_code():
     """No eval, exec, compile or import machinery in the script doctor's own source."""
     for name in ("script.py", "script_rules.py", "script_facts.py", "script_flow.py", "script_source.py"):
         tree = ast.parse((ROOT / "explorer" / "diagnostics" / name).read_text())
-        called = {node.func.id for node in ast.walk(tree)
-                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        called = {
+            node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
         assert not called & {"eval", "exec", "compile", "__import__"}
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert not imported & {"importlib", "runpy", "subprocess", "os"}
@@ -516,9 +727,13 @@ def test_the_doctor_has_no_way_to_run_code():
 def test_cli_refuses_hostile_files_with_exit_2_and_one_error_line(tmp_path):
     target = tmp_path / "explorer_doctor_pwned"
     files = {
-        "big.py": b"x = 1\n" * 200_000, "deep.py": b"x = " + b"-" * 200_000 + b"1", "parens.py": b"(" * 100_000,
-        "bad.py": b"x = (\n", "latin1.py": b"x = '\xe9'\n", "broken.ipynb": b'{"cells": [', "evil.py":
-        f"__import__('os').system('touch {target}')\ndef f(:\n".encode(),
+        "big.py": b"x = 1\n" * 200_000,
+        "deep.py": b"x = " + b"-" * 200_000 + b"1",
+        "parens.py": b"(" * 100_000,
+        "bad.py": b"x = (\n",
+        "latin1.py": b"x = '\xe9'\n",
+        "broken.ipynb": b'{"cells": [',
+        "evil.py": f"__import__('os').system('touch {target}')\ndef f(:\n".encode(),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -548,44 +763,61 @@ from explorer.diagnostics.script_rules import apply_edits  # noqa: E402
 ADVICE_ONLY = {"idg_refuses", "not_a_literal", "cell_syntax_error"}
 PREPROCESS = "from tensorflow.keras.applications.mobilenet_v2 import preprocess_input, MobileNetV2\n"
 FIX_SCRIPTS = {
-    "rescale-beside-preprocess-input-in-validation": HEAD + PREPROCESS + (
+    "rescale-beside-preprocess-input-in-validation": HEAD
+    + PREPROCESS
+    + (
         "train_datagen = ImageDataGenerator(preprocessing_function=preprocess_input, rotation_range=20)\n"
         "val_datagen = ImageDataGenerator(rescale=1./255, preprocessing_function=preprocess_input, "
         "rotation_range=20, zoom_range=[0.8, 1.0])\n"
         "train = train_datagen.flow_from_directory('train', target_size=(224, 224))\n"
         "val = val_datagen.flow_from_directory('val', target_size=(224, 224))\n"
-        "model = MobileNetV2()\nmodel.fit(train, validation_data=val)\n"),
-    "settings-from-a-dict": HEAD + (
+        "model = MobileNetV2()\nmodel.fit(train, validation_data=val)\n"
+    ),
+    "settings-from-a-dict": HEAD
+    + (
         "data_gen_args = dict(\n    rescale=1./255,\n    rotation_range=20,\n    horizontal_flip=True,\n)\n"
         "datagen = ImageDataGenerator(**data_gen_args)\n"
         "train = datagen.flow_from_directory('train')\nval = datagen.flow_from_directory('val')\n"
-        "model.fit(train, validation_data=val)\n"),
-    "subsets-without-split": HEAD + (
+        "model.fit(train, validation_data=val)\n"
+    ),
+    "subsets-without-split": HEAD
+    + (
         "datagen = ImageDataGenerator(rescale=1./255, rotation_range=15)\n"
         "train = datagen.flow_from_directory('d', subset='training')\n"
         "val = datagen.flow_from_directory('d', subset='validation')\n"
-        "model.fit(train, validation_data=val)\n"),
-    "odd-values": HEAD + (
+        "model.fit(train, validation_data=val)\n"
+    ),
+    "odd-values": HEAD
+    + (
         "d = ImageDataGenerator(rotation_range=0.2, shear_range=0.2, width_shift_range=5, "
         "height_shift_range=[-2, 0.5], horizontal_flip='False', zoom_range=1.5, channel_shift_range=0.1, "
         "brightness_range=[0.1, 1], "
-        "interpolation_order=3, samplewise_std_normalization=True)\nit = d.flow(x, y)\nmodel.fit(it)\n"),
-    "odd-values-in-a-dict": HEAD + (
+        "interpolation_order=3, samplewise_std_normalization=True)\nit = d.flow(x, y)\nmodel.fit(it)\n"
+    ),
+    "odd-values-in-a-dict": HEAD
+    + (
         "ARGS = {'rotation_range': -0.5, 'zoom_range': [1.2, 0.8], 'rescale': 0, 'width_shift_range': -3}\n"
         "d = ImageDataGenerator(**ARGS)\nmodel.fit(d.flow(x, y))\n"
-        "flips = ImageDataGenerator(fill_mode='bogus', horizontal_flip=True)\n"),
-    "featurewise-without-a-name": HEAD + (
+        "flips = ImageDataGenerator(fill_mode='bogus', horizontal_flip=True)\n"
+    ),
+    "featurewise-without-a-name": HEAD
+    + (
         "def train():\n    gen = ImageDataGenerator(featurewise_center=True, zca_whitening=True)\n"
         "    model.fit(gen.flow(x, y))\n"
-        "model.fit(ImageDataGenerator(featurewise_std_normalization=True).flow(x, y))\n"),
-    "masks-out-of-step": HEAD + (
+        "model.fit(ImageDataGenerator(featurewise_std_normalization=True).flow(x, y))\n"
+    ),
+    "masks-out-of-step": HEAD
+    + (
         "args = {'rotation_range': 90, 'zoom_range': 0.2}\nimage_datagen = ImageDataGenerator(**args)\n"
         "mask_datagen = ImageDataGenerator(rotation_range=90, horizontal_flip=True)\n"
         "image_it = image_datagen.flow(x, seed=1, shuffle=False)\nmask_it = mask_datagen.flow(y, seed=2)\n"
-        "train = zip(image_it, mask_it)\n"),
-    "shuffled-predict-without-arguments": HEAD + (
+        "train = zip(image_it, mask_it)\n"
+    ),
+    "shuffled-predict-without-arguments": HEAD
+    + (
         "it = ImageDataGenerator().flow_from_directory('test',)\np = model.predict(it)\n"
-        "print(confusion_matrix(it.classes, p.argmax(1)))\n"),
+        "print(confusion_matrix(it.classes, p.argmax(1)))\n"
+    ),
 }
 
 
@@ -621,16 +853,29 @@ def test_every_fix_applied_to_its_script_draws_no_warning_for_its_code_and_no_ne
         assert still <= warned, (finding.code, finding.fix, still - warned)
         if finding.severity == "warning":
             assert sum(f.code == finding.code for f in after) < sum(f.code == finding.code for f in before), (
-                finding.code, _fixed(text, filename, finding.edits))
+                finding.code,
+                _fixed(text, filename, finding.edits),
+            )
 
 
 def test_every_script_rule_has_a_fix_that_is_tested():
     """Each warning code of the script doctor is exercised by the fix test above, with an edit."""
-    edited = {finding.code for name, text in _fix_cases() for finding in doctor_script(text, name).findings
-              if finding.edits and not finding.code.startswith("config:")}
-    assert edited >= {"validation_augmented", "subset_without_split", "rescale_and_preprocess_input",
-                      "featurewise_without_fit", "shuffled_predict", "mask_pair_mismatch", "string_flag",
-                      "preprocess_input_family_mismatch"}
+    edited = {
+        finding.code
+        for name, text in _fix_cases()
+        for finding in doctor_script(text, name).findings
+        if finding.edits and not finding.code.startswith("config:")
+    }
+    assert edited >= {
+        "validation_augmented",
+        "subset_without_split",
+        "rescale_and_preprocess_input",
+        "featurewise_without_fit",
+        "shuffled_predict",
+        "mask_pair_mismatch",
+        "string_flag",
+        "preprocess_input_family_mismatch",
+    }
 
 
 def test_validation_fix_does_not_bring_back_the_double_scaling_beside_it():
@@ -662,21 +907,39 @@ def test_a_config_fix_edits_the_dict_the_settings_come_from():
 # -- misses and false alarms ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("g = ImageDataGenerator(rescale=1./255)\nv = g.flow_from_directory('d', subset='validation')\n",
-     [(3, "subset_without_split")]),
-    ("g = ImageDataGenerator(rescale=1./255, validation_split=0)\nt = g.flow_from_directory('d', subset='training')\n",
-     [(3, "subset_without_split")]),
-    ("g = ImageDataGenerator()\nv = g.flow(x, y, subset='validation')\n", [(3, "subset_without_split")]),
-    ("g = ImageDataGenerator(rotation_range=10)\nv = g.flow_from_directory('d', subset='validation')\n",
-     [(3, "subset_without_split")]),  # said once: the empty subset, with the plain generator in its fix
-    ("g = ImageDataGenerator(rescale=1./255, validation_split=0.2)\n"
-     "v = g.flow_from_directory('d', subset='validation')\n", []),
-    ("g = ImageDataGenerator(rescale=1./255, **settings)\nv = g.flow_from_directory('d', subset='validation')\n",
-     [(2, "not_a_literal")]),
-    ("g = ImageDataGenerator(validation_split=SPLIT)\nv = g.flow_from_directory('d', subset='validation')\n",
-     [(2, "not_a_literal")]),
-], ids=["validation", "training-split-zero", "flow", "augmenting", "with-split", "unknown-dict", "split-by-name"])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            "g = ImageDataGenerator(rescale=1./255)\nv = g.flow_from_directory('d', subset='validation')\n",
+            [(3, "subset_without_split")],
+        ),
+        (
+            "g = ImageDataGenerator(rescale=1./255, validation_split=0)\n"
+            "t = g.flow_from_directory('d', subset='training')\n",
+            [(3, "subset_without_split")],
+        ),
+        ("g = ImageDataGenerator()\nv = g.flow(x, y, subset='validation')\n", [(3, "subset_without_split")]),
+        (
+            "g = ImageDataGenerator(rotation_range=10)\nv = g.flow_from_directory('d', subset='validation')\n",
+            [(3, "subset_without_split")],
+        ),  # said once: the empty subset, with the plain generator in its fix
+        (
+            "g = ImageDataGenerator(rescale=1./255, validation_split=0.2)\n"
+            "v = g.flow_from_directory('d', subset='validation')\n",
+            [],
+        ),
+        (
+            "g = ImageDataGenerator(rescale=1./255, **settings)\nv = g.flow_from_directory('d', subset='validation')\n",
+            [(2, "not_a_literal")],
+        ),
+        (
+            "g = ImageDataGenerator(validation_split=SPLIT)\nv = g.flow_from_directory('d', subset='validation')\n",
+            [(2, "not_a_literal")],
+        ),
+    ],
+    ids=["validation", "training-split-zero", "flow", "augmenting", "with-split", "unknown-dict", "split-by-name"],
+)
 def test_subset_without_validation_split(body, expected):
     assert codes(HEAD + body) == expected
 
@@ -697,8 +960,10 @@ def test_rotation_below_one_degree_is_a_warning_in_the_script_doctor_too():
 
 def test_over_augmentation_is_a_note_that_says_to_measure_it():
     """Chollet's cats-vs-dogs config, which helped there."""
-    text = HEAD + ("train_datagen = ImageDataGenerator(rescale=1./255, rotation_range=40, width_shift_range=0.2, "
-                   "height_shift_range=0.2, shear_range=0.2, zoom_range=0.2, horizontal_flip=True)\n")
+    text = HEAD + (
+        "train_datagen = ImageDataGenerator(rescale=1./255, rotation_range=40, width_shift_range=0.2, "
+        "height_shift_range=0.2, shear_range=0.2, zoom_range=0.2, horizontal_flip=True)\n"
+    )
     [finding] = [f for f in doctor_script(text, "t.py").findings if f.code == "config:over_augmentation"]
     assert finding.severity == "note" and "depends on the data" in finding.message
     assert "Train and compare" in finding.fix and "python -m explorer ablate" in finding.fix
@@ -707,16 +972,27 @@ def test_over_augmentation_is_a_note_that_says_to_measure_it():
 SHIFTED = "d = ImageDataGenerator(width_shift_range=0.2, height_shift_range=0.1)\n"
 
 
-@pytest.mark.parametrize("head, shown, words", [
-    (HEAD, True, "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not"),
-    ("# requirements: keras==2.2.4\nfrom keras.preprocessing.image import ImageDataGenerator\n", False, None),
-    ("!pip install tensorflow==2.4.1\n" + HEAD, False, None),
-    ("from keras_preprocessing.image import ImageDataGenerator\n", False, None),
-    ("!pip install keras-preprocessing==1.1.2\n" + HEAD, False, None),
-    ("# tensorflow==2.12.0\n" + HEAD, True, "With tensorflow==2.12.0: "),
-    ("# keras==2.2.4\n# tensorflow==2.12.0\n" + HEAD, True, "Keras 2.2-2.8"),  # the script says two things
-], ids=["unsaid", "keras-2.2.4", "tf-2.4", "keras-preprocessing-import", "keras-preprocessing-pin", "tf-2.12",
-        "conflicting"])
+@pytest.mark.parametrize(
+    "head, shown, words",
+    [
+        (HEAD, True, "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not"),
+        ("# requirements: keras==2.2.4\nfrom keras.preprocessing.image import ImageDataGenerator\n", False, None),
+        ("!pip install tensorflow==2.4.1\n" + HEAD, False, None),
+        ("from keras_preprocessing.image import ImageDataGenerator\n", False, None),
+        ("!pip install keras-preprocessing==1.1.2\n" + HEAD, False, None),
+        ("# tensorflow==2.12.0\n" + HEAD, True, "With tensorflow==2.12.0: "),
+        ("# keras==2.2.4\n# tensorflow==2.12.0\n" + HEAD, True, "Keras 2.2-2.8"),  # the script says two things
+    ],
+    ids=[
+        "unsaid",
+        "keras-2.2.4",
+        "tf-2.4",
+        "keras-preprocessing-import",
+        "keras-preprocessing-pin",
+        "tf-2.12",
+        "conflicting",
+    ],
+)
 def test_shift_axes_note_follows_the_keras_the_script_says_it_runs(head, shown, words):
     found = [f for f in doctor_script(head + SHIFTED, "t.py").findings if f.code == "config:shift_axes_swapped"]
     assert bool(found) == shown

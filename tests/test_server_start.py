@@ -28,8 +28,9 @@ from explorer.experiments.runs.plan import build_spec
 ROOT = Path(__file__).resolve().parents[1]
 # A real run, as small as a run gets: one seed, one epoch, 8 px shapes (about 10 s, mostly
 # TensorFlow's import).
-TINY = build_spec(AugmentConfig(horizontal_flip=True), DatasetRef("demo", "shapes"),
-                  TrainSettings(seeds=(0,), epochs=1, image_size=8))
+TINY = build_spec(
+    AugmentConfig(horizontal_flip=True), DatasetRef("demo", "shapes"), TrainSettings(seeds=(0,), epochs=1, image_size=8)
+)
 
 
 def _docker_health_command(port: int) -> list[str]:
@@ -73,9 +74,25 @@ def _plant_a_crashed_server(root: Path) -> tuple[Path, Path, Path]:
 def _serve(runs: Path, port: int, log) -> subprocess.Popen:
     """`streamlit run app.py` on 127.0.0.1:`port` over `runs`."""
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "AUGMENT_RUNS_DIR": str(runs)}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "AUGMENT_RUNS_DIR": str(runs)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -134,8 +151,9 @@ def test_runs_queued_before_a_crash_finish_with_nobody_visiting(tmp_path):
 
         # Nobody opens the page: only health is polled while the queue works through the runs.
         while not all(_status(run).get("status") == "finished" for run in (first, second)):
-            assert all(_status(run).get("status") in ("queued", "starting", "running", "finished")
-                       for run in (first, second)), [_status(run) for run in (first, second)]
+            assert all(
+                _status(run).get("status") in ("queued", "starting", "running", "finished") for run in (first, second)
+            ), [_status(run) for run in (first, second)]
             assert server.poll() is None and time.time() < deadline, f"runs not finished; see {log.name}"
             time.sleep(0.5)
         assert _settled(url)
@@ -172,9 +190,11 @@ def _settled(url: str) -> bool:
 
 
 # Stands in for `python -m explorer worker RUN_DIR` in the quick test: busy until told to stop.
-BUSY_WORKER = ("import pathlib, sys, time  # explorer worker stand-in\n"
-               "run = pathlib.Path(sys.argv[1])\n"
-               "while not (run / 'STOP').exists(): time.sleep(0.05)\n")
+BUSY_WORKER = (
+    "import pathlib, sys, time  # explorer worker stand-in\n"
+    "run = pathlib.Path(sys.argv[1])\n"
+    "while not (run / 'STOP').exists(): time.sleep(0.05)\n"
+)
 
 
 def test_queue_health_is_down_until_the_manager_is_made_and_counts_its_runs(tmp_path):
@@ -203,12 +223,32 @@ def test_a_bad_limit_stops_the_server_with_a_message_naming_it_not_a_traceback(t
     which variable and exits, rather than serving a page whose queue never came up."""
     port = _free_port()
     env = dict(os.environ, AUGMENT_RUNS_DIR=str(tmp_path), AUGMENT_MAX_RUN_COST="20M")
-    done = subprocess.run([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                           "--server.port", str(port), "--server.address", "127.0.0.1",
-                           "--browser.gatherUsageStats", "false"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
-    assert ("Augmentation Explorer cannot start: AUGMENT_MAX_RUN_COST='20M' is not a number; unset it for the "
-            "default (20000000)") in output
+    assert (
+        "Augmentation Explorer cannot start: AUGMENT_MAX_RUN_COST='20M' is not a number; unset it for the "
+        "default (20000000)"
+    ) in output
     assert "Traceback" not in output

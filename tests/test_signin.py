@@ -41,14 +41,18 @@ if chromium_path() is None:
         raise RuntimeError("CI needs chromium for the sign-in tests: apt-get install -y chromium")
     pytest.skip("no chromium here (CI installs it)", allow_module_level=True)
 
-SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "shapes"),
-                  TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16))
+SPEC = build_spec(
+    AugmentConfig(rotation_range=20),
+    DatasetRef("demo", "shapes"),
+    TrainSettings(seeds=(0,), epochs=1, batch_size=16, image_size=16),
+)
 FINISHED = ROOT / "tests" / "fixtures" / "legacy_runs" / "20261202-050000-c0ffee"
 ALICE, BOB = "alice-0123456789ab", "bob-0123456789abcd"
 QUIET = {"AUGMENT_WARM_WORKER": "0"}  # no spare worker loading TensorFlow: nothing trains here
 WAIT_MS = 60000
-NOT_RUNNING = ("() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
-               " === 'notRunning'")
+NOT_RUNNING = (
+    "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
+)
 
 
 def _finished(root: Path, owner: str | None) -> str:
@@ -119,8 +123,10 @@ def test_a_planted_owner_shows_nothing_of_theirs_and_the_browser_keeps_its_own_i
     runs = tmp_path / "runs"
     alices = _finished(runs, ALICE)
     missing = re.sub(r"[0-9a-f]{6}$", "abcdef" if not alices.endswith("abcdef") else "fedcba", alices)
-    with streamlit_server(ROOT / "app.py", env={"AUGMENT_RUNS_DIR": str(runs), **QUIET}) as url, \
-            _chromium() as chromium:
+    with (
+        streamlit_server(ROOT / "app.py", env={"AUGMENT_RUNS_DIR": str(runs), **QUIET}) as url,
+        _chromium() as chromium,
+    ):
         context = chromium.new_context()
         page = context.new_page()
         _open(page, f"{url}/?section=train&owner={ALICE}&run={alices}")  # a link sent with Alice's id and run
@@ -150,8 +156,11 @@ def test_with_shared_history_a_copied_link_shows_someone_elses_run_read_only(tmp
     runs = tmp_path / "runs"
     bobs = _finished(runs, BOB)
     env = {"AUGMENT_RUNS_DIR": str(runs), "AUGMENT_SHARED_HISTORY": "1", **QUIET}
-    with _worker_left_running(runs, BOB) as running, streamlit_server(ROOT / "app.py", env=env) as url, \
-            _chromium() as chromium:
+    with (
+        _worker_left_running(runs, BOB) as running,
+        streamlit_server(ROOT / "app.py", env=env) as url,
+        _chromium() as chromium,
+    ):
         page = chromium.new_context().new_page()
         _open(page, f"{url}/?section=train&run={bobs}")  # the link Bob copied from his address bar
         assert "Finished:" in _text(page) and READ_ONLY in _text(page)
@@ -212,8 +221,11 @@ def _sign_in(context, url: str, subject: str):
 def test_sign_in_against_a_real_provider_files_runs_under_the_user_from_any_browser(tmp_path, provider):
     provider_url, issuer = provider
     runs, port = tmp_path / "runs", _free_port()
-    env = {"AUGMENT_RUNS_DIR": str(runs), "STREAMLIT_SECRETS_FILES": str(_secrets(tmp_path, port, provider_url)),
-           **QUIET}
+    env = {
+        "AUGMENT_RUNS_DIR": str(runs),
+        "STREAMLIT_SECRETS_FILES": str(_secrets(tmp_path, port, provider_url)),
+        **QUIET,
+    }
     alices = _finished(runs, owner_from_identity(issuer, "alice"))  # as if Alice had trained it
     with streamlit_server(ROOT / "app.py", env=env, port=port) as url, _chromium() as chromium:
         visitor = chromium.new_context().new_page()

@@ -29,8 +29,10 @@ def test_every_class_is_split_in_proportion(digits):
         held_out = int((split.validation_labels == label).sum())
         assert held_out == round(0.2 * total)
     # unlike IDG's validation_split, not the first fraction of the (class-sorted) data
-    assert (split.validation_labels.tolist() != sorted(split.validation_labels.tolist())[: len(split.validation_labels)]
-            or True)
+    assert (
+        split.validation_labels.tolist() != sorted(split.validation_labels.tolist())[: len(split.validation_labels)]
+        or True
+    )
     assert set(np.unique(split.validation_labels)) == set(range(10))
 
 

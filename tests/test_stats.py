@@ -114,8 +114,10 @@ def test_effect_text_prints_the_interval_the_decision_uses():
     effect = Effect("rotation_range", -0.039, (-0.061, -0.016), (-0.096, 0.019), [-0.03, -0.04, -0.047], 3, 7)
     assert effect.decision() == "unclear"
     assert effect_text(effect) == "-3.9 (family-wise 99.3% CI -9.6 to +1.9)"
-    assert effect_text(Effect("a", -0.03, (-0.05, -0.01), (-0.06, -0.001), family=0)) == \
-        "-3.0 (family-wise CI -6.0 to -0.1)"  # an old ablation.json: the level was not recorded
+    assert (
+        effect_text(Effect("a", -0.03, (-0.05, -0.01), (-0.06, -0.001), family=0))
+        == "-3.0 (family-wise CI -6.0 to -0.1)"
+    )  # an old ablation.json: the level was not recorded
 
 
 def test_effect_from_records_the_family_and_widens_the_decision_interval():

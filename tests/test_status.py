@@ -19,8 +19,18 @@ from explorer.experiments.runs.plan import build_spec
 
 LEGACY = Path(__file__).resolve().parent / "fixtures" / "legacy_runs"
 SPEC = build_spec(AugmentConfig(rotation_range=20), DatasetRef("demo", "digits"), TrainSettings(seeds=(0,)))
-EVERY_FIELD = RunStatus(RunState.FAILED, created=10.0, updated=12.5, owner="a" * 16, pid=4242, started=10.5,
-                        finished=12.0, note="a note", error="out of memory", traceback="Traceback ...")
+EVERY_FIELD = RunStatus(
+    RunState.FAILED,
+    created=10.0,
+    updated=12.5,
+    owner="a" * 16,
+    pid=4242,
+    started=10.5,
+    finished=12.0,
+    note="a note",
+    error="out of memory",
+    traceback="Traceback ...",
+)
 
 
 def test_states_are_their_json_text_and_split_into_active_and_ended():
@@ -38,7 +48,10 @@ def test_every_field_goes_through_json_and_back():
 
 def test_unset_fields_are_left_out_of_the_file():
     assert RunStatus(RunState.QUEUED, created=1.0, updated=1.0).to_json() == {
-        "status": "queued", "created": 1.0, "updated": 1.0}
+        "status": "queued",
+        "created": 1.0,
+        "updated": 1.0,
+    }
 
 
 @pytest.mark.parametrize("run_id", sorted(path.name for path in LEGACY.iterdir()))
@@ -47,16 +60,25 @@ def test_a_status_file_written_before_the_record_reads_the_same(run_id):
     status = RunStatus.from_json(raw)
     assert status.status is RunState.FINISHED and not status.active
     assert (status.pid, status.created, status.started, status.finished) == (
-        raw["pid"], raw["created"], raw["started"], raw["finished"])
+        raw["pid"],
+        raw["created"],
+        raw["started"],
+        raw["finished"],
+    )
     assert status.to_json() == raw  # written back, the file is what it was
 
 
-@pytest.mark.parametrize("raw, read", [
-    ({}, RunStatus(RunState.INTERRUPTED)),  # no state: the history has always said interrupted
-    ({"status": "paused", "pid": 7}, RunStatus(RunState.INTERRUPTED, pid=7)),  # an unknown state
-    ({"status": "running", "pid": True, "owner": 3, "created": "yesterday", "note": None, "extra": 1},
-     RunStatus(RunState.RUNNING)),  # wrong types read as unset, unknown fields are ignored
-])
+@pytest.mark.parametrize(
+    "raw, read",
+    [
+        ({}, RunStatus(RunState.INTERRUPTED)),  # no state: the history has always said interrupted
+        ({"status": "paused", "pid": 7}, RunStatus(RunState.INTERRUPTED, pid=7)),  # an unknown state
+        (
+            {"status": "running", "pid": True, "owner": 3, "created": "yesterday", "note": None, "extra": 1},
+            RunStatus(RunState.RUNNING),
+        ),  # wrong types read as unset, unknown fields are ignored
+    ],
+)
 def test_a_hand_edited_file_reads_leniently(raw, read):
     assert RunStatus.from_json(raw) == read
 

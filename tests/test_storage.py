@@ -112,10 +112,12 @@ def test_an_upload_is_written_only_when_a_run_it_is_part_of_is_submitted(tmp_pat
 
 def test_a_checked_model_upload_writes_nothing_until_it_trains(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
-    monkeypatch.setattr("explorer.experiments.training.model_file.inspect_model_file",
-                        lambda data, name: types.SimpleNamespace(name=name, class_name="Sequential", layers=2,
-                                                                 input_shape=(8, 8, 3), outputs=2,
-                                                                 output_activation="softmax"))
+    monkeypatch.setattr(
+        "explorer.experiments.training.model_file.inspect_model_file",
+        lambda data, name: types.SimpleNamespace(
+            name=name, class_name="Sequential", layers=2, input_shape=(8, 8, 3), outputs=2, output_activation="softmax"
+        ),
+    )
     model, message = model_upload(b"PK model bytes", "mine.keras")
     assert model is not None and "Sequential" in message
     assert Path(model.path) == Upload(b"PK model bytes", MODELS).path(tmp_path)
@@ -141,8 +143,10 @@ def test_the_page_keeps_an_uploaded_zip_only_when_train_is_clicked(submitted, tm
 
 
 def test_retention_removes_ended_runs_older_than_keep_days_and_logs_them(tmp_path):
-    old = {state: _plant(tmp_path, f"2020010{index}-000000-aaaaa{index}", state, NOW - 40 * DAY)
-           for index, state in enumerate(("finished", "stopped", "failed", "interrupted"))}
+    old = {
+        state: _plant(tmp_path, f"2020010{index}-000000-aaaaa{index}", state, NOW - 40 * DAY)
+        for index, state in enumerate(("finished", "stopped", "failed", "interrupted"))
+    }
     young = _plant(tmp_path, "20200201-000000-bbbbbb", "finished", NOW - 2 * DAY)
     queued = _plant(tmp_path, "20200101-000000-cccccc", "queued", NOW - 40 * DAY)
     training = _plant(tmp_path, "20200101-000000-dddddd", "running", NOW - 40 * DAY)
@@ -162,23 +166,31 @@ def test_retention_removes_ended_runs_older_than_keep_days_and_logs_them(tmp_pat
 
 
 def test_retention_removes_the_oldest_ended_runs_until_under_the_size_limit(tmp_path):
-    ages = {"20200101-000000-000001": 9, "20200101-000000-000002": 8, "20200101-000000-000003": 7,
-            "20200101-000000-000004": 6}
+    ages = {
+        "20200101-000000-000001": 9,
+        "20200101-000000-000002": 8,
+        "20200101-000000-000003": 7,
+        "20200101-000000-000004": 6,
+    }
     planted = {name: _plant(tmp_path, name, "finished", NOW - days * DAY) for name, days in ages.items()}
     oldest_active = _plant(tmp_path, "20200101-000000-000000", "running", NOW - 20 * DAY)
     report = enforce_retention(tmp_path, ServerLimits(keep_days=0, keep_bytes=12000), now=NOW)
     # 20000 bytes: the two oldest ended runs go (the active one, older still, stays), leaving 12000.
     assert report.runs == ("20200101-000000-000001", "20200101-000000-000002")
     assert report.total_bytes == 12000
-    assert [name for name, path in planted.items() if path.exists()] == ["20200101-000000-000003",
-                                                                         "20200101-000000-000004"]
+    assert [name for name, path in planted.items() if path.exists()] == [
+        "20200101-000000-000003",
+        "20200101-000000-000004",
+    ]
     assert oldest_active.is_dir()
     assert all("over the 12000 allowed" in line for line in _log_lines(tmp_path))
 
 
 def test_retention_never_removes_active_runs_even_over_the_size_limit(tmp_path):
-    active = [_plant(tmp_path, f"20200101-000000-00000{index}", state, NOW - 90 * DAY, size=5000)
-              for index, state in enumerate(("queued", "starting", "running"))]
+    active = [
+        _plant(tmp_path, f"20200101-000000-00000{index}", state, NOW - 90 * DAY, size=5000)
+        for index, state in enumerate(("queued", "starting", "running"))
+    ]
     report = enforce_retention(tmp_path, ServerLimits(keep_days=1, keep_bytes=10), now=NOW)
     assert report.removed == () and all(path.is_dir() for path in active)
     assert report.total_bytes == 15000
@@ -216,8 +228,7 @@ def test_retention_by_size_counts_the_upload_a_removed_run_frees(tmp_path):
 
 
 def test_two_processes_enforcing_retention_at_once_remove_each_run_once(tmp_path):
-    planted = [_plant(tmp_path, f"20200101-000000-0000{index:02d}", "finished", NOW - 60 * DAY)
-               for index in range(40)]
+    planted = [_plant(tmp_path, f"20200101-000000-0000{index:02d}", "finished", NOW - 60 * DAY) for index in range(40)]
     start, reports = threading.Barrier(2), []
 
     def enforce() -> None:
@@ -232,13 +243,18 @@ def test_two_processes_enforcing_retention_at_once_remove_each_run_once(tmp_path
     removed = [name for report in reports for name in report.runs]
     assert sorted(removed) == sorted(path.name for path in planted)  # each once, none left
     assert len(_log_lines(tmp_path)) == 40
-    script = ("import sys; from explorer.experiments.runs.storage import enforce_retention\n"
-              "from explorer.experiments.runs.limits import ServerLimits\n"
-              "print(enforce_retention(sys.argv[1], ServerLimits(keep_days=30)).runs)\n")
-    again = [_plant(tmp_path, f"20200102-000000-0000{index:02d}", "finished", time.time() - 60 * DAY)
-             for index in range(20)]
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
-                                  text=True) for _ in range(2)]
+    script = (
+        "import sys; from explorer.experiments.runs.storage import enforce_retention\n"
+        "from explorer.experiments.runs.limits import ServerLimits\n"
+        "print(enforce_retention(sys.argv[1], ServerLimits(keep_days=30)).runs)\n"
+    )
+    again = [
+        _plant(tmp_path, f"20200102-000000-0000{index:02d}", "finished", time.time() - 60 * DAY) for index in range(20)
+    ]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=60)[0] for process in processes]
     assert all(process.returncode == 0 for process in processes)
     removed = [name for output in outputs for name in ast.literal_eval(output.strip())]
@@ -249,11 +265,14 @@ def test_two_processes_enforcing_retention_at_once_remove_each_run_once(tmp_path
 def test_the_queue_enforces_retention_as_it_starts_and_after_each_run(tmp_path):
     now = time.time()
     stale = _plant(tmp_path, "20200101-000000-000001", "finished", now - 10 * DAY)
-    worker = ("import pathlib, sys  # explorer worker stand-in\n"
-              "from explorer.experiments.runs.folders import set_status\n"
-              "set_status(pathlib.Path(sys.argv[1]), 'finished')\n")
-    manager = JobManager(tmp_path, command=(sys.executable, "-c", worker), warm=False,
-                         limits=ServerLimits(keep_days=1, keep_bytes=0))
+    worker = (
+        "import pathlib, sys  # explorer worker stand-in\n"
+        "from explorer.experiments.runs.folders import set_status\n"
+        "set_status(pathlib.Path(sys.argv[1]), 'finished')\n"
+    )
+    manager = JobManager(
+        tmp_path, command=(sys.executable, "-c", worker), warm=False, limits=ServerLimits(keep_days=1, keep_bytes=0)
+    )
     _wait(lambda: not stale.exists())
     later = _plant(tmp_path, "20200101-000000-000002", "stopped", now - 3 * DAY)
     run_id = manager.submit(_spec(epochs=1, seeds=(0,)))
@@ -304,8 +323,9 @@ def test_a_run_that_fills_the_disk_fails_with_a_message_and_others_stay_intact(t
         raise AssertionError("the epoch's save should have failed")
 
     # No TensorFlow: the worker's training step is a stand-in that saves one epoch.
-    monkeypatch.setitem(sys.modules, "explorer.experiments.training.paired",
-                        types.SimpleNamespace(run_comparison=run_comparison))
+    monkeypatch.setitem(
+        sys.modules, "explorer.experiments.training.paired", types.SimpleNamespace(run_comparison=run_comparison)
+    )
     monkeypatch.setattr("explorer.experiments.runs.worker.load_spec_dataset", lambda spec: object())
     monkeypatch.setattr(Path, "write_text", write_text)
     with pytest.raises(OSError):
@@ -334,8 +354,9 @@ def small_disk(tmp_path):
     mount.mkdir()
     if shutil.which("mount") is None:
         pytest.skip("no mount command to make a small disk")
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root or CAP_SYS_ADMIN): {made.stderr.strip()}")
     try:
@@ -360,8 +381,14 @@ def test_a_real_run_on_a_full_disk_fails_and_the_other_run_is_byte_identical(sma
     run_dir = new_run(_spec(epochs=1, seeds=(0,), image_size=8), runs)
     _fill(small_disk, 64 * 1024 + 24 * 1024)  # its reserve and a little: less than its result and report
     env = dict(os.environ, AUGMENT_RUNS_DIR=str(runs), PYTHONPATH=str(ROOT))
-    worker = subprocess.run([sys.executable, "-m", "explorer", "worker", str(run_dir)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    worker = subprocess.run(
+        [sys.executable, "-m", "explorer", "worker", str(run_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     status = json.loads((run_dir / "status.json").read_text())
     assert status["status"] == "failed", worker.stderr[-2000:]
     assert status["error"].startswith(DISK_FULL) and status["error"].endswith(DISK_FULL_END), status["error"]
@@ -371,8 +398,10 @@ def test_a_real_run_on_a_full_disk_fails_and_the_other_run_is_byte_identical(sma
     assert not list(runs.rglob(".*.tmp"))  # no half-written file left behind
     # With room again, the history reads both runs as they are.
     (small_disk / "filler").unlink()
-    assert {run.run_id: run.status for run in runs_module.list_runs(runs)} == {other.name: "finished",
-                                                                               run_dir.name: "failed"}
+    assert {run.run_id: run.status for run in runs_module.list_runs(runs)} == {
+        other.name: "finished",
+        run_dir.name: "failed",
+    }
 
 
 def test_a_status_that_cannot_be_written_still_lists_the_run(tmp_path, monkeypatch):
@@ -436,10 +465,12 @@ def test_a_real_server_keeps_an_upload_once_only_for_runs_and_retires_old_runs_a
             specs = []
             for _browser in range(2):
                 with chromium_page() as page:
-                    page.goto(url + "/?section=train&rotation_range=20.0&dataset=your+zip&epochs=1&seeds=1"
-                              "&image_size=8")
+                    page.goto(
+                        url + "/?section=train&rotation_range=20.0&dataset=your+zip&epochs=1&seeds=1&image_size=8"
+                    )
                     page.locator(".st-key-train_zip input[type=file]").set_input_files(
-                        {"name": "pets.zip", "mimeType": "application/zip", "buffer": data})
+                        {"name": "pets.zip", "mimeType": "application/zip", "buffer": data}
+                    )
                     page.get_by_text("2 classes: cats (4), dogs (4)").wait_for(timeout=60000)
                     before = sorted(path.name for path in kept.parent.iterdir())
                     assert before == ([] if not specs else [kept.name])  # checked and shown, kept only for a run

@@ -17,8 +17,14 @@ MAP = ROOT / "tests" / "README.md"
 def ruff(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """ruff from this interpreter's environment (tests/requirements.txt pins it), run at the root so
     pyproject.toml's settings and excludes apply; no cache written into the checkout."""
-    return subprocess.run([sys.executable, "-m", "ruff", *args, "--no-cache"], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, "--no-cache"],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_ruff_check_finds_nothing():
@@ -31,11 +37,14 @@ def test_ruff_format_would_change_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("source, code", [
-    ("import os\n", "F401"),  # an unused import
-    ("from typing import List\n\n\ndef f(x: List[int]) -> None:\n    pass\n", "UP006"),  # py311 writes list[int]
-    ("def f(x=[]):\n    return x\n", "B006"),  # a mutable default
-])
+@pytest.mark.parametrize(
+    "source, code",
+    [
+        ("import os\n", "F401"),  # an unused import
+        ("from typing import List\n\n\ndef f(x: List[int]) -> None:\n    pass\n", "UP006"),  # py311 writes list[int]
+        ("def f(x=[]):\n    return x\n", "B006"),  # a mutable default
+    ],
+)
 def test_the_lint_settings_are_in_force(source, code):
     result = ruff("check", "--stdin-filename", "explorer/example.py", "-", stdin=source)
     assert result.returncode == 1 and code in result.stdout, result.stdout + result.stderr
@@ -66,8 +75,9 @@ def mapped() -> dict[str, list[str]]:
 def modules() -> set[str]:
     """Every module of explorer/ with code of its own (a package's __init__ that only re-exports or
     says what the package is has no tests of its own)."""
-    return {path.relative_to(ROOT).as_posix() for path in (ROOT / "explorer").rglob("*.py")
-            if path.name != "__init__.py"}
+    return {
+        path.relative_to(ROOT).as_posix() for path in (ROOT / "explorer").rglob("*.py") if path.name != "__init__.py"
+    }
 
 
 def test_every_module_of_explorer_is_in_the_map_of_tests():

@@ -27,8 +27,15 @@ from explorer.experiments.suggest.space import (
 
 ROOT = Path(__file__).resolve().parents[1]
 # The article's example 1 (over-augmentation).
-EXAMPLE_1 = AugmentConfig(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-                          zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
+EXAMPLE_1 = AugmentConfig(
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
+)
 
 
 def test_each_active_setting_is_searched_off_half_theirs_and_half_more():
@@ -58,8 +65,13 @@ def test_brightness_and_zoom_pairs_scale_their_distance_from_one():
 
 
 def test_choices_with_low_affinity_are_dropped_and_a_setting_left_off_is_held_off_with_the_reason():
-    affinity = {("horizontal_flip", 1): 0.55, ("rotation_range", 1): 0.95, ("rotation_range", 2): 0.8,
-                ("rotation_range", 3): 0.6, ("zoom_range", 1): LOW_AFFINITY}
+    affinity = {
+        ("horizontal_flip", 1): 0.55,
+        ("rotation_range", 1): 0.95,
+        ("rotation_range", 2): 0.8,
+        ("rotation_range", 3): 0.6,
+        ("zoom_range", 1): LOW_AFFINITY,
+    }
     dimensions, excluded = search_space(EXAMPLE_1, affinity)
     assert [item.setting for item in excluded] == ["horizontal_flip"]
     assert "keeps 55% of its accuracy" in excluded[0].reason and "horizontal_flip=True" in excluded[0].reason
@@ -83,16 +95,31 @@ def test_the_first_configuration_tried_is_yours_with_a_dropped_value_made_milder
 
 
 def test_suggestion_json_holds_what_the_issue_names():
-    suggestion = Suggestion(config_from(EXAMPLE_1, {"rotation_range": 20.0}), EXAMPLE_1,
-                            Comparison(0.02, (0.01, 0.03), [0.02, 0.02]), Comparison(0.04, (0.02, 0.06), [0.04]),
-                            [0, 1], [2, 3, 4], [TrialScore(0, {"rotation_range": 20.0, "zoom_range": (0.8, 1.2)}, 0.9)])
+    suggestion = Suggestion(
+        config_from(EXAMPLE_1, {"rotation_range": 20.0}),
+        EXAMPLE_1,
+        Comparison(0.02, (0.01, 0.03), [0.02, 0.02]),
+        Comparison(0.04, (0.02, 0.06), [0.04]),
+        [0, 1],
+        [2, 3, 4],
+        [TrialScore(0, {"rotation_range": 20.0, "zoom_range": (0.8, 1.2)}, 0.9)],
+    )
     data = json.loads(json.dumps(suggestion.to_json()))
     assert data["config"]["rotation_range"] == 20 and "rescale" not in data["config"]
     assert data["vs_user"] == {"delta_mean": 0.04, "ci95": [0.02, 0.06], "deltas": [0.04]}
     assert (data["seeds_used_for_search"], data["seeds_used_for_check"]) == ([0, 1], [2, 3, 4])
     assert data["trials"][0]["config"]["zoom_range"] == [0.8, 1.2]
-    assert data["changes"] == [{"setting": "rotation_range", "yours": 40, "suggested": 20, "worth": None,
-                                "with_suggested": 1, "with_yours": 0, "note": ""}]
+    assert data["changes"] == [
+        {
+            "setting": "rotation_range",
+            "yours": 40,
+            "suggested": 20,
+            "worth": None,
+            "with_suggested": 1,
+            "with_yours": 0,
+            "note": "",
+        }
+    ]
     assert Suggestion.from_json(data) == suggestion  # read back as the page reads it
 
 
@@ -102,9 +129,28 @@ def _suggest_command(tmp_path, budget: int) -> list:
     pytest.importorskip("optuna")
     config = tmp_path / "cfg.json"
     config.write_text(json.dumps(EXAMPLE_1.to_idg_kwargs(only_changed=True)))
-    return [sys.executable, "-m", "explorer", "suggest", "--dataset", "shapes", "--config", config,
-            "--budget", str(budget), "--seeds", "1", "--epochs", "2", "--check-seeds", "2", "--image-size", "16",
-            "--out", tmp_path / "out"]
+    return [
+        sys.executable,
+        "-m",
+        "explorer",
+        "suggest",
+        "--dataset",
+        "shapes",
+        "--config",
+        config,
+        "--budget",
+        str(budget),
+        "--seeds",
+        "1",
+        "--epochs",
+        "2",
+        "--check-seeds",
+        "2",
+        "--image-size",
+        "16",
+        "--out",
+        tmp_path / "out",
+    ]
 
 
 @pytest.mark.slow
@@ -152,8 +198,9 @@ def test_ctrl_c_ends_the_search_with_the_best_so_far_and_still_checks_it(tmp_pat
 
     process = subprocess.Popen(_suggest_command(tmp_path, 40), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seen = bytearray()
-    reader = threading.Thread(target=lambda: [seen.extend(c) for c in iter(lambda: process.stderr.read(1), b"")],
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: [seen.extend(c) for c in iter(lambda: process.stderr.read(1), b"")], daemon=True
+    )
     reader.start()
     deadline = time.monotonic() + 300
     while b"search: 2/40" not in seen:  # two configurations tried
@@ -190,15 +237,26 @@ def _user_configs():
     return st.builds(
         AugmentConfig,
         rotation_range=st.one_of(st.just(0.0), st.floats(0.0, 90.0).map(lambda v: round(v, 2))),
-        width_shift_range=shift, height_shift_range=shift,
+        width_shift_range=shift,
+        height_shift_range=shift,
         shear_range=st.one_of(st.just(0.0), st.floats(0.0, 45.0).map(lambda v: round(v, 2))),
-        zoom_range=st.one_of(small, st.tuples(st.floats(0.5, 1.0), st.floats(1.0, 1.5)).map(
-            lambda pair: (round(pair[0], 3), round(pair[1], 3)))),
-        brightness_range=st.one_of(st.none(), st.tuples(st.floats(0.2, 1.0), st.floats(1.0, 1.8)).map(
-            lambda pair: (round(pair[0], 3), round(pair[1], 3)))),
+        zoom_range=st.one_of(
+            small,
+            st.tuples(st.floats(0.5, 1.0), st.floats(1.0, 1.5)).map(
+                lambda pair: (round(pair[0], 3), round(pair[1], 3))
+            ),
+        ),
+        brightness_range=st.one_of(
+            st.none(),
+            st.tuples(st.floats(0.2, 1.0), st.floats(1.0, 1.8)).map(
+                lambda pair: (round(pair[0], 3), round(pair[1], 3))
+            ),
+        ),
         channel_shift_range=st.one_of(st.just(0.0), st.floats(0.0, 200.0).map(lambda v: round(v, 2))),
-        horizontal_flip=st.booleans(), vertical_flip=st.booleans(),
-        rescale=st.sampled_from([None, 1 / 255]), fill_mode=st.sampled_from(["nearest", "reflect", "constant"]),
+        horizontal_flip=st.booleans(),
+        vertical_flip=st.booleans(),
+        rescale=st.sampled_from([None, 1 / 255]),
+        fill_mode=st.sampled_from(["nearest", "reflect", "constant"]),
     )
 
 
@@ -228,7 +286,10 @@ def test_every_value_the_search_offers_draws_no_warning_from_the_config_doctor()
                 # Everything but this value is as the search first tries it: whatever the doctor
                 # says about `mixed` comes from combining values, each fine alone.
                 assert all(code.split(":")[0] in COMBINATION_RULES for code in _doctor_warnings(mixed)), (
-                    dimension.setting, choice, _doctor_warnings(mixed))
+                    dimension.setting,
+                    choice,
+                    _doctor_warnings(mixed),
+                )
         for item in excluded:
             assert getattr(config_from(config, {}, excluded), item.setting) == getattr(AugmentConfig(), item.setting)
 
@@ -270,32 +331,57 @@ def test_a_combination_the_doctor_warns_about_is_never_trained():
         message: str
 
     def veto(config: AugmentConfig) -> list:
-        return [Warning_("too_much", "rotation and shift together")] if (
-            config.rotation_range >= 30 and config.width_shift_range >= 0.2) else []
+        return (
+            [Warning_("too_much", "rotation and shift together")]
+            if (config.rotation_range >= 30 and config.width_shift_range >= 0.2)
+            else []
+        )
 
     config = AugmentConfig(rotation_range=40, width_shift_range=0.2)
     dimensions, excluded = search_space(config, veto=veto)
     assert {d.setting: d.choices for d in dimensions}["rotation_range"] == (0.0, 20.0, 40.0, 60.0)  # fine alone
     context = SimpleNamespace(settings=SimpleNamespace(seeds=(0,), epochs=1))  # nothing may train: no model
     scores: list[TrialScore] = []
-    objective = _objective(config, dimensions, excluded, context, None, scores, lambda: False, _Reporter(1, None),
-                           veto)
+    objective = _objective(config, dimensions, excluded, context, None, scores, lambda: False, _Reporter(1, None), veto)
     trial = optuna.trial.FixedTrial(first_point(config, dimensions))
     with pytest.raises(optuna.TrialPruned):
         objective(trial)
     (score,) = scores
     assert score.score is None and score.vetoed == "rotation and shift together"
-    assert Suggestion.from_json(json.loads(json.dumps(Suggestion(
-        config, config, Comparison(None, (None, None)), Comparison(None, (None, None)), [0], [1, 2],
-        scores).to_json()))).trials == scores
+    assert (
+        Suggestion.from_json(
+            json.loads(
+                json.dumps(
+                    Suggestion(
+                        config,
+                        config,
+                        Comparison(None, (None, None)),
+                        Comparison(None, (None, None)),
+                        [0],
+                        [1, 2],
+                        scores,
+                    ).to_json()
+                )
+            )
+        ).trials
+        == scores
+    )
 
 
 def test_a_change_held_off_by_the_doctor_says_so_not_that_it_changes_what_images_show():
     from explorer.cli import doctor_veto
 
     dimensions, excluded = search_space(EXAMPLE_1, veto=doctor_veto)
-    suggestion = Suggestion(config_from(EXAMPLE_1, {}, excluded), EXAMPLE_1, Comparison(None, (None, None)),
-                            Comparison(None, (None, None)), [0], [1, 2], [], excluded)
+    suggestion = Suggestion(
+        config_from(EXAMPLE_1, {}, excluded),
+        EXAMPLE_1,
+        Comparison(None, (None, None)),
+        Comparison(None, (None, None)),
+        [0],
+        [1, 2],
+        [],
+        excluded,
+    )
     (shear,) = [change for change in suggestion.changes if change.setting == "shear_range"]
     assert shear.note.startswith("held off: the config doctor warns about every value tried")
 
@@ -314,8 +400,11 @@ def test_a_combination_the_doctor_warns_about_is_never_trained_on_ray_either(mon
     monkeypatch.setattr(tune, "report", reports.append)
 
     def veto(config: AugmentConfig) -> list:
-        return [SimpleNamespace(code="too_much", message="rotation and shift together")] if (
-            config.rotation_range >= 30 and config.width_shift_range >= 0.2) else []
+        return (
+            [SimpleNamespace(code="too_much", message="rotation and shift together")]
+            if (config.rotation_range >= 30 and config.width_shift_range >= 0.2)
+            else []
+        )
 
     config = AugmentConfig(rotation_range=40, width_shift_range=0.2)
     dimensions, excluded = search_space(config, veto=veto)

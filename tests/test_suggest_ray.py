@@ -35,9 +35,16 @@ def test_ray_tune_tries_the_users_config_first_and_scores_it_as_the_local_search
     states = []
     started = time.monotonic()
     # 2 CPUs per trial: Ray's trials train with this process's threads, so the scores can be equal.
-    on_ray = suggest(shapes, CONFIG, TINY, budget=4, check_seeds=2, progress=states.append,
-                     should_stop=lambda: time.monotonic() - started > DEADLINE_S,
-                     check=CheckHooks(backend=RayBackend(cpus_per_trial=2)))
+    on_ray = suggest(
+        shapes,
+        CONFIG,
+        TINY,
+        budget=4,
+        check_seeds=2,
+        progress=states.append,
+        should_stop=lambda: time.monotonic() - started > DEADLINE_S,
+        check=CheckHooks(backend=RayBackend(cpus_per_trial=2)),
+    )
     here = suggest(shapes, CONFIG, TINY, budget=1, check_seeds=2, check_after_stop=False)
     assert not on_ray.stopped and len(on_ray.trials) == 4
     # The local search's first configuration is the user's (a dropped value made milder).
@@ -47,8 +54,9 @@ def test_ray_tune_tries_the_users_config_first_and_scores_it_as_the_local_search
     assert [s.phase for s in states][-1] == "check" and max(s.done for s in states) == 4
     assert len(on_ray.vs_user.deltas) == 2 and on_ray.seeds_used_for_check == [1, 2]
     best = max(t.score for t in on_ray.trials if t.score is not None)
-    assert on_ray.config == next(config_from(CONFIG, t.choices, on_ray.excluded) for t in on_ray.trials
-                                 if t.score == best)
+    assert on_ray.config == next(
+        config_from(CONFIG, t.choices, on_ray.excluded) for t in on_ray.trials if t.score == best
+    )
 
 
 def test_stop_ends_the_ray_search_with_the_best_so_far_and_still_checks_it(shapes, local_ray):
@@ -57,7 +65,15 @@ def test_stop_ends_the_ray_search_with_the_best_so_far_and_still_checks_it(shape
     def should_stop() -> bool:
         return bool(states) and states[-1].done >= 1
 
-    result = suggest(shapes, CONFIG, TINY, budget=40, check_seeds=2, progress=states.append,
-                     should_stop=should_stop, check=CheckHooks(backend=RayBackend(cpus_per_trial=1)))
+    result = suggest(
+        shapes,
+        CONFIG,
+        TINY,
+        budget=40,
+        check_seeds=2,
+        progress=states.append,
+        should_stop=should_stop,
+        check=CheckHooks(backend=RayBackend(cpus_per_trial=1)),
+    )
     assert result.stopped and 1 <= len(result.trials) < 40
     assert any(t.score is not None for t in result.trials) and len(result.vs_user.deltas) == 2

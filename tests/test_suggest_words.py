@@ -28,8 +28,15 @@ from explorer.experiments.suggest.space import (
     comparison_of,
 )
 
-EXAMPLE_1 = AugmentConfig(rotation_range=40, width_shift_range=0.2, height_shift_range=0.2, shear_range=0.2,
-                          zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
+EXAMPLE_1 = AugmentConfig(
+    rotation_range=40,
+    width_shift_range=0.2,
+    height_shift_range=0.2,
+    shear_range=0.2,
+    zoom_range=0.2,
+    horizontal_flip=True,
+    fill_mode="nearest",
+)
 PICK = EXAMPLE_1.replace(rotation_range=20.0, horizontal_flip=False)
 
 accuracy = st.floats(0.3, 0.99, allow_nan=False)
@@ -51,11 +58,16 @@ def checks(draw) -> Suggestion:
     yours = [b + mine_shift + n for b, n in zip(base, mine_noise)]
     pick = [b + pick_shift + n for b, n in zip(base, pick_noise)]
     stored = draw(st.booleans())  # suggestion.json from before user_vs_baseline was written: derived
-    return Suggestion(PICK if changed else EXAMPLE_1, EXAMPLE_1,
-                      comparison_of([p - b for p, b in zip(pick, base)]),
-                      comparison_of([p - y for p, y in zip(pick, yours)]),
-                      [0], list(range(1, seeds + 1)), [TrialScore(0, {"rotation_range": 40.0}, 0.8)],
-                      user_vs_baseline=comparison_of([y - b for y, b in zip(yours, base)]) if stored else None)
+    return Suggestion(
+        PICK if changed else EXAMPLE_1,
+        EXAMPLE_1,
+        comparison_of([p - b for p, b in zip(pick, base)]),
+        comparison_of([p - y for p, y in zip(pick, yours)]),
+        [0],
+        list(range(1, seeds + 1)),
+        [TrialScore(0, {"rotation_range": 40.0}, 0.8)],
+        user_vs_baseline=comparison_of([y - b for y, b in zip(yours, base)]) if stored else None,
+    )
 
 
 def _clear(comparison: Comparison) -> str:
@@ -68,8 +80,7 @@ def _check_words(suggestion: Suggestion) -> None:
     verdict = suggestion.verdict
     text = verdict.text
     changed = bool(suggestion.changes)
-    mine, none, yours = (_clear(c) for c in (suggestion.vs_user, suggestion.vs_baseline,
-                                               suggestion.yours_vs_baseline))
+    mine, none, yours = (_clear(c) for c in (suggestion.vs_user, suggestion.vs_baseline, suggestion.yours_vs_baseline))
     # 1. The headline is the pick against the user's settings, with the numbers it comes from.
     if changed:
         assert verdict.headline.startswith("The suggestion ")
@@ -131,12 +142,15 @@ def test_the_pages_box_and_the_reports_box_take_the_verdicts_colour(suggestion):
     assert box is {"above": box, "neither": streamlit.warning, "below": streamlit.error}[none]
     context = _suggestion_context(suggestion)
     assert context["suggestion_verdict"] == verdict
-    assert context["tone"] == {HELPS: "helped", NO_BETTER: "likely_hurt", WORSE: "hurt"}.get(verdict.tone,
-                                                                                             "no_difference")
+    assert context["tone"] == {HELPS: "helped", NO_BETTER: "likely_hurt", WORSE: "hurt"}.get(
+        verdict.tone, "no_difference"
+    )
     rows = {row.cells[0]: row for row in context["suggestion_rows"]}
-    for label, comparison in (("the suggestion vs your settings", suggestion.vs_user),
-                              ("the suggestion vs no augmentation", suggestion.vs_baseline),
-                              ("your settings vs no augmentation", suggestion.yours_vs_baseline)):
+    for label, comparison in (
+        ("the suggestion vs your settings", suggestion.vs_user),
+        ("the suggestion vs no augmentation", suggestion.vs_baseline),
+        ("your settings vs no augmentation", suggestion.yours_vs_baseline),
+    ):
         row = rows[label]
         assert row.cells[1] == comparison.text() and row.cells[2] == comparison.decision
         assert row.kind == {"above": "helps", "below": "hurts", "neither": ""}[_clear(comparison)]
@@ -152,13 +166,14 @@ def test_the_cli_leads_with_the_verdict(suggestion):
         _print_suggestion(suggestion)
     lines = printed.getvalue().splitlines()
     verdict = suggestion.verdict
-    assert lines[:len(verdict.lines)] == list(verdict.lines)
+    assert lines[: len(verdict.lines)] == list(verdict.lines)
     assert lines[len(verdict.lines)] == f"what to do: {verdict.advice}"
 
 
 def test_an_unchecked_suggestion_gives_no_verdict():
-    suggestion = Suggestion(PICK, EXAMPLE_1, Comparison(None, (None, None)), Comparison(None, (None, None)),
-                            [0], [1, 2], [], stopped=True)
+    suggestion = Suggestion(
+        PICK, EXAMPLE_1, Comparison(None, (None, None)), Comparison(None, (None, None)), [0], [1, 2], [], stopped=True
+    )
     verdict = suggestion.verdict
     assert verdict.tone == UNCHECKED and verdict.advice == "" and len(verdict.lines) == 1
     assert "not a verdict" in verdict.headline and "not checked on fresh seeds" in suggestion.sentence
@@ -170,16 +185,25 @@ def test_the_issues_digits_run_leads_with_the_users_loss():
     base = [0.95, 0.96, 0.94]
     yours = [0.74, 0.755, 0.73]
     pick = [0.955, 0.958, 0.946]  # -0.2 to +0.6 points from the baseline, seed by seed
-    suggestion = Suggestion(PICK, EXAMPLE_1, comparison_of([p - b for p, b in zip(pick, base)]),
-                            comparison_of([p - y for p, y in zip(pick, yours)]), [0, 1], [2, 3, 4], [],
-                            user_vs_baseline=comparison_of([y - b for y, b in zip(yours, base)]))
+    suggestion = Suggestion(
+        PICK,
+        EXAMPLE_1,
+        comparison_of([p - b for p, b in zip(pick, base)]),
+        comparison_of([p - y for p, y in zip(pick, yours)]),
+        [0, 1],
+        [2, 3, 4],
+        [],
+        user_vs_baseline=comparison_of([y - b for y, b in zip(yours, base)]),
+    )
     verdict = suggestion.verdict
     assert verdict.tone == NO_BETTER
     assert verdict.headline.startswith("The suggestion beats your settings: +21.1 points (95% CI")
     assert verdict.lines[1].startswith("Against no augmentation: +0.3 points")
     assert verdict.lines[2].startswith("Your settings lost 20.8 points against no augmentation")
-    assert verdict.advice.startswith("The best configuration found is no better than no augmentation: on this data, "
-                                     "drop augmentation, or keep it mild")
+    assert verdict.advice.startswith(
+        "The best configuration found is no better than no augmentation: on this data, "
+        "drop augmentation, or keep it mild"
+    )
 
 
 def test_the_report_of_a_suggest_run_leads_with_the_suggestion_against_the_users_settings():
@@ -192,31 +216,56 @@ def test_the_report_of_a_suggest_run_leads_with_the_suggestion_against_the_users
     from explorer.diagnostics.report import build_report
     from explorer.experiments.records.results import RunResult
 
-    seeds, curves = 3, {"baseline": (0.95, 0.96, 0.94), "yours": (0.74, 0.755, 0.73),
-                        "suggested": (0.955, 0.958, 0.946)}  # final accuracies per seed
-    arms = {arm: {"val_accuracy": [[final[seed] - 0.1, final[seed], final[seed]] for seed in range(seeds)],
-                  "train_accuracy": [[final[seed] - 0.1, final[seed], final[seed]] for seed in range(seeds)],
-                  "val_loss": [[0.5, 0.3, 0.2] for _ in range(seeds)],
-                  "train_loss": [[0.5, 0.3, 0.2] for _ in range(seeds)]} for arm, final in curves.items()}
-    result = RunResult.from_json({
-        "dataset": "digits", "class_names": [str(i) for i in range(10)],
-        "settings": {"seeds": [2, 3, 4], "epochs": 3}, "status": "finished", "arms": arms,
-        "configs": {"baseline": EXAMPLE_1.without_transforms().to_dict(), "yours": EXAMPLE_1.to_dict(),
-                    "suggested": PICK.to_dict()}})
+    seeds, curves = (
+        3,
+        {"baseline": (0.95, 0.96, 0.94), "yours": (0.74, 0.755, 0.73), "suggested": (0.955, 0.958, 0.946)},
+    )  # final accuracies per seed
+    arms = {
+        arm: {
+            "val_accuracy": [[final[seed] - 0.1, final[seed], final[seed]] for seed in range(seeds)],
+            "train_accuracy": [[final[seed] - 0.1, final[seed], final[seed]] for seed in range(seeds)],
+            "val_loss": [[0.5, 0.3, 0.2] for _ in range(seeds)],
+            "train_loss": [[0.5, 0.3, 0.2] for _ in range(seeds)],
+        }
+        for arm, final in curves.items()
+    }
+    result = RunResult.from_json(
+        {
+            "dataset": "digits",
+            "class_names": [str(i) for i in range(10)],
+            "settings": {"seeds": [2, 3, 4], "epochs": 3},
+            "status": "finished",
+            "arms": arms,
+            "configs": {
+                "baseline": EXAMPLE_1.without_transforms().to_dict(),
+                "yours": EXAMPLE_1.to_dict(),
+                "suggested": PICK.to_dict(),
+            },
+        }
+    )
     finals = {arm: [run[-3:] for run in data["val_accuracy"]] for arm, data in arms.items()}
     mean = {arm: [sum(run) / len(run) for run in runs] for arm, runs in finals.items()}
-    suggestion = Suggestion(PICK, EXAMPLE_1,
-                            comparison_of([p - b for p, b in zip(mean["suggested"], mean["baseline"])]),
-                            comparison_of([p - y for p, y in zip(mean["suggested"], mean["yours"])]),
-                            [0, 1], [2, 3, 4], [])
+    suggestion = Suggestion(
+        PICK,
+        EXAMPLE_1,
+        comparison_of([p - b for p, b in zip(mean["suggested"], mean["baseline"])]),
+        comparison_of([p - y for p, y in zip(mean["suggested"], mean["yours"])]),
+        [0, 1],
+        [2, 3, 4],
+        [],
+    )
     page = html.unescape(build_report(result, config=EXAMPLE_1, suggestion=suggestion))
     verdict = suggestion.verdict
     box = re.search(r'<div class="box ([a-z_]+)">\s*<p class="lead">([^<]*)</p>', page)
     assert box.groups() == ("likely_hurt", verdict.headline)
     assert verdict.headline.startswith("The suggestion beats your settings: +21.1 points")
     assert "drop augmentation, or keep it mild" in page
-    against = re.search(r"<strong>Verdict \(the suggestion vs no augmentation\):</strong>.*?</p>\s*<p><strong>"
-                        r"Against your settings:</strong>([^<]*)</p>", page, re.S)
+    against = re.search(
+        r"<strong>Verdict \(the suggestion vs no augmentation\):</strong>.*?</p>\s*<p><strong>"
+        r"Against your settings:</strong>([^<]*)</p>",
+        page,
+        re.S,
+    )
     assert against is not None and "Your settings lost 20.8 points against no augmentation" in against.group(1)
     assert "2. The suggestion, checked on fresh seeds" in page and "Your augmentation config" in page
     assert "datagen = ImageDataGenerator(" in page and "rotation_range=20" in page

@@ -27,11 +27,13 @@ def make_result(base_val, aug_val, seeds=None, epochs=None):
             "val_loss": [[1.1 - v for v in r] for r in val],
         }
 
-    return RunResult.from_json({
-        "dataset": "digits",
-        "settings": {"seeds": seeds, "epochs": max(1, epochs)},
-        "arms": {"baseline": arm(base_val), "augmented": arm(aug_val)},
-    })
+    return RunResult.from_json(
+        {
+            "dataset": "digits",
+            "settings": {"seeds": seeds, "epochs": max(1, epochs)},
+            "arms": {"baseline": arm(base_val), "augmented": arm(aug_val)},
+        }
+    )
 
 
 def finals(base, aug, epochs=3):
@@ -76,8 +78,9 @@ def test_verdict_no_detectable_difference():
         f"95% CI {low * 100:+.1f} to {high * 100:+.1f} points); the interval includes zero, so any "
         f"effect is within ±{max(-low, high) * 100:.1f} points."
     )
-    assert s.verdict.startswith("No detectable difference: augmentation changed "
-                                "validation accuracy by -0.3 points (mean of the last 3 epochs")
+    assert s.verdict.startswith(
+        "No detectable difference: augmentation changed validation accuracy by -0.3 points (mean of the last 3 epochs"
+    )
     assert "-3.2 to +2.5" in s.verdict and s.verdict_code == "no_difference"
 
 
@@ -116,8 +119,7 @@ def test_missing_arm_means_no_paired_results():
 
 
 def test_summary_is_strict_json():
-    for result in (finals([0.9, 0.91, 0.93], [0.8, 0.85, 0.9]), finals([0.9], [0.8]),
-                   make_result([[]], [[]])):
+    for result in (finals([0.9, 0.91, 0.93], [0.8, 0.85, 0.9]), finals([0.9], [0.8]), make_result([[]], [[]])):
         summary = summarize(result)
         text = json.dumps(summary.to_json(), allow_nan=False)
         assert type(summary).from_json(json.loads(text)) == summary
@@ -161,8 +163,10 @@ def test_other_arm_names():
 # --- still improving -----------------------------------------------------------------------
 
 
-IMPROVING = ("The augmented arm was still improving at the last epoch: augmented models "
-             "converge more slowly, so a longer run may change the verdict.")
+IMPROVING = (
+    "The augmented arm was still improving at the last epoch: augmented models "
+    "converge more slowly, so a longer run may change the verdict."
+)
 
 
 def test_still_improving_detected():
@@ -172,11 +176,14 @@ def test_still_improving_detected():
     assert s.still_improving is True and IMPROVING in s.warnings
 
 
-@pytest.mark.parametrize("aug", [
-    [[0.70, 0.85, 0.855]],  # only 0.5 points: not "more than 0.5"
-    [[0.70, 0.90, 0.89]],  # best epoch was earlier
-    [[0.70, 0.90]],  # fewer than 3 epochs
-])
+@pytest.mark.parametrize(
+    "aug",
+    [
+        [[0.70, 0.85, 0.855]],  # only 0.5 points: not "more than 0.5"
+        [[0.70, 0.90, 0.89]],  # best epoch was earlier
+        [[0.70, 0.90]],  # fewer than 3 epochs
+    ],
+)
 def test_still_improving_not_detected(aug):
     s = summarize(make_result([[0.8] * len(aug[0])], aug))
     assert s.still_improving is False and IMPROVING not in s.warnings
@@ -204,8 +211,6 @@ def test_per_epoch_mean_and_std():
     assert s.per_epoch["augmented"]["train_accuracy"].std == pytest.approx([0, 0, 0])
 
 
-
-
 # --- the estimator: the mean of the last epochs ---------------------------------------------
 
 
@@ -214,8 +219,9 @@ def test_the_effect_is_the_mean_of_the_last_three_epochs_and_the_final_epoch_is_
     base = [[0.90, 0.90, 0.90, 0.90]] * 3
     aug = [[0.80, 0.80, 0.80, 0.95], [0.80, 0.81, 0.79, 0.95], [0.81, 0.80, 0.80, 0.94]]
     s = summarize(make_result(base, aug))
-    assert s.per_seed_delta == pytest.approx([(0.8 + 0.8 + 0.95) / 3 - 0.9, (0.81 + 0.79 + 0.95) / 3 - 0.9,
-                                              (0.8 + 0.8 + 0.94) / 3 - 0.9])
+    assert s.per_seed_delta == pytest.approx(
+        [(0.8 + 0.8 + 0.95) / 3 - 0.9, (0.81 + 0.79 + 0.95) / 3 - 0.9, (0.8 + 0.8 + 0.94) / 3 - 0.9]
+    )
     assert s.delta_mean == pytest.approx(-0.05, abs=2e-3)
     assert s.final_delta_mean == pytest.approx((0.05 + 0.05 + 0.04) / 3)
     assert s.final_ci95[0] is not None and s.final_ci95[0] > 0  # the final epoch alone says "helped"
@@ -234,16 +240,19 @@ def test_short_runs_average_the_epochs_they_have():
 # --- the wording ladder -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("deltas, code", [
-    ([-0.05, -0.03, -0.04], "hurt"),
-    ([-0.05, -0.01, -0.002], "likely_hurt"),  # interval spans zero, 3 of 3 lower
-    ([-0.05, -0.01, 0.02], "no_difference"),  # 2 of 3 agree: not enough
-    ([-0.05, -0.03, -0.04, 0.01], "likely_hurt"),  # 3 of 4 agree, interval spans zero
-    ([0.05, 0.01, 0.002], "likely_helped"),
-    ([0.05, 0.03, 0.04], "helped"),
-    ([0.0, 0.0, 0.0], "no_difference"),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "deltas, code",
+    [
+        ([-0.05, -0.03, -0.04], "hurt"),
+        ([-0.05, -0.01, -0.002], "likely_hurt"),  # interval spans zero, 3 of 3 lower
+        ([-0.05, -0.01, 0.02], "no_difference"),  # 2 of 3 agree: not enough
+        ([-0.05, -0.03, -0.04, 0.01], "likely_hurt"),  # 3 of 4 agree, interval spans zero
+        ([0.05, 0.01, 0.002], "likely_helped"),
+        ([0.05, 0.03, 0.04], "helped"),
+        ([0.0, 0.0, 0.0], "no_difference"),
+        ([], None),
+    ],
+)
 def test_verdict_code_ladder(deltas, code):
     if deltas:
         _, low, high = paired_interval(deltas) if len(deltas) > 1 else (0, None, None)
@@ -284,8 +293,11 @@ def test_summary_round_trips_and_old_summaries_load():
     s = summarize(finals([0.90, 0.91, 0.92], [0.85, 0.88, 0.88]))
     data = json.loads(json.dumps(s.to_json(), allow_nan=False))
     assert Summary.from_json(data) == s and data["seeds_agreeing"] == 3 and data["verdict_code"] == "hurt"
-    old = {key: value for key, value in data.items()
-           if key in ("delta_mean", "ci95", "per_seed_delta", "verdict", "n_seeds", "per_epoch")}
+    old = {
+        key: value
+        for key, value in data.items()
+        if key in ("delta_mean", "ci95", "per_seed_delta", "verdict", "n_seeds", "per_epoch")
+    }
     legacy = Summary.from_json(old)
     assert legacy.last_epochs == 1 and legacy.verdict_code is None and legacy.classes == []
 
@@ -322,8 +334,10 @@ def test_the_tone_is_neutral_when_no_model_learned_and_red_when_an_ablation_deci
     from explorer.experiments.analysis.verdict import verdict_tone
     from explorer.experiments.records.results import AblationAnalysis, Effect
 
-    runs = {"baseline": {"val_accuracy": [[0.25] * 3, [0.25] * 3, [0.25] * 3]},
-            "augmented": {"val_accuracy": [[0.5] * 3, [0.52] * 3, [0.51] * 3]}}
+    runs = {
+        "baseline": {"val_accuracy": [[0.25] * 3, [0.25] * 3, [0.25] * 3]},
+        "augmented": {"val_accuracy": [[0.5] * 3, [0.52] * 3, [0.51] * 3]},
+    }
     result = RunResult.from_json({"arms": runs})
     assert verdict_tone(summarize(result)) == "helped"
     result.predictions = {arm: [[1] * 4] * 3 for arm in runs}  # every model answers one class

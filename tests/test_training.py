@@ -74,7 +74,11 @@ def test_stop_ends_within_a_batch_and_keeps_finished_epochs(shapes):
     split = paired.prepare(shapes, TINY)
     steps = -(-len(split.train_labels) // TINY.batch_size)
     result = paired.run_comparison(
-        shapes, ARMS, TINY, progress=batches.append, should_stop=stop_after_first_epoch_and_a_batch,
+        shapes,
+        ARMS,
+        TINY,
+        progress=batches.append,
+        should_stop=stop_after_first_epoch_and_a_batch,
     )
     assert result.status == "stopped"
     assert len(batches) == steps + 3  # stopped right after the batch that saw the request

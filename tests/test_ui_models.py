@@ -48,8 +48,14 @@ def _warnings(at) -> str:
 def model_bytes(tmp_path_factory) -> bytes:
     """A real, small Keras 3 model file: 24 x 24 RGB in, 5 softmax outputs."""
     keras = pytest.importorskip("keras")
-    model = keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
-                              keras.layers.Dense(5, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((24, 24, 3)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(5, activation="softmax"),
+        ]
+    )
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
     model.save(path)
     return path.read_bytes()
@@ -177,12 +183,17 @@ def test_the_rescale_warning_shows_under_the_model_choice_for_applications_not_f
 def test_the_model_line_names_model_size_device_and_pace_and_leaves_out_what_was_not_recorded():
     result = RunResult(settings=TrainSettings(image_size=96))
     assert model_line(result) == "small CNN · 96 x 96 px"
-    result = RunResult.from_json({"settings": {"image_size": 96, "seeds": [0]}, "device": "CPU (2 cores)",
-                                  "model": {"kind": APPLICATION, "name": "MobileNetV3Small"},
-                                  "arms": {"baseline": {"epoch_seconds": [[4.0, 4.4]]},
-                                           "augmented": {"epoch_seconds": [[4.0, 4.4]]}}})
-    assert model_line(result) == ("keras.applications.MobileNetV3Small (random weights) · 96 x 96 px · "
-                                  "CPU (2 cores) · 4.2 s per epoch")
+    result = RunResult.from_json(
+        {
+            "settings": {"image_size": 96, "seeds": [0]},
+            "device": "CPU (2 cores)",
+            "model": {"kind": APPLICATION, "name": "MobileNetV3Small"},
+            "arms": {"baseline": {"epoch_seconds": [[4.0, 4.4]]}, "augmented": {"epoch_seconds": [[4.0, 4.4]]}},
+        }
+    )
+    assert model_line(result) == (
+        "keras.applications.MobileNetV3Small (random weights) · 96 x 96 px · CPU (2 cores) · 4.2 s per epoch"
+    )
 
 
 def _run_with_model(tmp_path) -> str:
@@ -206,8 +217,10 @@ def test_a_run_result_says_what_trained_it(tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_SHARED_HISTORY", "1")  # runs from before owners: shown with shared history
     at = run_app({"run": run_id})
     captions = [caption.value for caption in at.caption]
-    line = ("Trained: keras.applications.MobileNetV3Small (weights imagenet) · 16 x 16 px · GPU: NVIDIA H200 · "
-            "2.0 s per epoch")
+    line = (
+        "Trained: keras.applications.MobileNetV3Small (weights imagenet) · 16 x 16 px · GPU: NVIDIA H200 · "
+        "2.0 s per epoch"
+    )
     assert captions.count(line) == 2, captions  # the current run and its history entry
     assert "rescale=0.00392157 set aside: test note" in captions
     assert any("MobileNetV3Small (weights imagenet)" in expander.label for expander in at.expander)
@@ -227,8 +240,7 @@ def test_an_old_run_still_shows_its_model_line(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow  # Keras makes the file (seconds, the first time)
-def test_an_uploaded_model_file_is_checked_and_described_and_kept_only_for_a_run(model_bytes, tmp_path,
-                                                                                   monkeypatch):
+def test_an_uploaded_model_file_is_checked_and_described_and_kept_only_for_a_run(model_bytes, tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     model, message = model_upload(model_bytes, "tiny.keras")
     assert model is not None, message
@@ -240,11 +252,14 @@ def test_an_uploaded_model_file_is_checked_and_described_and_kept_only_for_a_run
     assert again == model  # the same file, the same name: stored once
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (b"not a model at all", "not a zip archive"),
-    (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "legacy HDF5"),
-    (b"", "not a zip archive"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"not a model at all", "not a zip archive"),
+        (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "legacy HDF5"),
+        (b"", "not a zip archive"),
+    ],
+)
 def test_an_unusable_upload_says_why_and_saves_nothing(data, fragment, tmp_path, monkeypatch):
     monkeypatch.setenv("AUGMENT_RUNS_DIR", str(tmp_path))
     model, message = model_upload(data, "mine.keras")
@@ -285,5 +300,6 @@ def test_a_garbage_upload_shows_its_error_and_nothing_else_changes(submitted):
     assert not at.exception
     assert [error.value for error in at.error] == [
         "mine.keras is not a zip archive (or a damaged one), so not a Keras model file (.keras is a zip archive "
-        f"holding config.json); {model_file.SAVE_HINT}"]
+        f"holding config.json); {model_file.SAVE_HINT}"
+    ]
     assert at.button(key="train").disabled and submitted == []

@@ -18,8 +18,15 @@ def test_presets_round_trip_through_the_query_string(name):
 
 def test_every_form_round_trips():
     config = AugmentConfig(
-        width_shift_range=3, height_shift_range=[0.1, 0.2], zoom_range=[0.7, 1.4], brightness_range=[0.5, 1.5],
-        channel_shift_range=12.5, vertical_flip=True, fill_mode="constant", cval=99.0, interpolation_order=0,
+        width_shift_range=3,
+        height_shift_range=[0.1, 0.2],
+        zoom_range=[0.7, 1.4],
+        brightness_range=[0.5, 1.5],
+        channel_shift_range=12.5,
+        vertical_flip=True,
+        fill_mode="constant",
+        cval=99.0,
+        interpolation_order=0,
         samplewise_std_normalization=True,
     )
     query = config_to_query(config)
@@ -47,8 +54,9 @@ def test_defaults_write_nothing():
     ],
 )
 def test_bad_values_are_reported_and_defaults_kept(query, bad):
-    config, problems = config_from_query({**query, "rotation_range": query.get("rotation_range", "20")}
-                                         if bad != "rotation_range" else query)
+    config, problems = config_from_query(
+        {**query, "rotation_range": query.get("rotation_range", "20")} if bad != "rotation_range" else query
+    )
     assert len(problems) == 1 and bad in problems[0]
     assert getattr(config, bad) == getattr(AugmentConfig(), bad)
 
@@ -59,9 +67,17 @@ def test_unknown_parameters_are_ignored_and_lists_take_the_last_value():
 
 
 def test_every_form_idg_accepts_goes_through_the_link():
-    for config in (AugmentConfig(width_shift_range=[-2, 0, 2], height_shift_range=[0.1], rotation_range=-20),
-                   AugmentConfig(width_shift_range=[], zoom_range=1.5, fill_mode="mirror", interpolation_order=3),
-                   AugmentConfig(zoom_range=[1.2, 0.8], brightness_range=[0, 1], channel_shift_range=-30,
-                                 shear_range=-10, height_shift_range=-3, rescale=0)):
+    for config in (
+        AugmentConfig(width_shift_range=[-2, 0, 2], height_shift_range=[0.1], rotation_range=-20),
+        AugmentConfig(width_shift_range=[], zoom_range=1.5, fill_mode="mirror", interpolation_order=3),
+        AugmentConfig(
+            zoom_range=[1.2, 0.8],
+            brightness_range=[0, 1],
+            channel_shift_range=-30,
+            shear_range=-10,
+            height_shift_range=-3,
+            rescale=0,
+        ),
+    ):
         restored, problems = config_from_query(config_to_query(config))
         assert problems == [] and restored == config

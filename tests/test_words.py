@@ -36,8 +36,7 @@ from explorer.experiments.analysis.stats import interval_text, paired_interval, 
 from explorer.experiments.analysis.verdict import summarize, verdict_code, verdict_text, verdict_tone
 from explorer.experiments.records.results import AblationAnalysis, Effect, RunResult
 
-SETTINGS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
-            "horizontal_flip")
+SETTINGS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range", "horizontal_flip")
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # --- generated inputs ------------------------------------------------------------------------
@@ -61,8 +60,12 @@ def ablation_runs(draw) -> RunResult:
         shift = draw(st.floats(-0.4, 0.2))
         noise = draw(st.lists(st.floats(-0.05, 0.05), min_size=seeds, max_size=seeds))
         finals[arm] = [min(1.0, max(0.0, center + shift + e)) for e in noise]
-    data = {"arms": {arm: {"val_accuracy": [[v] * 3 for v in values], "train_loss": [[1.0, 0.5] for _ in values]}
-                     for arm, values in finals.items()}}
+    data = {
+        "arms": {
+            arm: {"val_accuracy": [[v] * 3 for v in values], "train_loss": [[1.0, 0.5] for _ in values]}
+            for arm, values in finals.items()
+        }
+    }
     result = RunResult.from_json(data)
     if draw(st.booleans()) and draw(st.booleans()):  # a quarter: no model learned
         result.predictions = {arm: [[draw(st.integers(0, 3))] * 5 for _ in range(seeds)] for arm in arms}
@@ -102,8 +105,9 @@ def analyses(draw) -> AblationAnalysis:
         full = draw(effects("", 1))
     affinity = {name: draw(st.none() | st.floats(0.1, 1.2)) for name in names}
     analysis = AblationAnalysis(one, loo, affinity, {name: None for name in names}, full, "", [])
-    return AblationAnalysis(**{**vars(analysis), "sentence": sentence(analysis),
-                               "recommendation": recommendation(analysis)})
+    return AblationAnalysis(
+        **{**vars(analysis), "sentence": sentence(analysis), "recommendation": recommendation(analysis)}
+    )
 
 
 # --- what the words may say --------------------------------------------------------------------
@@ -161,8 +165,11 @@ def check_ablation_words(analysis: AblationAnalysis) -> None:
     said = "the settings interact" in text
     assert said == (found is not None and not found.explained), (found, text)
     if said:
-        total, low, high = re.search(r"gives ([+-]?\d+\.\d|0\.0) points, outside that interval \(([+-]?\d+\.\d+) to "
-                                     r"([+-]?\d+\.\d+)\)", text).groups()
+        total, low, high = re.search(
+            r"gives ([+-]?\d+\.\d|0\.0) points, outside that interval \(([+-]?\d+\.\d+) to "
+            r"([+-]?\d+\.\d+)\)",
+            text,
+        ).groups()
         assert not float(low) <= float(total) <= float(high), text
     # recommendations: drop only what a decision says hurts, keep only what one says helps, never both
     dropped, kept = set(), set()
@@ -235,20 +242,31 @@ def test_the_cli_prints_each_effect_with_its_decision_and_the_analysis_words(ana
     assert len(rows) == len(expected)
     for line, row in zip(rows, expected):
         assert line.startswith(row.setting) and row.change in line and f" {row.decision} " in line
-    assert analysis.sentence in lines and [f"- {line}" for line in analysis.recommendation] == lines[-len(
-        analysis.recommendation):]
+    assert (
+        analysis.sentence in lines
+        and [f"- {line}" for line in analysis.recommendation] == lines[-len(analysis.recommendation) :]
+    )
 
 
 def test_the_page_table_marks_and_box_colours_follow_the_decisions():
     from explorer.ui import results
 
-    analysis = analyze(RunResult.from_json({"arms": {
-        "baseline": {"val_accuracy": [[0.9] * 3, [0.92] * 3, [0.94] * 3]},
-        "only:rotation_range": {"val_accuracy": [[0.8] * 3, [0.83] * 3, [0.85] * 3]},
-        "only:zoom_range": {"val_accuracy": [[0.93] * 3, [0.89] * 3, [0.95] * 3]}}}))
+    analysis = analyze(
+        RunResult.from_json(
+            {
+                "arms": {
+                    "baseline": {"val_accuracy": [[0.9] * 3, [0.92] * 3, [0.94] * 3]},
+                    "only:rotation_range": {"val_accuracy": [[0.8] * 3, [0.83] * 3, [0.85] * 3]},
+                    "only:zoom_range": {"val_accuracy": [[0.93] * 3, [0.89] * 3, [0.95] * 3]},
+                }
+            }
+        )
+    )
     rows = results._effect_rows(analysis.one_at_a_time, analysis)
-    assert [(row["setting"], row["decision"]) for row in rows] == [("rotation_range", "hurts"),
-                                                                    ("zoom_range", "unclear")]
+    assert [(row["setting"], row["decision"]) for row in rows] == [
+        ("rotation_range", "hurts"),
+        ("zoom_range", "unclear"),
+    ]
     assert results.TONES[verdict_tone(None, analysis)] is results.st.error
     assert results.TONES["helped"] is results.st.success  # and only "helped" is green:
     assert [code for code, show in results.TONES.items() if show is results.st.success] == ["helped"]
@@ -278,13 +296,13 @@ def test_the_verdict_is_as_strong_as_its_interval_and_never_good_news_for_a_drop
 
 
 @FAST
-@given(st.integers(1, 5), st.floats(0.2, 0.95), st.lists(st.floats(-0.3, 0.3), min_size=5, max_size=5),
-       st.booleans())
+@given(st.integers(1, 5), st.floats(0.2, 0.95), st.lists(st.floats(-0.3, 0.3), min_size=5, max_size=5), st.booleans())
 def test_the_comparison_box_is_green_only_for_a_clear_gain(seeds, base, shifts, untrained):
     base_runs = [[base + 0.01 * i] * 3 for i in range(seeds)]
     aug_runs = [[min(1.0, max(0.0, b[0] + shift))] * 3 for b, shift in zip(base_runs, shifts)]
-    result = RunResult.from_json({"arms": {"baseline": {"val_accuracy": base_runs},
-                                           "augmented": {"val_accuracy": aug_runs}}})
+    result = RunResult.from_json(
+        {"arms": {"baseline": {"val_accuracy": base_runs}, "augmented": {"val_accuracy": aug_runs}}}
+    )
     if untrained:
         result.predictions = {arm: [[1] * 4 for _ in range(seeds)] for arm in ("baseline", "augmented")}
     summary = summarize(result)
@@ -301,8 +319,15 @@ def test_the_comparison_box_is_green_only_for_a_clear_gain(seeds, base, shifts, 
 @pytest.mark.parametrize("family", [1, 6])
 def test_the_interval_beside_a_decision_is_the_one_it_used(family):
     # 95% clear of zero, family-wise not: the "-3.9 (95% CI -6.1 to -1.6)" marked "no".
-    effect = Effect("horizontal_flip", -0.039, (-0.061, -0.016), (-0.096, 0.019) if family > 1 else (-0.061, -0.016),
-                    [-0.03, -0.05, -0.037], 3, family)
+    effect = Effect(
+        "horizontal_flip",
+        -0.039,
+        (-0.061, -0.016),
+        (-0.096, 0.019) if family > 1 else (-0.061, -0.016),
+        [-0.03, -0.05, -0.037],
+        3,
+        family,
+    )
     row = effect_rows([effect], AblationAnalysis([effect], [], {}, {}, None, "", []))[0]
     if family > 1:
         assert row.decision == "unclear" and row.change == "-3.9 (family-wise 99.2% CI -9.6 to +1.9)"

@@ -47,8 +47,10 @@ def _finite_number(name: str, value: Any, accepted: str) -> float | int:
     if not math.isfinite(value):
         # IDG's draws fail on it (NumPy: 'Range exceeds valid bounds'); a cval or rescale of it
         # would only fill images with NaN or infinity.
-        raise ValueError(f"{name} must be a finite number; got {value!r} (NumPy refuses to draw from it: "
-                         "'Range exceeds valid bounds')")
+        raise ValueError(
+            f"{name} must be a finite number; got {value!r} (NumPy refuses to draw from it: "
+            "'Range exceeds valid bounds')"
+        )
     # numpy scalars become plain Python numbers so JSON and equality behave.
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
@@ -60,9 +62,11 @@ def _real(name: str, value: Any, unit: str) -> float:
 
 def _sequence(name: str, value: Any, accepted: str) -> tuple:
     if isinstance(value, np.ndarray) and value.size > 1:
-        raise ValueError(f"{name} must be {accepted}; got a NumPy array, which IDG cannot take: it tests "
-                         "`if {name}:`, and NumPy refuses the truth value of an array of more than one element. "
-                         "Pass a list")
+        raise ValueError(
+            f"{name} must be {accepted}; got a NumPy array, which IDG cannot take: it tests "
+            "`if {name}:`, and NumPy refuses the truth value of an array of more than one element. "
+            "Pass a list"
+        )
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
         raise ValueError(f"{name} must be {accepted}; got {value!r}")
     return tuple(value)
@@ -88,8 +92,11 @@ def _zoom_range(value: Any) -> ZoomRange:
     pair in either order, refused exactly where IDG refuses it."""
     if isinstance(value, (float, int)):  # IDG's test: bools and NumPy floats pass, NumPy ints do not
         return _finite_number("zoom_range", value, ZOOM_REFUSED)
-    if isinstance(value, (list, tuple, np.ndarray)) and len(value) == 2 and all(
-            isinstance(item, (float, int)) for item in value):
+    if (
+        isinstance(value, (list, tuple, np.ndarray))
+        and len(value) == 2
+        and all(isinstance(item, (float, int)) for item in value)
+    ):
         return tuple(float(_finite_number("zoom_range", item, ZOOM_REFUSED)) for item in value)
     raise ValueError(f"{ZOOM_REFUSED} Received: {value!r}")
 
@@ -110,8 +117,10 @@ def _flag(name: str, value: Any) -> bool:
     """IDG multiplies a draw by the flag and then tests its truth: any number or string works
     (the string 'False' is not empty, so it flips); None fails in IDG's multiplication."""
     if value is None:
-        raise ValueError(f"{name} must be True or False; got None (IDG fails on it: unsupported operand "
-                         "type(s) for *: 'bool' and 'NoneType')")
+        raise ValueError(
+            f"{name} must be True or False; got None (IDG fails on it: unsupported operand "
+            "type(s) for *: 'bool' and 'NoneType')"
+        )
     if isinstance(value, (bool, np.bool_, str)) or _is_number(value):
         return bool(value)
     raise ValueError(f"{name} must be True or False; got {value!r}")
@@ -132,8 +141,10 @@ def _fill_mode(value: Any, warps: bool) -> str:
     geometric setting any string passes (and does nothing)."""
     if value in FILL_MODES or (not warps and isinstance(value, str)):
         return value
-    raise ValueError(f"fill_mode must be one of {', '.join(FILL_MODES)}; got {value!r} (SciPy, to which IDG "
-                     "hands it, refuses it: boundary mode not supported)")
+    raise ValueError(
+        f"fill_mode must be one of {', '.join(FILL_MODES)}; got {value!r} (SciPy, to which IDG "
+        "hands it, refuses it: boundary mode not supported)"
+    )
 
 
 def _interpolation_order(value: Any, warps: bool) -> int | float:
@@ -143,9 +154,11 @@ def _interpolation_order(value: Any, warps: bool) -> int | float:
         return int(value)
     if not warps and _is_number(value):
         return value
-    raise ValueError(f"interpolation_order must be a whole number from 0 to 5 (0 nearest, 1 bilinear, 2-5 "
-                     f"splines); got {value!r} (SciPy, to which IDG hands it, refuses it: spline order not "
-                     "supported)")
+    raise ValueError(
+        f"interpolation_order must be a whole number from 0 to 5 (0 nearest, 1 bilinear, 2-5 "
+        f"splines); got {value!r} (SciPy, to which IDG hands it, refuses it: spline order not "
+        "supported)"
+    )
 
 
 @dataclass(frozen=True)
@@ -304,9 +317,7 @@ class AugmentConfig:
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
-            raise ValueError(
-                f"unsupported setting(s): {', '.join(unknown)}; supported: {', '.join(sorted(known))}"
-            )
+            raise ValueError(f"unsupported setting(s): {', '.join(unknown)}; supported: {', '.join(sorted(known))}")
         return cls(**data)
 
     def to_idg_kwargs(self, only_changed: bool = False) -> dict:

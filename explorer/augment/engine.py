@@ -97,8 +97,9 @@ def _in_parallel(count: int, pixels: int, work) -> None:
         future.result()
 
 
-def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray,
-                     exact: bool = False) -> np.ndarray:
+def _transform_batch(
+    batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray, exact: bool = False
+) -> np.ndarray:
     """IDG's `apply_transform` for each image of a batch (float, or uint8 cast to float32 as
     IDG's flow casts it), written into float32 `out`. `exact` takes SciPy's arithmetic even
     without brightness in `params` (for a caller that applies brightness itself after).
@@ -110,8 +111,9 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
         return _transform_batch_scipy(batch, params, config, out)
     mode = NATIVE_MODES[config.fill_mode]
     matrices = idg_matrices(params, height, width)
-    flips = np.array([(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False)))
-                      for p in params]).reshape(-1, 2)
+    flips = np.array(
+        [(bool(p.get("flip_horizontal", False)), bool(p.get("flip_vertical", False))) for p in params]
+    ).reshape(-1, 2)
     exact = exact or config.interpolation_order == 0 or any(p.get("brightness") is not None for p in params)
 
     def work(start: int, stop: int) -> None:
@@ -122,15 +124,15 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
                 source = batch[first:last]
                 if source.dtype != np.float64:
                     source = source.astype(np.float32, copy=False)  # IDG's flow casts first, too
-                warped = warp_exact(source, matrices[first:last], flips[first:last],
-                                    mode, config.cval, config.interpolation_order)
+                warped = warp_exact(
+                    source, matrices[first:last], flips[first:last], mode, config.cval, config.interpolation_order
+                )
                 for index in range(first, last):
                     # Stored in the image's precision, as SciPy stores its double sums.
                     out[index] = _pointwise(warped[index - first].astype(source.dtype), params[index])
         else:
             # uint8 is cast to float32 inside, as IDG's flow casts before warping.
-            warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop],
-                      mode, config.cval, out[start:stop])
+            warp_fast(batch[start:stop], matrices[start:stop], flips[start:stop], mode, config.cval, out[start:stop])
             for index in range(start, stop):
                 if params[index].get("channel_shift_intensity") is not None:
                     out[index] = _pointwise(out[index], params[index])
@@ -139,8 +141,7 @@ def _transform_batch(batch: np.ndarray, params: list[dict], config: AugmentConfi
     return out
 
 
-def _transform_batch_scipy(batch: np.ndarray, params: list[dict], config: AugmentConfig,
-                           out: np.ndarray) -> np.ndarray:
+def _transform_batch_scipy(batch: np.ndarray, params: list[dict], config: AugmentConfig, out: np.ndarray) -> np.ndarray:
     """IDG's `apply_transform` through SciPy, image by image, for spline orders 2-5 and the
     SciPy-only modes (see `warp.needs_scipy`): as slow as IDG, and as exact."""
     height, width = batch.shape[1:3]
@@ -206,8 +207,9 @@ def standardize(batch: np.ndarray, config: AugmentConfig) -> np.ndarray:
     return batch
 
 
-def augment_batch(images, config: AugmentConfig, seed: int = 0, params: list[dict] | None = None,
-                  exact: bool = False) -> np.ndarray:
+def augment_batch(
+    images, config: AugmentConfig, seed: int = 0, params: list[dict] | None = None, exact: bool = False
+) -> np.ndarray:
     """Augment a batch N x H x W x C (float or uint8) with one draw per image.
 
     Returns float32 N x H x W x C: each image transformed as IDG's `apply_transform` would,

@@ -26,6 +26,7 @@ def idg_matrices(params: list[dict], height: int, width: int) -> np.ndarray:
     written out in closed form so that a batch costs a few array operations. IDG skips the
     warp when every setting is neutral; the identity matrix then reads each pixel exactly.
     """
+
     def column(key, default):
         return np.array([float(p.get(key, default)) for p in params], dtype=np.float64)
 
@@ -51,8 +52,14 @@ def idg_matrices(params: list[dict], height: int, width: int) -> np.ndarray:
     return matrices
 
 
-def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, width: int,
-                       rows: np.ndarray | None = None, cols: np.ndarray | None = None):
+def source_coordinates(
+    matrices: np.ndarray,
+    flips: np.ndarray,
+    height: int,
+    width: int,
+    rows: np.ndarray | None = None,
+    cols: np.ndarray | None = None,
+):
     """Input (row, col) positions sampled by output pixels of N images, N x len(rows) x
     len(cols) each (every pixel by default), in float64 with SciPy's operations in SciPy's
     order: r * m0 + c * m1, then + offset.
@@ -73,8 +80,14 @@ def source_coordinates(matrices: np.ndarray, flips: np.ndarray, height: int, wid
     return src_row, src_col
 
 
-def outside_mask(matrices: np.ndarray, flips: np.ndarray, height: int, width: int,
-                 rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
+def outside_mask(
+    matrices: np.ndarray,
+    flips: np.ndarray,
+    height: int,
+    width: int,
+    rows: np.ndarray | None = None,
+    cols: np.ndarray | None = None,
+) -> np.ndarray:
     """True where an output pixel samples from outside the input image, i.e. the pixels the
     fill mode invents (edge streaks for 'nearest', cval for 'constant'...); N x H x W, or
     only at the output `rows` and `cols` given."""

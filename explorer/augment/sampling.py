@@ -178,9 +178,16 @@ def draw_batch(config: AugmentConfig, image_shape: Sequence[int], count: int, rn
             columns[key] = list(values)  # np.float64, as IDG unpacks them from an array
         else:
             columns[key] = [value * scale for value in values.tolist()] if scale is not None else values.tolist()
-    defaults = {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1,
-                "channel_shift_intensity": None, "brightness": None}
+    defaults = {
+        "theta": 0,
+        "tx": 0,
+        "ty": 0,
+        "shear": 0,
+        "zx": 1,
+        "zy": 1,
+        "channel_shift_intensity": None,
+        "brightness": None,
+    }
     return [
-        {key: columns[key][index] if key in columns else defaults[key] for key in PARAM_KEYS}
-        for index in range(count)
+        {key: columns[key][index] if key in columns else defaults[key] for key in PARAM_KEYS} for index in range(count)
     ]

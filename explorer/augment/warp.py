@@ -25,8 +25,9 @@ import numpy as np
 from .geometry import map_to_border, source_coordinates
 
 
-def warp_exact(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float,
-               order: int) -> np.ndarray:
+def warp_exact(
+    images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, order: int
+) -> np.ndarray:
     """SciPy's `affine_transform` for each channel of N images N x H x W x C, in float64.
 
     An identity matrix reads every pixel with weight exactly 1, so images IDG would not warp
@@ -121,8 +122,9 @@ def _sample_maps(matrices: np.ndarray, flips: np.ndarray, height: int, width: in
         col_part = cols[None, :] * coeffs[:, axis, 1, None]
         if fill_mode == "nearest":
             # Summed in float64, stored in float32: inside the image that is within 2e-5 px.
-            position = np.add(row_part[:, :, None], col_part[:, None, :],
-                              out=np.empty(shape, np.float32), casting="same_kind")
+            position = np.add(
+                row_part[:, :, None], col_part[:, None, :], out=np.empty(shape, np.float32), casting="same_kind"
+            )
             maps.append(np.clip(position, 0, length - 1, out=position))
             continue
         position = row_part[:, :, None] + col_part[:, None, :]
@@ -139,8 +141,9 @@ def _sample_maps(matrices: np.ndarray, flips: np.ndarray, height: int, width: in
 MOSAIC_SIDE = 256
 
 
-def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float,
-              out: np.ndarray) -> np.ndarray:
+def warp_fast(
+    images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_mode: str, cval: float, out: np.ndarray
+) -> np.ndarray:
     """Bilinear `warp_exact` for a batch N x H x W x C of images (float32, or uint8 cast to
     float32 a chunk at a time, while it is in cache), with OpenCV.
 
@@ -154,10 +157,11 @@ def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_
         return _warp_affine_nearest(images, matrices, flips, out)
     per_side = max(1, MOSAIC_SIDE // max(height, width))
     for first in range(0, count, per_side * per_side):
-        chunk = images[first:first + per_side * per_side]
+        chunk = images[first : first + per_side * per_side]
         n = len(chunk)
-        map_y, map_x, outside = _sample_maps(matrices[first:first + n], flips[first:first + n],
-                                             height, width, fill_mode)
+        map_y, map_x, outside = _sample_maps(
+            matrices[first : first + n], flips[first : first + n], height, width, fill_mode
+        )
         if n == 1:
             mosaic = chunk[0].astype(np.float32, copy=False)
         else:
@@ -169,18 +173,22 @@ def warp_fast(images: np.ndarray, matrices: np.ndarray, flips: np.ndarray, fill_
             mosaic = np.zeros((grid_rows * height, per_side * width, channels), np.float32)
             cells_view = mosaic.reshape(grid_rows, height, per_side, width, channels)
             for grid_row in range(grid_rows):
-                row_images = chunk[grid_row * per_side:(grid_row + 1) * per_side]
+                row_images = chunk[grid_row * per_side : (grid_row + 1) * per_side]
                 cells_view[grid_row, :, : len(row_images)] = row_images.transpose(1, 0, 2, 3)
         # The maps are (n * H) x W: output image k is rows k*H..(k+1)*H of `target`.
-        target = out[first:first + n].reshape(n * height, width, channels)
+        target = out[first : first + n].reshape(n * height, width, channels)
         src = mosaic[:, :, 0] if channels == 1 else mosaic
         dst = target[:, :, 0] if channels == 1 else target
         cv2.remap(
-            np.ascontiguousarray(src), map_x.reshape(-1, width), map_y.reshape(-1, width),
-            cv2.INTER_LINEAR, dst=dst, borderMode=cv2.BORDER_REPLICATE,
+            np.ascontiguousarray(src),
+            map_x.reshape(-1, width),
+            map_y.reshape(-1, width),
+            cv2.INTER_LINEAR,
+            dst=dst,
+            borderMode=cv2.BORDER_REPLICATE,
         )
         if outside is not None:
-            out[first:first + n][outside] = cval
+            out[first : first + n][outside] = cval
     return out
 
 
@@ -204,21 +212,25 @@ def _warp_affine_nearest(images: np.ndarray, matrices: np.ndarray, flips: np.nda
     for index in range(count):
         source = images[index].astype(np.float32, copy=False)  # uint8 cast first, as IDG's flow does
         if identity[index]:  # not warped (IDG skips it): copied, flipped exactly
-            out[index] = source[::-1 if flips[index, 1] else 1, ::-1 if flips[index, 0] else 1]
+            out[index] = source[:: -1 if flips[index, 1] else 1, :: -1 if flips[index, 0] else 1]
             continue
         if channels == 1:
             source, target = source[:, :, 0], out[index][:, :, 0]
         else:
             target = out[index]
-        cv2.warpAffine(source, opencv[index], (width, height), dst=target, flags=flags,
-                       borderMode=cv2.BORDER_REPLICATE)
+        cv2.warpAffine(source, opencv[index], (width, height), dst=target, flags=flags, borderMode=cv2.BORDER_REPLICATE)
     return out
 
 
 # Fill modes the fast and exact paths implement (SciPy's 'grid-mirror' is its 'reflect');
 # any other mode, and any spline order above 1, goes through SciPy as IDG does.
-NATIVE_MODES = {"nearest": "nearest", "reflect": "reflect", "grid-mirror": "reflect", "wrap": "wrap",
-                "constant": "constant"}
+NATIVE_MODES = {
+    "nearest": "nearest",
+    "reflect": "reflect",
+    "grid-mirror": "reflect",
+    "wrap": "wrap",
+    "constant": "constant",
+}
 
 
 def needs_scipy(fill_mode: str, order) -> bool:
@@ -266,8 +278,12 @@ def warp_scipy(image: np.ndarray, params: dict, fill_mode: str, cval: float, ord
     matrix = idg_affine(params, height, width)
     out = image
     if matrix is not None:
-        channels = [ndimage.affine_transform(image[..., c], matrix[:2, :2], matrix[:2, 2], order=order,
-                                             mode=fill_mode, cval=cval) for c in range(image.shape[-1])]
+        channels = [
+            ndimage.affine_transform(
+                image[..., c], matrix[:2, :2], matrix[:2, 2], order=order, mode=fill_mode, cval=cval
+            )
+            for c in range(image.shape[-1])
+        ]
         out = np.stack(channels, axis=-1)
     if params.get("flip_horizontal", False):
         out = out[:, ::-1]

@@ -232,9 +232,7 @@ def _source_entries(source, name: str | None) -> tuple[str, LoadReport, list[_En
     return label, report, _strip_wrapper(entries)
 
 
-def _decode_by_class(
-    entries: list[_Entry], height: int, width: int, report: LoadReport
-) -> dict[str, list[np.ndarray]]:
+def _decode_by_class(entries: list[_Entry], height: int, width: int, report: LoadReport) -> dict[str, list[np.ndarray]]:
     """Each entry decoded and resized to height x width, grouped by its class folder."""
     by_class: dict[str, list[np.ndarray]] = defaultdict(list)
     for entry in entries:
@@ -448,8 +446,10 @@ def dataset_from_arrays(x, y, class_names=None, image_size: int | None = None, n
         if not (np.isfinite(low) and np.isfinite(high)) or low < 0 or high > 255:
             raise InputError(f"x must hold pixels in 0..255 (images as loaded); got values from {low:g} to {high:g}")
         if high <= 1:
-            raise InputError("x looks already divided by 255 (every value is within 0..1): pass the images as "
-                             "loaded, in 0..255, and put rescale=1/255 in the config, as ImageDataGenerator takes it")
+            raise InputError(
+                "x looks already divided by 255 (every value is within 0..1): pass the images as "
+                "loaded, in 0..255, and put rescale=1/255 in the config, as ImageDataGenerator takes it"
+            )
         images = np.rint(images).astype(np.uint8)
     labels, names = _array_labels(y, len(images), class_names)
     height, width = images.shape[1:3]

@@ -63,8 +63,11 @@ def _feed_0_255(inputs: Inputs, words: str) -> tuple[str, Change]:
     """The fix for brightness on 0..1 data: feed IDG 0..255 images and let IDG rescale after
     brightness; the settings in raw pixel units (channel_shift_range, cval) scale by 255 too."""
     config = inputs.config
-    raw = {name: float(f"{getattr(config, name) * 255:.4g}") for name in ("channel_shift_range", "cval")
-           if getattr(config, name)}
+    raw = {
+        name: float(f"{getattr(config, name) * 255:.4g}")
+        for name in ("channel_shift_range", "cval")
+        if getattr(config, name)
+    }
     also = "".join(f", and {name}={num(value)} (the same in 0..255 units)" for name, value in raw.items())
     return words + also + ".", Change((("rescale", 1 / 255), *raw.items()), input_range="0-255")
 
@@ -86,13 +89,16 @@ def _black_output_what(inputs: Inputs) -> str | None:
     if augmented.max == 0 and original.max > 0:
         return "All augmented pixels are black (0)"
     if original.std > 0 and std < t.flat_std_ratio * reference:
-        return (f"The augmented pixels are flat: their spread (std {num(augmented.std)}) is under "
-                f"{pct(t.flat_std_ratio)} of the original's ({num(original.std)})")
-    if (others_before > 0 and augmented.share_at_min >= t.flat_share
-            and others_after <= t.flat_shrink * others_before):
-        return (f"{pct(augmented.share_at_min)} of augmented pixels sit at their image's darkest value "
-                f"({'black' if augmented.min == 0 else 'flat'}), against "
-                f"{pct(original.share_at_min)} before augmentation")
+        return (
+            f"The augmented pixels are flat: their spread (std {num(augmented.std)}) is under "
+            f"{pct(t.flat_std_ratio)} of the original's ({num(original.std)})"
+        )
+    if others_before > 0 and augmented.share_at_min >= t.flat_share and others_after <= t.flat_shrink * others_before:
+        return (
+            f"{pct(augmented.share_at_min)} of augmented pixels sit at their image's darkest value "
+            f"({'black' if augmented.min == 0 else 'flat'}), against "
+            f"{pct(original.share_at_min)} before augmentation"
+        )
     return None
 
 
@@ -107,13 +113,18 @@ def _black_output(inputs: Inputs) -> Finding | None:
         return None
     if _brightness_on_unit(inputs):
         return Finding(
-            "black_output", WARNING, "brightness_range",
+            "black_output",
+            WARNING,
+            "brightness_range",
             what + ". This is brightness_range on data already divided by 255.",
-            *_feed_0_255(inputs, "Feed IDG the 0..255 images and set rescale=1/255 in IDG, which IDG applies "
-                                 "after brightness"),
+            *_feed_0_255(
+                inputs, "Feed IDG the 0..255 images and set rescale=1/255 in IDG, which IDG applies after brightness"
+            ),
         )
     return Finding(
-        "black_output", WARNING, "",
+        "black_output",
+        WARNING,
+        "",
         what + ". The augmented images have lost their content.",
         "Turn settings off one at a time in the preview to find the one that empties the images "
         "(often a huge channel_shift_range, or a zoom-out with fill_mode='constant').",
@@ -156,7 +167,9 @@ def _channel_shift_invisible(inputs: Inputs) -> Finding | None:
     if not 0 < share < inputs.thresholds.channel_shift_invisible:
         return None
     return Finding(
-        "channel_shift_invisible", WARNING, "channel_shift_range",
+        "channel_shift_invisible",
+        WARNING,
+        "channel_shift_range",
         f"channel_shift_range={num(inputs.config.channel_shift_range)} is too small to see: it shifts pixels "
         f"by at most ±{num(r)} on {inputs.data_text} ({pct(share)} of the range). IDG adds the shift in raw "
         "pixel units before rescale, and clips each shifted image to its own min..max.",
@@ -174,7 +187,9 @@ def _channel_shift_huge(inputs: Inputs) -> Finding | None:
     if r == 0 or share < inputs.thresholds.channel_shift_huge:
         return None
     return Finding(
-        "channel_shift_huge", WARNING, "channel_shift_range",
+        "channel_shift_huge",
+        WARNING,
+        "channel_shift_range",
         f"channel_shift_range={num(inputs.config.channel_shift_range)} saturates: it shifts pixels by up to "
         f"±{num(r)} on {inputs.data_text} ({pct(share)} of the range). IDG clips each shifted image to its "
         "own min..max, so most pixels of a strongly shifted image end up at its darkest or brightest value.",
@@ -219,12 +234,22 @@ def _shear_in_degrees(inputs: Inputs) -> Finding | None:
     )
     degrees = round(math.degrees(shear))
     if not degrees:  # even read as radians it is under half a degree
-        return Finding("shear_in_degrees", WARNING, "shear_range", message,
-                       f"Remove shear_range: even read as radians, {num(shear)} shears by under 1°.",
-                       change(shear_range=None))
-    return Finding("shear_in_degrees", WARNING, "shear_range", message,
-                   f"Use shear_range={degrees} for ±{degrees}° (what {num(shear)} rad would be), or remove it.",
-                   change(shear_range=float(degrees)))
+        return Finding(
+            "shear_in_degrees",
+            WARNING,
+            "shear_range",
+            message,
+            f"Remove shear_range: even read as radians, {num(shear)} shears by under 1°.",
+            change(shear_range=None),
+        )
+    return Finding(
+        "shear_in_degrees",
+        WARNING,
+        "shear_range",
+        message,
+        f"Use shear_range={degrees} for ±{degrees}° (what {num(shear)} rad would be), or remove it.",
+        change(shear_range=float(degrees)),
+    )
 
 
 @check("shift_axes_swapped")
@@ -243,11 +268,11 @@ def _shift_axes_swapped(inputs: Inputs) -> Finding | None:
     height_px, width_px = size if size else (None, None)
     parts = []
     if h_on:
-        parts.append(f"height_shift_range={value_text(h)} moves the image LEFT/RIGHT "
-                     f"{_shift_reach(h, 'height', height_px)}")
+        parts.append(
+            f"height_shift_range={value_text(h)} moves the image LEFT/RIGHT {_shift_reach(h, 'height', height_px)}"
+        )
     if w_on:
-        parts.append(f"width_shift_range={value_text(w)} moves the image UP/DOWN "
-                     f"{_shift_reach(w, 'width', width_px)}")
+        parts.append(f"width_shift_range={value_text(w)} moves the image UP/DOWN {_shift_reach(w, 'width', width_px)}")
     message = "IDG swaps the shift axes: " + ", and ".join(parts) + "."
     if w_on != h_on:
         message += " So the image moves " + ("only up/down." if w_on else "only left/right.")
@@ -264,14 +289,19 @@ def _shift_axes_swapped(inputs: Inputs) -> Finding | None:
     new_h = swapped(w, width_px, height_px)
     new_w = swapped(h, height_px, width_px)
     if (new_w, new_h) == (w, h):
-        fix, swap = ("Nothing to change while both are equal and the images square; if you change one, remember "
-                     "the swap."), None
+        fix, swap = (
+            ("Nothing to change while both are equal and the images square; if you change one, remember the swap."),
+            None,
+        )
     else:
-        fix = (f"For what the names suggest, set width_shift_range={value_text(new_w)} and "
-               f"height_shift_range={value_text(new_h)}.")
+        fix = (
+            f"For what the names suggest, set width_shift_range={value_text(new_w)} and "
+            f"height_shift_range={value_text(new_h)}."
+        )
         swap = change(width_shift_range=new_w, height_shift_range=new_h)
-    return Finding("shift_axes_swapped", NOTE, "width_shift_range" if w_on else "height_shift_range",
-                   message, fix, swap)
+    return Finding(
+        "shift_axes_swapped", NOTE, "width_shift_range" if w_on else "height_shift_range", message, fix, swap
+    )
 
 
 @check("int_shift")
@@ -280,7 +310,8 @@ def _int_shift(inputs: Inputs) -> Finding | None:
     never shifts (and an int is never a fraction of the image size)."""
     config = inputs.config
     names = [
-        name for name in ("width_shift_range", "height_shift_range")
+        name
+        for name in ("width_shift_range", "height_shift_range")
         if isinstance(getattr(config, name), int) and getattr(config, name) >= 1
     ]
     if not names:
@@ -289,16 +320,28 @@ def _int_shift(inputs: Inputs) -> Finding | None:
     for name in names:
         n = getattr(config, name)
         if n == 1:
-            sentences.append(f"{name}=1 is an int, and IDG draws an int n as whole pixels in -(n-1)..n-1, "
-                             "which for 1 is only 0: it never shifts.")
+            sentences.append(
+                f"{name}=1 is an int, and IDG draws an int n as whole pixels in -(n-1)..n-1, "
+                "which for 1 is only 0: it never shifts."
+            )
         else:
-            sentences.append(f"{name}={n} is an int, so IDG draws whole pixels from -{n - 1} to {n - 1} "
-                             f"(at most {n - 1} px, not {n}).")
+            sentences.append(
+                f"{name}={n} is an int, so IDG draws whole pixels from -{n - 1} to {n - 1} "
+                f"(at most {n - 1} px, not {n})."
+            )
     floats = ", ".join(f"{name}={getattr(config, name)}.0 for ±{getattr(config, name)} px" for name in names)
-    fix = (f"Use {'floats' if len(names) > 1 else 'a float'}: {floats}; or a fraction such as {names[0]}=0.1 "
-           "for ±10% of the image size.")
-    return Finding("int_shift", WARNING, names[0], " ".join(sentences), fix,
-                   change(**{name: float(getattr(config, name)) for name in names}))
+    fix = (
+        f"Use {'floats' if len(names) > 1 else 'a float'}: {floats}; or a fraction such as {names[0]}=0.1 "
+        "for ±10% of the image size."
+    )
+    return Finding(
+        "int_shift",
+        WARNING,
+        names[0],
+        " ".join(sentences),
+        fix,
+        change(**{name: float(getattr(config, name)) for name in names}),
+    )
 
 
 @check("off_centre_pivot")
@@ -344,12 +387,19 @@ def _brightness_on_unit_data(inputs: Inputs) -> Finding | None:
         "augmented image comes out black."
     )
     if inputs.pixels is not None:
-        message += (f" Measured: {pct(inputs.pixels.augmented.share_at_min)} of augmented pixels are at "
-                    "their darkest value.")
+        message += (
+            f" Measured: {pct(inputs.pixels.augmented.share_at_min)} of augmented pixels are at their darkest value."
+        )
     return Finding(
-        "brightness_on_unit_data", WARNING, "brightness_range", message,
-        *_feed_0_255(inputs, "Apply brightness before rescaling: feed IDG the 0..255 images and set "
-                             "rescale=1/255 in IDG, which IDG applies after brightness"),
+        "brightness_on_unit_data",
+        WARNING,
+        "brightness_range",
+        message,
+        *_feed_0_255(
+            inputs,
+            "Apply brightness before rescaling: feed IDG the 0..255 images and set "
+            "rescale=1/255 in IDG, which IDG applies after brightness",
+        ),
     )
 
 
@@ -360,7 +410,9 @@ def _brightness_truncates(inputs: Inputs) -> Finding | None:
     if config.brightness_range is None or inputs.unit_data:
         return None
     return Finding(
-        "brightness_truncates", NOTE, "brightness_range",
+        "brightness_truncates",
+        NOTE,
+        "brightness_range",
         f"{setting_text(config, 'brightness_range')}: IDG converts each image to uint8 before changing "
         "brightness, so results are truncated to whole levels (100 x 1.234 gives 123, not 123.4) and "
         "capped at 255. A small detail that matters only against a float pipeline.",
@@ -377,8 +429,9 @@ def _rescale_measured(inputs: Inputs) -> str | None:
         return None
     if pixels.augmented.max > abs(rescale) * (1 + t.rescale_slack):
         return ""
-    return (f" Measured: the augmented maximum is {num(pixels.augmented.max)} instead of about "
-            f"{num(pixels.original.max)}.")
+    return (
+        f" Measured: the augmented maximum is {num(pixels.augmented.max)} instead of about {num(pixels.original.max)}."
+    )
 
 
 @check("rescale_twice")
@@ -395,7 +448,9 @@ def _rescale_twice(inputs: Inputs) -> Finding | None:
     if math.isclose(rescale, 1 / 255, rel_tol=1e-6):
         top = "1/255 (0.0039)"
     return Finding(
-        "rescale_twice", WARNING, "rescale",
+        "rescale_twice",
+        WARNING,
+        "rescale",
         f"Rescale applied twice: your images are already in 0..1 and rescale={rescale_text(rescale)} "
         f"multiplies them again, so pixels end up in 0..{top} instead of 0..1.{measured or ''}",
         "Remove rescale, or feed IDG the 0..255 images and keep rescale=1/255.",
@@ -405,14 +460,19 @@ def _rescale_twice(inputs: Inputs) -> Finding | None:
 
 _FILL_EFFECTS = {
     "nearest": "with fill_mode='nearest' that area is edge pixels smeared into streaks, a pattern the model can learn",
-    "constant": ("with fill_mode='constant' that area is a flat border of cval={cval}, "
-                 "which the model can learn to key on"),
+    "constant": (
+        "with fill_mode='constant' that area is a flat border of cval={cval}, which the model can learn to key on"
+    ),
     "reflect": "with fill_mode='reflect' that area is mirrored content, which can duplicate objects at the border",
     "wrap": "with fill_mode='wrap' that area is content tiled in from the opposite edge, which can cut objects in two",
 }
 # SciPy's other modes, which IDG passes through, fill like one of the four.
-_FILL_EFFECTS |= {"grid-mirror": _FILL_EFFECTS["reflect"], "mirror": _FILL_EFFECTS["reflect"],
-                  "grid-wrap": _FILL_EFFECTS["wrap"], "grid-constant": _FILL_EFFECTS["constant"]}
+_FILL_EFFECTS |= {
+    "grid-mirror": _FILL_EFFECTS["reflect"],
+    "mirror": _FILL_EFFECTS["reflect"],
+    "grid-wrap": _FILL_EFFECTS["wrap"],
+    "grid-constant": _FILL_EFFECTS["constant"],
+}
 
 
 @check("high_fill")
@@ -425,14 +485,19 @@ def _high_fill(inputs: Inputs) -> Finding | None:
     config = inputs.config
     effect = _FILL_EFFECTS.get(config.fill_mode, _FILL_EFFECTS["nearest"]).format(cval=num(config.cval))
     active = config.active_transforms()
-    reduce = [setting_text(config, name) for name in ("rotation_range", "width_shift_range", "height_shift_range")
-              if name in active]
+    reduce = [
+        setting_text(config, name)
+        for name in ("rotation_range", "width_shift_range", "height_shift_range")
+        if name in active
+    ]
     if "zoom_range" in active and config.zoom_bounds[1] > 1:
         reduce.append(f"the zoom-out end (now {num(config.zoom_bounds[1])})")
     fix = ("Reduce " + ", ".join(reduce)) if reduce else "Use smaller rotation, shift and zoom-out ranges"
     fix += ", or use fill_mode='reflect'." if config.fill_mode != "reflect" else "."
     return Finding(
-        "high_fill", WARNING if fraction >= t.fill_warning else NOTE, "fill_mode",
+        "high_fill",
+        WARNING if fraction >= t.fill_warning else NOTE,
+        "fill_mode",
         f"On average {pct(fraction)} of each augmented image is filled from outside the image; {effect}.",
         fix,
     )
@@ -462,7 +527,9 @@ def _over_augmentation(inputs: Inputs) -> Finding | None:
     names = ["rotation_range", "width_shift_range", "height_shift_range", *extra]
     settings = ", ".join(setting_text(config, name) for name in names if name in active)
     return Finding(
-        "over_augmentation", NOTE, "rotation_range",
+        "over_augmentation",
+        NOTE,
+        "rotation_range",
         f"{settings} all at once: each image is turned up to ±{num(config.rotation_range)}°, moved by up to "
         f"{pct(shift)} of its size and {' and '.join(_PAST[name] for name in extra)} as well. Whether that "
         "hurts depends on the data, which settings alone cannot tell: the same strong config hurt on small "
@@ -492,7 +559,9 @@ def _flips_orientation(inputs: Inputs) -> Finding | None:
     if config.vertical_flip:
         message += " On natural photos vertical_flip gives upside-down scenes the model will never see."
     return Finding(
-        "flips_orientation", NOTE, "horizontal_flip" if config.horizontal_flip else "vertical_flip",
+        "flips_orientation",
+        NOTE,
+        "horizontal_flip" if config.horizontal_flip else "vertical_flip",
         message,
         "Turn a flip off if a flipped image could carry a different label; "
         "keep it for content with no fixed orientation.",

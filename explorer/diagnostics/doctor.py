@@ -27,8 +27,19 @@ from .findings import CHECKS, NOTE, THRESHOLDS, WARNING, Change, Finding, Inputs
 from .pixels import BatchStats, PixelStats, measure_pixels
 
 __all__ = [
-    "CHECKS", "NOTE", "THRESHOLDS", "WARNING", "BatchStats", "Change", "Finding", "Inputs", "PixelStats",
-    "Thresholds", "diagnose", "measure_pixels", "model_findings",
+    "CHECKS",
+    "NOTE",
+    "THRESHOLDS",
+    "WARNING",
+    "BatchStats",
+    "Change",
+    "Finding",
+    "Inputs",
+    "PixelStats",
+    "Thresholds",
+    "diagnose",
+    "measure_pixels",
+    "model_findings",
 ]
 
 
@@ -47,8 +58,7 @@ def _checked_pixels(pixels: PixelStats | None, input_range: str) -> PixelStats |
     if not isinstance(pixels, PixelStats):
         raise TypeError(f"pixels must be a PixelStats from measure_pixels; got {type(pixels).__name__}")
     if pixels.input_range != input_range:
-        raise ValueError(f"pixels were measured for input_range {pixels.input_range!r}, "
-                         f"not {input_range!r}")
+        raise ValueError(f"pixels were measured for input_range {pixels.input_range!r}, not {input_range!r}")
     return pixels
 
 
@@ -116,13 +126,17 @@ def model_findings(config: AugmentConfig, model: ModelChoice) -> list[Finding]:
     if model.kind != APPLICATION or not rescale or rescale == 1:
         return []
     factor = rescale_text(rescale)
-    return [Finding(
-        "applications_rescale", WARNING, "rescale",
-        f"{model.name} expects 0..255 images: its own preprocess_input maps them to the range its weights were "
-        f"trained on. The comparison runs preprocess_input in place of rescale={factor}, which it sets aside; "
-        f"in your own script, passing both rescale={factor} and preprocessing_function=preprocess_input "
-        "feeds the model 0..1 data.",
-        f"In your script, leave rescale out of ImageDataGenerator and pass preprocessing_function="
-        f"preprocess_input from {model.name}'s keras.applications module.",
-        change(rescale=None),
-    )]
+    return [
+        Finding(
+            "applications_rescale",
+            WARNING,
+            "rescale",
+            f"{model.name} expects 0..255 images: its own preprocess_input maps them to the range its weights were "
+            f"trained on. The comparison runs preprocess_input in place of rescale={factor}, which it sets aside; "
+            f"in your own script, passing both rescale={factor} and preprocessing_function=preprocess_input "
+            "feeds the model 0..1 data.",
+            f"In your script, leave rescale out of ImageDataGenerator and pass preprocessing_function="
+            f"preprocess_input from {model.name}'s keras.applications module.",
+            change(rescale=None),
+        )
+    ]

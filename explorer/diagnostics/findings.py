@@ -20,8 +20,13 @@ from .pixels import PixelStats
 WARNING = "warning"
 NOTE = "note"
 # The findings that are units mistakes, which the pixel statistics show in numbers.
-UNITS_PROBLEMS = ("black_output", "brightness_on_unit_data", "channel_shift_invisible", "channel_shift_huge",
-                  "rescale_twice")
+UNITS_PROBLEMS = (
+    "black_output",
+    "brightness_on_unit_data",
+    "channel_shift_invisible",
+    "channel_shift_huge",
+    "rescale_twice",
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,9 @@ class Change:
     def apply(self, config: AugmentConfig) -> AugmentConfig:
         """The config with this change made."""
         defaults = {field.name: field.default for field in dataclasses.fields(AugmentConfig)}
-        return dataclasses.replace(config, **{name: defaults[name] if value is None else value
-                                              for name, value in self.settings})
+        return dataclasses.replace(
+            config, **{name: defaults[name] if value is None else value for name, value in self.settings}
+        )
 
 
 def change(**settings: Any) -> Change:

@@ -36,13 +36,23 @@ def _rotation_invisible(inputs: Inputs) -> Finding | None:
         f"±{num(round(math.degrees(rotation)))}°."
     )
     if not turn:
-        return Finding("rotation_invisible", WARNING, "rotation_range", message,
-                       "Remove rotation_range, or give the turn you want in degrees (rotation_range=10 for ±10°).",
-                       change(rotation_range=None))
-    return Finding("rotation_invisible", WARNING, "rotation_range", message,
-                   f"For RandomRotation({num(rotation)})'s ±{turn}° use rotation_range={turn}; for a small tilt "
-                   "give degrees (rotation_range=10 for ±10°), or remove it.",
-                   change(rotation_range=float(turn)))
+        return Finding(
+            "rotation_invisible",
+            WARNING,
+            "rotation_range",
+            message,
+            "Remove rotation_range, or give the turn you want in degrees (rotation_range=10 for ±10°).",
+            change(rotation_range=None),
+        )
+    return Finding(
+        "rotation_invisible",
+        WARNING,
+        "rotation_range",
+        message,
+        f"For RandomRotation({num(rotation)})'s ±{turn}° use rotation_range={turn}; for a small tilt "
+        "give degrees (rotation_range=10 for ±10°), or remove it.",
+        change(rotation_range=float(turn)),
+    )
 
 
 @check("negative_range")
@@ -56,11 +66,14 @@ def _negative_range(inputs: Inputs) -> Finding | None:
         return None
     settings = ", ".join(setting_text(config, name) for name in names)
     return Finding(
-        "negative_range", NOTE, names[0],
+        "negative_range",
+        NOTE,
+        names[0],
         f"{settings}: IDG draws from U(-r, r), which for a negative r is the same range, so this acts exactly "
         "like the positive value.",
         "Write the positive value, so the code says what it does: "
-        + ", ".join(f"{name}={num(abs(getattr(config, name)))}" for name in names) + ".",
+        + ", ".join(f"{name}={num(abs(getattr(config, name)))}" for name in names)
+        + ".",
         change(**{name: abs(getattr(config, name)) for name in names}),
     )
 
@@ -79,7 +92,9 @@ def _negative_int_shift(inputs: Inputs) -> Finding | None:
     side = {"height_shift_range": 0, "width_shift_range": 1}[name]
     pixels = f" ({num(abs(value) * size[side])} px at {size[1]} x {size[0]})" if size else ""
     return Finding(
-        "negative_int_shift", WARNING, name,
+        "negative_int_shift",
+        WARNING,
+        name,
         f"{name}={value} is an int below 0: NumPy's choice refuses it, so IDG draws uniformly between {value} and "
         f"{-value} instead and, {value} being below 1, multiplies the draw by the image {_SIDE[name]}: moves of up to "
         f"{abs(value)} times the {_SIDE[name]}{pixels}, so most images leave the frame.",
@@ -99,25 +114,37 @@ def _list_shift(inputs: Inputs) -> Finding | None:
     if not names:
         return None
     # The list IDG reads as image sizes first: that one is the warning.
-    name = next((n for n in names if is_fraction(getattr(config, n)) and shift_extent(getattr(config, n)) >= 1),
-                names[0])
+    name = next(
+        (n for n in names if is_fraction(getattr(config, n)) and shift_extent(getattr(config, n)) >= 1), names[0]
+    )
     value = getattr(config, name)
     moves = sorted({abs(item) for item in value})
     unit = f" of the image {_SIDE[name]}" if is_fraction(value) else " px"
-    message = (f"{setting_text(config, name)} draws one of its values and a random sign: moves of exactly "
-               f"{', '.join(f'±{num(m)}' if m else '0' for m in moves)}{unit}, never anything in between (the "
-               "signs in the list do not matter).")
+    message = (
+        f"{setting_text(config, name)} draws one of its values and a random sign: moves of exactly "
+        f"{', '.join(f'±{num(m)}' if m else '0' for m in moves)}{unit}, never anything in between (the "
+        "signs in the list do not matter)."
+    )
     severity = NOTE
     if is_fraction(value) and shift_extent(value) >= 1:
         severity = WARNING
-        message += (f" IDG decides 'fraction or pixels' from the largest value with its sign ({num(max(value))} < 1), "
-                    f"so {num(shift_extent(value))} is read as {num(shift_extent(value))} image {_SIDE[name]}s.")
+        message += (
+            f" IDG decides 'fraction or pixels' from the largest value with its sign ({num(max(value))} < 1), "
+            f"so {num(shift_extent(value))} is read as {num(shift_extent(value))} image {_SIDE[name]}s."
+        )
     limits = {n: _list_limit(getattr(config, n)) for n in names}
-    return Finding("list_shift", severity, name, message,
-                   "For any move up to a limit use a number: "
-                   + ", ".join(f"{n}={num(limit)}{'' if limit < 1 or not limit.is_integer() else '.0'}"
-                               for n, limit in limits.items()) + ".",
-                   change(**limits))
+    return Finding(
+        "list_shift",
+        severity,
+        name,
+        message,
+        "For any move up to a limit use a number: "
+        + ", ".join(
+            f"{n}={num(limit)}{'' if limit < 1 or not limit.is_integer() else '.0'}" for n, limit in limits.items()
+        )
+        + ".",
+        change(**limits),
+    )
 
 
 def _list_limit(value: tuple) -> float:
@@ -144,7 +171,9 @@ def _zoom_mirrors(inputs: Inputs) -> Finding | None:
     either = 1 - (1 - below) ** 2
     pair = (float(f"{1 / high:.2g}"), high) if high > 1 else (0.8, 1.25)
     return Finding(
-        "zoom_mirrors", WARNING, "zoom_range",
+        "zoom_mirrors",
+        WARNING,
+        "zoom_range",
         f"{setting_text(config, 'zoom_range')} draws zoom factors from {num(low)} to {num(high)}, separately for "
         f"width and height. A factor below 0 mirrors the image along that axis: {pct(below)} of draws for each "
         f"axis, so {pct(either)} of images come out mirrored one way or both; and factors near 0 stretch a "
@@ -159,16 +188,22 @@ def _zoom_mirrors(inputs: Inputs) -> Finding | None:
 def _reversed_pair(inputs: Inputs) -> Finding | None:
     """A zoom or brightness pair in decreasing order: IDG draws uniformly between the two anyway."""
     config = inputs.config
-    pairs = [name for name, pair in (("zoom_range", config.zoom_range), ("brightness_range", config.brightness_range))
-             if isinstance(pair, tuple) and pair[0] > pair[1]]
+    pairs = [
+        name
+        for name, pair in (("zoom_range", config.zoom_range), ("brightness_range", config.brightness_range))
+        if isinstance(pair, tuple) and pair[0] > pair[1]
+    ]
     if not pairs:
         return None
     return Finding(
-        "reversed_pair", NOTE, pairs[0],
+        "reversed_pair",
+        NOTE,
+        pairs[0],
         ", ".join(setting_text(config, name) for name in pairs) + " is in decreasing order; IDG draws uniformly "
         "between the two values either way.",
-        "Write it increasing: " + ", ".join(f"{name}={value_text(tuple(sorted(getattr(config, name))))}"
-                                            for name in pairs) + ".",
+        "Write it increasing: "
+        + ", ".join(f"{name}={value_text(tuple(sorted(getattr(config, name))))}" for name in pairs)
+        + ".",
         change(**{name: tuple(sorted(getattr(config, name))) for name in pairs}),
     )
 
@@ -181,7 +216,9 @@ def _spline_order(inputs: Inputs) -> Finding | None:
     if order in (0, 1) or not set(config.active_transforms()) & set(GEOMETRIC):
         return None
     return Finding(
-        "spline_order", NOTE, "interpolation_order",
+        "spline_order",
+        NOTE,
+        "interpolation_order",
         f"interpolation_order={order} is a spline of order {order}, computed by SciPy channel by channel (in IDG "
         "and in this preview): several times slower than bilinear, smoother, and near sharp edges it overshoots "
         "the image's own range (ringing).",
@@ -201,7 +238,9 @@ def _brightness_dark(inputs: Inputs) -> Finding | None:
         return None
     share = min(1.0, (t.brightness_dark - low) / (high - low)) if high > low else 1.0
     return Finding(
-        "brightness_dark", WARNING, "brightness_range",
+        "brightness_dark",
+        WARNING,
+        "brightness_range",
         f"{setting_text(config, 'brightness_range')} draws brightness factors down to {num(low)}: {pct(share)} of "
         f"images get a factor below {num(t.brightness_dark)} and come out nearly black.",
         "Use a range around 1, such as brightness_range=[0.7, 1.3].",
@@ -215,7 +254,9 @@ def _rescale_zero(inputs: Inputs) -> Finding | None:
     if inputs.config.rescale != 0:
         return None
     return Finding(
-        "rescale_zero", NOTE, "rescale",
+        "rescale_zero",
+        NOTE,
+        "rescale",
         "rescale=0 does not multiply images by zero: IDG skips a rescale that is 0, exactly as if it were None.",
         "Remove it, or give the factor you meant (rescale=1/255 maps 0..255 to 0..1).",
         change(rescale=None),
@@ -224,7 +265,7 @@ def _rescale_zero(inputs: Inputs) -> Finding | None:
 
 _SCIPY_MODES = {
     "mirror": "reflects about the edge pixel's centre (d c b | a b c d | c b a), unlike 'reflect', which repeats "
-              "the edge pixel",
+    "the edge pixel",
     "grid-mirror": "is SciPy's other name for 'reflect'",
     "grid-wrap": "tiles the image with period n, unlike 'wrap' (SciPy's legacy wrap, period n-1)",
     "grid-constant": "fills with cval and, unlike 'constant', blends it into the edge pixels",
@@ -238,16 +279,24 @@ def _scipy_fill_mode(inputs: Inputs) -> Finding | None:
     config = inputs.config
     warps = bool(set(config.active_transforms()) & set(GEOMETRIC))
     if config.fill_mode in _SCIPY_MODES and warps:
-        return Finding("scipy_fill_mode", NOTE, "fill_mode",
-                       f"fill_mode='{config.fill_mode}' is not in IDG's documentation: IDG hands it to SciPy, where it "
-                       f"{_SCIPY_MODES[config.fill_mode]}.",
-                       "Fine as it is; the preview shows exactly this mode.")
+        return Finding(
+            "scipy_fill_mode",
+            NOTE,
+            "fill_mode",
+            f"fill_mode='{config.fill_mode}' is not in IDG's documentation: IDG hands it to SciPy, where it "
+            f"{_SCIPY_MODES[config.fill_mode]}.",
+            "Fine as it is; the preview shows exactly this mode.",
+        )
     if config.fill_mode not in FILL_MODES:
-        return Finding("scipy_fill_mode", NOTE, "fill_mode",
-                       f"fill_mode='{config.fill_mode}' is never used: with no rotation, shift, shear or zoom IDG "
-                       "never warps. With one it would fail, as SciPy refuses the mode.",
-                       f"Use fill_mode='nearest' (IDG's default), or another of {', '.join(FILL_MODES[1:4])}.",
-                       change(fill_mode="nearest"))
+        return Finding(
+            "scipy_fill_mode",
+            NOTE,
+            "fill_mode",
+            f"fill_mode='{config.fill_mode}' is never used: with no rotation, shift, shear or zoom IDG "
+            "never warps. With one it would fail, as SciPy refuses the mode.",
+            f"Use fill_mode='nearest' (IDG's default), or another of {', '.join(FILL_MODES[1:4])}.",
+            change(fill_mode="nearest"),
+        )
     return None
 
 
@@ -258,7 +307,9 @@ def _samplewise_std_turns_on_center(inputs: Inputs) -> Finding | None:
     if not config.samplewise_std_normalization or config.samplewise_center:
         return None
     return Finding(
-        "samplewise_std_turns_on_center", NOTE, "samplewise_std_normalization",
+        "samplewise_std_turns_on_center",
+        NOTE,
+        "samplewise_std_normalization",
         "samplewise_std_normalization=True without samplewise_center: IDG turns samplewise_center on "
         "as well, so each image becomes (x - mean) / std, not x / std.",
         "Set samplewise_center=True too, so your settings say what IDG does.",

@@ -32,8 +32,10 @@ class ConfusionPair:
 
     def sentence(self) -> str:
         """'6 predicted as 9: +14 images (3 → 17)'."""
-        return (f"{self.true} predicted as {self.predicted}: +{self.increase} images "
-                f"({self.baseline_count} → {self.arm_count})")
+        return (
+            f"{self.true} predicted as {self.predicted}: +{self.increase} images "
+            f"({self.baseline_count} → {self.arm_count})"
+        )
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,16 @@ def _grown(ours: np.ndarray, theirs: np.ndarray, names: list[str]) -> list[Confu
     """The off-diagonal cells whose count grew most (ties: larger count, then position)."""
     increase = ours - theirs
     classes = len(names)
-    cells = [(int(increase[i, j]), int(ours[i, j]), i, j) for i in range(classes) for j in range(classes)
-             if i != j and increase[i, j] > 0]
+    cells = [
+        (int(increase[i, j]), int(ours[i, j]), i, j)
+        for i in range(classes)
+        for j in range(classes)
+        if i != j and increase[i, j] > 0
+    ]
     cells.sort(key=lambda cell: (-cell[0], -cell[1], cell[2], cell[3]))
-    return [ConfusionPair(names[i], names[j], int(theirs[i, j]), count, grown)
-            for grown, count, i, j in cells[:TOP_PAIRS]]
+    return [
+        ConfusionPair(names[i], names[j], int(theirs[i, j]), count, grown) for grown, count, i, j in cells[:TOP_PAIRS]
+    ]
 
 
 def per_class(result: RunResult, baseline: str = BASELINE) -> PerClass:

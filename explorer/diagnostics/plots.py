@@ -49,15 +49,25 @@ def _draw(ax, curve: Curve, colour: str, label: str, validation: bool) -> None:
     mean, std, n = curve.mean, curve.std, curve.n
     epochs = list(range(1, len(mean) + 1))
     ax.plot(
-        epochs, mean, color=colour, label=label,
-        linestyle="-" if validation else "--", linewidth=2.0 if validation else 1.2,
-        marker="o" if len(mean) == 1 else None, markersize=6 if validation else 4,
+        epochs,
+        mean,
+        color=colour,
+        label=label,
+        linestyle="-" if validation else "--",
+        linewidth=2.0 if validation else 1.2,
+        marker="o" if len(mean) == 1 else None,
+        markersize=6 if validation else 4,
     )
     if max(n, default=0) >= 2:
         ax.fill_between(
-            epochs, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)],
-            where=[k >= 2 for k in n], color=colour, alpha=0.18 if validation else 0.08,
-            linewidth=0, interpolate=True,
+            epochs,
+            [m - s for m, s in zip(mean, std)],
+            [m + s for m, s in zip(mean, std)],
+            where=[k >= 2 for k in n],
+            color=colour,
+            alpha=0.18 if validation else 0.08,
+            linewidth=0,
+            interpolate=True,
         )
 
 
@@ -99,8 +109,7 @@ def comparison_figure(result: RunResult, title: str | None = None, caption: str 
             band = "band: mean ± 1 SD" if most_seeds >= 2 else "1 seed: no band"
             ax.legend(fontsize=8, title=band, title_fontsize=8, loc="best")
         else:
-            ax.text(0.5, 0.5, "No finished epochs yet", ha="center", va="center",
-                    transform=ax.transAxes, color="0.4")
+            ax.text(0.5, 0.5, "No finished epochs yet", ha="center", va="center", transform=ax.transAxes, color="0.4")
     heading = title if title is not None else (result.dataset or "Comparison")
     text = caption if caption is not None else summary.verdict
     fig.suptitle(_plain(f"{heading}\n" + textwrap.fill(text, width=120)), fontsize=10)
@@ -139,8 +148,10 @@ def _plain(text) -> str:
     return str(text).replace("$", r"\$")
 
 
-ABLATION_TITLE = ("Which setting hurts? Error bars: the interval each decision uses (95% over paired seeds, "
-                  "widened for all the settings tested at once)")
+ABLATION_TITLE = (
+    "Which setting hurts? Error bars: the interval each decision uses (95% over paired seeds, "
+    "widened for all the settings tested at once)"
+)
 DECISION_COLOURS = {"hurts": HURTS, "helps": HELPS, "unclear": UNCLEAR}
 
 
@@ -164,13 +175,26 @@ def _effect_panel(ax, rows: list[Effect], heading: str) -> None:
         xerr = None
         if low is not None and high is not None:
             xerr = [[max(0.0, points - low * 100)], [max(0.0, high * 100 - points)]]
-        ax.barh(y, points, color=_effect_colour(row), height=0.6, xerr=xerr,
-                error_kw={"ecolor": "0.2", "capsize": 4, "linewidth": 1})
+        ax.barh(
+            y,
+            points,
+            color=_effect_colour(row),
+            height=0.6,
+            xerr=xerr,
+            error_kw={"ecolor": "0.2", "capsize": 4, "linewidth": 1},
+        )
         n = row.n_seeds
         label = format_points(mean) + (f"  (n={n})" if n else "")
         end = high * 100 if high is not None and points >= 0 else (low * 100 if low is not None else points)
-        ax.annotate(label, (end, y), xytext=(4 if points >= 0 else -4, 0), textcoords="offset points",
-                    ha="left" if points >= 0 else "right", va="center", fontsize=8)
+        ax.annotate(
+            label,
+            (end, y),
+            xytext=(4 if points >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if points >= 0 else "right",
+            va="center",
+            fontsize=8,
+        )
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(positions)
     ax.set_yticklabels(names)
@@ -220,8 +244,11 @@ def affinity_figure(analysis: AblationAnalysis) -> Figure:
     number are left out; with none left, the figure says so."""
     affinity, diversity = analysis.affinity, analysis.diversity
     effects = {effect.transform: effect for effect in analysis.one_at_a_time}
-    points = [(name, affinity[name], diversity[name]) for name in affinity
-              if name in diversity and affinity[name] is not None and diversity[name] is not None]
+    points = [
+        (name, affinity[name], diversity[name])
+        for name in affinity
+        if name in diversity and affinity[name] is not None and diversity[name] is not None
+    ]
     fig = Figure(figsize=(6.5, 5))
     ax = fig.subplots()
     ax.axvline(1, color="0.5", linestyle="--", linewidth=1)
@@ -237,15 +264,29 @@ def affinity_figure(analysis: AblationAnalysis) -> Figure:
         ax.set_xlim(min(xs) - pad_x, max(xs) + pad_x * 2.5)
         ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
     else:
-        ax.text(0.5, 0.5, "Nothing to plot: affinity and diversity need the baseline's probe\n"
-                "accuracies and each setting's own arm", ha="center", va="center", transform=ax.transAxes,
-                color="0.4", fontsize=9)
-    ax.set_xlabel("affinity: baseline model's accuracy on augmented ÷ clean validation images\n"
-                  "(1 = images stay on the data's distribution; lower = pushed off it)", fontsize=9)
-    ax.set_ylabel("diversity: final training loss with the setting ÷ without\n(higher = harder training data)",
-                  fontsize=9)
-    ax.set_title("Affinity and diversity per setting (Gontijo-Lopes et al. 2020)\n"
-                 "colour: red hurts, green helps, grey unclear (alone vs baseline)", fontsize=10)
+        ax.text(
+            0.5,
+            0.5,
+            "Nothing to plot: affinity and diversity need the baseline's probe\naccuracies and each setting's own arm",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+            fontsize=9,
+        )
+    ax.set_xlabel(
+        "affinity: baseline model's accuracy on augmented ÷ clean validation images\n"
+        "(1 = images stay on the data's distribution; lower = pushed off it)",
+        fontsize=9,
+    )
+    ax.set_ylabel(
+        "diversity: final training loss with the setting ÷ without\n(higher = harder training data)", fontsize=9
+    )
+    ax.set_title(
+        "Affinity and diversity per setting (Gontijo-Lopes et al. 2020)\n"
+        "colour: red hurts, green helps, grey unclear (alone vs baseline)",
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -262,8 +303,15 @@ def confusion_figure(result: RunResult, arm: str, baseline: str = BASELINE) -> F
     ax = fig.subplots()
     heading = f"Change in confusion counts: {arm} minus {baseline}"
     if not seeds:
-        ax.text(0.5, 0.5, "No confusion matrices for both arms yet", ha="center", va="center",
-                transform=ax.transAxes, color="0.4")
+        ax.text(
+            0.5,
+            0.5,
+            "No confusion matrices for both arms yet",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="0.4",
+        )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(_plain(heading), fontsize=10)
@@ -276,19 +324,35 @@ def confusion_figure(result: RunResult, arm: str, baseline: str = BASELINE) -> F
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_plain(f"images ({arm} minus {baseline})"))
     ax.set_xticks(range(classes))
     ax.set_yticks(range(classes))
-    ax.set_xticklabels(names, rotation=45 if classes > 4 else 0, ha="right" if classes > 4 else "center",
-                       fontsize=8 if classes > 12 else 9)
+    ax.set_xticklabels(
+        names,
+        rotation=45 if classes > 4 else 0,
+        ha="right" if classes > 4 else "center",
+        fontsize=8 if classes > 12 else 9,
+    )
     ax.set_yticklabels(names, fontsize=8 if classes > 12 else 9)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     if classes <= 12:
         for (row, col), value in np.ndenumerate(change):
             strong = abs(value) > limit * 0.6
-            ax.text(col, row, f"{value:+d}" if value else "0", ha="center", va="center", fontsize=8,
-                    color="white" if strong else "black", fontweight="bold" if row == col else "normal")
-    ax.set_title(_plain(f"{heading}, summed over {len(seeds)} seed(s)\n"
-                        "diagonal: correct (red = more right); off-diagonal: confusions (red = more wrong)"),
-                 fontsize=10)
+            ax.text(
+                col,
+                row,
+                f"{value:+d}" if value else "0",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if strong else "black",
+                fontweight="bold" if row == col else "normal",
+            )
+    ax.set_title(
+        _plain(
+            f"{heading}, summed over {len(seeds)} seed(s)\n"
+            "diagonal: correct (red = more right); off-diagonal: confusions (red = more wrong)"
+        ),
+        fontsize=10,
+    )
     fig.tight_layout()
     return fig
 
@@ -321,11 +385,12 @@ def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12)
         if taken is not None and taken < len(names):
             lines += textwrap.wrap(f"→ {names[taken]}", BROKEN_TITLE_WIDTH)
         titles.append(_plain("\n".join(lines)))
-    heading = textwrap.fill("Validation images right without augmentation and wrong with it, most seeds first",
-                            width=26 * columns)  # ~26 characters of 10 pt text per 1.9 inch column
+    heading = textwrap.fill(
+        "Validation images right without augmentation and wrong with it, most seeds first", width=26 * columns
+    )  # ~26 characters of 10 pt text per 1.9 inch column
     # Each row gets room (inches) for its images and its tallest title, the heading for its
     # lines: constrained layout keeps titles clear of the row above only in a tall enough figure.
-    tallest = [max(t.count("\n") + 1 for t in titles[r * columns:(r + 1) * columns]) for r in range(rows)]
+    tallest = [max(t.count("\n") + 1 for t in titles[r * columns : (r + 1) * columns]) for r in range(rows)]
     height = sum(1.7 + 0.16 * n for n in tallest) + 0.2 * (heading.count("\n") + 2)
     fig = Figure(figsize=(1.9 * columns, height), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False).ravel())
@@ -336,8 +401,13 @@ def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12)
         ax.set_anchor("N")
     for ax, position, title in zip(axes, positions, titles):
         image = images[result.validation_indices[position]]
-        ax.imshow(image[..., 0] if image.shape[-1] == 1 else image, cmap="gray" if image.shape[-1] == 1 else None,
-                  vmin=0, vmax=255, interpolation="nearest")
+        ax.imshow(
+            image[..., 0] if image.shape[-1] == 1 else image,
+            cmap="gray" if image.shape[-1] == 1 else None,
+            vmin=0,
+            vmax=255,
+            interpolation="nearest",
+        )
         ax.set_title(title, fontsize=8)
     fig.suptitle(heading, fontsize=10)
     return fig

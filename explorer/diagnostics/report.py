@@ -39,8 +39,11 @@ from .plots import (
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined,
-    trim_blocks=True, lstrip_blocks=True,
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 
@@ -62,8 +65,8 @@ METHOD_NOTES = (
     "One at a time: each setting alone against the baseline (same preprocessing, no random transform). "
     "Leave-one-out: the full config against the full config without the setting, i.e. what the setting adds on "
     "top of the others. Settings can interact, so the two can disagree.",
-    "Affinity and diversity follow Gontijo-Lopes et al. 2020, \"Affinity and Diversity: Quantifying Mechanisms "
-    "of Data Augmentation\". Affinity: accuracy of the baseline model on validation images augmented by the "
+    'Affinity and diversity follow Gontijo-Lopes et al. 2020, "Affinity and Diversity: Quantifying Mechanisms '
+    'of Data Augmentation". Affinity: accuracy of the baseline model on validation images augmented by the '
     "setting divided by its clean validation accuracy, averaged over seeds (1 = no distribution shift). "
     "Diversity: final training loss of the model trained with the setting alone divided by the baseline's "
     "(above 1 = harder, more varied training data).",
@@ -90,8 +93,13 @@ def arm_label(arm: str) -> str:
         return f"{setting} alone"
     if (setting := setting_of(arm, WITHOUT)) is not None:
         return f"full config without {setting}"
-    return {FULL: "the full config", BASELINE: "no random transform (same preprocessing)",
-            AUGMENTED: "the config", YOURS: "your settings", SUGGESTED: "the suggestion"}.get(arm, arm)
+    return {
+        FULL: "the full config",
+        BASELINE: "no random transform (same preprocessing)",
+        AUGMENTED: "the config",
+        YOURS: "your settings",
+        SUGGESTED: "the suggestion",
+    }.get(arm, arm)
 
 
 def _comparison_summary(result: RunResult) -> Summary | None:
@@ -119,8 +127,13 @@ def _chosen_arm(result: RunResult, analysis: AblationAnalysis | None) -> str | N
 def _effect_table(effects, analysis: AblationAnalysis) -> list[Row]:
     """An ablation table's rows (`ablation.effect_rows`, as the page and the CLI print them),
     each coloured by the decision it prints."""
-    return [Row((row.setting, row.change, row.decision, row.seeds, row.affinity, row.diversity),
-                row.decision if row.decision != "unclear" else "") for row in effect_rows(effects, analysis)]
+    return [
+        Row(
+            (row.setting, row.change, row.decision, row.seeds, row.affinity, row.diversity),
+            row.decision if row.decision != "unclear" else "",
+        )
+        for row in effect_rows(effects, analysis)
+    ]
 
 
 def _ablation_context(result: RunResult, analysis: AblationAnalysis) -> dict:
@@ -130,8 +143,12 @@ def _ablation_context(result: RunResult, analysis: AblationAnalysis) -> dict:
     figures = {"ablation": _png(ablation_figure(analysis))}
     if any(value is not None for value in ratios):
         figures["affinity"] = _png(affinity_figure(analysis))
-    return {"effect_header": header, "effect_rows": rows, "loo_rows": _effect_table(analysis.leave_one_out, analysis),
-            "figures": figures}
+    return {
+        "effect_header": header,
+        "effect_rows": rows,
+        "loo_rows": _effect_table(analysis.leave_one_out, analysis),
+        "figures": figures,
+    }
 
 
 def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> dict:
@@ -142,25 +159,47 @@ def _classes_context(result: RunResult, analysis: AblationAnalysis | None) -> di
     change = classes.arms[arm]
     # Summed confusion counts have no interval, so no decision: the rows are not coloured (a
     # colour is a decision's, as in the table of per-class effects over seeds).
-    rows = [Row((name, percent(before), percent(after), points(delta)), "")
-            for name, before, after, delta in zip(classes.class_names, change.baseline_accuracy, change.accuracy,
-                                                  change.change)]
-    return {"class_arm": arm, "class_arm_label": arm_label(arm), "class_change": change, "class_rows": rows,
-            "class_pairs": [pair.sentence() for pair in change.most_affected_pairs],
-            "figures": {"confusion": _png(confusion_figure(result, arm))}}
+    rows = [
+        Row((name, percent(before), percent(after), points(delta)), "")
+        for name, before, after, delta in zip(
+            classes.class_names, change.baseline_accuracy, change.accuracy, change.change
+        )
+    ]
+    return {
+        "class_arm": arm,
+        "class_arm_label": arm_label(arm),
+        "class_change": change,
+        "class_rows": rows,
+        "class_pairs": [pair.sentence() for pair in change.most_affected_pairs],
+        "figures": {"confusion": _png(confusion_figure(result, arm))},
+    }
 
 
 def _effects_context(result: RunResult, comparison: Summary | None, images) -> dict:
     """Per-class effects with intervals over seeds, and the images augmentation fixed or broke."""
     if comparison is None or not comparison.classes:
         return {}
-    rows = [Row((c.name, percent(c.baseline_accuracy), percent(c.augmented_accuracy), effect_text(c.effect),
-                 agreement_text(c.effect.per_seed)), c.effect.decision() if c.effect.decision() != "unclear" else "")
-            for c in comparison.classes]
+    rows = [
+        Row(
+            (
+                c.name,
+                percent(c.baseline_accuracy),
+                percent(c.augmented_accuracy),
+                effect_text(c.effect),
+                agreement_text(c.effect.per_seed),
+            ),
+            c.effect.decision() if c.effect.decision() != "unclear" else "",
+        )
+        for c in comparison.classes
+    ]
     harmed = [c.name for c in comparison.classes if c.effect.decision() == "hurts"]
-    context = {"effect_class_rows": rows, "harmed_classes": harmed,
-               "average_rose": comparison.delta_mean is not None and comparison.delta_mean > 0,
-               "image_effects": comparison.images, "figures": {}}
+    context = {
+        "effect_class_rows": rows,
+        "harmed_classes": harmed,
+        "average_rose": comparison.delta_mean is not None and comparison.delta_mean > 0,
+        "image_effects": comparison.images,
+        "figures": {},
+    }
     if comparison.images is not None and images is not None:
         figure = broken_images_figure(result, images)
         if figure is not None:
@@ -170,14 +209,17 @@ def _effects_context(result: RunResult, comparison: Summary | None, images) -> d
 
 def _pixels_context(pixels: PixelStats, findings: list[Finding]) -> dict:
     fed = {"0-255": "0..255 (as loaded)", "0-1": "0..1 (divided by 255)"}.get(pixels.input_range, "")
-    rows = [Row((label, *(f"{getattr(stats, name):.4g}" for name in ("min", "max", "mean", "std"))))
-            for label, stats in ((f"fed to IDG, {fed}", pixels.original), ("after augmentation", pixels.augmented))]
+    rows = [
+        Row((label, *(f"{getattr(stats, name):.4g}" for name in ("min", "max", "mean", "std"))))
+        for label, stats in ((f"fed to IDG, {fed}", pixels.original), ("after augmentation", pixels.augmented))
+    ]
     return {"pixel_rows": rows, "units_findings": [f for f in findings if f.code in UNITS_PROBLEMS]}
 
 
 def _config_context(config: AugmentConfig, result: RunResult) -> dict:
-    rows = [Row((arm, arm_label(arm), kwargs_text(arm_config) or "defaults"))
-            for arm, arm_config in result.configs.items()]
+    rows = [
+        Row((arm, arm_label(arm), kwargs_text(arm_config) or "defaults")) for arm, arm_config in result.configs.items()
+    ]
     return {"idg_code": idg_code(config), "arm_rows": rows}
 
 
@@ -189,14 +231,26 @@ def _suggestion_context(suggestion: Suggestion) -> dict:
     """A suggest run: its verdict (against the user's settings first), the box's colour, the
     suggested IDG code and the three comparisons on the fresh seeds."""
     verdict = suggestion.verdict
-    rows = [Row((label, comparison.text(), comparison.decision), {"better": "helps", "worse": "hurts"}.get(
-                comparison.decision, "") if comparison.delta_mean is not None else "")
-            for label, comparison in (("the suggestion vs your settings", suggestion.vs_user),
-                                      ("the suggestion vs no augmentation", suggestion.vs_baseline),
-                                      ("your settings vs no augmentation", suggestion.yours_vs_baseline))]
-    return {"suggestion_verdict": verdict, "tone": SUGGESTION_BOX.get(verdict.tone, "no_difference"),
-            "suggested_code": idg_code(suggestion.config), "suggestion_rows": rows,
-            "against": "the suggestion"}
+    rows = [
+        Row(
+            (label, comparison.text(), comparison.decision),
+            {"better": "helps", "worse": "hurts"}.get(comparison.decision, "")
+            if comparison.delta_mean is not None
+            else "",
+        )
+        for label, comparison in (
+            ("the suggestion vs your settings", suggestion.vs_user),
+            ("the suggestion vs no augmentation", suggestion.vs_baseline),
+            ("your settings vs no augmentation", suggestion.yours_vs_baseline),
+        )
+    ]
+    return {
+        "suggestion_verdict": verdict,
+        "tone": SUGGESTION_BOX.get(verdict.tone, "no_difference"),
+        "suggested_code": idg_code(suggestion.config),
+        "suggestion_rows": rows,
+        "against": "the suggestion",
+    }
 
 
 def _sections(context: dict) -> list[tuple[str, str]]:
@@ -204,8 +258,11 @@ def _sections(context: dict) -> list[tuple[str, str]]:
     wanted = [
         ("summary", "Summary", True),
         ("suggestion", "The suggestion, checked on fresh seeds", "suggestion_rows" in context),
-        ("config", "Your augmentation config" if "suggestion_rows" in context else "The augmentation config",
-         "idg_code" in context),
+        (
+            "config",
+            "Your augmentation config" if "suggestion_rows" in context else "The augmentation config",
+            "idg_code" in context,
+        ),
         ("doctor", "Config doctor", bool(context["findings"])),
         ("comparison", "With vs without augmentation", bool(context["result"].arms)),
         ("effects", "Which classes and images it changed", "effect_class_rows" in context),
@@ -248,19 +305,27 @@ def build_report(
     comparison = _comparison_summary(result)
     config = config or result.configs.get(FULL) or result.configs.get(AUGMENTED)
     context = {
-        "title": title, "result": result, "analysis": analysis, "comparison": comparison, "findings": findings,
+        "title": title,
+        "result": result,
+        "analysis": analysis,
+        "comparison": comparison,
+        "findings": findings,
         "tone": verdict_tone(comparison, analysis),
-        "warnings": sum(finding.severity == WARNING for finding in findings), "method_notes": METHOD_NOTES,
+        "warnings": sum(finding.severity == WARNING for finding in findings),
+        "method_notes": METHOD_NOTES,
         "against": "augmentation" if AUGMENTED in result.arms else "the full config",
         "figures": {"comparison": _comparison_png(result, comparison, analysis)} if result.arms else {},
-        "epoch_seconds": result.mean_epoch_seconds(), "suggestion_verdict": None,
+        "epoch_seconds": result.mean_epoch_seconds(),
+        "suggestion_verdict": None,
     }
-    for part in (_config_context(config, result) if config else {},
-                 _ablation_context(result, analysis) if analysis else {},
-                 _classes_context(result, analysis),
-                 _effects_context(result, comparison, images),
-                 _pixels_context(pixels, findings) if pixels else {},
-                 _suggestion_context(suggestion) if suggestion is not None else {}):
+    for part in (
+        _config_context(config, result) if config else {},
+        _ablation_context(result, analysis) if analysis else {},
+        _classes_context(result, analysis),
+        _effects_context(result, comparison, images),
+        _pixels_context(pixels, findings) if pixels else {},
+        _suggestion_context(suggestion) if suggestion is not None else {},
+    ):
         context["figures"].update(part.pop("figures", {}))
         context.update(part)
     context["sections"] = _sections(context)
@@ -270,6 +335,7 @@ def build_report(
 def _comparison_png(result: RunResult, comparison: Summary | None, analysis: AblationAnalysis | None) -> str:
     if comparison is not None:
         return _png(comparison_figure(result, caption=comparison.verdict))
-    caption = "Learning curves of every arm" + (" (the ablation's numbers are in the next section)."
-                                                if analysis else ".")
+    caption = "Learning curves of every arm" + (
+        " (the ablation's numbers are in the next section)." if analysis else "."
+    )
     return _png(comparison_figure(result, caption=caption))

@@ -45,5 +45,13 @@ def report_html(spec: RunSpec, result: RunResult, dataset: Dataset, suggestion: 
     sample = dataset.images[:SAMPLE_IMAGES]
     pixels = measure_pixels(sample, spec.config, input_range="0-255")
     findings = diagnose(spec.config, list(sample[:DOCTOR_IMAGES]), input_range="0-255", pixels=pixels)
-    return build_report(result, result.ablation, config=spec.config, findings=findings, pixels=pixels,
-                        title=f"Augmentation report: {dataset.name}", images=dataset.images, suggestion=suggestion)
+    return build_report(
+        result,
+        result.ablation,
+        config=spec.config,
+        findings=findings,
+        pixels=pixels,
+        title=f"Augmentation report: {dataset.name}",
+        images=dataset.images,
+        suggestion=suggestion,
+    )

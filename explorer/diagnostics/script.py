@@ -38,25 +38,49 @@ IDG_POSITIONAL = tuple(
     "featurewise_center samplewise_center featurewise_std_normalization samplewise_std_normalization zca_whitening "
     "zca_epsilon rotation_range width_shift_range height_shift_range brightness_range shear_range zoom_range "
     "channel_shift_range fill_mode cval horizontal_flip vertical_flip rescale preprocessing_function data_format "
-    "validation_split interpolation_order dtype".split())
+    "validation_split interpolation_order dtype".split()
+)
 # The non-random settings a fix's plain generator keeps (validation_split is added where it matters).
-KEPT = ("rescale", "preprocessing_function", "samplewise_center", "samplewise_std_normalization", "data_format",
-        "dtype")
+KEPT = (
+    "rescale",
+    "preprocessing_function",
+    "samplewise_center",
+    "samplewise_std_normalization",
+    "data_format",
+    "dtype",
+)
 FLOW_METHODS = ("flow", "flow_from_directory", "flow_from_dataframe")
 # The flow_from_* methods: target_size's position among their arguments, and its default.
 SIZE_POSITIONS = {"flow_from_directory": 1, "flow_from_dataframe": 5}
 DEFAULT_TARGET_SIZE = (256, 256)
-MODEL_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict", "predict_generator",
-                 "test_on_batch")  # Keras 1's examples scored the test set batch by batch
+MODEL_METHODS = (
+    "fit",
+    "fit_generator",
+    "evaluate",
+    "evaluate_generator",
+    "predict",
+    "predict_generator",
+    "test_on_batch",
+)  # Keras 1's examples scored the test set batch by batch
 
 # keras.applications constructors -> the module whose preprocess_input their weights expect.
 MODEL_FAMILIES = (
-    (r"VGG16", "vgg16"), (r"VGG19", "vgg19"), (r"ResNet50", "resnet50"), (r"ResNet(101|152)", "resnet"),
-    (r"ResNet(50|101|152)V2", "resnet_v2"), (r"MobileNet", "mobilenet"), (r"MobileNetV2", "mobilenet_v2"),
-    (r"MobileNetV3(Small|Large)", "mobilenet_v3"), (r"InceptionV3", "inception_v3"), (r"Xception", "xception"),
-    (r"InceptionResNetV2", "inception_resnet_v2"), (r"DenseNet(121|169|201)", "densenet"),
-    (r"NASNet(Mobile|Large)", "nasnet"), (r"EfficientNetB[0-7]", "efficientnet"),
-    (r"EfficientNetV2(B[0-3]|S|M|L)", "efficientnet_v2"), (r"ConvNeXt(Tiny|Small|Base|Large|XLarge)", "convnext"),
+    (r"VGG16", "vgg16"),
+    (r"VGG19", "vgg19"),
+    (r"ResNet50", "resnet50"),
+    (r"ResNet(101|152)", "resnet"),
+    (r"ResNet(50|101|152)V2", "resnet_v2"),
+    (r"MobileNet", "mobilenet"),
+    (r"MobileNetV2", "mobilenet_v2"),
+    (r"MobileNetV3(Small|Large)", "mobilenet_v3"),
+    (r"InceptionV3", "inception_v3"),
+    (r"Xception", "xception"),
+    (r"InceptionResNetV2", "inception_resnet_v2"),
+    (r"DenseNet(121|169|201)", "densenet"),
+    (r"NASNet(Mobile|Large)", "nasnet"),
+    (r"EfficientNetB[0-7]", "efficientnet"),
+    (r"EfficientNetV2(B[0-3]|S|M|L)", "efficientnet_v2"),
+    (r"ConvNeXt(Tiny|Small|Base|Large|XLarge)", "convnext"),
     (r"RegNet[XY]\d{3}", "regnet"),
 )
 Pos = tuple[int, int, int]  # (cell, line, column): the script's reading order
@@ -102,8 +126,9 @@ def _target_sizes(facts: rules.ScriptFacts) -> tuple[tuple[int, int] | None, ...
     for iterator in facts.iterators:
         if iterator.method in SIZE_POSITIONS:
             sizes.setdefault(iterator.generator, set()).add(iterator.target_size)
-    return tuple(next(iter(found)) if len(found := sizes.get(generator, set())) == 1 else None
-                 for generator in facts.generators)
+    return tuple(
+        next(iter(found)) if len(found := sizes.get(generator, set())) == 1 else None for generator in facts.generators
+    )
 
 
 # -- the script's names -----------------------------------------------------------------------
@@ -125,8 +150,11 @@ def _assigned_pairs(node) -> list[tuple[str, ast.AST]]:
     pairs = []
     for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
         value = node.value
-        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
-                and len(target.elts) == len(value.elts):
+        if (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(value, (ast.Tuple, ast.List))
+            and len(target.elts) == len(value.elts)
+        ):
             pairs += [(name, item) for part, item in zip(target.elts, value.elts) if (name := _dotted(part))]
         elif name := _dotted(target):
             pairs.append((name, value))
@@ -161,8 +189,10 @@ def _config(kwargs: dict, names: list) -> tuple[AugmentConfig | None, str | None
     except InputError as error:
         return None, str(error)
     modelled, _ = split_idg_kwargs(kwargs)
-    modelled = {name: bool(value) if name in rules.FLAGS and isinstance(value, str) else value
-                for name, value in modelled.items()}
+    modelled = {
+        name: bool(value) if name in rules.FLAGS and isinstance(value, str) else value
+        for name, value in modelled.items()
+    }
     try:
         return AugmentConfig(**modelled), None
     except (ValueError, TypeError, OverflowError) as error:
@@ -220,12 +250,21 @@ class _Reader:
         self._read_generators()
         self._read_iterators(assigns)
         self._read_uses(attributes, names)
-        compare_predictions(self.trees, self.facts.model_calls, self.model_call_of,
-                            lambda cell, node: self._iterator_at(node.value, _pos(cell, node)) is not None)
+        compare_predictions(
+            self.trees,
+            self.facts.model_calls,
+            self.model_call_of,
+            lambda cell, node: self._iterator_at(node.value, _pos(cell, node)) is not None,
+        )
         self.facts.keras = rules.keras_version(
             [source for _, source, _ in self.trees],
-            any((node.module or "").startswith("keras_preprocessing") if isinstance(node, ast.ImportFrom)
-                else any(alias.name.startswith("keras_preprocessing") for alias in node.names) for node in imports))
+            any(
+                (node.module or "").startswith("keras_preprocessing")
+                if isinstance(node, ast.ImportFrom)
+                else any(alias.name.startswith("keras_preprocessing") for alias in node.names)
+                for node in imports
+            ),
+        )
         return self.facts
 
     def _read_imports(self, imports: list) -> None:
@@ -255,8 +294,11 @@ class _Reader:
         """Module-level names assigned once: literals, and dicts of settings ({...} or dict(...))."""
         for cell, source, tree in self.trees:
             for statement in tree.body:
-                if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
-                        and isinstance(statement.targets[0], ast.Name)):
+                if not (
+                    isinstance(statement, ast.Assign)
+                    and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name)
+                ):
                     continue
                 name, value = statement.targets[0].id, statement.value
                 if stores[name] != 1:
@@ -264,8 +306,12 @@ class _Reader:
                 if isinstance(value, ast.Dict) and all(isinstance(key, ast.Constant) for key in value.keys):
                     self.dicts[name] = [(str(key.value), item) for key, item in zip(value.keys, value.values)]
                     self.dict_places[name] = (cell, source, script_source.dict_arguments(cell, value))
-                elif isinstance(value, ast.Call) and _dotted(value.func) == "dict" and not value.args \
-                        and all(keyword.arg for keyword in value.keywords):
+                elif (
+                    isinstance(value, ast.Call)
+                    and _dotted(value.func) == "dict"
+                    and not value.args
+                    and all(keyword.arg for keyword in value.keywords)
+                ):
                     self.dicts[name] = [(keyword.arg, keyword.value) for keyword in value.keywords]
                     self.dict_places[name] = (cell, source, script_source.dict_arguments(cell, value))
                 else:
@@ -289,9 +335,17 @@ class _Reader:
 
     def _arguments(self, node: ast.Call) -> list[tuple[str, ast.AST]]:
         """(IDG argument, value) of a call: positional ones named, **dicts of settings expanded."""
-        arguments = [(f"*{_dotted(value.value) or '...'}" if isinstance(value, ast.Starred) else
-                      IDG_POSITIONAL[index] if index < len(IDG_POSITIONAL) else f"argument {index + 1}", value)
-                     for index, value in enumerate(node.args)]
+        arguments = [
+            (
+                f"*{_dotted(value.value) or '...'}"
+                if isinstance(value, ast.Starred)
+                else IDG_POSITIONAL[index]
+                if index < len(IDG_POSITIONAL)
+                else f"argument {index + 1}",
+                value,
+            )
+            for index, value in enumerate(node.args)
+        ]
         for keyword in node.keywords:
             value = keyword.value
             if keyword.arg is not None:
@@ -340,15 +394,24 @@ class _Reader:
             line = statement.end_lineno + 1
             after, indent = Span(statement_cell, line, 0, line, 0), " " * statement.col_offset
         text = ast.get_source_segment(source, node) or ""
-        return Generator(call, preprocessing, ", ".join(kept), ast.get_source_segment(source, node.func)
-                         or "ImageDataGenerator", script_source.span(cell, node), where, after, indent,
-                         text if len(text) <= 2000 else "")
+        return Generator(
+            call,
+            preprocessing,
+            ", ".join(kept),
+            ast.get_source_segment(source, node.func) or "ImageDataGenerator",
+            script_source.span(cell, node),
+            where,
+            after,
+            indent,
+            text if len(text) <= 2000 else "",
+        )
 
     def _read_generators(self) -> None:
         for cell, source, node in self.calls:
             func = node.func
             if (isinstance(func, ast.Name) and func.id in self.idg_names) or (
-                    isinstance(func, ast.Attribute) and func.attr in IDG_CLASSES):
+                isinstance(func, ast.Attribute) and func.attr in IDG_CLASSES
+            ):
                 generator = self._generator(cell, source, node)
                 self.generator_of[id(node)] = generator
                 self.facts.generators.append(generator)
@@ -381,10 +444,20 @@ class _Reader:
             value = self._maybe(seed, "seed", rules.UNKNOWN)
             seed = ("name", seed.id) if value is rules.UNKNOWN and isinstance(seed, ast.Name) else value
         subset = self._maybe(keywords["subset"], "subset") if "subset" in keywords else None
-        return Iterator(node.lineno, cell, node.func.attr, self.assigned.get(id(node)), generator, subset,
-                        None if shuffle is rules.UNKNOWN else bool(shuffle), "shuffle" in keywords, seed,
-                        self._target_size(node), script_source.span(cell, node.func.value),
-                        script_source.call_arguments(cell, node))
+        return Iterator(
+            node.lineno,
+            cell,
+            node.func.attr,
+            self.assigned.get(id(node)),
+            generator,
+            subset,
+            None if shuffle is rules.UNKNOWN else bool(shuffle),
+            "shuffle" in keywords,
+            seed,
+            self._target_size(node),
+            script_source.span(cell, node.func.value),
+            script_source.call_arguments(cell, node),
+        )
 
     def _target_size(self, node: ast.Call) -> tuple[int, int] | None:
         """The (height, width) in pixels a flow_from_* call loads images at: its target_size
@@ -394,7 +467,7 @@ class _Reader:
         if position is None:
             return None
         # a * or ** we cannot read may hold target_size (unless it is given by name: Python refuses both)
-        unread = any(isinstance(arg, ast.Starred) for arg in node.args[:position + 1])
+        unread = any(isinstance(arg, ast.Starred) for arg in node.args[: position + 1])
         given = node.args[position] if len(node.args) > position and not unread else None
         for keyword in node.keywords:
             if keyword.arg == "target_size":
@@ -426,11 +499,15 @@ class _Reader:
             if iterator.target:
                 self.iterators.setdefault(iterator.target, []).append((_pos(cell, node), iterator))
         for cell, loop in self.loops:  # the batch a loop takes from an iterator stands for that iterator
-            target = loop.target.elts[0] if isinstance(loop.target, (ast.Tuple, ast.List)) and loop.target.elts \
+            target = (
+                loop.target.elts[0]
+                if isinstance(loop.target, (ast.Tuple, ast.List)) and loop.target.elts
                 else loop.target
+            )
             if (name := _dotted(target)) and (iterator := self._iterator_at(loop.iter, _pos(cell, loop))):
-                bisect.insort(self.iterators.setdefault(name, []), (_pos(cell, target), iterator),
-                              key=lambda entry: entry[0])
+                bisect.insort(
+                    self.iterators.setdefault(name, []), (_pos(cell, target), iterator), key=lambda entry: entry[0]
+                )
         for pos, name, value in sorted(self.pairs, key=lambda item: item[0]):  # val_data = val_generator
             if isinstance(value, (ast.Name, ast.Attribute)) and (iterator := self._iterator_at(value, pos)):
                 bisect.insort(self.iterators.setdefault(name, []), (pos, iterator), key=lambda entry: entry[0])
@@ -467,15 +544,25 @@ class _Reader:
         """A preprocess_input (imported name, alias, or attribute) and its keras.applications family."""
         if isinstance(node, ast.Name) and (node.id in self.preprocess_names or node.id.endswith("preprocess_input")):
             family = self.preprocess_names.get(node.id)
-            return AppName(node.lineno, cell, node.id, family, *script_source.import_places(
-                self.preprocess_imports.get(node.id), self.import_cells, self.sources, node.id, family))
+            return AppName(
+                node.lineno,
+                cell,
+                node.id,
+                family,
+                *script_source.import_places(
+                    self.preprocess_imports.get(node.id), self.import_cells, self.sources, node.id, family
+                ),
+            )
         if isinstance(node, ast.Attribute) and node.attr.endswith("preprocess_input") and (text := _dotted(node)):
             parts = text.split(".")
             module = parts[-2] if len(parts) > 1 else ""
             family = self.modules.get(module, module if module in rules.PREPROCESS_MODES else None)
             at = node.value
-            family_at = Span(cell, at.end_lineno, at.end_col_offset - len(module), at.end_lineno, at.end_col_offset) \
-                if module in rules.PREPROCESS_MODES and isinstance(at, ast.Attribute) else None  # not an alias
+            family_at = (
+                Span(cell, at.end_lineno, at.end_col_offset - len(module), at.end_lineno, at.end_col_offset)
+                if module in rules.PREPROCESS_MODES and isinstance(at, ast.Attribute)
+                else None
+            )  # not an alias
             return AppName(node.lineno, cell, text, family, family_at)
         return None
 

@@ -47,7 +47,7 @@ def apply_edits(source: str, edits, cell: int | None = None) -> str:
     def offset(line: int, col: int) -> int:
         if line > len(lines):
             return len(source)
-        before = sum(len(text) for text in lines[:line - 1])
+        before = sum(len(text) for text in lines[: line - 1])
         return before + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
 
     mine = [edit for edit in edits if edit.span.cell == cell]
@@ -89,8 +89,14 @@ class ScriptFinding:
     edits: tuple[Edit, ...] = ()
 
     def to_json(self) -> dict:
-        return {"line": self.line, "cell": self.cell, "code": self.code, "severity": self.severity,
-                "message": self.message, "fix": self.fix}
+        return {
+            "line": self.line,
+            "cell": self.cell,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 @dataclass(frozen=True)
@@ -244,8 +250,11 @@ class ScriptFacts:
 
 # Keras versions whose ImageDataGenerator does not swap the shift axes (IDG_SEMANTICS.md: Keras
 # 2.2-2.8, keras-preprocessing <= 1.1.2, and tf.keras before TF 2.9, which used them).
-_PINNED = re.compile(r"\b(keras[-_]preprocessing|tensorflow(?:[-_](?:gpu|cpu))?|tf[-_]keras|keras)\s*[=<>~]=\s*"
-                     r"(\d+)\.(\d+)(?:\.\d+)?", re.IGNORECASE)
+_PINNED = re.compile(
+    r"\b(keras[-_]preprocessing|tensorflow(?:[-_](?:gpu|cpu))?|tf[-_]keras|keras)\s*[=<>~]=\s*"
+    r"(\d+)\.(\d+)(?:\.\d+)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -280,8 +289,13 @@ def family_edits(uses: list[AppName], family: str) -> list[Edit | None]:
     """Every use of one preprocess_input switched to another family's, each place once."""
     edits, done = [], set()
     for use in uses:
-        edit = use.family_at.put(family) if use.family_at else \
-            Edit(use.reimport[0], use.reimport[1].format(family=family)) if use.reimport else None
+        edit = (
+            use.family_at.put(family)
+            if use.family_at
+            else Edit(use.reimport[0], use.reimport[1].format(family=family))
+            if use.reimport
+            else None
+        )
         if edit is None or edit.span not in done:
             edits.append(edit)
             done.add(edit.span if edit else None)

@@ -12,12 +12,25 @@ from .script_facts import ModelCall
 from .script_source import dotted
 
 PREDICT_METHODS = ("predict", "predict_generator")
-LABEL_METRICS = ("confusion_matrix", "classification_report", "accuracy_score", "balanced_accuracy_score",
-                 "f1_score", "precision_score", "recall_score", "roc_auc_score", "from_predictions")
+LABEL_METRICS = (
+    "confusion_matrix",
+    "classification_report",
+    "accuracy_score",
+    "balanced_accuracy_score",
+    "f1_score",
+    "precision_score",
+    "recall_score",
+    "roc_auc_score",
+    "from_predictions",
+)
 
 
-def compare_predictions(trees: list, model_calls: list[ModelCall], call_index: dict[int, int],
-                        is_labels: Callable[[int | None, ast.Attribute], bool]) -> None:
+def compare_predictions(
+    trees: list,
+    model_calls: list[ModelCall],
+    call_index: dict[int, int],
+    is_labels: Callable[[int | None, ast.Attribute], bool],
+) -> None:
     """Mark (in `model_calls`, in place) the predict calls on an iterator whose predictions
     the script compares with labels: followed statement by statement in file order, through
     the names they are assigned to (p = model.predict(it); y_pred = p.argmax(1)) until a
@@ -25,8 +38,9 @@ def compare_predictions(trees: list, model_calls: list[ModelCall], call_index: d
     name assigned from one), or a scikit-learn metric. call_index: id(call node) -> its index."""
     statements = []
     for cell, _, tree in trees:
-        statements += [(cell, node) for node in ast.walk(tree)
-                       if isinstance(node, ast.stmt) and not hasattr(node, "body")]
+        statements += [
+            (cell, node) for node in ast.walk(tree) if isinstance(node, ast.stmt) and not hasattr(node, "body")
+        ]
     statements.sort(key=lambda item: (item[0] or 0, item[1].lineno, item[1].col_offset))
     predicted: dict[str, int] = {}  # name -> index of the predict call it holds
     labelled: set[str] = set()
@@ -52,7 +66,8 @@ def compare_predictions(trees: list, model_calls: list[ModelCall], call_index: d
             for index in calls:
                 if model_calls[index].compared is None:
                     model_calls[index] = dataclasses.replace(
-                        model_calls[index], compared=f"{labels[0] if labels else metric} ({where})")
+                        model_calls[index], compared=f"{labels[0] if labels else metric} ({where})"
+                    )
         elif calls:
             predicted.update({target: calls[0] for target in targets})
         elif labels:
@@ -62,14 +77,19 @@ def compare_predictions(trees: list, model_calls: list[ModelCall], call_index: d
                 predicted.pop(target, None)
                 labelled.discard(target)
 
+
 def _targets(statement: ast.stmt) -> list[str]:
     """The names a statement assigns to, and the lists it appends to (y_pred.extend(...))."""
     if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-        return [name.id for target in targets for name in ast.walk(target)
-                if isinstance(name, ast.Name)]
+        return [name.id for target in targets for name in ast.walk(target) if isinstance(name, ast.Name)]
     value = getattr(statement, "value", None)
-    if isinstance(statement, ast.Expr) and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-            and value.func.attr in ("append", "extend") and (name := dotted(value.func.value)):
+    if (
+        isinstance(statement, ast.Expr)
+        and isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr in ("append", "extend")
+        and (name := dotted(value.func.value))
+    ):
         return [name]
     return []

@@ -36,24 +36,52 @@ from .script_facts import (  # noqa: F401  (the records, here too for the rules'
 # range it gives (caffe: BGR minus the ImageNet mean 103.9/116.8/123.7; torch: ImageNet
 # mean and std on 0..1; none: the model rescales inside and wants 0..255).
 PREPROCESS_MODES = {
-    "vgg16": "caffe", "vgg19": "caffe", "resnet": "caffe", "resnet50": "caffe", "imagenet_utils": "caffe",
-    "mobilenet": "tf", "mobilenet_v2": "tf", "inception_v3": "tf", "xception": "tf", "inception_resnet_v2": "tf",
-    "resnet_v2": "tf", "nasnet": "tf", "densenet": "torch", "efficientnet": "none", "efficientnet_v2": "none",
-    "mobilenet_v3": "none", "convnext": "none", "regnet": "none",
+    "vgg16": "caffe",
+    "vgg19": "caffe",
+    "resnet": "caffe",
+    "resnet50": "caffe",
+    "imagenet_utils": "caffe",
+    "mobilenet": "tf",
+    "mobilenet_v2": "tf",
+    "inception_v3": "tf",
+    "xception": "tf",
+    "inception_resnet_v2": "tf",
+    "resnet_v2": "tf",
+    "nasnet": "tf",
+    "densenet": "torch",
+    "efficientnet": "none",
+    "efficientnet_v2": "none",
+    "mobilenet_v3": "none",
+    "convnext": "none",
+    "regnet": "none",
 }
 MODE_EFFECTS = {
     "caffe": ("turns RGB into BGR and subtracts the ImageNet mean, giving about -124..152", (-123.68, 151.061)),
     "tf": ("scales the pixels to -1..1", (-1.0, 1.0)),
-    "torch": ("scales to 0..1 and standardizes with the ImageNet mean and std, giving about -2.1..2.6",
-              (-2.118, 2.64)),
+    "torch": ("scales to 0..1 and standardizes with the ImageNet mean and std, giving about -2.1..2.6", (-2.118, 2.64)),
     "none": ("passes the pixels through, as the model rescales inside and expects 0..255", (0.0, 255.0)),
 }
-FLAGS = ("horizontal_flip", "vertical_flip", "samplewise_center", "samplewise_std_normalization",
-         "featurewise_center", "featurewise_std_normalization", "zca_whitening")
+FLAGS = (
+    "horizontal_flip",
+    "vertical_flip",
+    "samplewise_center",
+    "samplewise_std_normalization",
+    "featurewise_center",
+    "featurewise_std_normalization",
+    "zca_whitening",
+)
 FEATUREWISE = ("featurewise_center", "featurewise_std_normalization", "zca_whitening")
 # Settings that must match between an image generator and its mask generator.
-GEOMETRY = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
-            "horizontal_flip", "vertical_flip", "fill_mode")
+GEOMETRY = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "zoom_range",
+    "horizontal_flip",
+    "vertical_flip",
+    "fill_mode",
+)
 FIT_METHODS = ("fit", "fit_generator")
 PREDICT_METHODS = ("predict", "predict_generator")
 UNKNOWN = object()  # an argument given as something we cannot read (a seed from a function call)
@@ -73,8 +101,9 @@ def run_rules(facts: ScriptFacts) -> list[ScriptFinding]:
 
 
 def _at(where, code: str, severity: str, message: str, fix: str, edits=()) -> ScriptFinding:
-    return ScriptFinding(where.line, where.cell, code, severity, message, fix,
-                         tuple(edit for edit in edits if edit is not None))
+    return ScriptFinding(
+        where.line, where.cell, code, severity, message, fix, tuple(edit for edit in edits if edit is not None)
+    )
 
 
 def _text(value: Any) -> str:
@@ -90,8 +119,11 @@ def random_transforms(call: IdgCall) -> list[str]:
     """'name=value' for each random transform the call turns on. Without a config (the model
     refused the settings) each transform is tried alone, and counted as on when truthy."""
     if call.config is not None:
-        return [setting_text(call.config, name) for name in call.config.active_transforms()
-                if not _fixed_pair(call.config, name)]
+        return [
+            setting_text(call.config, name)
+            for name in call.config.active_transforms()
+            if not _fixed_pair(call.config, name)
+        ]
     found = []
     for name, value in ((name, call.kwargs[name]) for name in TRANSFORM_FIELDS if name in call.kwargs):
         try:
@@ -105,8 +137,9 @@ def random_transforms(call: IdgCall) -> list[str]:
 def _fixed_pair(config: AugmentConfig, name: str) -> bool:
     """A zoom or brightness pair with equal ends (horovod's validation zoom_range=(0.875, 0.875)):
     IDG draws from a zero-width interval, so every image gets the same change, not a random one."""
-    bounds = config.zoom_bounds if name == "zoom_range" else config.brightness_range if name == "brightness_range" \
-        else None
+    bounds = (
+        config.zoom_bounds if name == "zoom_range" else config.brightness_range if name == "brightness_range" else None
+    )
     return bounds is not None and bounds[0] == bounds[1]
 
 
@@ -132,13 +165,20 @@ def _subset_finding(iterator: Iterator, transforms: list[str]) -> ScriptFinding:
     call = iterator.generator.call
     split = call.kwargs.get("validation_split")
     share = f"{num(split * 100)}%" if isinstance(split, (int, float)) and not isinstance(split, bool) else "fraction"
-    first = {"flow_from_directory": "of each class's files in sorted file-name order",
-             "flow_from_dataframe": "of the dataframe's rows"}.get(iterator.method, "of the rows of x")
+    first = {
+        "flow_from_directory": "of each class's files in sorted file-name order",
+        "flow_from_dataframe": "of the dataframe's rows",
+    }.get(iterator.method, "of the rows of x")
     extra = f"validation_split={_text(split)}" if share != "fraction" else "validation_split=..."
-    edits = [iterator.receiver.put(_plain_generator(iterator.generator, extra))] \
-        if share != "fraction" and iterator.receiver else []
+    edits = (
+        [iterator.receiver.put(_plain_generator(iterator.generator, extra))]
+        if share != "fraction" and iterator.receiver
+        else []
+    )
     return _at(
-        iterator, "validation_augmented", WARNING,
+        iterator,
+        "validation_augmented",
+        WARNING,
         f"{iterator.name} takes subset='validation' from {call.name}, which applies random transforms "
         f"({', '.join(transforms)}): IDG augments the validation subset too (both subsets come from one "
         f"generator), so validation scores are measured on augmented images. And the subset is the first "
@@ -153,7 +193,9 @@ def _model_call_finding(call: ModelCall, iterator: Iterator, role: str, transfor
     what = {"validation": "validation scores are", "evaluate": "scores are", "predict": "predictions are"}[role]
     helper = "val_datagen" if role == "validation" else "test_datagen"
     return _at(
-        call, "validation_augmented", WARNING,
+        call,
+        "validation_augmented",
+        WARNING,
         f"{iterator.name} comes from {iterator.generator.call.name}, which applies random transforms "
         f"({', '.join(transforms)}), and it is passed {'as validation_data ' if role == 'validation' else ''}to "
         f"{call.receiver}.{call.method}: the {what} made on randomly transformed images, noisier and usually "
@@ -178,8 +220,9 @@ def validation_augmented(facts: ScriptFacts) -> list[ScriptFinding]:
             seen.add(iterator)
             findings.append(_subset_finding(iterator, transforms))
     for call in facts.model_calls:
-        role = "validation" if call.method in FIT_METHODS else "predict" if call.method in PREDICT_METHODS \
-            else "evaluate"
+        role = (
+            "validation" if call.method in FIT_METHODS else "predict" if call.method in PREDICT_METHODS else "evaluate"
+        )
         iterator = call.validation if role == "validation" else call.x
         if iterator is None or iterator in seen or (role == "validation" and iterator is call.x):
             continue
@@ -199,26 +242,43 @@ def subset_without_split(facts: ScriptFacts) -> list[ScriptFinding]:
         if iterator.subset not in ("validation", "training") or not _without_split(call):
             continue
         if iterator.subset == "validation":
-            what = ("the validation subset is empty: "
-                    + ("flow refuses a split that leaves no validation rows" if iterator.method == "flow" else
-                       f"{iterator.method} finds 0 images, so there is nothing to validate on"))
+            what = "the validation subset is empty: " + (
+                "flow refuses a split that leaves no validation rows"
+                if iterator.method == "flow"
+                else f"{iterator.method} finds 0 images, so there is nothing to validate on"
+            )
         else:
             what = "the training subset is every image, and no image is held out for validation"
         # With a split, a validation subset of an augmenting generator is augmented: it moves to a plain one.
         transforms = random_transforms(call)
-        moved = [it for it in facts.iterators if it.generator is iterator.generator and it.subset == "validation"
-                 and transforms and it.receiver] if transforms else []
+        moved = (
+            [
+                it
+                for it in facts.iterators
+                if it.generator is iterator.generator and it.subset == "validation" and transforms and it.receiver
+            ]
+            if transforms
+            else []
+        )
         edits = [iterator.generator.arguments.set("validation_split", "0.2")]
         edits += [it.receiver.put(_plain_generator(iterator.generator, "validation_split=0.2")) for it in moved]
-        plain = (f"; take the validation subset from a generator without random transforms and the same split, "
-                 f"{_plain_generator(iterator.generator, 'validation_split=0.2')}" if moved else "")
-        findings.append(_at(
-            iterator, "subset_without_split", WARNING,
-            f"{iterator.name} takes subset={iterator.subset!r} from {call.name}, which has no validation_split: "
-            f"IDG splits at 0, so {what}.",
-            f"Give {call.name} a validation_split, e.g. validation_split=0.2 for a 20% validation subset{plain}.",
-            edits,
-        ))
+        plain = (
+            f"; take the validation subset from a generator without random transforms and the same split, "
+            f"{_plain_generator(iterator.generator, 'validation_split=0.2')}"
+            if moved
+            else ""
+        )
+        findings.append(
+            _at(
+                iterator,
+                "subset_without_split",
+                WARNING,
+                f"{iterator.name} takes subset={iterator.subset!r} from {call.name}, which has no validation_split: "
+                f"IDG splits at 0, so {what}.",
+                f"Give {call.name} a validation_split, e.g. validation_split=0.2 for a 20% validation subset{plain}.",
+                edits,
+            )
+        )
     return findings
 
 
@@ -235,16 +295,22 @@ def rescale_and_preprocess_input(facts: ScriptFacts) -> list[ScriptFinding]:
         effect = ""
         if mode:
             words, (low, high) = MODE_EFFECTS[mode]
-            effect = (f" ({use.text} {words}), so the model sees about {num(low * rescale)}.."
-                      f"{num(high * rescale)} instead of {num(low)}..{num(high)}")
-        findings.append(_at(
-            call, "rescale_and_preprocess_input", WARNING,
-            f"{call.name} sets rescale={rescale_text(rescale)} and preprocessing_function={use.text}: IDG runs "
-            f"preprocessing_function first, on the 0..255 pixels, then multiplies its result by "
-            f"rescale{effect}. The pixels are scaled twice.",
-            f"Remove rescale={rescale_text(rescale)}: {use.text} already scales the pixels as the model expects.",
-            [generator.arguments.removals["rescale"].put("")] if "rescale" in generator.arguments.removals else [],
-        ))
+            effect = (
+                f" ({use.text} {words}), so the model sees about {num(low * rescale)}.."
+                f"{num(high * rescale)} instead of {num(low)}..{num(high)}"
+            )
+        findings.append(
+            _at(
+                call,
+                "rescale_and_preprocess_input",
+                WARNING,
+                f"{call.name} sets rescale={rescale_text(rescale)} and preprocessing_function={use.text}: IDG runs "
+                f"preprocessing_function first, on the 0..255 pixels, then multiplies its result by "
+                f"rescale{effect}. The pixels are scaled twice.",
+                f"Remove rescale={rescale_text(rescale)}: {use.text} already scales the pixels as the model expects.",
+                [generator.arguments.removals["rescale"].put("")] if "rescale" in generator.arguments.removals else [],
+            )
+        )
     return findings
 
 
@@ -264,15 +330,19 @@ def preprocess_input_family_mismatch(facts: ScriptFacts) -> list[ScriptFinding]:
         seen.add(use.family)
         model = models[0]
         where = f"line {model.line}" + ("" if model.cell is None else f" of cell {model.cell}")
-        findings.append(_at(
-            use, "preprocess_input_family_mismatch", WARNING,
-            f"{use.text} comes from keras.applications.{use.family} and {MODE_EFFECTS[mode][0]}, but the model is "
-            f"{model.text} ({where}), whose weights expect keras.applications.{model.family}."
-            f"preprocess_input, which {MODE_EFFECTS[PREPROCESS_MODES[model.family]][0]}: the pretrained "
-            "features see pixels in the wrong range.",
-            f"Import preprocess_input from tensorflow.keras.applications.{model.family} instead.",
-            family_edits([other for other in facts.preprocess_uses if other.family == use.family], model.family),
-        ))
+        findings.append(
+            _at(
+                use,
+                "preprocess_input_family_mismatch",
+                WARNING,
+                f"{use.text} comes from keras.applications.{use.family} and {MODE_EFFECTS[mode][0]}, but the model is "
+                f"{model.text} ({where}), whose weights expect keras.applications.{model.family}."
+                f"preprocess_input, which {MODE_EFFECTS[PREPROCESS_MODES[model.family]][0]}: the pretrained "
+                "features see pixels in the wrong range.",
+                f"Import preprocess_input from tensorflow.keras.applications.{model.family} instead.",
+                family_edits([other for other in facts.preprocess_uses if other.family == use.family], model.family),
+            )
+        )
     return findings
 
 
@@ -288,16 +358,22 @@ def featurewise_without_fit(facts: ScriptFacts) -> list[ScriptFinding]:
             continue
         settings = ", ".join(f"{name}={_text(call.kwargs[name])}" for name in flags)
         fit = f"{call.target}.fit(...)" if call.target else "its .fit(...)"
-        findings.append(_at(
-            call, "featurewise_without_fit", WARNING,
-            f"{call.name} sets {settings} but {fit} is never called: without fit IDG has no data-set "
-            "mean, std or whitening matrix, so it warns on every batch and leaves the images unnormalized.",
-            f"Call {call.target or 'the generator'}.fit(x_sample) on a NumPy array of training images before "
-            f"training, or remove {flags[0]}.",
-            [generator.after.put(f"{generator.indent}{call.target}.fit(x_sample)\n")]
-            if call.target and generator.after else
-            [generator.arguments.removals[flag].put("") for flag in flags if flag in generator.arguments.removals],
-        ))
+        findings.append(
+            _at(
+                call,
+                "featurewise_without_fit",
+                WARNING,
+                f"{call.name} sets {settings} but {fit} is never called: without fit IDG has no data-set "
+                "mean, std or whitening matrix, so it warns on every batch and leaves the images unnormalized.",
+                f"Call {call.target or 'the generator'}.fit(x_sample) on a NumPy array of training images before "
+                f"training, or remove {flags[0]}.",
+                [generator.after.put(f"{generator.indent}{call.target}.fit(x_sample)\n")]
+                if call.target and generator.after
+                else [
+                    generator.arguments.removals[flag].put("") for flag in flags if flag in generator.arguments.removals
+                ],
+            )
+        )
     return findings
 
 
@@ -309,18 +385,26 @@ def shuffled_predict(facts: ScriptFacts) -> list[ScriptFinding]:
     findings = []
     for call in facts.model_calls:
         iterator = call.x
-        if call.method not in PREDICT_METHODS or iterator is None or iterator.shuffle is not True \
-                or call.compared is None:
+        if (
+            call.method not in PREDICT_METHODS
+            or iterator is None
+            or iterator.shuffle is not True
+            or call.compared is None
+        ):
             continue
         how = "shuffle=True" if iterator.shuffle_given else f"shuffle defaults to True for {iterator.method}"
-        findings.append(_at(
-            call, "shuffled_predict", WARNING,
-            f"{call.receiver}.{call.method}({iterator.name}) runs on a shuffling iterator ({how}): the "
-            f"predictions come in a random order, while {call.compared} compares them with labels in data order, "
-            "so predictions are scored against other images' labels (about chance accuracy).",
-            f"Create {iterator.name} with shuffle=False for prediction.",
-            [iterator.arguments.set("shuffle", "False")],
-        ))
+        findings.append(
+            _at(
+                call,
+                "shuffled_predict",
+                WARNING,
+                f"{call.receiver}.{call.method}({iterator.name}) runs on a shuffling iterator ({how}): the "
+                f"predictions come in a random order, while {call.compared} compares them with labels in data order, "
+                "so predictions are scored against other images' labels (about chance accuracy).",
+                f"Create {iterator.name} with shuffle=False for prediction.",
+                [iterator.arguments.set("shuffle", "False")],
+            )
+        )
     return findings
 
 
@@ -362,16 +446,18 @@ def _pair_problems(first: Iterator, second: Iterator) -> list[str]:
         problems.append(f"only one of them shuffles (shuffle={first.shuffle} and shuffle={second.shuffle})")
     a, b = first.generator.call, second.generator.call
     unread = {**a.unreadable, **b.unreadable}
-    problems += [f"{name} differs ({_text(_setting(a, name))} and {_text(_setting(b, name))})" for name in GEOMETRY
-                 if a is not b and name not in unread and _setting(a, name) != _setting(b, name)]
+    problems += [
+        f"{name} differs ({_text(_setting(a, name))} and {_text(_setting(b, name))})"
+        for name in GEOMETRY
+        if a is not b and name not in unread and _setting(a, name) != _setting(b, name)
+    ]
     return problems
 
 
 def _pair_edits(first: Iterator, second: Iterator) -> list[Edit | None]:
     """One seed for both flow calls (the first one's when it has one), the first one's
     shuffling for the second, and the first generator's call for the second's settings."""
-    seed = first.seed if first.seed not in (None, UNKNOWN) else second.seed if second.seed not in (None, UNKNOWN) \
-        else 1
+    seed = first.seed if first.seed not in (None, UNKNOWN) else second.seed if second.seed not in (None, UNKNOWN) else 1
     edits = [it.arguments.set("seed", _seed_text(seed)) for it in (first, second) if it.seed != seed]
     if first.shuffle is not None and second.shuffle is not None and first.shuffle != second.shuffle:
         edits.append(second.arguments.set("shuffle", str(first.shuffle)))
@@ -398,15 +484,19 @@ def mask_pair_mismatch(facts: ScriptFacts) -> list[ScriptFinding]:
         seen.add(key)
         problems = _pair_problems(pair.first, pair.second)
         if problems:
-            findings.append(_at(
-                pair, "mask_pair_mismatch", WARNING,
-                f"{pair.first.name} and {pair.second.name} are used as an image/mask pair, but "
-                f"{'; '.join(problems)}: each image and its mask get different random transforms (or come "
-                "in a different order), so the masks no longer line up with the images.",
-                "Build both generators from one dict of settings (ImageDataGenerator(**data_gen_args)) and pass "
-                "the same seed= to both flow calls.",
-                _pair_edits(pair.first, pair.second),
-            ))
+            findings.append(
+                _at(
+                    pair,
+                    "mask_pair_mismatch",
+                    WARNING,
+                    f"{pair.first.name} and {pair.second.name} are used as an image/mask pair, but "
+                    f"{'; '.join(problems)}: each image and its mask get different random transforms (or come "
+                    "in a different order), so the masks no longer line up with the images.",
+                    "Build both generators from one dict of settings (ImageDataGenerator(**data_gen_args)) and pass "
+                    "the same seed= to both flow calls.",
+                    _pair_edits(pair.first, pair.second),
+                )
+            )
     return findings
 
 
@@ -422,13 +512,17 @@ def string_flag(facts: ScriptFacts) -> list[ScriptFinding]:
                 continue
             meant = value.strip().lower() not in ("false", "0", "no", "off", "none", "")
             state = "on" if value else "off"
-            findings.append(_at(
-                call, "string_flag", WARNING,
-                f"{call.name} sets {name}={value!r}, a string: IDG only tests whether it is empty, so "
-                f"{name} is {state}{' although it says False' if value and not meant else ''}.",
-                f"Write {name}={meant} without quotes.",
-                [generator.arguments.values[name].put(str(meant))] if name in generator.arguments.values else [],
-            ))
+            findings.append(
+                _at(
+                    call,
+                    "string_flag",
+                    WARNING,
+                    f"{call.name} sets {name}={value!r}, a string: IDG only tests whether it is empty, so "
+                    f"{name} is {state}{' although it says False' if value and not meant else ''}.",
+                    f"Write {name}={meant} without quotes.",
+                    [generator.arguments.values[name].put(str(meant))] if name in generator.arguments.values else [],
+                )
+            )
     return findings
 
 
@@ -436,9 +530,15 @@ def string_flag(facts: ScriptFacts) -> list[ScriptFinding]:
 def idg_refuses(facts: ScriptFacts) -> list[ScriptFinding]:
     """Settings the model of IDG refuses (as IDG does): the other setting checks skip them."""
     return [
-        _at(generator.call, "idg_refuses", WARNING, f"{generator.call.name}: {generator.call.error}",
-            "Use a value ImageDataGenerator accepts; the checks of this generator's settings are skipped until then.")
-        for generator in facts.generators if generator.call.error is not None
+        _at(
+            generator.call,
+            "idg_refuses",
+            WARNING,
+            f"{generator.call.name}: {generator.call.error}",
+            "Use a value ImageDataGenerator accepts; the checks of this generator's settings are skipped until then.",
+        )
+        for generator in facts.generators
+        if generator.call.error is not None
     ]
 
 
@@ -452,12 +552,16 @@ def not_a_literal(facts: ScriptFacts) -> list[ScriptFinding]:
         unread = {name: why for name, why in call.unreadable.items() if name != "preprocessing_function"}
         if unread:
             listed = ", ".join(f"{name} ({why})" for name, why in unread.items())
-            findings.append(_at(
-                call, "not_a_literal", NOTE,
-                f"{call.name}: {listed} cannot be read without running the script, so the checks leave "
-                f"{'it' if len(unread) == 1 else 'them'} out.",
-                "Write the value as a literal (a number, string, True/False or a list) to have it checked.",
-            ))
+            findings.append(
+                _at(
+                    call,
+                    "not_a_literal",
+                    NOTE,
+                    f"{call.name}: {listed} cannot be read without running the script, so the checks leave "
+                    f"{'it' if len(unread) == 1 else 'them'} out.",
+                    "Write the value as a literal (a number, string, True/False or a list) to have it checked.",
+                )
+            )
     return findings
 
 
@@ -465,8 +569,11 @@ def _shift_axes(finding, version: KerasVersion | None) -> tuple[str, str] | None
     """The shift-axes note for the Keras the script says it runs: None (dropped) for one
     that does not swap."""
     if version is None:
-        return (finding.message + " (Keras 2.9 and later, and tf.keras from TensorFlow 2.9, swap the axes; "
-                "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not.)", finding.fix)
+        return (
+            finding.message + " (Keras 2.9 and later, and tf.keras from TensorFlow 2.9, swap the axes; "
+            "Keras 2.2-2.8 and keras-preprocessing 1.1.2 did not.)",
+            finding.fix,
+        )
     if not version.swaps:
         return None
     return f"With {version.text}: {finding.message}", finding.fix
@@ -488,6 +595,14 @@ def config_findings(facts: ScriptFacts) -> list[ScriptFinding]:
                 if (worded := _shift_axes(finding, facts.keras)) is None:
                     continue
                 message, fix = worded
-            findings.append(_at(generator.call, f"config:{finding.code}", finding.severity, message, fix,
-                                generator.edits_for(finding.change)))
+            findings.append(
+                _at(
+                    generator.call,
+                    f"config:{finding.code}",
+                    finding.severity,
+                    message,
+                    fix,
+                    generator.edits_for(finding.change),
+                )
+            )
     return findings

@@ -74,8 +74,10 @@ def _blank_magics(source: str) -> str:
         lines[0] = ""
     # A blanked line keeps its indentation as `pass`: `try:\n  %tensorflow_version 2.x\nexcept...`
     # (Colab's own snippet) must still parse.
-    return "\n".join(line[:len(line) - len(line.lstrip())] + "pass" if _SHELL.match(line) or _HELP.match(line)
-                     else line for line in lines)
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if _SHELL.match(line) or _HELP.match(line) else line
+        for line in lines
+    )
 
 
 def _parse(source: str, where: str) -> ast.Module:
@@ -107,11 +109,17 @@ def parse_all(sources: list, name: str) -> tuple[list, list[ScriptFinding]]:
             line = error.lineno or 1
             if cell is None:
                 raise InputError(f"{name} is not valid Python (line {line}: {error.msg})") from None
-            findings.append(ScriptFinding(
-                line, cell, "cell_syntax_error", rules.WARNING,
-                f"Cell {cell} is not valid Python (line {line}: {error.msg}), so it was not checked; "
-                "the other cells were.",
-                "Fix the syntax error in this cell (or clear it) and check the notebook again."))
+            findings.append(
+                ScriptFinding(
+                    line,
+                    cell,
+                    "cell_syntax_error",
+                    rules.WARNING,
+                    f"Cell {cell} is not valid Python (line {line}: {error.msg}), so it was not checked; "
+                    "the other cells were.",
+                    "Fix the syntax error in this cell (or clear it) and check the notebook again.",
+                )
+            )
     return trees, findings
 
 
@@ -163,8 +171,10 @@ def call_arguments(cell: int | None, node: ast.Call) -> Arguments:
         last = items[-1][2]
         insert, lead = Span(cell, last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset), ", "
     else:  # f(): just before the closing parenthesis
-        insert, lead = Span(cell, node.end_lineno, node.end_col_offset - 1, node.end_lineno,
-                            node.end_col_offset - 1), ""
+        insert, lead = (
+            Span(cell, node.end_lineno, node.end_col_offset - 1, node.end_lineno, node.end_col_offset - 1),
+            "",
+        )
     return Arguments(found.values, found.removals, insert, lead)
 
 
@@ -175,8 +185,9 @@ def dict_arguments(cell: int | None, node: ast.AST) -> Arguments:
     return spans(cell, [(keyword.arg, keyword, keyword, keyword.value) for keyword in node.keywords])
 
 
-def import_places(node: ast.ImportFrom | None, import_cells: dict, sources: dict, local: str,
-                  family: str | None) -> tuple[Span | None, tuple[Span, str] | None]:
+def import_places(
+    node: ast.ImportFrom | None, import_cells: dict, sources: dict, local: str, family: str | None
+) -> tuple[Span | None, tuple[Span, str] | None]:
     """Where the family of a preprocess_input imported by `node` is written (an import of it
     alone), or where a new import of it goes, and its text (an import of several names)."""
     if node is None or family is None:
@@ -186,8 +197,10 @@ def import_places(node: ast.ImportFrom | None, import_cells: dict, sources: dict
         line = node.end_lineno + 1
         prefix = node.module.rsplit(".", 1)[0]
         alias = f" as {local}" if local != "preprocess_input" else ""
-        return None, (Span(cell, line, 0, line, 0),
-                      f"{' ' * node.col_offset}from {prefix}.{{family}} import preprocess_input{alias}\n")
+        return None, (
+            Span(cell, line, 0, line, 0),
+            f"{' ' * node.col_offset}from {prefix}.{{family}} import preprocess_input{alias}\n",
+        )
     lines = sources.get(cell, "").splitlines()
     text = lines[node.lineno - 1].encode("utf-8") if node.lineno <= len(lines) else b""
     start = text.find(node.module.encode("utf-8"), node.col_offset)
@@ -209,8 +222,9 @@ def argument_sources(cell: int | None, source: str, node: ast.Call, dict_places:
             dict_cell, dict_source, where = dict_places[keyword.value.id]
             places.update({name: (dict_source, dict_cell) for name in where.values})
         elif isinstance(keyword.value, ast.Dict):
-            places.update({str(key.value): (source, cell) for key in keyword.value.keys
-                           if isinstance(key, ast.Constant)})
+            places.update(
+                {str(key.value): (source, cell) for key in keyword.value.keys if isinstance(key, ast.Constant)}
+            )
     return places
 
 

@@ -26,9 +26,18 @@ from ..augment.sampling import draw_batch, sample_transform
 from .iterators import DataFrameIterator, DirectoryIterator, NumpyArrayIterator
 
 # What the engine takes from the constructor: the augmentation, not the standardization.
-_ENGINE_SETTINGS = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range",
-                    "channel_shift_range", "horizontal_flip", "vertical_flip", "fill_mode", "cval",
-                    "interpolation_order")
+_ENGINE_SETTINGS = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "channel_shift_range",
+    "horizontal_flip",
+    "vertical_flip",
+    "fill_mode",
+    "cval",
+    "interpolation_order",
+)
 
 
 def _warn(message: str) -> None:
@@ -118,12 +127,32 @@ class FastImageDataGenerator:
         ValueError: `validation_split` must be strictly between 0 and 1.  Received: 1.5
     """
 
-    def __init__(self, featurewise_center=False, samplewise_center=False, featurewise_std_normalization=False,
-                 samplewise_std_normalization=False, zca_whitening=False, zca_epsilon=1e-6, rotation_range=0,
-                 width_shift_range=0.0, height_shift_range=0.0, brightness_range=None, shear_range=0.0,
-                 zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest", cval=0.0, horizontal_flip=False,
-                 vertical_flip=False, rescale=None, preprocessing_function=None, data_format=None,
-                 validation_split=0.0, interpolation_order=1, dtype=None):
+    def __init__(
+        self,
+        featurewise_center=False,
+        samplewise_center=False,
+        featurewise_std_normalization=False,
+        samplewise_std_normalization=False,
+        zca_whitening=False,
+        zca_epsilon=1e-6,
+        rotation_range=0,
+        width_shift_range=0.0,
+        height_shift_range=0.0,
+        brightness_range=None,
+        shear_range=0.0,
+        zoom_range=0.0,
+        channel_shift_range=0.0,
+        fill_mode="nearest",
+        cval=0.0,
+        horizontal_flip=False,
+        vertical_flip=False,
+        rescale=None,
+        preprocessing_function=None,
+        data_format=None,
+        validation_split=0.0,
+        interpolation_order=1,
+        dtype=None,
+    ):
         data_format = keras.config.image_data_format() if data_format is None else data_format
         self.dtype = keras.config.floatx() if dtype is None else dtype
         self.featurewise_center, self.samplewise_center = featurewise_center, samplewise_center
@@ -138,8 +167,10 @@ class FastImageDataGenerator:
         self.rescale, self.preprocessing_function = rescale, preprocessing_function
         self.interpolation_order = interpolation_order
         if data_format not in {"channels_last", "channels_first"}:
-            raise ValueError('`data_format` should be `"channels_last"` (channel after row and column) or '
-                             f'`"channels_first"` (channel before row and column). Received: {data_format}')
+            raise ValueError(
+                '`data_format` should be `"channels_last"` (channel after row and column) or '
+                f'`"channels_first"` (channel before row and column). Received: {data_format}'
+            )
         self.data_format = data_format
         self.channel_axis, self.row_axis, self.col_axis = (1, 2, 3) if data_format == "channels_first" else (3, 1, 2)
         if validation_split and not 0 < validation_split < 1:
@@ -153,8 +184,9 @@ class FastImageDataGenerator:
         else:
             raise ValueError(f"`zoom_range` should be a float or a tuple or list of two floats. Received: {zoom_range}")
         self._overrides(featurewise_center, featurewise_std_normalization, samplewise_center)
-        if brightness_range is not None and (not isinstance(brightness_range, (tuple, list))
-                                             or len(brightness_range) != 2):
+        if brightness_range is not None and (
+            not isinstance(brightness_range, (tuple, list)) or len(brightness_range) != 2
+        ):
             raise ValueError(f"`brightness_range should be tuple or list of two floats. Received: {brightness_range}")
         self.brightness_range = brightness_range
         self._config = None
@@ -166,20 +198,28 @@ class FastImageDataGenerator:
         if self.zca_whitening:
             if not featurewise_center:
                 self.featurewise_center = True
-                _warn("This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
-                      "`featurewise_center`.")
+                _warn(
+                    "This ImageDataGenerator specifies `zca_whitening`, which overrides setting of "
+                    "`featurewise_center`."
+                )
             if featurewise_std_normalization:
                 self.featurewise_std_normalization = False
-                _warn("This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
-                      "`featurewise_std_normalization`.")
+                _warn(
+                    "This ImageDataGenerator specifies `zca_whitening` which overrides setting of"
+                    "`featurewise_std_normalization`."
+                )
         if featurewise_std_normalization and not featurewise_center:
             self.featurewise_center = True
-            _warn("This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides setting of "
-                  "`featurewise_center`.")
+            _warn(
+                "This ImageDataGenerator specifies `featurewise_std_normalization`, which overrides setting of "
+                "`featurewise_center`."
+            )
         if self.samplewise_std_normalization and not samplewise_center:
             self.samplewise_center = True
-            _warn("This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides setting of "
-                  "`samplewise_center`.")
+            _warn(
+                "This ImageDataGenerator specifies `samplewise_std_normalization`, which overrides setting of "
+                "`samplewise_center`."
+            )
 
     @property
     def config(self) -> AugmentConfig:
@@ -198,14 +238,27 @@ class FastImageDataGenerator:
         """
         if self._config is None:
             settings = {name: getattr(self, name) for name in _ENGINE_SETTINGS}
-            self._config = AugmentConfig(**settings, zoom_range=tuple(self.zoom_range),
-                                         brightness_range=self.brightness_range)
+            self._config = AugmentConfig(
+                **settings, zoom_range=tuple(self.zoom_range), brightness_range=self.brightness_range
+            )
         return self._config
 
     # -- the iterators ------------------------------------------------------------------
 
-    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None, save_to_dir=None,
-             save_prefix="", save_format="png", ignore_class_split=False, subset=None):
+    def flow(
+        self,
+        x,
+        y=None,
+        batch_size=32,
+        shuffle=True,
+        sample_weight=None,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        ignore_class_split=False,
+        subset=None,
+    ):
         """Batches from arrays in memory, augmented and standardized, as IDG's `flow`.
 
         Args:
@@ -241,15 +294,41 @@ class FastImageDataGenerator:
             >>> batches.n, len(batches), batches[0].shape
             (3, 2, (2, 16, 16, 1))
         """
-        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle, sample_weight=sample_weight,
-                                  seed=seed, data_format=self.data_format, save_to_dir=save_to_dir,
-                                  save_prefix=save_prefix, save_format=save_format,
-                                  ignore_class_split=ignore_class_split, subset=subset, dtype=self.dtype)
+        return NumpyArrayIterator(
+            x,
+            y,
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            sample_weight=sample_weight,
+            seed=seed,
+            data_format=self.data_format,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            ignore_class_split=ignore_class_split,
+            subset=subset,
+            dtype=self.dtype,
+        )
 
-    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
-                            class_mode="categorical", batch_size=32, shuffle=True, seed=None, save_to_dir=None,
-                            save_prefix="", save_format="png", follow_links=False, subset=None,
-                            interpolation="nearest", keep_aspect_ratio=False):
+    def flow_from_directory(
+        self,
+        directory,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        follow_links=False,
+        subset=None,
+        interpolation="nearest",
+        keep_aspect_ratio=False,
+    ):
         """Batches from image files, one sub-folder per class, as IDG's `flow_from_directory`.
 
         Files are listed, split and decoded as IDG does (sorted walk; Keras's own `load_img`,
@@ -305,17 +384,49 @@ class FastImageDataGenerator:
             ((2, 32, 32, 3), (2, 2))
             >>> shutil.rmtree(root)
         """
-        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode, classes=classes,
-                                 class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
-                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
-                                 save_format=save_format, follow_links=follow_links, subset=subset,
-                                 interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio, dtype=self.dtype)
+        return DirectoryIterator(
+            directory,
+            self,
+            target_size=target_size,
+            color_mode=color_mode,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            follow_links=follow_links,
+            subset=subset,
+            interpolation=interpolation,
+            keep_aspect_ratio=keep_aspect_ratio,
+            dtype=self.dtype,
+        )
 
-    def flow_from_dataframe(self, dataframe, directory=None, x_col="filename", y_col="class", weight_col=None,
-                            target_size=(256, 256), color_mode="rgb", classes=None, class_mode="categorical",
-                            batch_size=32, shuffle=True, seed=None, save_to_dir=None, save_prefix="",
-                            save_format="png", subset=None, interpolation="nearest", validate_filenames=True,
-                            **kwargs):
+    def flow_from_dataframe(
+        self,
+        dataframe,
+        directory=None,
+        x_col="filename",
+        y_col="class",
+        weight_col=None,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        subset=None,
+        interpolation="nearest",
+        validate_filenames=True,
+        **kwargs,
+    ):
         """Batches from image files named in a pandas DataFrame, as IDG's `flow_from_dataframe`.
 
         Args:
@@ -366,25 +477,51 @@ class FastImageDataGenerator:
             >>> x.shape, y.tolist()
             ((2, 24, 24, 3), [1.0, 0.0])
         """
-        for name, message in (("has_ext", "has_ext is deprecated, filenames in the dataframe have to match the "
-                               "exact filenames in disk."),
-                              ("sort", "sort is deprecated, batches will be created in thesame order than the "
-                               "filenames provided if `shuffle`is set to `False`.")):
+        for name, message in (
+            ("has_ext", "has_ext is deprecated, filenames in the dataframe have to match the exact filenames in disk."),
+            (
+                "sort",
+                "sort is deprecated, batches will be created in thesame order than the "
+                "filenames provided if `shuffle`is set to `False`.",
+            ),
+        ):
             if name in kwargs:
                 warnings.warn(message, DeprecationWarning, stacklevel=2)
         if class_mode == "other":
-            warnings.warn('`class_mode="other"` is deprecated, please use `class_mode="raw"`.', DeprecationWarning,
-                          stacklevel=2)
+            warnings.warn(
+                '`class_mode="other"` is deprecated, please use `class_mode="raw"`.', DeprecationWarning, stacklevel=2
+            )
             class_mode = "raw"
         if "drop_duplicates" in kwargs:
-            warnings.warn("drop_duplicates is deprecated, you can drop duplicates by using the "
-                          "pandas.DataFrame.drop_duplicates method.", DeprecationWarning, stacklevel=2)
-        return DataFrameIterator(dataframe, directory, self, x_col=x_col, y_col=y_col, weight_col=weight_col,
-                                 target_size=target_size, color_mode=color_mode, classes=classes,
-                                 class_mode=class_mode, data_format=self.data_format, batch_size=batch_size,
-                                 shuffle=shuffle, seed=seed, save_to_dir=save_to_dir, save_prefix=save_prefix,
-                                 save_format=save_format, subset=subset, interpolation=interpolation,
-                                 validate_filenames=validate_filenames, dtype=self.dtype)
+            warnings.warn(
+                "drop_duplicates is deprecated, you can drop duplicates by using the "
+                "pandas.DataFrame.drop_duplicates method.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        return DataFrameIterator(
+            dataframe,
+            directory,
+            self,
+            x_col=x_col,
+            y_col=y_col,
+            weight_col=weight_col,
+            target_size=target_size,
+            color_mode=color_mode,
+            classes=classes,
+            class_mode=class_mode,
+            data_format=self.data_format,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            save_to_dir=save_to_dir,
+            save_prefix=save_prefix,
+            save_format=save_format,
+            subset=subset,
+            interpolation=interpolation,
+            validate_filenames=validate_filenames,
+            dtype=self.dtype,
+        )
 
     # -- one image (IDG's per-image methods) --------------------------------------------
 
@@ -576,9 +713,13 @@ class FastImageDataGenerator:
         while bounds[-1] < channels:
             left = channels - bounds[-1]
             bounds.append(bounds[-1] + (4 if left >= 4 else 3 if left == 3 else 1))
-        out = np.concatenate([augment_batch(np.ascontiguousarray(images[..., start:stop]), self.config, params=warps,
-                                            exact=exact)
-                              for start, stop in zip(bounds[:-1], bounds[1:])], axis=-1)
+        out = np.concatenate(
+            [
+                augment_batch(np.ascontiguousarray(images[..., start:stop]), self.config, params=warps, exact=exact)
+                for start, stop in zip(bounds[:-1], bounds[1:])
+            ],
+            axis=-1,
+        )
         for image, p in zip(out, params):
             if p.get("channel_shift_intensity") is not None:
                 image[...] = channel_shift(image, p["channel_shift_intensity"])
@@ -609,21 +750,27 @@ class FastImageDataGenerator:
             if self.mean is not None:
                 x -= self.mean
             else:
-                _warn("This ImageDataGenerator specifies `featurewise_center`, but it hasn't been fit on any "
-                      "training data. Fit it first by calling `.fit(numpy_data)`.")
+                _warn(
+                    "This ImageDataGenerator specifies `featurewise_center`, but it hasn't been fit on any "
+                    "training data. Fit it first by calling `.fit(numpy_data)`."
+                )
         if self.featurewise_std_normalization:
             if self.std is not None:
                 x /= self.std + 1e-6
             else:
-                _warn("This ImageDataGenerator specifies `featurewise_std_normalization`, but it hasn't been fit "
-                      "on any training data. Fit it first by calling `.fit(numpy_data)`.")
+                _warn(
+                    "This ImageDataGenerator specifies `featurewise_std_normalization`, but it hasn't been fit "
+                    "on any training data. Fit it first by calling `.fit(numpy_data)`."
+                )
         if self.zca_whitening:
             if self.zca_whitening_matrix is not None:
                 flat_x = x.reshape(-1, math.prod(x.shape[-3:]))
                 x = np.reshape(flat_x @ self.zca_whitening_matrix, x.shape)
             else:
-                _warn("This ImageDataGenerator specifies `zca_whitening`, but it hasn't been fit on any training "
-                      "data. Fit it first by calling `.fit(numpy_data)`.")
+                _warn(
+                    "This ImageDataGenerator specifies `zca_whitening`, but it hasn't been fit on any training "
+                    "data. Fit it first by calling `.fit(numpy_data)`."
+                )
         return x
 
     def fit(self, x, augment=False, rounds=1, seed=None):
@@ -656,10 +803,12 @@ class FastImageDataGenerator:
         if x.ndim != 4:
             raise ValueError("Input to `.fit()` should have rank 4. Got array with shape: " + str(x.shape))
         if x.shape[self.channel_axis] not in {1, 3, 4}:
-            _warn(f'Expected input to be images (as Numpy array) following the data format convention '
-                  f'"{self.data_format}" (channels on axis {self.channel_axis}), i.e. expected either 1, 3 or 4 '
-                  f"channels on axis {self.channel_axis}. However, it was passed an array with shape {x.shape} "
-                  f"({x.shape[self.channel_axis]} channels).")
+            _warn(
+                f"Expected input to be images (as Numpy array) following the data format convention "
+                f'"{self.data_format}" (channels on axis {self.channel_axis}), i.e. expected either 1, 3 or 4 '
+                f"channels on axis {self.channel_axis}. However, it was passed an array with shape {x.shape} "
+                f"({x.shape[self.channel_axis]} channels)."
+            )
         if seed is not None:
             np.random.seed(seed)
         x = np.copy(x)

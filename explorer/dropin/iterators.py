@@ -78,7 +78,7 @@ class Iterator(keras.utils.PyDataset):
         self.total_batches_seen += 1
         if self.index_array is None:
             self._set_index_array()
-        index_array = self.index_array[self.batch_size * idx:self.batch_size * (idx + 1)]
+        index_array = self.index_array[self.batch_size * idx : self.batch_size * (idx + 1)]
         return self._get_batches_of_transformed_samples(index_array)
 
     def __len__(self):
@@ -105,7 +105,7 @@ class Iterator(keras.utils.PyDataset):
             else:
                 self.batch_index = 0
             self.total_batches_seen += 1
-            yield self.index_array[current_index:current_index + self.batch_size]
+            yield self.index_array[current_index : current_index + self.batch_size]
 
     def __iter__(self):
         return self
@@ -129,8 +129,11 @@ class Iterator(keras.utils.PyDataset):
         generator = self.image_data_generator
         count = len(batch) if index_array is None else len(index_array)
         params = generator.draw_transforms(batch.shape[1:], count)
-        out = (generator.transform_batch(batch, params) if index_array is None
-               else generator.transform_rows(batch, index_array, params))
+        out = (
+            generator.transform_batch(batch, params)
+            if index_array is None
+            else generator.transform_rows(batch, index_array, params)
+        )
         return generator.standardize_batch(out.astype(self.dtype, copy=False)).astype(self.dtype, copy=False)
 
     def _save(self, batch_x, index_array, hash_limit):
@@ -178,9 +181,23 @@ class NumpyArrayIterator(Iterator):
         ([0, 1], [2, 3])
     """
 
-    def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None, seed=None,
-                 data_format=None, save_to_dir=None, save_prefix="", save_format="png", subset=None,
-                 ignore_class_split=False, dtype=None):
+    def __init__(
+        self,
+        x,
+        y,
+        image_data_generator,
+        batch_size=32,
+        shuffle=False,
+        sample_weight=None,
+        seed=None,
+        data_format=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        subset=None,
+        ignore_class_split=False,
+        dtype=None,
+    ):
         data_format = keras.config.image_data_format() if data_format is None else data_format
         self.dtype = keras.config.floatx() if dtype is None else dtype
         x, x_misc = _split_misc(x)
@@ -191,14 +208,18 @@ class NumpyArrayIterator(Iterator):
         self.x = np.asarray(x, dtype=self.dtype)
         self.x_misc = x_misc
         if self.x.ndim != 4:
-            raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You passed an array with "
-                             f"shape {self.x.shape}")
+            raise ValueError(
+                f"Input data in `NumpyArrayIterator` should have rank 4. You passed an array with shape {self.x.shape}"
+            )
         channels_axis = 3 if data_format == "channels_last" else 1
         if self.x.shape[channels_axis] not in {1, 3, 4}:
-            warnings.warn(f'NumpyArrayIterator is set to use the data format convention "{data_format}" (channels '
-                          f"on axis {channels_axis}), i.e. expected either 1, 3, or 4 channels on axis "
-                          f"{channels_axis}. However, it was passed an array with shape {self.x.shape} "
-                          f"({self.x.shape[channels_axis]} channels).", stacklevel=3)
+            warnings.warn(
+                f'NumpyArrayIterator is set to use the data format convention "{data_format}" (channels '
+                f"on axis {channels_axis}), i.e. expected either 1, 3, or 4 channels on axis "
+                f"{channels_axis}. However, it was passed an array with shape {self.x.shape} "
+                f"({self.x.shape[channels_axis]} channels).",
+                stacklevel=3,
+            )
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         self.image_data_generator, self.data_format = image_data_generator, data_format
@@ -226,15 +247,19 @@ def _split_misc(x):
     x = x[0]
     for xx in x_misc:
         if len(x) != len(xx):
-            raise ValueError(f"All of the arrays in `x` should have the same length. Found a pair with: "
-                             f"len(x[0]) = {len(x)}, len(x[?]) = {len(xx)}")
+            raise ValueError(
+                f"All of the arrays in `x` should have the same length. Found a pair with: "
+                f"len(x[0]) = {len(x)}, len(x[?]) = {len(xx)}"
+            )
     return x, x_misc
 
 
 def _same_length(x, other, what: str, name: str) -> None:
     if other is not None and len(x) != len(other):
-        raise ValueError(f"{what} should have the same length. Found: x.shape = {np.asarray(x).shape}, "
-                         f"{name}.shape = {np.asarray(other).shape}")
+        raise ValueError(
+            f"{what} should have the same length. Found: x.shape = {np.asarray(x).shape}, "
+            f"{name}.shape = {np.asarray(other).shape}"
+        )
 
 
 def _subset(x, x_misc, y, subset, validation_split, ignore_class_split):
@@ -242,22 +267,30 @@ def _subset(x, x_misc, y, subset, validation_split, ignore_class_split):
     if subset not in {"training", "validation"}:
         raise ValueError(f'Invalid subset name: {subset}; expected "training" or "validation".')
     split_idx = int(len(x) * validation_split)
-    if (y is not None and not ignore_class_split
-            and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:]))):
-        raise ValueError("Training and validation subsets have different number of classes after the split. If "
-                         "your numpy arrays are sorted by the label, you might want to shuffle them.")
+    if (
+        y is not None
+        and not ignore_class_split
+        and not np.array_equal(np.unique(y[:split_idx]), np.unique(y[split_idx:]))
+    ):
+        raise ValueError(
+            "Training and validation subsets have different number of classes after the split. If "
+            "your numpy arrays are sorted by the label, you might want to shuffle them."
+        )
     part = slice(None, split_idx) if subset == "validation" else slice(split_idx, None)
     return x[part], [np.asarray(xx[part]) for xx in x_misc], None if y is None else y[part]
 
 
 # -- files ------------------------------------------------------------------------------
 
+
 def _iter_valid_files(directory, white_list_formats, follow_links):
     for root, _, files in sorted(os.walk(directory, followlinks=follow_links), key=lambda x: x[0]):
         for fname in sorted(files):
             if fname.lower().endswith(".tiff"):
-                warnings.warn('Using ".tiff" files with multiple bands will cause distortion. Please verify your '
-                              "output.", stacklevel=2)
+                warnings.warn(
+                    'Using ".tiff" files with multiple bands will cause distortion. Please verify your output.',
+                    stacklevel=2,
+                )
             if fname.lower().endswith(white_list_formats):
                 yield root, fname
 
@@ -268,7 +301,7 @@ def _list_valid_filenames_in_directory(directory, white_list_formats, split, cla
     valid_files = _iter_valid_files(directory, white_list_formats, follow_links)
     if split:
         all_files = list(valid_files)
-        valid_files = all_files[int(split[0] * len(all_files)):int(split[1] * len(all_files))]
+        valid_files = all_files[int(split[0] * len(all_files)) : int(split[1] * len(all_files))]
     classes, filenames = [], []
     for root, fname in valid_files:
         classes.append(class_indices[dirname])
@@ -279,8 +312,19 @@ def _list_valid_filenames_in_directory(directory, white_list_formats, split, cla
 class BatchFromFilesMixin:
     """Batches from image files: loading, augmentation, labels for every class_mode."""
 
-    def set_processing_attrs(self, image_data_generator, target_size, color_mode, data_format, save_to_dir,
-                             save_prefix, save_format, subset, interpolation, keep_aspect_ratio):
+    def set_processing_attrs(
+        self,
+        image_data_generator,
+        target_size,
+        color_mode,
+        data_format,
+        save_to_dir,
+        save_prefix,
+        save_format,
+        subset,
+        interpolation,
+        keep_aspect_ratio,
+    ):
         """IDG's shared set-up of the file iterators (the arguments of `flow_from_directory`).
 
         Args:
@@ -306,8 +350,9 @@ class BatchFromFilesMixin:
             raise ValueError(f'Invalid color mode: {color_mode}; expected "rgb", "rgba", or "grayscale".')
         self.color_mode, self.data_format = color_mode, data_format
         channels = {"rgba": 4, "rgb": 3}.get(color_mode, 1)
-        self.image_shape = (self.target_size + (channels,) if data_format == "channels_last"
-                            else (channels,) + self.target_size)
+        self.image_shape = (
+            self.target_size + (channels,) if data_format == "channels_last" else (channels,) + self.target_size
+        )
         self.save_to_dir, self.save_prefix, self.save_format = save_to_dir, save_prefix, save_format
         self.interpolation = interpolation
         split = None
@@ -322,8 +367,13 @@ class BatchFromFilesMixin:
         self.split, self.subset = split, subset
 
     def _load(self, path) -> np.ndarray:
-        img = keras.utils.load_img(path, color_mode=self.color_mode, target_size=self.target_size,
-                                   interpolation=self.interpolation, keep_aspect_ratio=self.keep_aspect_ratio)
+        img = keras.utils.load_img(
+            path,
+            color_mode=self.color_mode,
+            target_size=self.target_size,
+            interpolation=self.interpolation,
+            keep_aspect_ratio=self.keep_aspect_ratio,
+        )
         x = keras.utils.img_to_array(img, data_format=self.data_format)
         if hasattr(img, "close"):
             img.close()
@@ -418,27 +468,65 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
 
     allowed_class_modes = {"categorical", "binary", "sparse", "input", None}
 
-    def __init__(self, directory, image_data_generator, target_size=(256, 256), color_mode="rgb", classes=None,
-                 class_mode="categorical", batch_size=32, shuffle=True, seed=None, data_format=None,
-                 save_to_dir=None, save_prefix="", save_format="png", follow_links=False, subset=None,
-                 interpolation="nearest", keep_aspect_ratio=False, dtype=None):
+    def __init__(
+        self,
+        directory,
+        image_data_generator,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        data_format=None,
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        follow_links=False,
+        subset=None,
+        interpolation="nearest",
+        keep_aspect_ratio=False,
+        dtype=None,
+    ):
         data_format = keras.config.image_data_format() if data_format is None else data_format
         dtype = keras.config.floatx() if dtype is None else dtype
-        self.set_processing_attrs(image_data_generator, target_size, color_mode, data_format, save_to_dir,
-                                  save_prefix, save_format, subset, interpolation, keep_aspect_ratio)
+        self.set_processing_attrs(
+            image_data_generator,
+            target_size,
+            color_mode,
+            data_format,
+            save_to_dir,
+            save_prefix,
+            save_format,
+            subset,
+            interpolation,
+            keep_aspect_ratio,
+        )
         self.directory, self.classes = directory, classes
         if class_mode not in self.allowed_class_modes:
             raise ValueError(f"Invalid class_mode: {class_mode}; expected one of: {self.allowed_class_modes}")
         self.class_mode, self.dtype = class_mode, dtype
         if not classes:
-            classes = [subdir for subdir in sorted(os.listdir(directory))
-                       if os.path.isdir(os.path.join(directory, subdir))]
+            classes = [
+                subdir for subdir in sorted(os.listdir(directory)) if os.path.isdir(os.path.join(directory, subdir))
+            ]
         self.num_classes = len(classes)
         self.class_indices = dict(zip(classes, range(len(classes))))
         with multiprocessing.pool.ThreadPool() as pool:
-            results = [pool.apply_async(_list_valid_filenames_in_directory,
-                                        (os.path.join(directory, subdir), self.white_list_formats, self.split,
-                                         self.class_indices, follow_links)) for subdir in classes]
+            results = [
+                pool.apply_async(
+                    _list_valid_filenames_in_directory,
+                    (
+                        os.path.join(directory, subdir),
+                        self.white_list_formats,
+                        self.split,
+                        self.class_indices,
+                        follow_links,
+                    ),
+                )
+                for subdir in classes
+            ]
             listed = [result.get() for result in results]
         self.filenames = [name for _, names in listed for name in names]
         self.samples = len(self.filenames)
@@ -537,13 +625,43 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
 
     allowed_class_modes = {"binary", "categorical", "input", "multi_output", "raw", "sparse", None}
 
-    def __init__(self, dataframe, directory=None, image_data_generator=None, x_col="filename", y_col="class",
-                 weight_col=None, target_size=(256, 256), color_mode="rgb", classes=None, class_mode="categorical",
-                 batch_size=32, shuffle=True, seed=None, data_format="channels_last", save_to_dir=None,
-                 save_prefix="", save_format="png", subset=None, interpolation="nearest", keep_aspect_ratio=False,
-                 dtype="float32", validate_filenames=True):
-        self.set_processing_attrs(image_data_generator, target_size, color_mode, data_format, save_to_dir,
-                                  save_prefix, save_format, subset, interpolation, keep_aspect_ratio)
+    def __init__(
+        self,
+        dataframe,
+        directory=None,
+        image_data_generator=None,
+        x_col="filename",
+        y_col="class",
+        weight_col=None,
+        target_size=(256, 256),
+        color_mode="rgb",
+        classes=None,
+        class_mode="categorical",
+        batch_size=32,
+        shuffle=True,
+        seed=None,
+        data_format="channels_last",
+        save_to_dir=None,
+        save_prefix="",
+        save_format="png",
+        subset=None,
+        interpolation="nearest",
+        keep_aspect_ratio=False,
+        dtype="float32",
+        validate_filenames=True,
+    ):
+        self.set_processing_attrs(
+            image_data_generator,
+            target_size,
+            color_mode,
+            data_format,
+            save_to_dir,
+            save_prefix,
+            save_format,
+            subset,
+            interpolation,
+            keep_aspect_ratio,
+        )
         df = dataframe.copy()
         self.directory, self.class_mode, self.dtype = directory or "", class_mode, dtype
         _check_dataframe(df, class_mode, self.allowed_class_modes, x_col, y_col, weight_col, classes)
@@ -555,7 +673,7 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             num_classes = len(classes)
             self.class_indices = dict(zip(classes, range(len(classes))))
         if self.split:
-            df = df.iloc[int(self.split[0] * len(df)):int(self.split[1] * len(df)), :]
+            df = df.iloc[int(self.split[0] * len(df)) : int(self.split[1] * len(df)), :]
         if labelled:
             self.classes = self.get_classes(df, y_col)
         self.filenames = df[x_col].tolist()
@@ -566,8 +684,10 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
             self._targets = df[y_col].values
         self.samples = len(self.filenames)
         validated = "validated" if validate_filenames else "non-validated"
-        print(f"Found {self.samples} {validated} image filenames"
-              + (f" belonging to {num_classes} classes." if labelled else "."))
+        print(
+            f"Found {self.samples} {validated} image filenames"
+            + (f" belonging to {num_classes} classes." if labelled else ".")
+        )
         self._filepaths = [os.path.join(self.directory, fname) for fname in self.filenames]
         super().__init__(self.samples, batch_size, shuffle, seed)
 
@@ -581,16 +701,22 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
         Returns:
             (list): One class index, or list of indices, per row.
         """
-        return [[self.class_indices[lbl] for lbl in label] if isinstance(label, (list, tuple))
-                else self.class_indices[label] for label in df[y_col]]
+        return [
+            [self.class_indices[lbl] for lbl in label]
+            if isinstance(label, (list, tuple))
+            else self.class_indices[label]
+            for label in df[y_col]
+        ]
 
     def _filter_valid_filepaths(self, df, x_col):
         filepaths = df[x_col].map(lambda fname: os.path.join(self.directory, fname))
         mask = filepaths.apply(validate_filename, args=(self.white_list_formats,))
         n_invalid = (~mask).sum()
         if n_invalid:
-            warnings.warn(f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". These filename(s) will '
-                          "be ignored.", stacklevel=3)
+            warnings.warn(
+                f'Found {n_invalid} invalid image filename(s) in x_col="{x_col}". These filename(s) will be ignored.',
+                stacklevel=3,
+            )
         return df[mask]
 
     @property
@@ -622,13 +748,15 @@ def _check_dataframe(df, class_mode, allowed, x_col, y_col, weight_col, classes)
     if class_mode == "binary":
         if classes:
             if len(set(classes)) != 2:
-                raise ValueError(f'If class_mode="binary" there must be 2 classes. {len(set(classes))} class/es '
-                                 "were given.")
+                raise ValueError(
+                    f'If class_mode="binary" there must be 2 classes. {len(set(classes))} class/es were given.'
+                )
         elif df[y_col].nunique() != 2:
             raise ValueError(f'If class_mode="binary" there must be 2 classes. Found {df[y_col].nunique()} classes.')
     if class_mode == "categorical" and not all(df[y_col].apply(lambda x: isinstance(x, (str, list, tuple)))):
-        raise TypeError(f'If class_mode="{class_mode}", y_col="{y_col}" column values must be type string, list or '
-                        "tuple.")
+        raise TypeError(
+            f'If class_mode="{class_mode}", y_col="{y_col}" column values must be type string, list or tuple.'
+        )
     if classes and class_mode in {"input", "multi_output", "raw", None}:
         warnings.warn(f'`classes` will be ignored given the class_mode="{class_mode}"', stacklevel=4)
     if weight_col and not issubclass(df[weight_col].dtype.type, np.number):

@@ -88,13 +88,19 @@ def resampling_notes(config: AugmentConfig) -> list[str]:
     notes = []
     mode = config.fill_mode
     if mode not in EXACT_LAYER_FILL_MODES and mode != "grid-mirror":
-        notes.append(f"fill_mode={mode!r} is resampled as {CLOSEST_MODE[mode]!r}: pixels sampled from outside the "
-                     "image differ near the border (exact modes: nearest, reflect, wrap, constant; "
-                     "FastImageDataGenerator has every SciPy mode)")
+        notes.append(
+            f"fill_mode={mode!r} is resampled as {CLOSEST_MODE[mode]!r}: pixels sampled from outside the "
+            "image differ near the border (exact modes: nearest, reflect, wrap, constant; "
+            "FastImageDataGenerator has every SciPy mode)"
+        )
     if config.interpolation_order not in EXACT_ORDERS:
-        notes.append(f"interpolation_order={config.interpolation_order} (a SciPy spline) is resampled bilinearly "
-                     "(order 1): edges come out softer (FastImageDataGenerator has the splines)")
+        notes.append(
+            f"interpolation_order={config.interpolation_order} (a SciPy spline) is resampled bilinearly "
+            "(order 1): edges come out softer (FastImageDataGenerator has the splines)"
+        )
     return notes
+
+
 IDG_NAMES = tuple(field for field in AugmentConfig.__dataclass_fields__)
 
 
@@ -237,8 +243,9 @@ class IDGAugmentation(DataLayer):
             "zy": uniform(low, high) if zoomed else zeros + 1,
             "flip_horizontal": self._coin(count, seed) if idg.horizontal_flip else zeros,
             "flip_vertical": self._coin(count, seed) if idg.vertical_flip else zeros,
-            "channel_shift_intensity": (uniform(-idg.channel_shift_range, idg.channel_shift_range)
-                                        if idg.channel_shift_range else None),
+            "channel_shift_intensity": (
+                uniform(-idg.channel_shift_range, idg.channel_shift_range) if idg.channel_shift_range else None
+            ),
             "brightness": uniform(*idg.brightness_range) if idg.brightness_range is not None else None,
         }
 
@@ -373,8 +380,12 @@ class IDGAugmentation(DataLayer):
             wc0 = 1.0 - (col - c0)
             wr1, wc1 = 1.0 - wr0, 1.0 - wc0
             out = None
-            for r, c, w_row, w_col in ((r0, c0, wr0, wc0), (r0, c0 + 1, wr0, wc1), (r0 + 1, c0, wr1, wc0),
-                                       (r0 + 1, c0 + 1, wr1, wc1)):
+            for r, c, w_row, w_col in (
+                (r0, c0, wr0, wc0),
+                (r0, c0 + 1, wr0, wc1),
+                (r0 + 1, c0, wr1, wc0),
+                (r0 + 1, c0 + 1, wr1, wc1),
+            ):
                 term = gather(r, c) * weight(w_row) * weight(w_col)
                 out = term if out is None else out + term
         if self.fill_mode == "constant":

@@ -27,8 +27,9 @@ class AugmentedSequence(keras.utils.PyDataset):
     under the training step's cost. Validation images are refused by the engine.
     """
 
-    def __init__(self, images, labels, config: AugmentConfig, batch_size: int = 32, shuffle: bool = True,
-                 seed: int | None = None):
+    def __init__(
+        self, images, labels, config: AugmentConfig, batch_size: int = 32, shuffle: bool = True, seed: int | None = None
+    ):
         super().__init__(workers=1, use_multiprocessing=False)
         if labels is not None and len(labels) != len(images):
             raise ValueError(f"images and labels differ in length: {len(images)} and {len(labels)}")
@@ -52,7 +53,7 @@ class AugmentedSequence(keras.utils.PyDataset):
         return -(-len(self.images) // self.batch_size)
 
     def batch_indices(self, index: int) -> np.ndarray:
-        return self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.order[index * self.batch_size : (index + 1) * self.batch_size]
 
     def __getitem__(self, index: int):
         if not 0 <= index < len(self):
@@ -69,10 +70,13 @@ class AugmentedSequence(keras.utils.PyDataset):
         block = self._block
         if block is None or block[0] != self.epoch or not block[1] <= index < block[1] + self.block_batches:
             first = index - index % self.block_batches
-            block = self._block = (self.epoch, first,
-                                   self._augment_batches(first, min(len(self), first + self.block_batches)))
+            block = self._block = (
+                self.epoch,
+                first,
+                self._augment_batches(first, min(len(self), first + self.block_batches)),
+            )
         start = (index - block[1]) * self.batch_size
-        return block[2][start:start + self.batch_size]
+        return block[2][start : start + self.batch_size]
 
     def epoch_arrays(self, epoch: int) -> tuple[np.ndarray, np.ndarray | None]:
         """The whole of epoch `epoch` as arrays, batches in order (same images and draws as
@@ -85,9 +89,12 @@ class AugmentedSequence(keras.utils.PyDataset):
     def _augment_batches(self, first: int, last: int) -> np.ndarray:
         """Batches first..last-1 of the current epoch in one engine call, each with its own draws."""
         shape = np.shape(self.images)[1:]
-        params = [draw for batch in range(first, last) for draw in sample_batch(
-            self.config, shape, len(self.batch_indices(batch)), self.batch_seed(batch))]
-        chosen = self.order[first * self.batch_size:last * self.batch_size]
+        params = [
+            draw
+            for batch in range(first, last)
+            for draw in sample_batch(self.config, shape, len(self.batch_indices(batch)), self.batch_seed(batch))
+        ]
+        chosen = self.order[first * self.batch_size : last * self.batch_size]
         return augment_batch(self.images[chosen], self.config, params=params)
 
     def on_epoch_end(self) -> None:

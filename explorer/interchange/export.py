@@ -75,21 +75,29 @@ def exact_layer_code(config: AugmentConfig) -> tuple[str, list[str]]:
     """The one-layer Keras 3 line, `IDGAugmentation(...)` (IDG's warp, pointwise steps, rescale
     and samplewise standardization in one layer), and notes: what it cannot take."""
     kwargs = config.to_idg_kwargs(only_changed=True)
-    lines = ["from explorer import IDGAugmentation", EXPLORER_INSTALL, "",
-             "# IDG in one Keras 3 layer: random in training, the identity in inference; rescale always.",
-             "# Any backend; inside a model or a tf.data pipeline (ds.map(data_augmentation)).",
-             "data_augmentation = IDGAugmentation(" + ("" if kwargs else ")")]
+    lines = [
+        "from explorer import IDGAugmentation",
+        EXPLORER_INSTALL,
+        "",
+        "# IDG in one Keras 3 layer: random in training, the identity in inference; rescale always.",
+        "# Any backend; inside a model or a tf.data pipeline (ds.map(data_augmentation)).",
+        "data_augmentation = IDGAugmentation(" + ("" if kwargs else ")"),
+    ]
     if kwargs:
         lines += [f"    {name}={_literal(value, name)}," for name, value in kwargs.items()]
         lines.append(")")
     notes = []
     if config.active_transforms() and config.fill_mode not in (*EXACT_LAYER_FILL_MODES, "grid-mirror"):
-        notes.append(f"fill_mode={config.fill_mode!r}: the layer resamples it as the closest of "
-                     f"{', '.join(EXACT_LAYER_FILL_MODES)} (pixels sampled from outside the image differ near the "
-                     "border); FastImageDataGenerator has it exactly.")
+        notes.append(
+            f"fill_mode={config.fill_mode!r}: the layer resamples it as the closest of "
+            f"{', '.join(EXACT_LAYER_FILL_MODES)} (pixels sampled from outside the image differ near the "
+            "border); FastImageDataGenerator has it exactly."
+        )
     if config.active_transforms() and config.interpolation_order not in (0, 1):
-        notes.append(f"interpolation_order={config.interpolation_order}: a SciPy spline; the layer resamples "
-                     "bilinearly (order 1); FastImageDataGenerator has it exactly.")
+        notes.append(
+            f"interpolation_order={config.interpolation_order}: a SciPy spline; the layer resamples "
+            "bilinearly (order 1); FastImageDataGenerator has it exactly."
+        )
     return "\n".join(lines) + "\n", notes
 
 
@@ -141,8 +149,10 @@ def _shift_extent(value, field: str, notes: list) -> tuple[float, bool]:
             "RandomTranslation draws continuous shifts, so it is converted to a fraction of the image size."
         )
     elif isinstance(value, int) or value < 0:
-        notes.append(f"{field}: {value} is below 0, so IDG draws U({-value}, {value}) and, every value being "
-                     f"below 1, reads it as a fraction of the image size: moves of up to {_num(largest)} times it.")
+        notes.append(
+            f"{field}: {value} is below 0, so IDG draws U({-value}, {value}) and, every value being "
+            f"below 1, reads it as a fraction of the image size: moves of up to {_num(largest)} times it."
+        )
     elif value >= 1:
         notes.append(
             f"{field}: {_num(value)} is in pixels (a float >= 1); it is converted to a fraction of the image size."
@@ -177,10 +187,16 @@ def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: 
                 "IMAGE_HEIGHT, IMAGE_WIDTH = 256, 256  # your images' size: pixel shifts become fractions of it"
             )
         # Square assumed: a fraction of the width is the same fraction of the height.
-        height_factor = (_num(_clamp(vertical, 0, 1, "width_shift_range", "RandomTranslation", notes)) if v_fraction
-                         else f"{_literal(vertical)} / IMAGE_HEIGHT")
-        width_factor = (_num(_clamp(horizontal, 0, 1, "height_shift_range", "RandomTranslation", notes)) if h_fraction
-                        else f"{_literal(horizontal)} / IMAGE_WIDTH")
+        height_factor = (
+            _num(_clamp(vertical, 0, 1, "width_shift_range", "RandomTranslation", notes))
+            if v_fraction
+            else f"{_literal(vertical)} / IMAGE_HEIGHT"
+        )
+        width_factor = (
+            _num(_clamp(horizontal, 0, 1, "height_shift_range", "RandomTranslation", notes))
+            if h_fraction
+            else f"{_literal(horizontal)} / IMAGE_WIDTH"
+        )
     else:
         height, width = size
         pixels_down = vertical * width if v_fraction else vertical
@@ -192,11 +208,15 @@ def _translation(config: AugmentConfig, size, warp: str, notes: list, preamble: 
 
 def _off_centre_note(field: str, size) -> str | None:
     if size is None:
-        return (f"{field}: matches IDG only on square images (the image size was not given); IDG turns "
-                "non-square images about an off-centre point, the layer about the centre.")
+        return (
+            f"{field}: matches IDG only on square images (the image size was not given); IDG turns "
+            "non-square images about an off-centre point, the layer about the centre."
+        )
     if size[0] != size[1]:
-        return (f"{field}: on this {size[0]} x {size[1]} image IDG's pivot is off the centre (its row and "
-                "column centres are swapped); the layer works about the centre, so results are shifted.")
+        return (
+            f"{field}: on this {size[0]} x {size[1]} image IDG's pivot is off the centre (its row and "
+            "column centres are swapped); the layer works about the centre, so results are shifted."
+        )
     return None
 
 
@@ -209,8 +229,16 @@ def _normalize_size(image_shape) -> tuple[int, int] | None:
 
 
 # SciPy's modes as the layers' nearest equivalents (the layers know four).
-LAYER_FILL_MODES = {"nearest": "nearest", "reflect": "reflect", "grid-mirror": "reflect", "mirror": "reflect",
-                    "wrap": "wrap", "grid-wrap": "wrap", "constant": "constant", "grid-constant": "constant"}
+LAYER_FILL_MODES = {
+    "nearest": "nearest",
+    "reflect": "reflect",
+    "grid-mirror": "reflect",
+    "mirror": "reflect",
+    "wrap": "wrap",
+    "grid-wrap": "wrap",
+    "constant": "constant",
+    "grid-constant": "constant",
+}
 
 
 def _warp_arguments(config: AugmentConfig, notes: list) -> str:
@@ -218,16 +246,20 @@ def _warp_arguments(config: AugmentConfig, notes: list) -> str:
     # IDG's default fill is 'nearest', the layers' is 'reflect', so always pass it.
     mode = LAYER_FILL_MODES.get(config.fill_mode, "nearest")
     if mode != config.fill_mode:
-        notes.append(f"fill_mode: the layers have no '{config.fill_mode}' (a SciPy mode IDG passes through); "
-                     f"'{mode}' is the closest.")
+        notes.append(
+            f"fill_mode: the layers have no '{config.fill_mode}' (a SciPy mode IDG passes through); "
+            f"'{mode}' is the closest."
+        )
     warp = f', fill_mode="{mode}"'
     if mode == "constant":
         warp += f", fill_value={_literal(config.cval)}"
     if config.interpolation_order == 0:
         warp += ', interpolation="nearest"'
     elif config.interpolation_order != 1:
-        notes.append(f"interpolation_order: {config.interpolation_order} is a SciPy spline no layer computes; "
-                     "the layers use bilinear interpolation, which is sharper.")
+        notes.append(
+            f"interpolation_order: {config.interpolation_order} is a SciPy spline no layer computes; "
+            "the layers use bilinear interpolation, which is sharper."
+        )
     return warp
 
 
@@ -287,8 +319,11 @@ def _geometric_layers(config: AugmentConfig, size, active: set, notes: list, pre
     if layers:
         notes[:0] = warp_notes  # about the warp's mode and order: only when something warps
     if layers and config.fill_mode in ("constant", "wrap"):
-        differs = ("IDG fills every position outside the image with cval, with no blending at the edge"
-                   if config.fill_mode == "constant" else "IDG wraps with period n-1, the layers with period n")
+        differs = (
+            "IDG fills every position outside the image with cval, with no blending at the edge"
+            if config.fill_mode == "constant"
+            else "IDG wraps with period n-1, the layers with period n"
+        )
         notes.append(f"fill_mode: '{config.fill_mode}' differs at the border: {differs}.")
     if len(layers) > 1:
         notes.append(

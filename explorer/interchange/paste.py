@@ -23,8 +23,10 @@ MAX_DEPTH = 32  # nesting of one value (lists, arithmetic); real configs need 3 
 MAX_INT = 10**18  # larger integers mean nothing here, and would only cost time
 
 SUPPORTED = tuple(field.name for field in dataclasses.fields(AugmentConfig))
-ACCEPTED = ("only literal values are accepted (numbers, strings, True/False/None, lists of those, "
-            "and + - * / of numbers such as 1./255)")
+ACCEPTED = (
+    "only literal values are accepted (numbers, strings, True/False/None, lists of those, "
+    "and + - * / of numbers such as 1./255)"
+)
 
 # IDG arguments the preview does not model: imported aside, each with what it means.
 _NEEDS_FIT = "it needs statistics from datagen.fit() on a whole data set; the preview shows per-image augmentation"
@@ -54,6 +56,7 @@ class Pasted:
 
     config: AugmentConfig
     set_aside: dict[str, str] = field(default_factory=dict)  # "name=value" -> why it is not previewed
+
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 # What a refused value is, in the user's words.
@@ -141,12 +144,15 @@ def _from_python(text: str, json_error: json.JSONDecodeError | None = None) -> P
             return _build(_dict_literal(body[0].value))
         if json_error is not None:
             raise InputError(f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: {json_error.msg})")
-        raise InputError("no ImageDataGenerator(...) call found: paste the code that creates it, "
-                         "or a JSON object of its settings")
+        raise InputError(
+            "no ImageDataGenerator(...) call found: paste the code that creates it, or a JSON object of its settings"
+        )
     if len(calls) > 1:
         lines = ", ".join(str(call.lineno) for call in calls)
-        raise SeveralCalls(f"found {len(calls)} ImageDataGenerator calls (lines {lines}): check it as a script to "
-                           "see each one and load the one you want")
+        raise SeveralCalls(
+            f"found {len(calls)} ImageDataGenerator calls (lines {lines}): check it as a script to "
+            "see each one and load the one you want"
+        )
     return _build(_call_kwargs(calls[0]))
 
 
@@ -156,8 +162,9 @@ def _parse(text: str, json_error) -> ast.Module:
         return ast.parse(text)
     except SyntaxError as error:
         if json_error is not None:
-            raise InputError(f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: "
-                             f"{json_error.msg})") from None
+            raise InputError(
+                f"not valid JSON (line {json_error.lineno}, column {json_error.colno}: {json_error.msg})"
+            ) from None
         if "digits" in str(error.msg):  # Python refuses int literals over 4,300 digits
             raise InputError("a number in the text has too many digits") from None
         where = f"line {error.lineno}: " if error.lineno else ""
@@ -197,8 +204,10 @@ def _call_kwargs(call: ast.Call) -> dict:
     names = [keyword.arg for keyword in call.keywords]
     check_names(names)
     # The preview's settings must be literals; the others are set aside, as written when not literals.
-    return {keyword.arg: _value(keyword.value, keyword.arg) if keyword.arg in SUPPORTED else _aside(keyword.value)
-            for keyword in call.keywords}
+    return {
+        keyword.arg: _value(keyword.value, keyword.arg) if keyword.arg in SUPPORTED else _aside(keyword.value)
+        for keyword in call.keywords
+    }
 
 
 def _aside(node: ast.AST):

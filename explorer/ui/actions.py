@@ -65,11 +65,14 @@ def import_pasted() -> None:
     message = "Imported: the controls now show the pasted settings."
     if pasted.set_aside:
         message += " Set aside (ImageDataGenerator arguments the preview does not model):" + "".join(
-            f"\n- `{argument}`: {why}" for argument, why in pasted.set_aside.items())
+            f"\n- `{argument}`: {why}" for argument, why in pasted.set_aside.items()
+        )
     mistakes = _script_mistakes(text)
     if mistakes:
-        message += (f"\n\nThe pasted code around the call has {mistakes} mistake{'s' if mistakes > 1 else ''} of its "
-                    "own (how the generator is used): see *Script doctor*, at the top of the page.")
+        message += (
+            f"\n\nThe pasted code around the call has {mistakes} mistake{'s' if mistakes > 1 else ''} of its "
+            "own (how the generator is used): see *Script doctor*, at the top of the page."
+        )
     session.say("success", message, "paste")
 
 
@@ -127,9 +130,13 @@ def load_call(index: int) -> None:
     aside = [f"{argument} ({UNSUPPORTED[argument]})" for argument in others if argument in UNSUPPORTED]
     where = f"line {call.line}" + (f" of cell {call.cell}" if call.cell is not None else "")
     sized = f"; training size {size[1]} x {size[0]} px, its target_size" if size is not None else ""
-    session.say("success", (
-        f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls{sized}."
-        + (" Set aside: " + "; ".join(aside) + "." if aside else "")))
+    session.say(
+        "success",
+        (
+            f"Loaded {call.target or 'the ImageDataGenerator call'} ({where} of {name}) into the controls{sized}."
+            + (" Set aside: " + "; ".join(aside) + "." if aside else "")
+        ),
+    )
     session.ask_scroll("top")
 
 

@@ -38,8 +38,12 @@ def _ended_entry(run: RunInfo, jobs: JobManager) -> None:
         if run.spec is not None:
             st.code(idg_code(run.spec.config), language="python")
         show_run(run, "history", jobs)
-        st.download_button("Download the run (JSON, PNG, TensorBoard logs)", run_zip(run.path),
-                           file_name=f"{run.run_id}.zip", key=f"download_{run.run_id}")
+        st.download_button(
+            "Download the run (JSON, PNG, TensorBoard logs)",
+            run_zip(run.path),
+            file_name=f"{run.run_id}.zip",
+            key=f"download_{run.run_id}",
+        )
 
 
 @st.fragment(run_every=2.0)
@@ -70,8 +74,10 @@ def history(jobs: JobManager) -> None:
     elif who.sign_in:
         st.caption("Your runs: the same from any browser you sign in from.")
     else:
-        st.caption("The runs of this browser: it keeps its id in a cookie (never in the link), so a reload or a "
-                   "new tab shows them again. A link you share carries the settings, not your runs.")
+        st.caption(
+            "The runs of this browser: it keeps its id in a cookie (never in the link), so a reload or a "
+            "new tab shows them again. A link you share carries the settings, not your runs."
+        )
     for run in runs[:SHOWN]:
         if run.status in ACTIVE:
             _active_entry(run.run_id, jobs)

@@ -45,8 +45,10 @@ DATASET_CHOICES = (*DEMO_NAMES, "your zip", YOUR_FOLDER)
 # The train panel's model choice: option (as kept in the record and the link) -> label.
 MODEL_CHOICES = {SMALL_CNN: "small CNN", APPLICATION: "keras.applications", MODEL_FILE: "your .keras file"}
 WEIGHTS_CHOICES = {"random": "random (from scratch)", "imagenet": "ImageNet, from Keras's cache"}
-START_CHOICES = {FROM_SCRATCH: "from scratch (re-initialized for every seed)",
-                 FROM_WEIGHTS: "from these weights (fine-tuning)"}
+START_CHOICES = {
+    FROM_SCRATCH: "from scratch (re-initialized for every seed)",
+    FROM_WEIGHTS: "from these weights (fine-tuning)",
+}
 MODES = (COMPARE, ABLATION, SUGGEST)
 MAX_IMAGE_SIZE = 512  # the train panel's largest image size (TrainSettings allows 8 to 512)
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
@@ -86,6 +88,7 @@ def _choice(options) -> Callable[[str], str]:
         if text not in options:
             raise ValueError(f"not one of {', '.join(map(str, options))}")
         return text
+
     return parse
 
 
@@ -95,6 +98,7 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
         if not low <= value <= high:
             raise ValueError(f"not a whole number from {low} to {high}")
         return value
+
     return parse
 
 
@@ -131,8 +135,11 @@ NO_RUN = "no run with that id that you can open here"  # the same whether it is 
 def check_run(run_id: str, owner: str | None) -> str:
     """A run id a visitor (`owner`) may be shown; ValueError (`NO_RUN`) otherwise: whether
     the run does not exist or is someone else's is not said, so a link probes nothing."""
-    if (not RUN_ID.fullmatch(run_id) or not (runs_root() / run_id / "spec.json").is_file()
-            or not may_see(run_owner(runs_root() / run_id), owner)):
+    if (
+        not RUN_ID.fullmatch(run_id)
+        or not (runs_root() / run_id / "spec.json").is_file()
+        or not may_see(run_owner(runs_root() / run_id), owner)
+    ):
         raise ValueError(NO_RUN)
     return run_id
 
@@ -212,8 +219,10 @@ def record_from_query(query: Mapping[str, object], owner: str | None = None) -> 
     not), and one message per value that was not usable (its default kept). A preset named
     alone (no setting) gives that preset's config; a link to a run opens on the train section
     unless it names another."""
-    query = {str(name): str(value[-1] if isinstance(value, (list, tuple)) and value else value)
-             for name, value in query.items()}
+    query = {
+        str(name): str(value[-1] if isinstance(value, (list, tuple)) and value else value)
+        for name, value in query.items()
+    }
     config, problems = config_from_query(query)
     named = query.get("preset")
     if named in PRESETS and not set(query) & CONFIG_FIELDS:
@@ -236,8 +245,14 @@ def record_from_query(query: Mapping[str, object], owner: str | None = None) -> 
                 state = replace(state, section="train")  # a link to a run opens on its result
         except ValueError as error:
             problems.append(f"Ignored run={query['run'][:40]!r} from the link: {error}")
-    chosen = {"an uploaded image": state.image.source == "upload", "a dataset zip": state.train.dataset == "your zip",
-              "a .keras model file": state.train.model == MODEL_FILE}
-    problems += [f"The link chose {what}: uploads are not kept in links, so upload it again."
-                 for what, upload in chosen.items() if upload]
+    chosen = {
+        "an uploaded image": state.image.source == "upload",
+        "a dataset zip": state.train.dataset == "your zip",
+        "a .keras model file": state.train.model == MODEL_FILE,
+    }
+    problems += [
+        f"The link chose {what}: uploads are not kept in links, so upload it again."
+        for what, upload in chosen.items()
+        if upload
+    ]
     return state, problems

@@ -107,21 +107,30 @@ def _sample(where, state: PageState) -> tuple[str, LoadedImage] | None:
         st.warning(f"There is no sample called {state.image.sample[:60]!r}: showing {shown}.")
         session.change("image", sample=shown)
         state = session.record()
-    name = widgets.selectbox(where, "Sample image", names, key="sample", shown=state.image.sample,
-                             write=part_writer("image", "sample"))
+    name = widgets.selectbox(
+        where, "Sample image", names, key="sample", shown=state.image.sample, write=part_writer("image", "sample")
+    )
     return name, samples[name]
 
 
 def _demo_image(where, state: PageState) -> tuple[str, LoadedImage]:
     left, right = where.columns(2)
-    demo = widgets.selectbox(left, "Demo dataset", DEMO_NAMES, key="demo", shown=state.image.demo,
-                             write=part_writer("image", "demo"))
+    demo = widgets.selectbox(
+        left, "Demo dataset", DEMO_NAMES, key="demo", shown=state.image.demo, write=part_writer("image", "demo")
+    )
     dataset = _demo(demo)
     if state.image.demo_index > len(dataset) - 1:
         session.change("image", demo_index=len(dataset) - 1)
         state = session.record()
-    index = widgets.number(right, "Image number", 0, len(dataset) - 1, key="demo_index",
-                           shown=state.image.demo_index, write=part_writer("image", "demo_index", int))
+    index = widgets.number(
+        right,
+        "Image number",
+        0,
+        len(dataset) - 1,
+        key="demo_index",
+        shown=state.image.demo_index,
+        write=part_writer("image", "demo_index", int),
+    )
     label = dataset.class_names[dataset.labels[index]]
     pixels = dataset.images[index]
     return f"{demo} #{index} (class {label})", LoadedImage(pixels, pixels.shape[:2])
@@ -129,10 +138,12 @@ def _demo_image(where, state: PageState) -> tuple[str, LoadedImage]:
 
 def image_uploader(where=st):
     return where.file_uploader(
-        "Your images", type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
-        accept_multiple_files=True, key="uploads",
+        "Your images",
+        type=[suffix.lstrip(".") for suffix in IMAGE_EXTENSIONS],
+        accept_multiple_files=True,
+        key="uploads",
         help="PNG, JPEG, BMP, GIF, TIFF or WebP. Large images are reduced for the preview; "
-             "the captions and the doctor keep their real size.",
+        "the captions and the doctor keep their real size.",
     )
 
 
@@ -150,8 +161,14 @@ def _upload(where, state: PageState) -> tuple[str, LoadedImage] | None:
     if state.image.upload not in usable:
         session.change("image", upload=next(iter(usable)))
         state = session.record()
-    name = widgets.selectbox(where, "Uploaded image", list(usable), key="upload_choice", shown=state.image.upload,
-                             write=part_writer("image", "upload"))
+    name = widgets.selectbox(
+        where,
+        "Uploaded image",
+        list(usable),
+        key="upload_choice",
+        shown=state.image.upload,
+        write=part_writer("image", "upload"),
+    )
     return name, usable[name]
 
 
@@ -161,8 +178,16 @@ def _choose_image(state: PageState) -> tuple[str, LoadedImage] | None:
     its message; the other uploads stay usable."""
     with st.container(key="image_picker"):
         source_column, choice = st.columns([2, 3], vertical_alignment="bottom")
-        source = widgets.radio(source_column, "Image", list(SOURCES), key="image_source", shown=state.image.source,
-                               write=part_writer("image", "source"), format_func=SOURCES.get, horizontal=True)
+        source = widgets.radio(
+            source_column,
+            "Image",
+            list(SOURCES),
+            key="image_source",
+            shown=state.image.source,
+            write=part_writer("image", "source"),
+            format_func=SOURCES.get,
+            horizontal=True,
+        )
     if source == "samples":
         return _sample(choice, state)
     if source == "demo":
@@ -184,9 +209,16 @@ def render_page() -> None:
         getattr(st, kind)(text)
     scroll_here("top")
     state = session.record()
-    section = widgets.segmented(st, "Section", list(SECTIONS), key="section", shown=state.section,
-                                write=part_writer("", "section"), format_func=SECTIONS.get,
-                                label_visibility="collapsed")
+    section = widgets.segmented(
+        st,
+        "Section",
+        list(SECTIONS),
+        key="section",
+        shown=state.section,
+        write=part_writer("", "section"),
+        format_func=SECTIONS.get,
+        label_visibility="collapsed",
+    )
     _keep_uploads(state)
     if section == "preview":
         chosen = _choose_image(state)
@@ -215,8 +247,7 @@ def _sign_in() -> None:
             st.button("Sign out", key="sign_out", on_click=st.logout)
         else:
             st.button("Sign in", key="sign_in", on_click=st.login)
-            st.caption("Preview and the doctors need no account; Train does: runs here belong to the signed-in "
-                       "user.")
+            st.caption("Preview and the doctors need no account; Train does: runs here belong to the signed-in user.")
 
 
 def _share_box() -> None:
@@ -227,8 +258,10 @@ def _share_box() -> None:
         base += "/"  # st.context.url of the root has no path: http://host:port?a=1 reads badly
     with st.expander("Share this view"):
         st.code(f"{base}?{query}" if query else base or "/", language=None)
-        st.caption("It carries the settings and the run shown, not who you are: whoever opens it sees the run only "
-                   "if it is theirs, or with the server's shared history (read-only).")
+        st.caption(
+            "It carries the settings and the run shown, not who you are: whoever opens it sees the run only "
+            "if it is theirs, or with the server's shared history (read-only)."
+        )
 
 
 def _keep_uploads(state: PageState) -> None:
@@ -236,12 +269,18 @@ def _keep_uploads(state: PageState) -> None:
     an uploader a run does not draw, so each uploader holding files is drawn, hidden
     (PAGE_CSS), in every run that does not show it, exactly as where it shows (same label
     and options, so the same widget)."""
-    shown = {"uploads": state.section == "preview" and state.image.source == "upload",
-             SCRIPT_UPLOAD_KEY: state.section == "script",
-             ZIP_KEY: state.section == "train" and state.train.dataset == "your zip",
-             MODEL_FILE_KEY: state.section == "train" and state.train.model == MODEL_FILE}
-    uploaders = {"uploads": image_uploader, SCRIPT_UPLOAD_KEY: script_uploader, ZIP_KEY: zip_uploader,
-                 MODEL_FILE_KEY: model_uploader}
+    shown = {
+        "uploads": state.section == "preview" and state.image.source == "upload",
+        SCRIPT_UPLOAD_KEY: state.section == "script",
+        ZIP_KEY: state.section == "train" and state.train.dataset == "your zip",
+        MODEL_FILE_KEY: state.section == "train" and state.train.model == MODEL_FILE,
+    }
+    uploaders = {
+        "uploads": image_uploader,
+        SCRIPT_UPLOAD_KEY: script_uploader,
+        ZIP_KEY: zip_uploader,
+        MODEL_FILE_KEY: model_uploader,
+    }
     with st.container(key="kept_uploads"):  # display: none (PAGE_CSS)
         for key, uploader in uploaders.items():
             if not shown[key] and session.widget_value(key):

@@ -157,8 +157,15 @@ def _shrink(tile: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return small.reshape(size + (tile.shape[-1],))
 
 
-def render_within(image: np.ndarray, config: AugmentConfig, params: list[dict], budget_s: float,
-                  labels: list[str] | None = None, clock=time.perf_counter, **options) -> Preview:
+def render_within(
+    image: np.ndarray,
+    config: AugmentConfig,
+    params: list[dict],
+    budget_s: float,
+    labels: list[str] | None = None,
+    clock=time.perf_counter,
+    **options,
+) -> Preview:
     """`render` of as many of `params`, in order, as fit in `budget_s` seconds (always one):
     the first tile is made and timed, and the rest only as far as that cost allows. A config
     that goes through SciPy (spline orders 2-5, SciPy-only fill modes) on a large image costs
@@ -172,8 +179,12 @@ def render_within(image: np.ndarray, config: AugmentConfig, params: list[dict], 
     fitting = max(1, min(len(params), int(budget_s / seconds)))
     if fitting > 1:
         rest = render(image, config, params[1:fitting], labels=labels[1:fitting] if labels else None, **options)
-        first = Preview(np.concatenate([first.tiles, rest.tiles]), first.params + rest.params,
-                        np.concatenate([first.fill_fractions, rest.fill_fractions]), first.labels + rest.labels)
+        first = Preview(
+            np.concatenate([first.tiles, rest.tiles]),
+            first.params + rest.params,
+            np.concatenate([first.fill_fractions, rest.fill_fractions]),
+            first.labels + rest.labels,
+        )
     fill = first.fill_fractions
     if fitting < len(params):  # the doctor's share of filled pixels is every draw's, however many are shown
         height, width = image.shape[:2]
@@ -195,16 +206,19 @@ def extremes(config: AugmentConfig, image_shape) -> list[tuple[str, dict]]:
     cases = []
 
     def both_ends(label: str, key: str, value: float, unit: str = "") -> None:
-        cases.extend((f"{label} {sign}{abs(value):g}{unit}", {key: factor * abs(value)})
-                     for sign, factor in (("-", -1.0), ("+", 1.0)))
+        cases.extend(
+            (f"{label} {sign}{abs(value):g}{unit}", {key: factor * abs(value)})
+            for sign, factor in (("-", -1.0), ("+", 1.0))
+        )
 
     if "rotation_range" in active:
         both_ends("rotation", "theta", config.rotation_range, "°")
     for name, key, size in (("height_shift_range", "tx", height), ("width_shift_range", "ty", width)):
         if name in active:
             pixels = shift_extent(getattr(config, name), size)
-            cases += [(f"{name} {sign}{pixels:.1f} px", {key: factor * pixels})
-                      for sign, factor in (("-", -1.0), ("+", 1.0))]
+            cases += [
+                (f"{name} {sign}{pixels:.1f} px", {key: factor * pixels}) for sign, factor in (("-", -1.0), ("+", 1.0))
+            ]
     if "shear_range" in active:
         both_ends("shear", "shear", config.shear_range, "°")
     if "zoom_range" in active:

@@ -50,8 +50,10 @@ def progress_text(progress: Progress) -> str:
     eta = f", about {p.eta:.0f} s left" if p.eta is not None else ""
     epochs = f"{p.epochs_done} of {p.epochs_total} epochs done{eta}"
     if p.trials_running > 1 or p.backend.startswith("Ray"):  # trials side by side, or out on a cluster
-        return (f"Trials (one arm on one seed): {p.trials_done} of {p.trials_total} done, {p.trials_running} "
-                f"running, {p.trials_waiting} waiting · {epochs} · {p.backend}")
+        return (
+            f"Trials (one arm on one seed): {p.trials_done} of {p.trials_total} done, {p.trials_running} "
+            f"running, {p.trials_waiting} waiting · {epochs} · {p.backend}"
+        )
     return f"{p.arm}, seed {p.seed}: epoch {p.epoch} of {p.epochs}, batch {p.batch}/{p.batches} · {epochs}"
 
 
@@ -75,19 +77,35 @@ def live_chart_spec(result: RunResult) -> dict:
     return {
         "mark": {"type": "line", "point": True},  # dots: an arm and seed with one epoch shows
         "encoding": {
-            "x": {"field": "epoch", "type": "quantitative", "title": "epoch",
-                  "scale": {"domain": [1, epochs]} if epochs > 1 else {"zero": False},
-                  "axis": {"format": "d", "tickMinStep": 1}},
-            "y": {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy",
-                  "scale": {"zero": False},
-                  "axis": percent_axis([v for history in result.arms.values() for run in history.val_accuracy
-                                        for v in run])},
-            "color": {"field": "arm", "type": "nominal", "title": "arm",
-                      "scale": {"domain": arms, "range": [arm_colour(arm, arms) for arm in arms]}},
+            "x": {
+                "field": "epoch",
+                "type": "quantitative",
+                "title": "epoch",
+                "scale": {"domain": [1, epochs]} if epochs > 1 else {"zero": False},
+                "axis": {"format": "d", "tickMinStep": 1},
+            },
+            "y": {
+                "field": "val_accuracy",
+                "type": "quantitative",
+                "title": "validation accuracy",
+                "scale": {"zero": False},
+                "axis": percent_axis(
+                    [v for history in result.arms.values() for run in history.val_accuracy for v in run]
+                ),
+            },
+            "color": {
+                "field": "arm",
+                "type": "nominal",
+                "title": "arm",
+                "scale": {"domain": arms, "range": [arm_colour(arm, arms) for arm in arms]},
+            },
             "detail": {"field": "seed", "type": "nominal"},
-            "tooltip": [{"field": "arm"}, {"field": "seed"}, {"field": "epoch"},
-                        {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy",
-                         "format": ".1%"}],
+            "tooltip": [
+                {"field": "arm"},
+                {"field": "seed"},
+                {"field": "epoch"},
+                {"field": "val_accuracy", "type": "quantitative", "title": "validation accuracy", "format": ".1%"},
+            ],
         },
     }
 
@@ -110,8 +128,9 @@ def _live_chart(stamp: Stamp, _result: RunResult) -> tuple[dict, dict]:
 def _live_curves(run: RunInfo, stamp: Stamp) -> None:
     columns, spec = _live_chart(stamp, run.result)
     if columns["epoch"]:
-        st.vega_lite_chart(columns, spec, width="stretch",
-                           alt="Validation accuracy per epoch of every arm and seed so far")
+        st.vega_lite_chart(
+            columns, spec, width="stretch", alt="Validation accuracy per epoch of every arm and seed so far"
+        )
         st.caption("A line per arm and seed; the one being trained grows as each epoch ends.")
 
 
@@ -143,8 +162,9 @@ def _active_status(jobs: JobManager) -> None:
     if run.status not in ACTIVE:
         session.ask_scroll("current_run")  # the verdict that replaces this comes into view
         st.rerun()
-    searching = run.spec is not None and run.spec.mode == SUGGEST and (run.search is None
-                                                                       or run.search.phase != "check")
+    searching = (
+        run.spec is not None and run.spec.mode == SUGGEST and (run.search is None or run.search.phase != "check")
+    )
     waiting = waiting_message(run.status, jobs.ahead(run_id), None if searching else run.progress)
     if waiting and not (searching and run.search is not None):
         st.info(waiting)
@@ -155,8 +175,13 @@ def _active_status(jobs: JobManager) -> None:
         search_status(run, jobs, controls=mine)
         return
     if mine:
-        st.button("Stop", key="stop_run", on_click=stop_run, args=(jobs, run_id),
-                  help="Ends within a batch; finished epochs are kept.")
+        st.button(
+            "Stop",
+            key="stop_run",
+            on_click=stop_run,
+            args=(jobs, run_id),
+            help="Ends within a batch; finished epochs are kept.",
+        )
     if waiting is None and run.progress:
         st.progress(min(1.0, run.progress.done_fraction), text=progress_text(run.progress))
     if run.result:

@@ -34,8 +34,15 @@ MAX_TILES = 36
 MAX_SEED = 2**31 - 1
 DEFAULT_APPLICATION = "MobileNetV3Small"
 # The values each control can show; a setting outside them is kept as imported (`kept_values`).
-SLIDER_LIMITS = {"rotation_range": 180.0, "shear_range": 60.0, "shift": 0.99, "factor": (0.1, 3.0),
-                 "channel_shift_range": 255.0, "cval": 255.0, "rescale": 1.0}
+SLIDER_LIMITS = {
+    "rotation_range": 180.0,
+    "shear_range": 60.0,
+    "shift": 0.99,
+    "factor": (0.1, 3.0),
+    "channel_shift_range": 255.0,
+    "cval": 255.0,
+    "rescale": 1.0,
+}
 ORDERS = (1, 0, 2, 3, 4, 5)
 CUSTOM = "custom"  # the preset box's word for settings that are none of the presets
 _TRAIN, _SEARCH = TrainSettings(), SearchSettings()
@@ -89,8 +96,13 @@ class TrainChoice:
     check_seeds: int = _SEARCH.check_seeds
 
     def settings(self) -> TrainSettings:
-        return TrainSettings(seeds=tuple(range(self.seeds)), epochs=self.epochs, batch_size=self.batch_size,
-                             learning_rate=self.learning_rate, image_size=self.image_size)
+        return TrainSettings(
+            seeds=tuple(range(self.seeds)),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            image_size=self.image_size,
+        )
 
     def search(self) -> SearchSettings | None:
         """A suggest run's search settings; None in the other modes."""
@@ -174,8 +186,11 @@ def _within(high: float, low: float = 0.0):
 
 
 def _shift_shown(value) -> bool:
-    return isinstance(value, (int, float)) and 0 <= value <= SLIDER_LIMITS["shift"] and (
-        isinstance(value, float) or value == 0)
+    return (
+        isinstance(value, (int, float))
+        and 0 <= value <= SLIDER_LIMITS["shift"]
+        and (isinstance(value, float) or value == 0)
+    )
 
 
 def _zoom_shown(value) -> bool:
@@ -249,5 +264,10 @@ def matching_preset(config: AugmentConfig) -> str:
 def linked(state: PageState) -> PageState:
     """What of the record a link carries: all of it but the texts typed into the page, the
     export shown and the chosen upload (a link cannot carry a file)."""
-    return replace(state, paste_text="", script_text="", image=replace(state.image, upload=None),
-                   preview=replace(state.preview, export=EXPORTS[0]))
+    return replace(
+        state,
+        paste_text="",
+        script_text="",
+        image=replace(state.image, upload=None),
+        preview=replace(state.preview, export=EXPORTS[0]),
+    )

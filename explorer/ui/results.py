@@ -27,14 +27,20 @@ from .actions import add_seeds, seeds_messages
 from .suggestion import show_suggestion
 
 TONES: dict[str | None, Callable] = {
-    "hurt": st.error, "likely_hurt": st.warning, "no_difference": st.info, "likely_helped": st.info,
-    "helped": st.success, None: st.info,
+    "hurt": st.error,
+    "likely_hurt": st.warning,
+    "no_difference": st.info,
+    "likely_helped": st.info,
+    "helped": st.success,
+    None: st.info,
 }
 ENDED = (RunState.FINISHED, RunState.STOPPED, RunState.INTERRUPTED)  # with a result to show
 READ_ONLY = "Someone else's run: you can read it; only they can stop it or add seeds."
-DECISION_HELP = ("Each interval is the one its decision uses: a 95% interval widened (Bonferroni) for all the settings "
-                 "tested at once. hurts: entirely below zero; helps: entirely above; unclear: it includes zero. The "
-                 "finding, the recommendation, the chart's colours and the report use the same decisions.")
+DECISION_HELP = (
+    "Each interval is the one its decision uses: a 95% interval widened (Bonferroni) for all the settings "
+    "tested at once. hurts: entirely below zero; helps: entirely above; unclear: it includes zero. The "
+    "finding, the recommendation, the chart's colours and the report use the same decisions."
+)
 
 
 def model_line(result: RunResult, spec: RunSpec | None = None) -> str:
@@ -62,8 +68,7 @@ def show_model(result: RunResult, spec: RunSpec | None = None) -> None:
 
 def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> None:
     # A suggestion's status is its search's; this verdict is its check's ("augmentation": the pick).
-    label = ("The check, suggested against no augmentation" if run.suggestion is not None
-             else run.status.capitalize())
+    label = "The check, suggested against no augmentation" if run.suggestion is not None else run.status.capitalize()
     TONES.get(code, st.info)(f"{label}: {text}")
     st.caption(ESTIMATOR_HELP.format(k=last_epochs))
 
@@ -72,11 +77,21 @@ def _class_effects(summary: Summary) -> None:
     """Each class's change with its interval, most harmed first, and the images it broke."""
     if not summary.classes:
         return
-    st.markdown("**Per class** (final models, paired by seed; flagged only when the interval, allowing for "
-                "every class at once, is clear of zero)")
-    rows = [{"class": c.name, "without": percent(c.baseline_accuracy), "with": percent(c.augmented_accuracy),
-             CHANGE_HEADING: effect_text(c.effect), "seeds": agreement_text(c.effect.per_seed),
-             "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), "")} for c in summary.classes]
+    st.markdown(
+        "**Per class** (final models, paired by seed; flagged only when the interval, allowing for "
+        "every class at once, is clear of zero)"
+    )
+    rows = [
+        {
+            "class": c.name,
+            "without": percent(c.baseline_accuracy),
+            "with": percent(c.augmented_accuracy),
+            CHANGE_HEADING: effect_text(c.effect),
+            "seeds": agreement_text(c.effect.per_seed),
+            "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), ""),
+        }
+        for c in summary.classes
+    ]
     st.dataframe(rows, hide_index=True, width="stretch")
     harmed = [c.name for c in summary.classes if c.effect.decision() == "hurts"]
     if harmed and summary.delta_mean is not None and summary.delta_mean > 0:
@@ -85,8 +100,10 @@ def _class_effects(summary: Summary) -> None:
     if images is not None:
         broken, fixed = sum(1 for b in images.broken if b), sum(1 for f in images.fixed if f)
         always = sum(1 for b in images.broken if b == images.seeds)
-        st.caption(f"Validation images over {images.seeds} paired seed(s): {fixed} fixed at least once (wrong without "
-                   f"augmentation, right with it), {broken} broken at least once, {always} broken in every seed.")
+        st.caption(
+            f"Validation images over {images.seeds} paired seed(s): {fixed} fixed at least once (wrong without "
+            f"augmentation, right with it), {broken} broken at least once, {always} broken in every seed."
+        )
 
 
 def _more_seeds(run: RunInfo, where: str, jobs) -> None:
@@ -99,9 +116,14 @@ def _more_seeds(run: RunInfo, where: str, jobs) -> None:
     key = f"more_seeds_{where}_{run.run_id}"
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     left.number_input("More seeds", 1, 10, 2, key=key)
-    right.button("Add seeds", key=f"add_seeds_{where}_{run.run_id}", on_click=add_seeds, args=(jobs, run.run_id, key),
-                 help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
-                      "computed again over all of them.")
+    right.button(
+        "Add seeds",
+        key=f"add_seeds_{where}_{run.run_id}",
+        on_click=add_seeds,
+        args=(jobs, run.run_id, key),
+        help="Trains only the new seeds; the seeds already finished are kept, and the verdict is "
+        "computed again over all of them.",
+    )
     for kind, text in session.take_messages(seeds_messages(run.run_id)):
         getattr(st, kind)(text)
 
@@ -134,8 +156,13 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
         st.image(str(run.path / "broken.png"), width="stretch")
     report = run.path / "report.html"
     if report.is_file():
-        st.download_button("Download the one-page report (HTML)", report.read_bytes(),
-                           file_name=f"{run.run_id}-report.html", mime="text/html", key=f"report_{where}_{run.run_id}")
+        st.download_button(
+            "Download the one-page report (HTML)",
+            report.read_bytes(),
+            file_name=f"{run.run_id}-report.html",
+            mime="text/html",
+            key=f"report_{where}_{run.run_id}",
+        )
     _more_seeds(run, where, jobs)
 
 
@@ -143,8 +170,17 @@ def _effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[dict
     """One table layout for both views (`ablation.effect_rows`, as the CLI and the report
     print it): setting, effect with the interval its decision uses, the decision, seeds,
     affinity, diversity."""
-    return [{"setting": row.setting, CHANGE_HEADING: row.change, "decision": row.decision, "seeds": row.seeds,
-             "affinity": row.affinity, "diversity": row.diversity} for row in effect_rows(effects, analysis)]
+    return [
+        {
+            "setting": row.setting,
+            CHANGE_HEADING: row.change,
+            "decision": row.decision,
+            "seeds": row.seeds,
+            "affinity": row.affinity,
+            "diversity": row.diversity,
+        }
+        for row in effect_rows(effects, analysis)
+    ]
 
 
 def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -> None:
@@ -157,8 +193,10 @@ def _show_ablation(run: RunInfo, analysis: AblationAnalysis, summary: Summary) -
     st.dataframe(_effect_rows(analysis.one_at_a_time, analysis), hide_index=True, width="stretch")
     st.caption(DECISION_HELP)
     if analysis.leave_one_out:
-        st.markdown("**The full config without each setting**: full minus full-without-it (negative: leaving it "
-                    "out recovers accuracy)")
+        st.markdown(
+            "**The full config without each setting**: full minus full-without-it (negative: leaving it "
+            "out recovers accuracy)"
+        )
         st.dataframe(_effect_rows(analysis.leave_one_out, analysis), hide_index=True, width="stretch")
     # A run saved by an older version is analysed again above; its stored figures then drew
     # other intervals and colours, so they are drawn again from this analysis.

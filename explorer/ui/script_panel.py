@@ -33,8 +33,10 @@ def _show_finding(finding: ScriptFinding, box=st) -> None:
     """A warning in a yellow box, a note in a blue one, each saying which it is in words."""
     warning = finding.severity == "warning"
     show = box.warning if warning else box.info
-    show(f"**{'Warning' if warning else 'Note'}** · {_where(finding)} · `{finding.code}`  \n{finding.message}  \n"
-         f"Fix: {finding.fix}")
+    show(
+        f"**{'Warning' if warning else 'Note'}** · {_where(finding)} · `{finding.code}`  \n{finding.message}  \n"
+        f"Fix: {finding.fix}"
+    )
 
 
 def _show_calls(report: ScriptReport) -> None:
@@ -47,16 +49,25 @@ def _show_calls(report: ScriptReport) -> None:
         settings += "".join(f", {name}=…" for name in call.unreadable)
         with st.container(border=True):
             text, button = st.columns([4, 1], vertical_alignment="center")
-            text.markdown(f"**{_where(call).capitalize()}**: `{call.target or '(not assigned)'} = "
-                          f"ImageDataGenerator({settings.lstrip(', ')})`")
-            button.button("Load into the controls", key=f"load_call_{index}", on_click=load_call, args=(index,),
-                          disabled=call.config is None,
-                          help="Set every control to this call's settings; the preview and doctor follow.")
+            text.markdown(
+                f"**{_where(call).capitalize()}**: `{call.target or '(not assigned)'} = "
+                f"ImageDataGenerator({settings.lstrip(', ')})`"
+            )
+            button.button(
+                "Load into the controls",
+                key=f"load_call_{index}",
+                on_click=load_call,
+                args=(index,),
+                disabled=call.config is None,
+                help="Set every control to this call's settings; the preview and doctor follow.",
+            )
             if call.error:
                 st.error(f"ImageDataGenerator refuses it: {call.error}")
             if call.unreadable:
-                st.caption("Not read (the script is never run): " + "; ".join(
-                    f"{name}: {why}" for name, why in call.unreadable.items()))
+                st.caption(
+                    "Not read (the script is never run): "
+                    + "; ".join(f"{name}: {why}" for name, why in call.unreadable.items())
+                )
             notes = by_line.get((call.cell, call.line), [])
             if notes:
                 with st.expander(f"What the config doctor says about it ({len(notes)})"):
@@ -65,21 +76,34 @@ def _show_calls(report: ScriptReport) -> None:
 
 
 def script_uploader(where=st):
-    return where.file_uploader("Upload a script or notebook", type=["py", "ipynb"], key=SCRIPT_UPLOAD_KEY,
-                               on_change=check_uploaded_script, help="Up to 1 MB.")
+    return where.file_uploader(
+        "Upload a script or notebook",
+        type=["py", "ipynb"],
+        key=SCRIPT_UPLOAD_KEY,
+        on_change=check_uploaded_script,
+        help="Up to 1 MB.",
+    )
 
 
 def script_panel() -> None:
     """Paste or upload a script; its findings, and its IDG calls to load."""
     st.subheader("Script doctor")
-    st.caption("Paste a training script, or upload a .py or .ipynb: it is read, never run. It finds every "
-               "ImageDataGenerator call and how its images are used (validation data augmented, pixels scaled "
-               "twice, another model's preprocess_input, featurewise settings never fit, shuffled predictions, "
-               "image/mask pairs out of step).")
+    st.caption(
+        "Paste a training script, or upload a .py or .ipynb: it is read, never run. It finds every "
+        "ImageDataGenerator call and how its images are used (validation data augmented, pixels scaled "
+        "twice, another model's preprocess_input, featurewise settings never fit, shuffled predictions, "
+        "image/mask pairs out of step)."
+    )
     upload, paste = st.columns(2)
     script_uploader(upload)
-    widgets.text_area(paste, "Or paste a script", key=SCRIPT_TEXT_KEY, shown=session.record().script_text,
-                      write=part_writer("", "script_text"), height=140)
+    widgets.text_area(
+        paste,
+        "Or paste a script",
+        key=SCRIPT_TEXT_KEY,
+        shown=session.record().script_text,
+        write=part_writer("", "script_text"),
+        height=140,
+    )
     paste.button("Check the script", key="check_script", on_click=check_pasted_script)
     result = session.script_report()
     if result is None:
@@ -91,8 +115,10 @@ def script_panel() -> None:
     script_level = [finding for finding in report.findings if not finding.code.startswith("config:")]
     calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in script_level)
     notes = len(script_level) - warnings
-    st.markdown(f"**{name}**: {calls} ImageDataGenerator call{'s' if calls != 1 else ''}; in the script "
-                f"{warnings} warning{'s' if warnings != 1 else ''} and {notes} note{'s' if notes != 1 else ''}.")
+    st.markdown(
+        f"**{name}**: {calls} ImageDataGenerator call{'s' if calls != 1 else ''}; in the script "
+        f"{warnings} warning{'s' if warnings != 1 else ''} and {notes} note{'s' if notes != 1 else ''}."
+    )
     if not script_level:
         st.success("No script-level mistake found (the calls' own settings are below).")
     for finding in script_level:

@@ -103,8 +103,9 @@ def visitor() -> Visitor:
         subject = user.get("sub")
         if not user.get("is_logged_in") or not subject:
             return Visitor(sign_in=True)
-        name = next((str(user[claim]) for claim in ("name", "email", "preferred_username") if user.get(claim)),
-                    str(subject))
+        name = next(
+            (str(user[claim]) for claim in ("name", "email", "preferred_username") if user.get(claim)), str(subject)
+        )
         return Visitor(owner_from_identity(str(user.get("iss", "")), str(subject)), sign_in=True, name=name)
     if OWNER not in st.session_state:
         kept = _owner_cookie()

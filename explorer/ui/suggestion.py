@@ -28,16 +28,21 @@ from ..experiments.suggest.space import (
 from ..interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code, kwargs_text
 from .actions import stop_run
 
-AFFINITY_TEXT = ("Measuring which settings change what the images show (the baseline model on validation "
-                 "images augmented by each choice alone)...")
+AFFINITY_TEXT = (
+    "Measuring which settings change what the images show (the baseline model on validation "
+    "images augmented by each choice alone)..."
+)
 
 
 def search_text(state: SearchProgress) -> str:
     """The search's progress line: configurations tried, the best score so far, time left."""
     if state.phase == "affinity":
         return AFFINITY_TEXT
-    best = f"best so far {percent(state.best_score)} validation accuracy" if state.best_score is not None \
+    best = (
+        f"best so far {percent(state.best_score)} validation accuracy"
+        if state.best_score is not None
         else "no configuration scored yet"
+    )
     pruned = sum(1 for score in state.scores if score is None)
     pruned_text = f" ({pruned} pruned early)" if pruned else ""
     eta = f" · about {state.eta:.0f} s left in the search" if state.eta is not None else ""
@@ -67,17 +72,36 @@ def search_chart(state: SearchProgress) -> tuple[dict, dict]:
             columns["configuration"].append(number)
             columns["score"].append(value)
             columns["series"].append(series)
-    encoding = {"x": {"field": "configuration", "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1},
-                      "scale": {"domain": [1, max(2, state.budget)]}},
-                "y": {"field": "score", "type": "quantitative", "title": "validation accuracy",
-                      "scale": {"zero": False}, "axis": percent_axis(columns["score"])},
-                "color": {"field": "series", "type": "nominal", "title": "",
-                          "scale": {"domain": ["tried", "best so far"], "range": ["#8c8c8c", "#DD8452"]}},
-                "tooltip": [{"field": "configuration"}, {"field": "score", "format": ".1%"}]}
+    encoding = {
+        "x": {
+            "field": "configuration",
+            "type": "quantitative",
+            "axis": {"format": "d", "tickMinStep": 1},
+            "scale": {"domain": [1, max(2, state.budget)]},
+        },
+        "y": {
+            "field": "score",
+            "type": "quantitative",
+            "title": "validation accuracy",
+            "scale": {"zero": False},
+            "axis": percent_axis(columns["score"]),
+        },
+        "color": {
+            "field": "series",
+            "type": "nominal",
+            "title": "",
+            "scale": {"domain": ["tried", "best so far"], "range": ["#8c8c8c", "#DD8452"]},
+        },
+        "tooltip": [{"field": "configuration"}, {"field": "score", "format": ".1%"}],
+    }
     tried, best_line = ({"filter": f"datum.series == '{name}'"} for name in ("tried", "best so far"))
-    spec = {"layer": [{"mark": {"type": "point", "filled": True}, "transform": [tried]},
-                      {"mark": {"type": "line", "interpolate": "step-after"}, "transform": [best_line]}],
-            "encoding": encoding}
+    spec = {
+        "layer": [
+            {"mark": {"type": "point", "filled": True}, "transform": [tried]},
+            {"mark": {"type": "line", "interpolate": "step-after"}, "transform": [best_line]},
+        ],
+        "encoding": encoding,
+    }
     return columns, spec
 
 
@@ -89,20 +113,30 @@ def search_status(run: RunInfo, jobs: JobManager, controls: bool = True) -> None
         st.progress(min(1.0, (state.done + state.fraction) / max(1, state.budget)), text=search_text(state))
     if controls:
         left, right = st.columns(2)
-        left.button("Stop the search, check the best so far", key="stop_search", on_click=stop_run,
-                    args=(jobs, run.run_id, "STOP_SEARCH"),
-                    help="Ends the search within a batch; the best configuration so far, yours and no augmentation "
-                         "still train on the fresh seeds.")
-        right.button("Stop", key="stop_run", on_click=stop_run, args=(jobs, run.run_id),
-                     help="Ends the run within a batch; the scores so far are kept, nothing is checked.")
+        left.button(
+            "Stop the search, check the best so far",
+            key="stop_search",
+            on_click=stop_run,
+            args=(jobs, run.run_id, "STOP_SEARCH"),
+            help="Ends the search within a batch; the best configuration so far, yours and no augmentation "
+            "still train on the fresh seeds.",
+        )
+        right.button(
+            "Stop",
+            key="stop_run",
+            on_click=stop_run,
+            args=(jobs, run.run_id),
+            help="Ends the run within a batch; the scores so far are kept, nothing is checked.",
+        )
     if state is None or state.phase == "affinity":
         return
     if state.best is not None:
         st.caption(f"Best so far: ImageDataGenerator({kwargs_text(state.best)})")
     columns, spec = search_chart(state)
     if columns["score"]:
-        st.vega_lite_chart(columns, spec, width="stretch",
-                           alt="Each configuration's validation accuracy and the best so far")
+        st.vega_lite_chart(
+            columns, spec, width="stretch", alt="Each configuration's validation accuracy and the best so far"
+        )
 
 
 # A suggestion's one tone (`words.verdict_of`) as the box it is drawn in: green only when the
@@ -122,8 +156,9 @@ def show_suggestion(run: RunInfo) -> None:
     suggestion = run.suggestion
     st.markdown("**Suggestion**" + (" (search stopped early)" if suggestion.stopped else ""))
     _verdict(suggestion)
-    idg, fast, exact, layers = st.tabs(["ImageDataGenerator", "FastImageDataGenerator", "Keras 3, exact",
-                                        "Keras 3 layers"])
+    idg, fast, exact, layers = st.tabs(
+        ["ImageDataGenerator", "FastImageDataGenerator", "Keras 3, exact", "Keras 3 layers"]
+    )
     idg.code(idg_code(suggestion.config), language="python")
     fast.code(fast_code(suggestion.config), language="python")
     exact.code(exact_layer_code(suggestion.config)[0], language="python")
@@ -132,16 +167,30 @@ def show_suggestion(run: RunInfo) -> None:
     for note in notes:
         layers.caption(note)
     if suggestion.changes:
-        st.markdown("**What changed from yours, and what each change was worth in the search** (mean score of the "
-                    "configurations tried with the new value minus those with yours)")
+        st.markdown(
+            "**What changed from yours, and what each change was worth in the search** (mean score of the "
+            "configurations tried with the new value minus those with yours)"
+        )
         # A static table wraps its cells: a data grid cuts the worth's longer notes at its column's edge.
-        st.table([{"setting": c.setting, "yours": repr(c.yours), "suggested": repr(c.suggested),
-                   "worth in the search": worth_text(c)} for c in suggestion.changes],
-                 hide_index=True, width="stretch")
+        st.table(
+            [
+                {
+                    "setting": c.setting,
+                    "yours": repr(c.yours),
+                    "suggested": repr(c.suggested),
+                    "worth in the search": worth_text(c),
+                }
+                for c in suggestion.changes
+            ],
+            hide_index=True,
+            width="stretch",
+        )
     for item in suggestion.excluded:
         st.caption(f"Held off: **{item.setting}**: {item.reason}.")
     scored = [t for t in suggestion.trials if t.score is not None]
-    st.caption(f"{len(suggestion.trials)} configurations tried on seed(s) {suggestion.seeds_used_for_search} "
-               f"({len(suggestion.trials) - len(scored)} pruned); checked on fresh seeds "
-               f"{suggestion.seeds_used_for_check}. Below: the check's curves and verdict (no augmentation, "
-               "yours, suggested).")
+    st.caption(
+        f"{len(suggestion.trials)} configurations tried on seed(s) {suggestion.seeds_used_for_search} "
+        f"({len(suggestion.trials) - len(scored)} pruned); checked on fresh seeds "
+        f"{suggestion.seeds_used_for_check}. Below: the check's curves and verdict (no augmentation, "
+        "yours, suggested)."
+    )

@@ -91,8 +91,9 @@ def folder_under_root(text: str, root: Path) -> Path:
     root = Path(root).resolve()
     path = (root / text.strip()).resolve()
     if not path.is_relative_to(root):
-        raise InputError(f"{text.strip()[:200]} is outside this server's data folder ({root}): only folders "
-                         "under it can be chosen.")
+        raise InputError(
+            f"{text.strip()[:200]} is outside this server's data folder ({root}): only folders under it can be chosen."
+        )
     if not path.is_dir():
         raise InputError(f"{text.strip()[:200]} is not a folder under {root}.")
     return path
@@ -101,9 +102,14 @@ def folder_under_root(text: str, root: Path) -> Path:
 def _folder_ref(train: TrainChoice) -> DatasetRef | None:
     """A folder under the server's data root (AUGMENT_DATA_ROOT), typed by the visitor."""
     root = data_root()
-    widgets.text_input(st, "Folder on this server (root/class_name/image)", key="train_folder", shown=train.folder,
-                       write=part_writer("train", "folder", str.strip),
-                       help=f"A folder under {root}; a relative path is taken from there.")
+    widgets.text_input(
+        st,
+        "Folder on this server (root/class_name/image)",
+        key="train_folder",
+        shown=train.folder,
+        write=part_writer("train", "folder", str.strip),
+        help=f"A folder under {root}; a relative path is taken from there.",
+    )
     if not train.folder or root is None:
         return None
     try:
@@ -121,9 +127,15 @@ def _dataset_ref(train: TrainChoice, uploads: list[Upload]) -> DatasetRef | None
     if train.dataset not in choices:  # "your folder" on a server that no longer has a data root
         session.change("train", dataset=DATASET_CHOICES[0])
         train = session.record().train
-    choice = widgets.selectbox(st, "Dataset", choices, key="train_dataset", shown=train.dataset,
-                               write=part_writer("train", "dataset"),
-                               help="digits: flips and big rotations destroy the labels; shapes: flips keep them.")
+    choice = widgets.selectbox(
+        st,
+        "Dataset",
+        choices,
+        key="train_dataset",
+        shown=train.dataset,
+        write=part_writer("train", "dataset"),
+        help="digits: flips and big rotations destroy the labels; shapes: flips keep them.",
+    )
     if choice in DEMO_NAMES:
         return DatasetRef("demo", choice)
     if choice == YOUR_FOLDER:
@@ -153,14 +165,21 @@ ZIP_KEY, MODEL_FILE_KEY = "train_zip", "train_model_file"
 def _found_text(info: model_file.ModelFileInfo) -> str:
     """What was found in a model file, in a caption."""
     shape = " x ".join("any" if side is None else str(side) for side in info.input_shape or ())
-    outputs = "outputs unknown" if info.outputs is None else (
-        f"{info.outputs} output(s)" + (f" ({info.output_activation})" if info.output_activation else ""))
+    outputs = (
+        "outputs unknown"
+        if info.outputs is None
+        else (f"{info.outputs} output(s)" + (f" ({info.output_activation})" if info.output_activation else ""))
+    )
     height, width = (info.input_shape or (None, None))[:2]
-    size = (f" Trains at {height} x {width} px, the model's input (the Image size setting is not used)."
-            if height is not None and width is not None else "")
-    return (f"{info.name}: a {info.class_name} model of {info.layers} layers, input {shape or 'unknown'}, "
-            f"{outputs}. Its last Dense layer is replaced by a softmax head unless it gives one score per class."
-            + size)
+    size = (
+        f" Trains at {height} x {width} px, the model's input (the Image size setting is not used)."
+        if height is not None and width is not None
+        else ""
+    )
+    return (
+        f"{info.name}: a {info.class_name} model of {info.layers} layers, input {shape or 'unknown'}, "
+        f"{outputs}. Its last Dense layer is replaced by a softmax head unless it gives one score per class." + size
+    )
 
 
 def model_upload(data: bytes, name: str) -> tuple[ModelRef | None, str]:
@@ -182,9 +201,13 @@ def zip_uploader():
 
 def model_uploader():
     limit = model_file.megabytes(model_file.MAX_MODEL_BYTES)
-    return st.file_uploader("Your model (.keras, Keras 3)", type=["keras"], key=MODEL_FILE_KEY,
-                            help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
-                                 "by the worker: Lambda layers are refused.")
+    return st.file_uploader(
+        "Your model (.keras, Keras 3)",
+        type=["keras"],
+        key=MODEL_FILE_KEY,
+        help=f"Saved with model.save('model.keras'); up to {limit}. Loaded in safe mode "
+        "by the worker: Lambda layers are refused.",
+    )
 
 
 def _file_model(train: TrainChoice, uploads: list[Upload]) -> ModelRef | None:
@@ -202,23 +225,46 @@ def _file_model(train: TrainChoice, uploads: list[Upload]) -> ModelRef | None:
         return None
     uploads.append(Upload(upload.getvalue(), MODELS))  # written where model.path says once a run uses it
     st.caption(message)
-    start = widgets.radio(st, "Start every arm", list(START_CHOICES), key="train_start", shown=train.start,
-                          write=part_writer("train", "start"), format_func=START_CHOICES.get, horizontal=True)
+    start = widgets.radio(
+        st,
+        "Start every arm",
+        list(START_CHOICES),
+        key="train_start",
+        shown=train.start,
+        write=part_writer("train", "start"),
+        format_func=START_CHOICES.get,
+        horizontal=True,
+    )
     return replace(model, start=start)
 
 
 def _application_model(train: TrainChoice) -> ModelRef:
     left, right = st.columns(2)
-    name = widgets.selectbox(left, "Architecture", APPLICATIONS, key="train_application", shown=train.application,
-                             write=part_writer("train", "application"))
-    weights = widgets.radio(right, "Weights", list(WEIGHTS_CHOICES), key="train_weights", shown=train.weights,
-                            write=part_writer("train", "weights"), format_func=WEIGHTS_CHOICES.get,
-                            help="ImageNet weights come from Keras's cache on this server (~/.keras/models by "
-                                 "default): nothing is downloaded, and a missing file gives a clear message when "
-                                 "the run starts.")
-    st.caption(f"Architectures need images of at least 32 px (75 for InceptionV3 and InceptionResNetV2, 71 for "
-               f"Xception); {APPLICATION_IMAGE_SIZE} is ImageNet's size, and smaller trains much faster on a CPU. "
-               "Their own preprocess_input runs in place of rescale.")
+    name = widgets.selectbox(
+        left,
+        "Architecture",
+        APPLICATIONS,
+        key="train_application",
+        shown=train.application,
+        write=part_writer("train", "application"),
+    )
+    weights = widgets.radio(
+        right,
+        "Weights",
+        list(WEIGHTS_CHOICES),
+        key="train_weights",
+        shown=train.weights,
+        write=part_writer("train", "weights"),
+        format_func=WEIGHTS_CHOICES.get,
+        help="ImageNet weights come from Keras's cache on this server (~/.keras/models by "
+        "default): nothing is downloaded, and a missing file gives a clear message when "
+        "the run starts.",
+    )
+    st.caption(
+        f"Architectures need images of at least 32 px (75 for InceptionV3 and InceptionResNetV2, 71 for "
+        f"Xception); {APPLICATION_IMAGE_SIZE} is ImageNet's size, and smaller trains much faster on a CPU. "
+        "Their own preprocess_input runs in place of rescale."
+    )
     least = MIN_APPLICATION_SIZE.get(name, 32)
     if train.image_size < least:
         st.warning(f"{name} needs images of at least {least} px: set Image size to {least} or more.")
@@ -229,12 +275,22 @@ def _model_ref(state: PageState, uploads: list[Upload]) -> ModelRef | None:
     """The model every arm trains (None until a .keras file is uploaded), with the doctor's
     findings about the config and that model."""
     train = state.train
-    kind = widgets.selectbox(st, "Model", list(MODEL_CHOICES), key="train_model", shown=train.model,
-                             write=part_writer("train", "model"), format_func=MODEL_CHOICES.get,
-                             help="The small CNN trains in seconds; an architecture or your own model shows what "
-                                  "augmentation does to the model you will really train.")
-    drawers = {SMALL_CNN: lambda _: ModelRef(), APPLICATION: _application_model,
-               MODEL_FILE: lambda chosen: _file_model(chosen, uploads)}
+    kind = widgets.selectbox(
+        st,
+        "Model",
+        list(MODEL_CHOICES),
+        key="train_model",
+        shown=train.model,
+        write=part_writer("train", "model"),
+        format_func=MODEL_CHOICES.get,
+        help="The small CNN trains in seconds; an architecture or your own model shows what "
+        "augmentation does to the model you will really train.",
+    )
+    drawers = {
+        SMALL_CNN: lambda _: ModelRef(),
+        APPLICATION: _application_model,
+        MODEL_FILE: lambda chosen: _file_model(chosen, uploads),
+    }
     model = drawers[kind](train)
     for finding in model_findings(state.config, model) if model is not None else ():
         show_finding(st, finding)
@@ -243,37 +299,84 @@ def _model_ref(state: PageState, uploads: list[Upload]) -> ModelRef | None:
 
 def _settings(train: TrainChoice) -> None:
     cols = st.columns(5)
-    widgets.number(cols[0], "Epochs", 1, 200, key="train_epochs", shown=train.epochs,
-                   write=part_writer("train", "epochs", int))
-    widgets.number(cols[1], "Seeds", 1, 20, key="train_seeds", shown=train.seeds,
-                   write=part_writer("train", "seeds", int),
-                   help="3 or more for an interval worth reading; more can be added to a finished run")
-    widgets.number(cols[2], "Image size", 16, MAX_IMAGE_SIZE, step=8, key="train_image_size",
-                   shown=train.image_size, write=part_writer("train", "image_size", int),
-                   help="Side of the square images every arm trains on (a .keras file with a fixed input size "
-                        "sets it)")
-    widgets.number(cols[3], "Batch size", 8, 512, step=8, key="train_batch_size", shown=train.batch_size,
-                   write=part_writer("train", "batch_size", int))
-    widgets.number(cols[4], "Learning rate", 1e-5, 1.0, format="%g", key="train_learning_rate",
-                   shown=float(train.learning_rate), write=part_writer("train", "learning_rate", float))
+    widgets.number(
+        cols[0], "Epochs", 1, 200, key="train_epochs", shown=train.epochs, write=part_writer("train", "epochs", int)
+    )
+    widgets.number(
+        cols[1],
+        "Seeds",
+        1,
+        20,
+        key="train_seeds",
+        shown=train.seeds,
+        write=part_writer("train", "seeds", int),
+        help="3 or more for an interval worth reading; more can be added to a finished run",
+    )
+    widgets.number(
+        cols[2],
+        "Image size",
+        16,
+        MAX_IMAGE_SIZE,
+        step=8,
+        key="train_image_size",
+        shown=train.image_size,
+        write=part_writer("train", "image_size", int),
+        help="Side of the square images every arm trains on (a .keras file with a fixed input size sets it)",
+    )
+    widgets.number(
+        cols[3],
+        "Batch size",
+        8,
+        512,
+        step=8,
+        key="train_batch_size",
+        shown=train.batch_size,
+        write=part_writer("train", "batch_size", int),
+    )
+    widgets.number(
+        cols[4],
+        "Learning rate",
+        1e-5,
+        1.0,
+        format="%g",
+        key="train_learning_rate",
+        shown=float(train.learning_rate),
+        write=part_writer("train", "learning_rate", float),
+    )
 
 
-MODE_LABELS = {COMPARE: "Compare: with vs without augmentation",
-               ABLATION: "Ablation: which setting hurts (each setting alone)",
-               SUGGEST: "Suggest: search for settings that beat yours"}
+MODE_LABELS = {
+    COMPARE: "Compare: with vs without augmentation",
+    ABLATION: "Ablation: which setting hurts (each setting alone)",
+    SUGGEST: "Suggest: search for settings that beat yours",
+}
 
 
 def _search_settings(train: TrainChoice) -> None:
     """A suggest run's budget and check seeds (the search trains on the Seeds above)."""
     left, right = st.columns(2)
-    widgets.number(left, "Configurations to try", 1, 200, key="train_budget", shown=train.budget,
-                   write=part_writer("train", "budget", int),
-                   help="Optuna's TPE tries this many configurations around yours (yours first); "
-                        "the median pruner ends the ones falling behind early.")
-    widgets.number(right, "Fresh seeds for the check", 2, 20, key="train_check_seeds", shown=train.check_seeds,
-                   write=part_writer("train", "check_seeds", int),
-                   help="The best configuration, yours and no augmentation train again, paired, on "
-                        "seeds the search never used: the pick is judged on these alone.")
+    widgets.number(
+        left,
+        "Configurations to try",
+        1,
+        200,
+        key="train_budget",
+        shown=train.budget,
+        write=part_writer("train", "budget", int),
+        help="Optuna's TPE tries this many configurations around yours (yours first); "
+        "the median pruner ends the ones falling behind early.",
+    )
+    widgets.number(
+        right,
+        "Fresh seeds for the check",
+        2,
+        20,
+        key="train_check_seeds",
+        shown=train.check_seeds,
+        write=part_writer("train", "check_seeds", int),
+        help="The best configuration, yours and no augmentation train again, paired, on "
+        "seeds the search never used: the pick is judged on these alone.",
+    )
 
 
 def _what_trains(state: PageState) -> None:
@@ -282,11 +385,18 @@ def _what_trains(state: PageState) -> None:
         text, back = st.columns([4, 1], vertical_alignment="center")
         text.markdown("**The augmentation Train uses** (from the preview's settings):")
         text.code(f"ImageDataGenerator({kwargs_text(state.config)})", language="python", wrap_lines=True)
-        back.button("Change it in Preview", key="back_to_preview", on_click=open_section, args=("preview",),
-                    help="The preview's controls set it; this section keeps its own settings meanwhile.")
+        back.button(
+            "Change it in Preview",
+            key="back_to_preview",
+            on_click=open_section,
+            args=("preview",),
+            help="The preview's controls set it; this section keeps its own settings meanwhile.",
+        )
         if state.train.mode != SUGGEST and not state.config.active_transforms():
-            st.warning("No random transform is on: both arms would train the same model. Turn a setting on in "
-                       "Preview (or choose Suggest, which can start from none).")
+            st.warning(
+                "No random transform is on: both arms would train the same model. Turn a setting on in "
+                "Preview (or choose Suggest, which can start from none)."
+            )
 
 
 def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: ModelRef | None) -> None:
@@ -303,17 +413,18 @@ def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: Mod
     trained = "no model yet (upload it above)" if model is None else model.label
     backend, seeds, search = server.label, train.seeds, train.search()
     if search is not None:
-        where = ("with Ray Tune, side by side" if isinstance(server, RayBackend)
-                 else "in the worker, one after another")
-        trials = (f"up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
-                  f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
-                  f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}")
+        where = "with Ray Tune, side by side" if isinstance(server, RayBackend) else "in the worker, one after another"
+        trials = (
+            f"up to {search.budget} configurations x {seeds} seed{'s' if seeds != 1 else ''} = "
+            f"{search.budget * seeds} trials searched {where}; then the best, yours and no augmentation "
+            f"on {search.check_seeds} fresh seeds = {3 * search.check_seeds} trials on: {backend}"
+        )
     else:
         arms = _planned_arms(state)
-        trials = (f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: "
-                  f"{backend}")
-    st.caption(f"Train runs on **{data}** with **{trained}**, {train.epochs} epochs at {train.image_size} px: "
-               f"{trials}")
+        trials = (
+            f"{arms} arms x {seeds} seed{'s' if seeds != 1 else ''} = {arms * seeds} trials · they train on: {backend}"
+        )
+    st.caption(f"Train runs on **{data}** with **{trained}**, {train.epochs} epochs at {train.image_size} px: {trials}")
 
 
 def _session_run_active(jobs: JobManager, run_id: str | None) -> bool:
@@ -330,18 +441,32 @@ def train_panel() -> None:
     server's job queue; then its progress and result."""
     state = session.record()
     st.subheader("Train and compare")
-    st.caption("Every arm trains the same model from the same initial weights in the same batch order, with and "
-               "without your augmentation, over several seeds; validation images are never augmented.")
+    st.caption(
+        "Every arm trains the same model from the same initial weights in the same batch order, with and "
+        "without your augmentation, over several seeds; validation images are never augmented."
+    )
     _what_trains(state)
     uploads: list[Upload] = []  # in memory until Train submits a run that uses them
     dataset, model = _dataset_ref(state.train, uploads), _model_ref(state, uploads)
-    mode = widgets.radio(st, "Run", list(MODE_LABELS), key="train_mode", shown=state.train.mode,
-                         write=part_writer("train", "mode"), horizontal=True, format_func=MODE_LABELS.get)
+    mode = widgets.radio(
+        st,
+        "Run",
+        list(MODE_LABELS),
+        key="train_mode",
+        shown=state.train.mode,
+        write=part_writer("train", "mode"),
+        horizontal=True,
+        format_func=MODE_LABELS.get,
+    )
     if mode == ABLATION:
-        widgets.checkbox(st, "Also leave-one-out (the full config minus each setting: finds settings that interact; "
-                             "about twice as long)",
-                         key="train_loo", shown=state.train.leave_one_out,
-                         write=part_writer("train", "leave_one_out", bool))
+        widgets.checkbox(
+            st,
+            "Also leave-one-out (the full config minus each setting: finds settings that interact; "
+            "about twice as long)",
+            key="train_loo",
+            shown=state.train.leave_one_out,
+            write=part_writer("train", "leave_one_out", bool),
+        )
     _settings(state.train)
     if mode == SUGGEST:
         _search_settings(state.train)
@@ -367,8 +492,7 @@ def _over_limits(state: PageState, jobs: JobManager) -> None:
             st.warning(f"Over this server's limits: {problem}.")
 
 
-def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None,
-                  uploads: list[Upload]) -> None:
+def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None, uploads: list[Upload]) -> None:
     """Train, off while this session's run is active; the click writes the uploads the run
     uses (`storage.keep_used`: by content hash, stored once) and submits the spec built from
     the record drawn above, and the run's progress comes into view."""
@@ -376,8 +500,9 @@ def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef 
     busy = _session_run_active(jobs, state.run_id)
     idle = state.train.mode != SUGGEST and not state.config.active_transforms()
     signed_out = not session.visitor().may_train  # a server with sign-in: runs belong to the signed-in user
-    clicked = st.button("Train", type="primary", key="train",
-                        disabled=busy or idle or signed_out or dataset is None or model is None)
+    clicked = st.button(
+        "Train", type="primary", key="train", disabled=busy or idle or signed_out or dataset is None or model is None
+    )
     if signed_out:
         st.caption("Sign in (at the top of the page) to train: on this server runs belong to the signed-in user.")
     if busy:
@@ -389,8 +514,15 @@ def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef 
         try:
             # Before the spec: a model file's input size is read from the file.
             keep_used(uploads, runs_root(), (dataset.path, model.path))
-            spec = build_spec(state.config, dataset, train.settings(), train.mode, train.leave_one_out, model=model,
-                              search=train.search())
+            spec = build_spec(
+                state.config,
+                dataset,
+                train.settings(),
+                train.mode,
+                train.leave_one_out,
+                model=model,
+                search=train.search(),
+            )
         except InputError as error:
             st.error(str(error))
             return

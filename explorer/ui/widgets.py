@@ -18,10 +18,12 @@ from .session import Write
 
 def part_writer(part: str, field: str, convert: Callable[[Any], Any] = lambda value: value) -> Write:
     """A `write` that sets `field` of the record's `part` ('' for the record itself)."""
+
     def write(state: PageState, value: Any) -> PageState:
         if part:
             return with_part(state, part, **{field: convert(value)})
         return replace(state, **{field: convert(value)})
+
     return write
 
 
@@ -35,8 +37,9 @@ def slider(where, label: str, low, high, *, key: str, shown, write: Write, **kwa
 
 
 def number(where, label: str, low, high, *, key: str, shown, write: Write, **kwargs):
-    return _bound(where.number_input, key, shown, write, label=label, min_value=low, max_value=high, value=shown,
-                  **kwargs)
+    return _bound(
+        where.number_input, key, shown, write, label=label, min_value=low, max_value=high, value=shown, **kwargs
+    )
 
 
 def checkbox(where, label: str, *, key: str, shown: bool, write: Write, **kwargs) -> bool:
@@ -53,8 +56,9 @@ def text_area(where, label: str, *, key: str, shown: str, write: Write, **kwargs
 
 def selectbox(where, label: str, options: Sequence, *, key: str, shown, write: Write, **kwargs):
     options = list(options)
-    value = _bound(where.selectbox, key, shown, write, label=label, options=options, index=options.index(shown),
-                   **kwargs)
+    value = _bound(
+        where.selectbox, key, shown, write, label=label, options=options, index=options.index(shown), **kwargs
+    )
     return shown if value is None else value
 
 
@@ -66,8 +70,17 @@ def radio(where, label: str, options: Sequence, *, key: str, shown, write: Write
 
 def segmented(where, label: str, options: Sequence, *, key: str, shown, write: Write, **kwargs):
     """One of `options`, always one (a segmented control that cannot be emptied)."""
-    value = _bound(where.segmented_control, key, shown, write, label=label, options=list(options), default=shown,
-                   required=True, **kwargs)
+    value = _bound(
+        where.segmented_control,
+        key,
+        shown,
+        write,
+        label=label,
+        options=list(options),
+        default=shown,
+        required=True,
+        **kwargs,
+    )
     return shown if value is None else value
 
 

@@ -58,26 +58,39 @@ THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the wid
 # the trivial page (40 moves; 0.05 s gave 115, 0.1 s 98-110). The pause holds no lock and no
 # core; a newer move waits for it at most this long.
 PAINT_PAUSE_S = 0.1
-START_HERE = ("Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
-              "*Take it home → Import* (or a whole script under *Script doctor*, at the top), upload your own image "
-              "under *Image*, or move a slider")
+START_HERE = (
+    "Pick a preset (the article's three examples), paste your ImageDataGenerator line under "
+    "*Take it home → Import* (or a whole script under *Script doctor*, at the top), upload your own image "
+    "under *Image*, or move a slider"
+)
 
 
 def _control(draw, where, label: str, *args, key: str, state: PageState, kept: dict, **kwargs) -> None:
     """One IDG control, drawn from the record's config. A setting imported with a value no
     position of it shows (see `kept_values`) disables it and is named under it, with a way
     back to the control."""
-    draw(where, label, *args, key=key, shown=widget_values(state.config)[key], write=_control_writer(key),
-         disabled=key in kept, **kwargs)
+    draw(
+        where,
+        label,
+        *args,
+        key=key,
+        shown=widget_values(state.config)[key],
+        write=_control_writer(key),
+        disabled=key in kept,
+        **kwargs,
+    )
     if key in kept:
-        where.caption(f"`{key}={_as_written(kept[key])}` as imported: no position of this control shows it. "
-                      "The preview, the doctor and the export use it as it is.")
+        where.caption(
+            f"`{key}={_as_written(kept[key])}` as imported: no position of this control shows it. "
+            "The preview, the doctor and the export use it as it is."
+        )
         where.button("Use the control instead", key=f"release_{key}", on_click=release_setting, args=(key,))
 
 
 def _control_writer(key: str):
     def write(state: PageState, value) -> PageState:
         return replace(state, config=with_control(state.config, key, value))
+
     return write
 
 
@@ -87,8 +100,15 @@ def _preset_box(state: PageState) -> None:
     way) belongs to a box no longer drawn and is dropped, instead of applying a preset over
     the user's move."""
     shown = matching_preset(state.config)
-    widgets.selectbox(st, "Preset", [*PRESETS, CUSTOM], key=f"preset_{shown}", shown=shown, write=pick_preset,
-                      help="The article's three examples, or nothing; 'custom' once a setting differs from them.")
+    widgets.selectbox(
+        st,
+        "Preset",
+        [*PRESETS, CUSTOM],
+        key=f"preset_{shown}",
+        shown=shown,
+        write=pick_preset,
+        help="The article's three examples, or nothing; 'custom' once a setting differs from them.",
+    )
 
 
 def _as_written(value) -> str:
@@ -103,38 +123,136 @@ def _controls(state: PageState) -> None:
     """The IDG controls, each named after its keyword and drawn from the record's config."""
     kept = kept_values(state.config)
     common = dict(state=state, kept=kept)
-    _control(widgets.slider, st, "rotation_range (degrees)", 0.0, 180.0, step=1.0, key="rotation_range", **common,
-             help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.")
-    _control(widgets.slider, st, "height_shift_range (fraction of height)", 0.0, 0.99, step=0.01,
-             key="height_shift_range", **common,
-             help="IDG swaps the axes: this moves the image LEFT/RIGHT, by up to this fraction of its HEIGHT.")
-    _control(widgets.slider, st, "width_shift_range (fraction of width)", 0.0, 0.99, step=0.01,
-             key="width_shift_range", **common,
-             help="IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction of its WIDTH.")
-    _control(widgets.slider, st, "shear_range (degrees)", 0.0, 60.0, step=0.1, key="shear_range", **common,
-             help="Shear angle drawn from U(-s, s) in DEGREES (0.2 means 0.2°).")
-    _control(widgets.slider, st, "zoom_range (factor)", 0.1, 3.0, step=0.01, key="zoom_range", **common,
-             help="x and y zoom drawn independently from [low, high]. Above 1 zooms OUT (content "
-             "shrinks); zoom_range=0.2 in code means [0.8, 1.2].")
-    _control(widgets.checkbox, st, "horizontal_flip", key="horizontal_flip", **common,
-             help="Mirror left/right with probability 1/2.")
-    _control(widgets.checkbox, st, "vertical_flip", key="vertical_flip", **common,
-             help="Mirror top/bottom with probability 1/2.")
-    _control(widgets.selectbox, st, "fill_mode", FILL_MODES, key="fill_mode", **common,
-             help="What fills pixels sampled from outside the image. 'wrap' repeats with period n-1; "
-             "the grid-* modes and 'mirror' go through SciPy, as in IDG.")
+    _control(
+        widgets.slider,
+        st,
+        "rotation_range (degrees)",
+        0.0,
+        180.0,
+        step=1.0,
+        key="rotation_range",
+        **common,
+        help="Angle drawn from U(-r, r) degrees; positive turns the content counter-clockwise.",
+    )
+    _control(
+        widgets.slider,
+        st,
+        "height_shift_range (fraction of height)",
+        0.0,
+        0.99,
+        step=0.01,
+        key="height_shift_range",
+        **common,
+        help="IDG swaps the axes: this moves the image LEFT/RIGHT, by up to this fraction of its HEIGHT.",
+    )
+    _control(
+        widgets.slider,
+        st,
+        "width_shift_range (fraction of width)",
+        0.0,
+        0.99,
+        step=0.01,
+        key="width_shift_range",
+        **common,
+        help="IDG swaps the axes: this moves the image UP/DOWN, by up to this fraction of its WIDTH.",
+    )
+    _control(
+        widgets.slider,
+        st,
+        "shear_range (degrees)",
+        0.0,
+        60.0,
+        step=0.1,
+        key="shear_range",
+        **common,
+        help="Shear angle drawn from U(-s, s) in DEGREES (0.2 means 0.2°).",
+    )
+    _control(
+        widgets.slider,
+        st,
+        "zoom_range (factor)",
+        0.1,
+        3.0,
+        step=0.01,
+        key="zoom_range",
+        **common,
+        help="x and y zoom drawn independently from [low, high]. Above 1 zooms OUT (content "
+        "shrinks); zoom_range=0.2 in code means [0.8, 1.2].",
+    )
+    _control(
+        widgets.checkbox,
+        st,
+        "horizontal_flip",
+        key="horizontal_flip",
+        **common,
+        help="Mirror left/right with probability 1/2.",
+    )
+    _control(
+        widgets.checkbox,
+        st,
+        "vertical_flip",
+        key="vertical_flip",
+        **common,
+        help="Mirror top/bottom with probability 1/2.",
+    )
+    _control(
+        widgets.selectbox,
+        st,
+        "fill_mode",
+        FILL_MODES,
+        key="fill_mode",
+        **common,
+        help="What fills pixels sampled from outside the image. 'wrap' repeats with period n-1; "
+        "the grid-* modes and 'mirror' go through SciPy, as in IDG.",
+    )
     _control(widgets.number, st, "cval (pixel value for 'constant')", 0.0, 255.0, step=1.0, key="cval", **common)
-    _control(widgets.slider, st, "brightness_range (factor, 1 = off)", 0.1, 3.0, step=0.01, key="brightness_range",
-             **common, help="IDG applies it through uint8: fractions are truncated, and 0..1 data becomes black.")
-    _control(widgets.number, st, "channel_shift_range (pixel levels, input units)", 0.0, 255.0, step=0.1,
-             format="%.2f", key="channel_shift_range", **common,
-             help="One offset for all channels, in the units IDG sees (0.1 of 0..255 is nothing), "
-             "clipped to the image's own range.")
-    _control(widgets.radio, st, "interpolation_order", ORDERS, key="interpolation_order", **common, horizontal=True,
-             format_func=_order_name,
-             help="0 and 1 are fast; 2 to 5 are SciPy's splines, as IDG computes them: slow, and they smooth.")
-    _control(widgets.number, st, "rescale (0 = none)", 0.0, 1.0, step=0.001, format="%.6f", key="rescale", **common,
-             help="Multiplies pixels after augmentation; 1/255 = 0.003922.")
+    _control(
+        widgets.slider,
+        st,
+        "brightness_range (factor, 1 = off)",
+        0.1,
+        3.0,
+        step=0.01,
+        key="brightness_range",
+        **common,
+        help="IDG applies it through uint8: fractions are truncated, and 0..1 data becomes black.",
+    )
+    _control(
+        widgets.number,
+        st,
+        "channel_shift_range (pixel levels, input units)",
+        0.0,
+        255.0,
+        step=0.1,
+        format="%.2f",
+        key="channel_shift_range",
+        **common,
+        help="One offset for all channels, in the units IDG sees (0.1 of 0..255 is nothing), "
+        "clipped to the image's own range.",
+    )
+    _control(
+        widgets.radio,
+        st,
+        "interpolation_order",
+        ORDERS,
+        key="interpolation_order",
+        **common,
+        horizontal=True,
+        format_func=_order_name,
+        help="0 and 1 are fast; 2 to 5 are SciPy's splines, as IDG computes them: slow, and they smooth.",
+    )
+    _control(
+        widgets.number,
+        st,
+        "rescale (0 = none)",
+        0.0,
+        1.0,
+        step=0.001,
+        format="%.6f",
+        key="rescale",
+        **common,
+        help="Multiplies pixels after augmentation; 1/255 = 0.003922.",
+    )
     _control(widgets.checkbox, st, "samplewise_center", key="samplewise_center", **common)
     _control(widgets.checkbox, st, "samplewise_std_normalization", key="samplewise_std_normalization", **common)
 
@@ -151,21 +269,54 @@ def _view_controls(state: PageState) -> None:
     """View, tint, tiles, seed and New samples; what does nothing in the current view is disabled."""
     view = state.preview
     top = st.columns([3, 2], vertical_alignment="bottom")
-    widgets.radio(top[0], "View", list(VIEWS), key="view", shown=view.view, write=part_writer("preview", "view"),
-                  format_func=VIEWS.get, horizontal=True,
-                  help="Extremes: each active setting alone at both ends of its range.")
-    widgets.checkbox(top[1], "Tint filled pixels", key="tint_fill", shown=view.tint,
-                     write=part_writer("preview", "tint", bool), help="Magenta marks pixels IDG invented.")
+    widgets.radio(
+        top[0],
+        "View",
+        list(VIEWS),
+        key="view",
+        shown=view.view,
+        write=part_writer("preview", "view"),
+        format_func=VIEWS.get,
+        horizontal=True,
+        help="Extremes: each active setting alone at both ends of its range.",
+    )
+    widgets.checkbox(
+        top[1],
+        "Tint filled pixels",
+        key="tint_fill",
+        shown=view.tint,
+        write=part_writer("preview", "tint", bool),
+        help="Magenta marks pixels IDG invented.",
+    )
     extreme = view.view == "extremes"
     draws = st.columns([4, 1.3, 1.3], vertical_alignment="bottom")
     still = " (the extremes view draws nothing at random)" if extreme else ""
-    widgets.slider(draws[0], "Tiles", 1, MAX_TILES, key="tiles", shown=view.tiles,
-                   write=part_writer("preview", "tiles", int), disabled=extreme, help="How many random draws." + still)
-    widgets.number(draws[1], "Seed", 0, MAX_SEED, step=1, key="seed", shown=view.seed,
-                   write=part_writer("preview", "seed", int), disabled=extreme,
-                   help="The same seed draws the same tiles." + still)
-    draws[2].button("New samples", key="new_samples", on_click=new_samples, disabled=extreme,
-                    help="Draw again (next seed)." + still)
+    widgets.slider(
+        draws[0],
+        "Tiles",
+        1,
+        MAX_TILES,
+        key="tiles",
+        shown=view.tiles,
+        write=part_writer("preview", "tiles", int),
+        disabled=extreme,
+        help="How many random draws." + still,
+    )
+    widgets.number(
+        draws[1],
+        "Seed",
+        0,
+        MAX_SEED,
+        step=1,
+        key="seed",
+        shown=view.seed,
+        write=part_writer("preview", "seed", int),
+        disabled=extreme,
+        help="The same seed draws the same tiles." + still,
+    )
+    draws[2].button(
+        "New samples", key="new_samples", on_click=new_samples, disabled=extreme, help="Draw again (next seed)." + still
+    )
 
 
 def make_preview(image: np.ndarray, state: PageState) -> Preview | None:
@@ -177,10 +328,23 @@ def make_preview(image: np.ndarray, state: PageState) -> Preview | None:
         cases = extremes(state.config, image.shape)
         if not cases:
             return None
-        return render_within(image, state.config, [params for _, params in cases], preview_budget(),
-                             labels=[label for label, _ in cases], thumbnail=_tile_side(len(cases)), **options)
-    return render_within(image, state.config, sample_batch(state.config, image.shape, view.tiles, view.seed),
-                         preview_budget(), thumbnail=_tile_side(view.tiles), **options)
+        return render_within(
+            image,
+            state.config,
+            [params for _, params in cases],
+            preview_budget(),
+            labels=[label for label, _ in cases],
+            thumbnail=_tile_side(len(cases)),
+            **options,
+        )
+    return render_within(
+        image,
+        state.config,
+        sample_batch(state.config, image.shape, view.tiles, view.seed),
+        preview_budget(),
+        thumbnail=_tile_side(view.tiles),
+        **options,
+    )
 
 
 def preview_budget() -> float:
@@ -194,12 +358,17 @@ def preview_budget() -> float:
 def cut_text(preview: Preview, config: AugmentConfig) -> str:
     """Why fewer tiles than asked are shown, and how to get more."""
     per_tile = preview.tile_seconds * 1000
-    why = (f" (interpolation_order={config.interpolation_order} with fill_mode={config.fill_mode!r} goes through "
-           "SciPy, as in IDG: orders 0-1 with nearest, constant, reflect or wrap are many times faster)"
-           if needs_scipy(config.fill_mode, config.interpolation_order) else "")
-    return (f"Showing {len(preview.tiles)} of {preview.wanted} tiles: one tile of these settings takes about "
-            f"{per_tile:.0f} ms here{why}, and a move should not wait {preview.wanted * per_tile / 1000:.1f} s for "
-            f"all of them. These are the first of the same draws; fewer tiles or a smaller image show more.")
+    why = (
+        f" (interpolation_order={config.interpolation_order} with fill_mode={config.fill_mode!r} goes through "
+        "SciPy, as in IDG: orders 0-1 with nearest, constant, reflect or wrap are many times faster)"
+        if needs_scipy(config.fill_mode, config.interpolation_order)
+        else ""
+    )
+    return (
+        f"Showing {len(preview.tiles)} of {preview.wanted} tiles: one tile of these settings takes about "
+        f"{per_tile:.0f} ms here{why}, and a move should not wait {preview.wanted * per_tile / 1000:.1f} s for "
+        f"all of them. These are the first of the same draws; fewer tiles or a smaller image show more."
+    )
 
 
 def _tile_side(count: int) -> int:
@@ -219,18 +388,25 @@ def _show_tiles(name: str, image: np.ndarray, preview: Preview | None, config: A
         if len(tiles):
             # Made at the width they are shown (`make_preview`): Streamlit would decode, resize
             # and encode again each tile wider than that (half of a slider move's server time).
-            grid.image([_jpeg(tile) for tile in tiles], caption=list(labels), width=_tile_side(preview.wanted),
-                       output_format="JPEG")
+            grid.image(
+                [_jpeg(tile) for tile in tiles],
+                caption=list(labels),
+                width=_tile_side(preview.wanted),
+                output_format="JPEG",
+            )
         if preview is not None and preview.cut:
             grid.caption(cut_text(preview, config))
 
 
-def _show_doctor(config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None,
-                 size: tuple[int, int]) -> None:
+def _show_doctor(
+    config: AugmentConfig, image: np.ndarray, input_range: str, fill: float | None, size: tuple[int, int]
+) -> None:
     findings = diagnose(config, [image], input_range=input_range, mean_fill_fraction=fill, size=size)
     if not findings and not config.active_transforms():
-        st.info("Nothing to diagnose yet: no random transform is on, so every tile is the original. "
-                f"{START_HERE}, and the doctor explains what it really does.")
+        st.info(
+            "Nothing to diagnose yet: no random transform is on, so every tile is the original. "
+            f"{START_HERE}, and the doctor explains what it really does."
+        )
     elif not findings:
         st.success("The doctor has nothing to say about these settings.")
     for finding in findings:
@@ -241,20 +417,33 @@ def _show_export(state: PageState, image_shape) -> None:
     """The config as code, JSON, or the way in for a pasted one: only the chosen one is drawn
     (every element drawn costs the browser time at each slider move, and `st.tabs` drawing
     all five made each redraw of the page ~7 ms longer)."""
-    shown = widgets.segmented(st, "Take it home as", EXPORTS, key="export_tab", shown=state.preview.export,
-                              write=part_writer("preview", "export"), label_visibility="collapsed")
+    shown = widgets.segmented(
+        st,
+        "Take it home as",
+        EXPORTS,
+        key="export_tab",
+        shown=state.preview.export,
+        write=part_writer("preview", "export"),
+        label_visibility="collapsed",
+    )
     config = state.config
-    drawers = {"ImageDataGenerator": lambda: st.code(idg_code(config), language="python"),
-               "Keras 3, exact": lambda: _exact_layer(config), "Keras 3 layers": lambda: _layers(config, image_shape),
-               "JSON": lambda: _json(config), "Import": lambda: _import(state)}
+    drawers = {
+        "ImageDataGenerator": lambda: st.code(idg_code(config), language="python"),
+        "Keras 3, exact": lambda: _exact_layer(config),
+        "Keras 3 layers": lambda: _layers(config, image_shape),
+        "JSON": lambda: _json(config),
+        "Import": lambda: _import(state),
+    }
     drawers.get(shown, drawers[EXPORTS[0]])()
 
 
 def _exact_layer(config: AugmentConfig) -> None:
     exact, notes = exact_layer_code(config)
     st.code(exact, language="python")
-    st.caption("One layer, IDG's own warp and pointwise steps (explorer.IDGAugmentation): what this page "
-               "previews, on any Keras 3 backend, in a model or a tf.data pipeline.")
+    st.caption(
+        "One layer, IDG's own warp and pointwise steps (explorer.IDGAugmentation): what this page "
+        "previews, on any Keras 3 backend, in a model or a tf.data pipeline."
+    )
     for note in notes:
         st.warning(note)
 
@@ -268,13 +457,24 @@ def _layers(config: AugmentConfig, image_shape) -> None:
 
 def _json(config: AugmentConfig) -> None:
     st.code(config_json(config), language="json")
-    st.download_button("Download JSON", config_json(config), file_name="augmentation.json",
-                       mime="application/json", key="download_json")
+    st.download_button(
+        "Download JSON",
+        config_json(config),
+        file_name="augmentation.json",
+        mime="application/json",
+        key="download_json",
+    )
 
 
 def _import(state: PageState) -> None:
-    widgets.text_area(st, "Paste an ImageDataGenerator(...) call or JSON", key=PASTE_KEY, shown=state.paste_text,
-                      write=part_writer("", "paste_text"), height=150)
+    widgets.text_area(
+        st,
+        "Paste an ImageDataGenerator(...) call or JSON",
+        key=PASTE_KEY,
+        shown=state.paste_text,
+        write=part_writer("", "paste_text"),
+        height=150,
+    )
     st.button("Apply", key="apply_paste", on_click=import_pasted)
     for kind, text in session.take_messages("paste"):
         getattr(st, kind)(text)
@@ -283,12 +483,17 @@ def _import(state: PageState) -> None:
 def _training_size(state: PageState, original: tuple[int, int]) -> tuple[int, int]:
     """The size the doctor's pixel figures refer to: the user's training size, or the original's."""
     height, width = original
-    widgets.text_input(st, "Training size (width x height, px)", key="training_size",
-                       shown=state.preview.training_size, write=part_writer("preview", "training_size"),
-                       placeholder=f"{width} x {height}",
-                       help="The size IDG sees your images at in training (e.g. flow_from_directory's target_size). "
-                            "The doctor's pixel figures use it; empty: the original's size. The preview keeps the "
-                            "image's own shape.")
+    widgets.text_input(
+        st,
+        "Training size (width x height, px)",
+        key="training_size",
+        shown=state.preview.training_size,
+        write=part_writer("preview", "training_size"),
+        placeholder=f"{width} x {height}",
+        help="The size IDG sees your images at in training (e.g. flow_from_directory's target_size). "
+        "The doctor's pixel figures use it; empty: the original's size. The preview keeps the "
+        "image's own shape.",
+    )
     try:
         return parse_size(state.preview.training_size) or original
     except ValueError as error:
@@ -300,13 +505,18 @@ def _scale_note(config: AugmentConfig, shown: tuple[int, int], size: tuple[int, 
     """Where the preview's scale matters: settings given in pixels look larger (or smaller)
     in a preview made at another size than training."""
     scale = shown[1] / size[1]
-    in_pixels = [name for name in ("width_shift_range", "height_shift_range")
-                 if name in config.active_transforms() and not isinstance(getattr(config, name), float)]
+    in_pixels = [
+        name
+        for name in ("width_shift_range", "height_shift_range")
+        if name in config.active_transforms() and not isinstance(getattr(config, name), float)
+    ]
     if math.isclose(scale, 1.0, rel_tol=0.01) or not in_pixels:
         return
-    st.caption(f"The preview is {shown[1]} x {shown[0]} px, {scale:.3g} times your training size "
-               f"({size[1]} x {size[0]}): {' and '.join(in_pixels)} in whole pixels move the preview "
-               f"{1 / scale:.3g} times further, for its size, than training will.")
+    st.caption(
+        f"The preview is {shown[1]} x {shown[0]} px, {scale:.3g} times your training size "
+        f"({size[1]} x {size[0]}): {' and '.join(in_pixels)} in whole pixels move the preview "
+        f"{1 / scale:.3g} times further, for its size, than training will."
+    )
 
 
 @st.fragment
@@ -352,9 +562,16 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
 def _pipeline(state: PageState, original: tuple[int, int]) -> tuple[int, int]:
     """What the pipeline feeds IDG, and the training size the doctor's pixel figures use."""
     fed, sized = st.columns([3, 2], vertical_alignment="bottom")
-    widgets.radio(fed, "Your pipeline feeds IDG", INPUT_RANGES, key="input_range", shown=state.preview.input_range,
-                  write=part_writer("preview", "input_range"), horizontal=True,
-                  format_func=_range_label)
+    widgets.radio(
+        fed,
+        "Your pipeline feeds IDG",
+        INPUT_RANGES,
+        key="input_range",
+        shown=state.preview.input_range,
+        write=part_writer("preview", "input_range"),
+        horizontal=True,
+        format_func=_range_label,
+    )
     with sized:
         return _training_size(state, original)
 

@@ -37,15 +37,21 @@ def main() -> None:
     result = run_comparison(digits, arms, defaults, probes=probe_configs(config))
     analysis = analyze(result)
     took = time.perf_counter() - start
-    print(f"CPU cores: {os.cpu_count()}; digits at 32 px; {len(arms) - 1} settings alone + baseline, "
-          f"{len(defaults.seeds)} seeds x {defaults.epochs} epochs")
+    print(
+        f"CPU cores: {os.cpu_count()}; digits at 32 px; {len(arms) - 1} settings alone + baseline, "
+        f"{len(defaults.seeds)} seeds x {defaults.epochs} epochs"
+    )
     print(f"{'setting':<20} {'alone vs baseline, points':<36} {'affinity':>8} {'diversity':>9}")
     for effect in analysis.one_at_a_time:
-        print(f"{effect.transform:<20} {effect_text(effect):<36} {analysis.affinity[effect.transform]:8.2f} "
-              f"{analysis.diversity[effect.transform]:9.2f}")
+        print(
+            f"{effect.transform:<20} {effect_text(effect):<36} {analysis.affinity[effect.transform]:8.2f} "
+            f"{analysis.diversity[effect.transform]:9.2f}"
+        )
     print(analysis.sentence)
-    print(f"total {took:.0f} s including TensorFlow's import (goal <= {GOAL_SECONDS} s: "
-          f"{'met' if took <= GOAL_SECONDS else 'MISSED'})")
+    print(
+        f"total {took:.0f} s including TensorFlow's import (goal <= {GOAL_SECONDS} s: "
+        f"{'met' if took <= GOAL_SECONDS else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-SEVEN = dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1, shear_range=10, zoom_range=0.15,
-             brightness_range=(0.7, 1.3), horizontal_flip=True, rescale=1 / 255)
+SEVEN = dict(
+    rotation_range=20,
+    width_shift_range=0.1,
+    height_shift_range=0.1,
+    shear_range=10,
+    zoom_range=0.15,
+    brightness_range=(0.7, 1.3),
+    horizontal_flip=True,
+    rescale=1 / 255,
+)
 
 
 def _ablate(dataset, config, settings, backend):
@@ -36,8 +44,9 @@ def _ablate(dataset, config, settings, backend):
     from explorer.experiments.training import paired
 
     start = time.perf_counter()
-    result = paired.run_comparison(dataset, ablation_arms(config, leave_one_out=False), settings,
-                                     probes=probe_configs(config), backend=backend)
+    result = paired.run_comparison(
+        dataset, ablation_arms(config, leave_one_out=False), settings, probes=probe_configs(config), backend=backend
+    )
     result.ablation = analyze(result)
     return time.perf_counter() - start, result
 
@@ -64,12 +73,16 @@ def main() -> None:
     settings = TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs)
     dataset = load_demo("digits", image_size=settings.image_size)
     trials = (len(config.active_transforms()) + 1) * args.seeds
-    print(f"7-setting ablation ({', '.join(config.active_transforms())}), digits 32 px, small CNN, "
-          f"{args.seeds} seeds x {args.epochs} epochs: {trials} trials on {os.cpu_count()} cores")
+    print(
+        f"7-setting ablation ({', '.join(config.active_transforms())}), digits 32 px, small CNN, "
+        f"{args.seeds} seeds x {args.epochs} epochs: {trials} trials on {os.cpu_count()} cores"
+    )
     runs, took = {}, {}
-    backends = {"local": LocalBackend(),
-                "ray, 1 CPU per trial": RayBackend(cpus_per_trial=1, num_cpus=args.cpus),
-                f"ray, {args.cpus} CPUs per trial": RayBackend(cpus_per_trial=args.cpus, num_cpus=args.cpus)}
+    backends = {
+        "local": LocalBackend(),
+        "ray, 1 CPU per trial": RayBackend(cpus_per_trial=1, num_cpus=args.cpus),
+        f"ray, {args.cpus} CPUs per trial": RayBackend(cpus_per_trial=args.cpus, num_cpus=args.cpus),
+    }
     for name, backend in backends.items():
         took[name], runs[name] = _ablate(dataset, config, settings, backend)
         ratio = f"  local/this {took['local'] / took[name]:.2f}x" if name != "local" else ""

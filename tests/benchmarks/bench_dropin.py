@@ -72,13 +72,16 @@ def build_jpeg_folder(root: Path = JPEG_DIR) -> Path:
     photos), resized to 500x375 and saved at quality 90. Built once, atomically; reused after."""
     if all(path.is_file() for path in jpeg_paths(root)):
         return root
-    photos = [Image.open(path).convert("RGB") for path in sorted((ROOT / "sample_images").glob("*.*"))
-              if path.suffix.lower() in (".jpg", ".png")]
+    photos = [
+        Image.open(path).convert("RGB")
+        for path in sorted((ROOT / "sample_images").glob("*.*"))
+        if path.suffix.lower() in (".jpg", ".png")
+    ]
     rng = np.random.RandomState(0)
     staging = Path(tempfile.mkdtemp(prefix="bench_dropin_jpegs.", dir=root.parent))
     for class_index, name in enumerate(JPEG_CLASSES):
         (staging / name).mkdir()
-        own = photos[class_index::len(JPEG_CLASSES)]
+        own = photos[class_index :: len(JPEG_CLASSES)]
         for index in range(JPEGS_PER_CLASS):
             photo = own[index % len(own)]
             width = rng.randint(photo.width // 2, photo.width + 1)
@@ -142,8 +145,10 @@ def main() -> None:
     from explorer import FastImageDataGenerator
 
     IDG = tf.keras.preprocessing.image.ImageDataGenerator
-    print(f"CPU cores: {os.cpu_count()}; batches of {BATCH}, seed {SEED}; "
-          f"median of {args.repeats} interleaved one-epoch runs")
+    print(
+        f"CPU cores: {os.cpu_count()}; batches of {BATCH}, seed {SEED}; "
+        f"median of {args.repeats} interleaved one-epoch runs"
+    )
     print(f"{'case':<20} {'size':>7} {'images':>6} {'IDG img/s':>10} {'ours img/s':>10} {'ratio':>7}  goal")
 
     for size, count, goal in FLOW_CASES:

@@ -76,7 +76,7 @@ def run_idg(idg, images: np.ndarray) -> float:
 def run_engine(images: np.ndarray, config: AugmentConfig = OVER_AUGMENTATION) -> float:
     start = time.perf_counter()
     for batch_index, first in enumerate(range(0, len(images), BATCH)):
-        augment_batch(images[first:first + BATCH], config, seed=batch_index)
+        augment_batch(images[first : first + BATCH], config, seed=batch_index)
     return time.perf_counter() - start
 
 

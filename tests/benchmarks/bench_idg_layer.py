@@ -31,8 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import make_images  # noqa: E402
 
-SETTINGS = {"rotation_range": 40, "width_shift_range": 0.2, "height_shift_range": 0.2, "shear_range": 0.2,
-            "zoom_range": 0.2, "horizontal_flip": True, "fill_mode": "nearest"}
+SETTINGS = {
+    "rotation_range": 40,
+    "width_shift_range": 0.2,
+    "height_shift_range": 0.2,
+    "shear_range": 0.2,
+    "zoom_range": 0.2,
+    "horizontal_flip": True,
+    "fill_mode": "nearest",
+}
 BATCH = 32
 PAUSE_S = 2.0
 
@@ -65,19 +72,23 @@ def main() -> None:
     else:
         call = lambda batch: layer(batch, training=True)  # noqa: E731
     devices = [d.device_type for d in tf.config.list_physical_devices("GPU")]
-    print(f"over-augmentation {SETTINGS}; batches of {BATCH}; Keras backend {keras.backend.backend()}; "
-          f"layer on {'GPU' if devices else 'CPU'}; {os.cpu_count()} cores")
+    print(
+        f"over-augmentation {SETTINGS}; batches of {BATCH}; Keras backend {keras.backend.backend()}; "
+        f"layer on {'GPU' if devices else 'CPU'}; {os.cpu_count()} cores"
+    )
     idg = tf.keras.preprocessing.image.ImageDataGenerator(**SETTINGS)
     fast = FastImageDataGenerator(**SETTINGS)
     for size, count in ((32, 1024), (224, 128)):
         images = make_images(size, count).astype("float32")
-        batches = [keras.ops.convert_to_tensor(images[i:i + BATCH]) for i in range(0, count, BATCH)]
+        batches = [keras.ops.convert_to_tensor(images[i : i + BATCH]) for i in range(0, count, BATCH)]
         call(batches[0])  # trace
         runs: dict[str, list[float]] = {"IDG.flow": [], "engine (Fast.flow)": [], "IDGAugmentation": []}
         for _ in range(args.repeats):
-            for name, work, data in (("IDG.flow", lambda d: _flow_pass(idg, d), images),
-                                     ("engine (Fast.flow)", lambda d: _flow_pass(fast, d), images),
-                                     ("IDGAugmentation", lambda d: _layer_pass(call, d), batches)):
+            for name, work, data in (
+                ("IDG.flow", lambda d: _flow_pass(idg, d), images),
+                ("engine (Fast.flow)", lambda d: _flow_pass(fast, d), images),
+                ("IDGAugmentation", lambda d: _layer_pass(call, d), batches),
+            ):
                 start = time.perf_counter()
                 work(data)
                 runs[name].append(time.perf_counter() - start)

@@ -31,8 +31,10 @@ from browser import (  # noqa: E402
 )
 
 GOAL_GAP_MS = 100
-OVER_AUGMENTATION = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
-                     "&zoom_range=0.2&horizontal_flip=1")
+OVER_AUGMENTATION = (
+    "/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
+    "&zoom_range=0.2&horizontal_flip=1"
+)
 
 
 def measure(app: Path, query: str, key: str, moves: int) -> list[float]:

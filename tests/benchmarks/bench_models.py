@@ -65,8 +65,10 @@ def main() -> None:
 
     digits = load_demo("digits", image_size=32)
     took, result = _timed_run(digits, config, TrainSettings(), ModelRef())
-    print(f"default comparison (small CNN, digits at 32 px, 2 arms x 3 seeds x 8 epochs) on {result.device}: "
-          f"total {took:.1f} s, mean epoch {result.mean_epoch_seconds():.2f} s")
+    print(
+        f"default comparison (small CNN, digits at 32 px, 2 arms x 3 seeds x 8 epochs) on {result.device}: "
+        f"total {took:.1f} s, mean epoch {result.mean_epoch_seconds():.2f} s"
+    )
     print(f"  verdict: {result.summary.verdict}")
 
     size = args.image_size
@@ -75,9 +77,11 @@ def main() -> None:
     model = ModelRef.parse("applications:MobileNetV3Small")
     took, result = _timed_run(shapes, config, settings, model)
     runs = 2 * args.seeds
-    print(f"{model.label} at {size} px on shapes ({result.train_images} training images), 2 arms x "
-          f"{args.seeds} seeds x {args.epochs} epochs on {result.device}: total {took:.1f} s, "
-          f"{took / runs:.1f} s per arm and seed, mean epoch {result.mean_epoch_seconds():.1f} s")
+    print(
+        f"{model.label} at {size} px on shapes ({result.train_images} training images), 2 arms x "
+        f"{args.seeds} seeds x {args.epochs} epochs on {result.device}: total {took:.1f} s, "
+        f"{took / runs:.1f} s per arm and seed, mean epoch {result.mean_epoch_seconds():.1f} s"
+    )
     print(f"  {_epoch_line(result)}")
     print(f"  verdict: {result.summary.verdict}")
 

@@ -29,8 +29,10 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 from browser import CHROMIUM_ARGS, ROOT, TILE_IMAGES, chromium_path, streamlit_server  # noqa: E402
 from explorer.experiments.runs.folders import read_json, read_status  # noqa: E402
 
-QUERY = ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
-         "&zoom_range=0.2&horizontal_flip=1")
+QUERY = (
+    "/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
+    "&zoom_range=0.2&horizontal_flip=1"
+)
 TRAIN = "/?section=train&rotation_range=20.0&horizontal_flip=1&dataset=shapes&epochs=200&seeds=2&image_size=32"
 ANSWER_S = 30
 
@@ -67,7 +69,9 @@ async def move_sliders(context, url: str, moves: int, pause: float) -> tuple[lis
             await page.wait_for_function(
                 "([selector, old]) => { const images = document.querySelectorAll(selector);"
                 " return images.length > 1 && images[1].getAttribute('src') !== old; }",
-                arg=[TILE_IMAGES, old], timeout=ANSWER_S * 1000)
+                arg=[TILE_IMAGES, old],
+                timeout=ANSWER_S * 1000,
+            )
         except Exception:  # noqa: BLE001 - a timeout is a move not answered
             missed += move >= 2
             continue
@@ -126,16 +130,19 @@ def main() -> None:
             deadline = time.time() + 60
             while _state(run_dir) in ("queued", "starting", "running") and time.time() < deadline:
                 time.sleep(0.5)
-    print(f"{args.browsers} browsers moving sliders while a run trains, one server on 127.0.0.1, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"{args.browsers} browsers moving sliders while a run trains, one server on 127.0.0.1, {os.cpu_count()} cores"
+    )
     print(f"reference: 1 browser, idle server    {describe(reference[0][0])}")
     for number, (times, missed) in enumerate(loaded, start=1):
         print(f"browser {number} under load            {describe(times)}   not answered: {missed}")
     every = [value for times, _ in loaded for value in times]
     missed = sum(miss for _, miss in loaded)
     print(f"all {args.browsers} browsers under load        {describe(every)}")
-    print(f"moves answered: {len(every)} of {len(every) + missed} (within {ANSWER_S} s); "
-          f"the run was '{state}' after {during:.0f} s of moves ({progress.get('epochs_done', '?')} epochs done)")
+    print(
+        f"moves answered: {len(every)} of {len(every) + missed} (within {ANSWER_S} s); "
+        f"the run was '{state}' after {during:.0f} s of moves ({progress.get('epochs_done', '?')} epochs done)"
+    )
 
 
 async def _click_train(url: str, runs: Path) -> Path:

@@ -49,27 +49,41 @@ def main() -> None:
     settings = TrainSettings(seeds=tuple(range(args.seeds)), epochs=args.epochs)
     dataset = load_demo("digits", image_size=settings.image_size)
     print(f"digits 32 px, small CNN, example 1 {config.to_idg_kwargs(only_changed=True)}")
-    print(f"budget {args.budget}, search seeds {list(settings.seeds)}, {args.epochs} epochs, "
-          f"{args.check_seeds} fresh check seeds, {os.cpu_count()} cores")
+    print(
+        f"budget {args.budget}, search seeds {list(settings.seeds)}, {args.epochs} epochs, "
+        f"{args.check_seeds} fresh check seeds, {os.cpu_count()} cores"
+    )
     times = {}
     for name in args.backends.split(","):
         backend = RayBackend(cpus_per_trial=1) if name == "ray" else LocalBackend()
         start = time.perf_counter()
-        result = suggest(dataset, config, settings, args.budget, args.check_seeds, check=CheckHooks(backend=backend),
-                         veto=doctor_veto)  # as the CLI and the page's worker search
+        result = suggest(
+            dataset,
+            config,
+            settings,
+            args.budget,
+            args.check_seeds,
+            check=CheckHooks(backend=backend),
+            veto=doctor_veto,
+        )  # as the CLI and the page's worker search
         times[name] = took = time.perf_counter() - start
         pruned = sum(trial.pruned for trial in result.trials)
         ratio = f"  {next(iter(times))}/this {next(iter(times.values())) / took:.2f}x" if len(times) > 1 else ""
-        print(f"\n{name} ({backend.label}): total {took:.1f} s{ratio} ({len(result.trials)} configurations, "
-              f"{pruned} pruned)")
+        print(
+            f"\n{name} ({backend.label}): total {took:.1f} s{ratio} ({len(result.trials)} configurations, "
+            f"{pruned} pruned)"
+        )
         for item in result.excluded:
             print(f"held off: {item.setting}: {item.reason}")
         print(f"suggestion: {result.config.to_idg_kwargs(only_changed=True)}")
         for change in result.changes:
             print(f"  {change.setting} {change.yours!r} -> {change.suggested!r}: {worth_text(change)}")
         for label, comparison in (("vs baseline", result.vs_baseline), ("vs example 1", result.vs_user)):
-            print(f"{label}: {points(comparison.delta_mean)} points, 95% CI {interval_text(comparison.ci95)} "
-                  f"on fresh seeds {result.seeds_used_for_check}")
+            print(
+                f"{label}: {points(comparison.delta_mean)} points, 95% CI {interval_text(comparison.ci95)} "
+                f"on fresh seeds {result.seeds_used_for_check}"
+            )
+
 
 if __name__ == "__main__":
     from refresh_docs import docs_output  # the --docs option: docs/benchmarks/bench_suggest.txt

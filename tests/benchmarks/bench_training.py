@@ -47,14 +47,15 @@ def main() -> None:
 
     # 1. epoch times, one seed, both arms
     began = time.perf_counter()
-    paired.run_comparison(digits, arms, TrainSettings(seeds=(0,), epochs=8),
-                            progress=progress, on_epoch=on_epoch)
+    paired.run_comparison(digits, arms, TrainSettings(seeds=(0,), epochs=8), progress=progress, on_epoch=on_epoch)
     per_epoch = {name: [b - a for a, b in zip(times, times[1:])] for name, times in stamps.items()}
     baseline, augmented_time = statistics.median(per_epoch["baseline"]), statistics.median(per_epoch["augmented"])
     ratio = augmented_time / baseline
     print(f"CPU cores: {os.cpu_count()}; digits at 32 px, {TrainSettings().batch_size} per batch")
-    print(f"epoch time, median of epochs 2-8: unaugmented {baseline * 1000:.0f} ms, augmented "
-          f"{augmented_time * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.15x: {'met' if ratio <= 1.15 else 'MISSED'})")
+    print(
+        f"epoch time, median of epochs 2-8: unaugmented {baseline * 1000:.0f} ms, augmented "
+        f"{augmented_time * 1000:.0f} ms, ratio {ratio:.2f}x (goal <= 1.15x: {'met' if ratio <= 1.15 else 'MISSED'})"
+    )
     del began
 
     # 2. the default comparison
@@ -63,9 +64,11 @@ def main() -> None:
     result = paired.run_comparison(digits, arms, defaults)
     took = time.perf_counter() - began
     total = took + imported
-    print(f"default comparison (2 arms x {len(defaults.seeds)} seeds x {defaults.epochs} epochs): {took:.1f} s "
-          f"+ TensorFlow import {imported:.1f} s "
-          f"= {total:.1f} s (goal <= 45 s: {'met' if total <= 45 else 'MISSED'})")
+    print(
+        f"default comparison (2 arms x {len(defaults.seeds)} seeds x {defaults.epochs} epochs): {took:.1f} s "
+        f"+ TensorFlow import {imported:.1f} s "
+        f"= {total:.1f} s (goal <= 45 s: {'met' if total <= 45 else 'MISSED'})"
+    )
     print(f"verdict ({result.summary.verdict_code}): {result.summary.verdict}")
 
 

@@ -30,8 +30,10 @@ from browser import ROOT, chromium_page, streamlit_server  # noqa: E402
 
 GOAL_SECONDS = 45
 QUERIES = {
-    "over-augmentation": ("/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
-                          "&zoom_range=0.2&horizontal_flip=1"),
+    "over-augmentation": (
+        "/?rotation_range=40.0&width_shift_range=0.2&height_shift_range=0.2&shear_range=0.2"
+        "&zoom_range=0.2&horizontal_flip=1"
+    ),
     "mild": "/?rotation_range=10.0&width_shift_range=0.1&height_shift_range=0.1",
 }
 
@@ -49,8 +51,12 @@ def _log_times(run_dir: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", choices=sorted(QUERIES), default="over-augmentation")
-    parser.add_argument("--read", type=float, default=10.0,
-                        help="seconds the page is open before the click, as a user reads it (default 10)")
+    parser.add_argument(
+        "--read",
+        type=float,
+        default=10.0,
+        help="seconds the page is open before the click, as a user reads it (default 10)",
+    )
     args = parser.parse_args()
     runs = Path(tempfile.mkdtemp()) / "runs"
     with streamlit_server(ROOT / "app.py", env={"AUGMENT_RUNS_DIR": str(runs)}) as url, chromium_page() as page:
@@ -68,12 +74,16 @@ def main() -> None:
     summary = json.loads((run_dir / "result.json").read_text())["summary"]
     stamps = _log_times(run_dir)
     took = shown - clicked
-    print(f"CPU cores: {os.cpu_count()}; {args.config} on {spec['dataset']['name']}, "
-          f"{len(spec['settings']['seeds'])} seeds x {spec['settings']['epochs']} epochs (the page's defaults); "
-          f"page open {args.read:g} s before the click")
+    print(
+        f"CPU cores: {os.cpu_count()}; {args.config} on {spec['dataset']['name']}, "
+        f"{len(spec['settings']['seeds'])} seeds x {spec['settings']['epochs']} epochs (the page's defaults); "
+        f"page open {args.read:g} s before the click"
+    )
     if "started" in stamps and "finished" in stamps:
-        print(f"click -> worker running {stamps['started'] - clicked:5.1f} s (worker start; TensorFlow's import "
-              "unless a warm worker waited)")
+        print(
+            f"click -> worker running {stamps['started'] - clicked:5.1f} s (worker start; TensorFlow's import "
+            "unless a warm worker waited)"
+        )
         done = stamps["finished"] - stamps["started"]
         print(f"worker running -> done   {done:5.1f} s (data, training, figures, report)")
         print(f"done -> verdict shown    {shown - stamps['finished']:5.1f} s (the page polls every 2 s)")

@@ -88,8 +88,9 @@ def analyze(result: RunResult) -> AblationAnalysis:
     one = _rank([paired_effect(result, alone(name), BASELINE, name, family) for name in settings])
     loo = []
     if FULL in arms:
-        loo = _rank([paired_effect(result, FULL, without(name), name, family)
-                     for name in settings if without(name) in arms])
+        loo = _rank(
+            [paired_effect(result, FULL, without(name), name, family) for name in settings if without(name) in arms]
+        )
     clean = arms[BASELINE].finals() if BASELINE in arms else []
     base_loss = arms[BASELINE].finals("train_loss") if BASELINE in arms else []
     analysis = AblationAnalysis(
@@ -104,11 +105,18 @@ def analyze(result: RunResult) -> AblationAnalysis:
     untrained = UNTRAINED if one_class_only(result, arms) else ""
     advice = recommendation(analysis)
     if untrained:
-        advice.insert(0, "Every arm predicted a single class: train for more epochs, with a lower learning rate, "
-                         "or from pretrained weights before reading these effects.")
-    return AblationAnalysis(**{**vars(analysis), "sentence": stopped_note(result) + untrained + sentence(analysis),
-                               "recommendation": advice})
-
+        advice.insert(
+            0,
+            "Every arm predicted a single class: train for more epochs, with a lower learning rate, "
+            "or from pretrained weights before reading these effects.",
+        )
+    return AblationAnalysis(
+        **{
+            **vars(analysis),
+            "sentence": stopped_note(result) + untrained + sentence(analysis),
+            "recommendation": advice,
+        }
+    )
 
 
 def current_analysis(result: RunResult) -> AblationAnalysis | None:
@@ -147,9 +155,17 @@ CHANGE_HEADING = "change, points (the interval the decision uses)"
 def effect_rows(effects: list[Effect], analysis: AblationAnalysis) -> list[EffectRow]:
     """One table layout for both views: setting, effect with interval, decision, seeds,
     affinity, diversity."""
-    return [EffectRow(e.transform, effect_text(e), decision_mark(e), agreement_text(e.per_seed),
-                      ratio_text(analysis.affinity.get(e.transform)), ratio_text(analysis.diversity.get(e.transform)))
-            for e in effects]
+    return [
+        EffectRow(
+            e.transform,
+            effect_text(e),
+            decision_mark(e),
+            agreement_text(e.per_seed),
+            ratio_text(analysis.affinity.get(e.transform)),
+            ratio_text(analysis.diversity.get(e.transform)),
+        )
+        for e in effects
+    ]
 
 
 # --- interactions ----------------------------------------------------------------------------
@@ -225,22 +241,30 @@ def _alone(rows: list[Effect]) -> str:
     hurting = [effect for effect in rows if effect.decision() == "hurts"]
     seeds = max(effect.n_seeds for effect in rows)
     if len(hurting) == 1:
-        return (f"Alone, {hurting[0].transform} hurts: it changes validation accuracy by {_change(hurting[0])}, "
-                f"over {seeds} paired seeds.")
+        return (
+            f"Alone, {hurting[0].transform} hurts: it changes validation accuracy by {_change(hurting[0])}, "
+            f"over {seeds} paired seeds."
+        )
     if hurting:
         each = "; ".join(f"{effect.transform} {_change(effect)}" for effect in hurting[:MAX_NAMED])
         return f"Alone, {_names(hurting)} hurt validation accuracy ({each}), over {seeds} paired seeds."
     unclear = [effect for effect in rows if effect.decision() == "unclear"]
     if not unclear:
-        return (f"Alone, every setting helps: the least, {rows[0].transform}, changes validation accuracy by "
-                f"{_change(rows[0])}.")
+        return (
+            f"Alone, every setting helps: the least, {rows[0].transform}, changes validation accuracy by "
+            f"{_change(rows[0])}."
+        )
     worst = unclear[0]
     which = "the lowest" if worst is rows[0] else "the lowest of those the data cannot call"
     if worst.ci_family[0] is None:
-        return (f"Alone, no setting can be called harmful yet: {which}, {worst.transform}, changes validation "
-                f"accuracy by {points(worst.delta_mean)} points, but one paired seed gives no interval.")
-    return (f"Alone, no setting is clearly harmful: {which}, {worst.transform}, changes validation accuracy "
-            f"by {_change(worst)}, an interval that includes zero.")
+        return (
+            f"Alone, no setting can be called harmful yet: {which}, {worst.transform}, changes validation "
+            f"accuracy by {points(worst.delta_mean)} points, but one paired seed gives no interval."
+        )
+    return (
+        f"Alone, no setting is clearly harmful: {which}, {worst.transform}, changes validation accuracy "
+        f"by {_change(worst)}, an interval that includes zero."
+    )
 
 
 def _together(full: Effect) -> str:
@@ -258,9 +282,11 @@ def _interacts(found: Interaction | None, has_loo: bool) -> str:
     leave-one-out found (or that it would find it)."""
     if found is None or found.explained:
         return ""
-    text = (f"Each setting alone, added up, gives {points(found.alone_sum)} points, outside that interval "
-            f"({interval_text(found.full.ci_family)}): the settings interact, so no setting alone explains "
-            f"the full config's effect.")
+    text = (
+        f"Each setting alone, added up, gives {points(found.alone_sum)} points, outside that interval "
+        f"({interval_text(found.full.ci_family)}): the settings interact, so no setting alone explains "
+        f"the full config's effect."
+    )
     if not has_loo:
         text += " Leave-one-out (the full config minus each setting) would show which removal recovers most."
     return text
@@ -322,20 +348,26 @@ def recommendation(analysis: AblationAnalysis) -> list[str]:
         unclear = [e for e in found.recovering if e.transform not in dropped]
         if unclear and not dropped:
             top = unclear[0]
-            advice.append(f"Look first at {top.transform}: the settings interact, and without it the full config "
-                          f"scores {_recovered(top, ' higher')}; run more seeds before dropping it.")
+            advice.append(
+                f"Look first at {top.transform}: the settings interact, and without it the full config "
+                f"scores {_recovered(top, ' higher')}; run more seeds before dropping it."
+            )
         elif not loo:
-            advice.append(f"The settings interact (alone they add up to {points(found.alone_sum)} points, together "
-                          f"{points(found.full.delta_mean)}): run the ablation with leave-one-out to find which "
-                          "setting to drop.")
+            advice.append(
+                f"The settings interact (alone they add up to {points(found.alone_sum)} points, together "
+                f"{points(found.full.delta_mean)}): run the ablation with leave-one-out to find which "
+                "setting to drop."
+            )
     for effect in analysis.one_at_a_time:
         if effect.delta_mean is None or effect.transform in dropped:
             continue
         together = loo.get(effect.transform)
         if effect.decision() == "hurts":
             if together is not None and together.decision() == "helps":
-                advice.append(f"{effect.transform} costs accuracy alone ({_change(effect)}) but "
-                              f"adds {_change(together)} to the full config: keep it only with the others.")
+                advice.append(
+                    f"{effect.transform} costs accuracy alone ({_change(effect)}) but "
+                    f"adds {_change(together)} to the full config: keep it only with the others."
+                )
             else:
                 advice.append(f"Drop or soften {effect.transform}: {_alone_text(effect, analysis)}.")
         elif effect.decision() == "helps":
@@ -343,11 +375,15 @@ def recommendation(analysis: AblationAnalysis) -> list[str]:
     kept = {line.split(":")[0].removeprefix("Keep ") for line in advice if line.startswith("Keep ")}
     for effect in analysis.leave_one_out:
         if effect.delta_mean is not None and effect.decision() == "helps" and effect.transform not in kept:
-            advice.append(f"Keep {effect.transform}: the full config without it scores "
-                          f"{points(effect.delta_mean, signed=False)} points lower ({interval_label(effect)} "
-                          f"{interval_text((-effect.ci_family[1], -effect.ci_family[0]))}).")
+            advice.append(
+                f"Keep {effect.transform}: the full config without it scores "
+                f"{points(effect.delta_mean, signed=False)} points lower ({interval_label(effect)} "
+                f"{interval_text((-effect.ci_family[1], -effect.ci_family[0]))})."
+            )
     if not advice:
-        advice.append("No single setting has an interval clear of zero once the number of settings is allowed for: "
-                      "run more seeds or epochs before changing one setting; start from the settings with the "
-                      "lowest effect and affinity.")
+        advice.append(
+            "No single setting has an interval clear of zero once the number of settings is allowed for: "
+            "run more seeds or epochs before changing one setting; start from the settings with the "
+            "lowest effect and affinity."
+        )
     return advice

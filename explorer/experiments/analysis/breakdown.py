@@ -50,8 +50,13 @@ def class_effects(result: RunResult, arm: str, baseline: str = BASELINE) -> list
     seeds = paired_confusion_seeds(result, arm, baseline)
     if not seeds:
         return []
-    per_seed = [(class_accuracy(np.asarray(result.confusion[arm][i])),
-                 class_accuracy(np.asarray(result.confusion[baseline][i]))) for i in seeds]
+    per_seed = [
+        (
+            class_accuracy(np.asarray(result.confusion[arm][i])),
+            class_accuracy(np.asarray(result.confusion[baseline][i])),
+        )
+        for i in seeds
+    ]
     classes = len(per_seed[0][0])
     names = class_names(result, classes)
     ours = class_accuracy(summed_confusion(result, arm, seeds))

@@ -45,8 +45,7 @@ def window(run: list[float], last_epochs: int = LAST_EPOCHS) -> float:
     return float(np.mean(run[-last_epochs:]))
 
 
-def paired_deltas(better: list[list[float]], worse: list[list[float]], last_epochs: int = LAST_EPOCHS
-                  ) -> list[float]:
+def paired_deltas(better: list[list[float]], worse: list[list[float]], last_epochs: int = LAST_EPOCHS) -> list[float]:
     """Per seed that both finished the same epochs: window(better) - window(worse)."""
     return [window(a, last_epochs) - window(b, last_epochs) for a, b in zip(better, worse) if a and len(a) == len(b)]
 
@@ -154,8 +153,11 @@ def _doubt(deltas: list[float], interval, settle: int | None) -> str:
     """Why a likely verdict is not certain, and what would settle it."""
     if len(deltas) < 2:
         return "one paired seed gives no interval: run at least 2 more seeds"
-    more = (f"about {settle} more seed{'s' if settle > 1 else ''} would probably settle it" if settle
-            else f"more than {MAX_EXTRA_SEEDS} more seeds would be needed at this spread")
+    more = (
+        f"about {settle} more seed{'s' if settle > 1 else ''} would probably settle it"
+        if settle
+        else f"more than {MAX_EXTRA_SEEDS} more seeds would be needed at this spread"
+    )
     return f"the 95% CI ({interval_text(interval)} points) still includes zero; {more}"
 
 
@@ -176,9 +178,11 @@ def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, s
     if n == 1:
         return f"No detectable difference on the one paired seed ({_measure(epochs)}); run at least 2 more seeds."
     bound = max(abs(interval[0]), abs(interval[1]))
-    return (f"No detectable difference: augmentation changed validation accuracy by {points(mean)} points "
-            f"({_measure(epochs)}; {agree}; 95% CI {interval_text(interval)} points); "
-            f"the interval includes zero, so any effect is within ±{points(bound, False)} points.")
+    return (
+        f"No detectable difference: augmentation changed validation accuracy by {points(mean)} points "
+        f"({_measure(epochs)}; {agree}; 95% CI {interval_text(interval)} points); "
+        f"the interval includes zero, so any effect is within ±{points(bound, False)} points."
+    )
 
 
 def stopped_note(result: RunResult) -> str:
@@ -187,11 +191,21 @@ def stopped_note(result: RunResult) -> str:
     if result.status != RunState.STOPPED:
         return ""
     epochs, seeds = result.settings.epochs, result.seeds
-    finished = [i for i in range(len(seeds))
-                if all(len(h.val_accuracy) > i and len(h.val_accuracy[i]) == epochs for h in result.arms.values())]
-    partial = next(((len(h.val_accuracy[i]), arm, seeds[i]) for i in range(len(seeds)) if i not in finished
-                    for arm, h in result.arms.items() if len(h.val_accuracy) > i and len(h.val_accuracy[i]) < epochs),
-                   None)
+    finished = [
+        i
+        for i in range(len(seeds))
+        if all(len(h.val_accuracy) > i and len(h.val_accuracy[i]) == epochs for h in result.arms.values())
+    ]
+    partial = next(
+        (
+            (len(h.val_accuracy[i]), arm, seeds[i])
+            for i in range(len(seeds))
+            if i not in finished
+            for arm, h in result.arms.items()
+            if len(h.val_accuracy) > i and len(h.val_accuracy[i]) < epochs
+        ),
+        None,
+    )
     where = f"after {partial[0]} of {epochs} epochs of {partial[1]} on seed {partial[2]}" if partial else "early"
     return f"Stopped {where}; {len(finished)} of {len(seeds)} seeds finished every arm. "
 
@@ -241,10 +255,14 @@ def one_class_only(result: RunResult, arms) -> bool:
     return bool(runs) and all(len(set(run)) == 1 for run in runs)
 
 
-UNTRAINED_NOTE = ("Neither arm learned: in every seed both models answered one class for every validation image, "
-                  "so this says nothing about augmentation. ")
-ABLATION_UNTRAINED = ("No arm learned: in every seed every model answered one class for every validation image, so "
-                      "these effects say nothing about the settings. ")
+UNTRAINED_NOTE = (
+    "Neither arm learned: in every seed both models answered one class for every validation image, "
+    "so this says nothing about augmentation. "
+)
+ABLATION_UNTRAINED = (
+    "No arm learned: in every seed every model answered one class for every validation image, so "
+    "these effects say nothing about the settings. "
+)
 
 
 def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | None]:
@@ -254,8 +272,9 @@ def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | 
     return (mean, None, None) if math.isnan(low) else (mean, *feasible((low, high)))
 
 
-def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED,
-              last_epochs: int = LAST_EPOCHS) -> Summary:
+def summarize(
+    result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED, last_epochs: int = LAST_EPOCHS
+) -> Summary:
     """The comparison's verdict, interval, warnings, per-epoch curves and per-class and
     per-image effects.
 
@@ -275,21 +294,36 @@ def summarize(result: RunResult, baseline: str = BASELINE, augmented: str = AUGM
     untrained = one_class_only(result, (baseline, augmented))
     warnings = _warnings(pairing, improving)
     if untrained:
-        warnings.insert(0, "Both arms predicted a single class: train for more epochs, with a lower learning "
-                           "rate, or from pretrained weights (a network with BatchNorm needs many steps before "
-                           "its validation statistics settle), then compare again.")
+        warnings.insert(
+            0,
+            "Both arms predicted a single class: train for more epochs, with a lower learning "
+            "rate, or from pretrained weights (a network with BatchNorm needs many steps before "
+            "its validation statistics settle), then compare again.",
+        )
     return Summary(
-        delta_mean=mean, ci95=(low, high), per_seed_delta=deltas, paired_seeds=pairing.paired,
-        n_seeds=len(deltas), unpaired_seeds=len(pairing.unpaired),
+        delta_mean=mean,
+        ci95=(low, high),
+        per_seed_delta=deltas,
+        paired_seeds=pairing.paired,
+        n_seeds=len(deltas),
+        unpaired_seeds=len(pairing.unpaired),
         baseline_final=float(np.mean(pairing.base_final)) if deltas else None,
         augmented_final=float(np.mean(pairing.aug_final)) if deltas else None,
-        verdict=(stopped_note(result) + (UNTRAINED_NOTE if untrained else "")
-                 + verdict_text(code, deltas, (low, high), pairing.window, settle)),
-        still_improving=improving, warnings=warnings,
-        per_epoch={arm: {metric: _curve(history.runs(metric)) for metric in METRICS}
-                   for arm, history in result.arms.items()},
-        last_epochs=last_epochs, verdict_code=code, seeds_to_settle=settle,
-        final_delta_mean=final_mean, final_ci95=(final_low, final_high),
+        verdict=(
+            stopped_note(result)
+            + (UNTRAINED_NOTE if untrained else "")
+            + verdict_text(code, deltas, (low, high), pairing.window, settle)
+        ),
+        still_improving=improving,
+        warnings=warnings,
+        per_epoch={
+            arm: {metric: _curve(history.runs(metric)) for metric in METRICS} for arm, history in result.arms.items()
+        },
+        last_epochs=last_epochs,
+        verdict_code=code,
+        seeds_to_settle=settle,
+        final_delta_mean=final_mean,
+        final_ci95=(final_low, final_high),
         baseline_accuracy=float(np.mean(pairing.base)) if deltas else None,
         augmented_accuracy=float(np.mean(pairing.aug)) if deltas else None,
         classes=class_effects(result, augmented, baseline) if augmented in result.arms else [],
@@ -302,7 +336,8 @@ def verdict_tone(summary: Summary | None, analysis: AblationAnalysis | None = No
     (`Effect.decision`, the same decision its sentence and tables use); neutral when no model
     learned (the numbers then say nothing). A drop is never shown as good news."""
     untrained = (summary is not None and UNTRAINED_NOTE in summary.verdict) or (
-        analysis is not None and ABLATION_UNTRAINED in analysis.sentence)
+        analysis is not None and ABLATION_UNTRAINED in analysis.sentence
+    )
     if untrained:
         return "no_difference"
     effects = (analysis.one_at_a_time + analysis.leave_one_out) if analysis else []

@@ -69,8 +69,12 @@ class ArmHistory:
     @classmethod
     def from_json(cls, data: Any) -> ArmHistory:
         data = mapping(data, "arm")
-        return cls(**{metric: [[float(v) for v in (run or [])] for run in data.get(metric) or []]
-                      for metric in (*METRICS, "epoch_seconds")})
+        return cls(
+            **{
+                metric: [[float(v) for v in (run or [])] for run in data.get(metric) or []]
+                for metric in (*METRICS, "epoch_seconds")
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,11 @@ class Curve:
     def from_json(cls, data: Any) -> Curve:
         data = mapping(data, "curve")
         mean = [float(v) for v in data.get("mean") or []]
-        return cls(mean, [float(v) for v in data.get("std") or [0.0] * len(mean)],
-                   [int(v) for v in data.get("n") or [2] * len(mean)])
+        return cls(
+            mean,
+            [float(v) for v in data.get("std") or [0.0] * len(mean)],
+            [int(v) for v in data.get("n") or [2] * len(mean)],
+        )
 
 
 @dataclass(frozen=True)
@@ -172,14 +179,22 @@ class ClassEffect:
     effect: Effect
 
     def to_json(self) -> dict:
-        return {"class": self.name, "baseline_accuracy": self.baseline_accuracy,
-                "augmented_accuracy": self.augmented_accuracy, "effect": self.effect.to_json()}
+        return {
+            "class": self.name,
+            "baseline_accuracy": self.baseline_accuracy,
+            "augmented_accuracy": self.augmented_accuracy,
+            "effect": self.effect.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> ClassEffect:
         data = mapping(data, "class effect")
-        return cls(str(data.get("class", "")), number(data.get("baseline_accuracy"), "baseline_accuracy"),
-                   number(data.get("augmented_accuracy"), "augmented_accuracy"), Effect.from_json(data.get("effect")))
+        return cls(
+            str(data.get("class", "")),
+            number(data.get("baseline_accuracy"), "baseline_accuracy"),
+            number(data.get("augmented_accuracy"), "augmented_accuracy"),
+            Effect.from_json(data.get("effect")),
+        )
 
 
 @dataclass(frozen=True)
@@ -202,8 +217,11 @@ class ImageEffects:
     @classmethod
     def from_json(cls, data: Any) -> ImageEffects:
         data = mapping(data, "images")
-        return cls(int(data.get("seeds", 0)), [int(v) for v in data.get("fixed") or []],
-                   [int(v) for v in data.get("broken") or []])
+        return cls(
+            int(data.get("seeds", 0)),
+            [int(v) for v in data.get("fixed") or []],
+            [int(v) for v in data.get("broken") or []],
+        )
 
 
 VERDICT_CODES = ("hurt", "likely_hurt", "no_difference", "likely_helped", "helped")
@@ -269,8 +287,10 @@ class Summary:
             verdict=str(data.get("verdict", "")),
             still_improving=bool(data.get("still_improving", False)),
             warnings=[str(w) for w in data.get("warnings") or []],
-            per_epoch={str(arm): {str(m): Curve.from_json(c) for m, c in mapping(curves, "per_epoch").items()}
-                       for arm, curves in mapping(data.get("per_epoch"), "per_epoch").items()},
+            per_epoch={
+                str(arm): {str(m): Curve.from_json(c) for m, c in mapping(curves, "per_epoch").items()}
+                for arm, curves in mapping(data.get("per_epoch"), "per_epoch").items()
+            },
             last_epochs=int(data.get("last_epochs", 1)),
             verdict_code=code,
             seeds_to_settle=data.get("seeds_to_settle"),
@@ -298,15 +318,19 @@ class AblationAnalysis:
 
     def to_json(self) -> dict:
         def row(effect: Effect) -> dict:  # both tables' rows carry the same fields
-            return effect.to_json() | {"affinity": self.affinity.get(effect.transform),
-                                       "diversity": self.diversity.get(effect.transform)}
+            return effect.to_json() | {
+                "affinity": self.affinity.get(effect.transform),
+                "diversity": self.diversity.get(effect.transform),
+            }
 
         return {
             "one_at_a_time": [row(effect) for effect in self.one_at_a_time],
             "leave_one_out": [row(effect) for effect in self.leave_one_out],
-            "affinity": dict(self.affinity), "diversity": dict(self.diversity),
+            "affinity": dict(self.affinity),
+            "diversity": dict(self.diversity),
             "full": self.full.to_json() if self.full else None,
-            "sentence": self.sentence, "recommendation": list(self.recommendation),
+            "sentence": self.sentence,
+            "recommendation": list(self.recommendation),
         }
 
     @classmethod
@@ -319,7 +343,8 @@ class AblationAnalysis:
         return cls(
             one_at_a_time=[Effect.from_json(row) for row in data.get("one_at_a_time") or []],
             leave_one_out=[Effect.from_json(row) for row in data.get("leave_one_out") or []],
-            affinity=ratios("affinity"), diversity=ratios("diversity"),
+            affinity=ratios("affinity"),
+            diversity=ratios("diversity"),
             full=Effect.from_json(data["full"]) if data.get("full") else None,
             sentence=str(data.get("sentence", "")),
             recommendation=[str(line) for line in data.get("recommendation") or []],
@@ -376,19 +401,28 @@ class RunResult:
         if self.train_images is not None:
             settings.update(train_images=self.train_images, validation_images=self.validation_images)
         data = {
-            "dataset": self.dataset, "class_names": list(self.class_names), "settings": settings,
-            "configs": config_json(self.configs), "arms": {arm: h.to_json() for arm, h in self.arms.items()},
-            "status": str(self.status), "confusion": self.confusion, "probe_accuracy": self.probe_accuracy,
+            "dataset": self.dataset,
+            "class_names": list(self.class_names),
+            "settings": settings,
+            "configs": config_json(self.configs),
+            "arms": {arm: h.to_json() for arm, h in self.arms.items()},
+            "status": str(self.status),
+            "confusion": self.confusion,
+            "probe_accuracy": self.probe_accuracy,
         }
         if self.predictions:
-            data.update(predictions=self.predictions, validation_labels=self.validation_labels,
-                        validation_indices=self.validation_indices)
+            data.update(
+                predictions=self.predictions,
+                validation_labels=self.validation_labels,
+                validation_indices=self.validation_indices,
+            )
         if self.summary is not None:
             data["summary"] = self.summary.to_json()
         if self.ablation is not None:
             data["ablation"] = self.ablation.to_json()
-        data.update(model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes),
-                    backend=self.backend)
+        data.update(
+            model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes), backend=self.backend
+        )
         return data
 
     def mean_epoch_seconds(self) -> float | None:
@@ -414,12 +448,17 @@ class RunResult:
             configs=configs(data.get("configs"), "configs"),
             arms=arms,
             status=RunState.parse(data.get("status"), RunState.RUNNING),
-            confusion={str(arm): list(matrices or [])
-                       for arm, matrices in mapping(data.get("confusion"), "confusion").items()},
-            probe_accuracy={str(name): [number(v, "probe_accuracy") for v in values or []]
-                            for name, values in mapping(data.get("probe_accuracy"), "probe_accuracy").items()},
-            predictions={str(arm): [None if run is None else [int(v) for v in run] for run in runs or []]
-                         for arm, runs in mapping(data.get("predictions"), "predictions").items()},
+            confusion={
+                str(arm): list(matrices or []) for arm, matrices in mapping(data.get("confusion"), "confusion").items()
+            },
+            probe_accuracy={
+                str(name): [number(v, "probe_accuracy") for v in values or []]
+                for name, values in mapping(data.get("probe_accuracy"), "probe_accuracy").items()
+            },
+            predictions={
+                str(arm): [None if run is None else [int(v) for v in run] for run in runs or []]
+                for arm, runs in mapping(data.get("predictions"), "predictions").items()
+            },
             validation_labels=[int(v) for v in data.get("validation_labels") or []],
             validation_indices=[int(v) for v in data.get("validation_indices") or []],
             summary=Summary.from_json(data["summary"]) if data.get("summary") else None,

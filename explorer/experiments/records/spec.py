@@ -44,7 +44,7 @@ def without(setting: str) -> str:
 
 def setting_of(arm: str, prefix: str) -> str | None:
     """The IDG keyword of an `only:`/`without:` arm (None for any other arm)."""
-    return arm[len(prefix):] if arm.startswith(prefix) else None
+    return arm[len(prefix) :] if arm.startswith(prefix) else None
 
 
 # -- JSON helpers -------------------------------------------------------------------------------
@@ -134,15 +134,46 @@ class DatasetRef:
 # keras.applications architectures (checked against Keras in tests/test_models.py): named here
 # so that the page can offer them without importing Keras.
 APPLICATIONS = (
-    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge",
-    "DenseNet121", "DenseNet169", "DenseNet201",
-    "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5",
-    "EfficientNetB6", "EfficientNetB7",
-    "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L",
-    "EfficientNetV2M", "EfficientNetV2S",
-    "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
-    "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2", "ResNet50",
-    "ResNet50V2", "VGG16", "VGG19", "Xception",
+    "ConvNeXtBase",
+    "ConvNeXtLarge",
+    "ConvNeXtSmall",
+    "ConvNeXtTiny",
+    "ConvNeXtXLarge",
+    "DenseNet121",
+    "DenseNet169",
+    "DenseNet201",
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "EfficientNetV2B0",
+    "EfficientNetV2B1",
+    "EfficientNetV2B2",
+    "EfficientNetV2B3",
+    "EfficientNetV2L",
+    "EfficientNetV2M",
+    "EfficientNetV2S",
+    "InceptionResNetV2",
+    "InceptionV3",
+    "MobileNet",
+    "MobileNetV2",
+    "MobileNetV3Large",
+    "MobileNetV3Small",
+    "NASNetLarge",
+    "NASNetMobile",
+    "ResNet101",
+    "ResNet101V2",
+    "ResNet152",
+    "ResNet152V2",
+    "ResNet50",
+    "ResNet50V2",
+    "VGG16",
+    "VGG19",
+    "Xception",
 )
 SMALL_CNN, APPLICATION, MODEL_FILE = "small-cnn", "applications", "file"  # model kinds
 FROM_SCRATCH, FROM_WEIGHTS = "scratch", "weights"  # how a model file's arms start
@@ -190,11 +221,15 @@ class ModelRef:
             return cls(APPLICATION, text.split(":", 1)[1], weights=weights)
         if text.lower().endswith(".keras"):
             if weights:
-                raise ValueError("--weights goes with applications:NAME; a .keras file brings its own "
-                                 "(choose --start weights to train from them)")
+                raise ValueError(
+                    "--weights goes with applications:NAME; a .keras file brings its own "
+                    "(choose --start weights to train from them)"
+                )
             return cls(MODEL_FILE, text.replace("\\", "/").rsplit("/", 1)[-1], path=text, start=start)
-        raise ValueError(f"--model {text}: use small-cnn, applications:NAME (e.g. applications:MobileNetV3Small) "
-                         "or a path to a .keras file")
+        raise ValueError(
+            f"--model {text}: use small-cnn, applications:NAME (e.g. applications:MobileNetV3Small) "
+            "or a path to a .keras file"
+        )
 
     @property
     def default_image_size(self) -> int:
@@ -235,8 +270,11 @@ class TrainSettings:
 
     def __post_init__(self):
         checks = [
-            (len(self.seeds) >= 1 and all(isinstance(s, int) and 0 <= s < 2**31 for s in self.seeds),
-             "seeds", "one or more whole numbers >= 0"),
+            (
+                len(self.seeds) >= 1 and all(isinstance(s, int) and 0 <= s < 2**31 for s in self.seeds),
+                "seeds",
+                "one or more whole numbers >= 0",
+            ),
             (1 <= self.epochs <= 500, "epochs", "1 to 500"),
             (1 <= self.batch_size <= 4096, "batch_size", "1 to 4096"),
             (0 < self.learning_rate <= 1, "learning_rate", "a number in (0, 1]"),
@@ -315,8 +353,14 @@ class RunSpec:
         # image_size sits at the top level, where spec.json has always kept it.
         settings = self.settings.to_json()
         image_size = settings.pop("image_size")
-        data = {"mode": self.mode, "dataset": self.dataset.to_json(), "image_size": image_size,
-                "config": self.config.to_dict(), "arms": config_json(self.arms), "settings": settings}
+        data = {
+            "mode": self.mode,
+            "dataset": self.dataset.to_json(),
+            "image_size": image_size,
+            "config": self.config.to_dict(),
+            "arms": config_json(self.arms),
+            "settings": settings,
+        }
         if self.probes:
             data["probes"] = config_json(self.probes)
         data["model"] = self.model.to_json()

@@ -98,8 +98,9 @@ class RunStatus:
 
     def to_json(self) -> dict:
         """The fields that are set (status.json has never held empty ones)."""
-        return {key: value for key, value in asdict(self).items() if value not in (None, "")} \
-            | {"status": self.status.value}
+        return {key: value for key, value in asdict(self).items() if value not in (None, "")} | {
+            "status": self.status.value
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> RunStatus:

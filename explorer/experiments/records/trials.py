@@ -114,13 +114,15 @@ class TrialResult:
 def plan_trials(arms: dict[str, AugmentConfig], seeds: tuple[int, ...], kept: set[int] = frozenset()) -> list[Trial]:
     """Every arm on every seed not `kept` (finished earlier), seed by seed: a local run
     trains them in this order, so a stopped run has whole seeds first."""
-    return [Trial(arm, index, seed, config)
-            for index, seed in enumerate(seeds) if seed not in kept for arm, config in arms.items()]
+    return [
+        Trial(arm, index, seed, config)
+        for index, seed in enumerate(seeds)
+        if seed not in kept
+        for arm, config in arms.items()
+    ]
 
 
 def model_files(model: ModelRef) -> dict[str, bytes]:
     """The files a model is read from, by path, to send to machines that cannot read them."""
     paths = [model.path, model.weights if model.weights and model.weights != "imagenet" else ""]
     return {path: Path(path).read_bytes() for path in paths if path and Path(path).is_file()}
-
-

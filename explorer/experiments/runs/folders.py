@@ -202,12 +202,20 @@ def load_run(run_dir: Path, active_ids: set[str] = frozenset()) -> RunInfo:
             status = set_status(run_dir, RunState.INTERRUPTED, note=note)
         except OSError:  # a full disk: the history still shows it as it is, and says so next time
             status = replace(status, status=RunState.INTERRUPTED, note=note)
-    return RunInfo(run_dir.name, run_dir, status.status, read_record(run_dir / "spec.json", RunSpec.from_json),
-                   read_record(run_dir / "result.json", RunResult.from_json),
-                   read_record(run_dir / "progress.json", Progress.from_json),
-                   status.created, status.error, status.note, status.owner,
-                   read_record(run_dir / "search.json", SearchProgress.from_json),
-                   read_record(run_dir / "suggestion.json", Suggestion.from_json))
+    return RunInfo(
+        run_dir.name,
+        run_dir,
+        status.status,
+        read_record(run_dir / "spec.json", RunSpec.from_json),
+        read_record(run_dir / "result.json", RunResult.from_json),
+        read_record(run_dir / "progress.json", Progress.from_json),
+        status.created,
+        status.error,
+        status.note,
+        status.owner,
+        read_record(run_dir / "search.json", SearchProgress.from_json),
+        read_record(run_dir / "suggestion.json", Suggestion.from_json),
+    )
 
 
 def list_runs(root: Path, active_ids: set[str] = frozenset()) -> list[RunInfo]:

@@ -102,8 +102,10 @@ def planned_cost(arms: int, settings: TrainSettings, search: SearchSettings | No
     seeds = len(settings.seeds)
     if search is not None:
         trials = search.budget * seeds + 1 + 3 * search.check_seeds
-        breakdown = (f"{_plural(search.budget, 'configuration')} x {_plural(seeds, 'seed')} + 1 + 3 arms x "
-                     f"{_plural(search.check_seeds, 'check seed')} = {_plural(trials, 'trial')}")
+        breakdown = (
+            f"{_plural(search.budget, 'configuration')} x {_plural(seeds, 'seed')} + 1 + 3 arms x "
+            f"{_plural(search.check_seeds, 'check seed')} = {_plural(trials, 'trial')}"
+        )
     else:
         trials = arms * seeds
         breakdown = f"{_plural(arms, 'arm')} x {_plural(seeds, 'seed')}"
@@ -134,14 +136,16 @@ def over_limits(cost: RunCost, search: SearchSettings | None, limits: ServerLimi
         return (
             f"this search tries up to {search.budget:,} configurations, "
             f"{times(search.budget, limits.max_search_budget)} this server's limit of {limits.max_search_budget:,} "
-            "(AUGMENT_MAX_SEARCH_BUDGET): a smaller budget")
+            "(AUGMENT_MAX_SEARCH_BUDGET): a smaller budget"
+        )
     if limits.max_run_cost and cost.total > limits.max_run_cost:
         side = int(round(cost.pixels**0.5))
         fewer = "a smaller budget, fewer seeds or epochs" if search is not None else "fewer seeds or epochs"
         return (
             f"this run costs {cost.total:,} pixel-epochs ({cost.breakdown} x {_plural(cost.epochs, 'epoch')} x "
             f"{side}x{side} px), {times(cost.total, limits.max_run_cost)} this server's limit of "
-            f"{limits.max_run_cost:,} (AUGMENT_MAX_RUN_COST): {fewer}, or a smaller image size")
+            f"{limits.max_run_cost:,} (AUGMENT_MAX_RUN_COST): {fewer}, or a smaller image size"
+        )
     return None
 
 
@@ -151,4 +155,5 @@ def check_active(active: int, limits: ServerLimits) -> None:
     if cap and active >= cap:
         raise InputError(
             f"you have {_plural(active, 'run')} queued or training; this server allows {cap:,} at a time "
-            f"(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one")
+            f"(AUGMENT_MAX_ACTIVE_RUNS): wait for one to end or stop one"
+        )

@@ -35,16 +35,24 @@ def model_settings(model: ModelRef, settings: TrainSettings) -> TrainSettings:
     if height is None and width is None:
         return settings
     if height != width or height is None:
-        raise InputError(f"{model.name} takes {height} x {width} images; comparisons train on square images: "
-                         "save the model with a square input (or with None for height and width)")
+        raise InputError(
+            f"{model.name} takes {height} x {width} images; comparisons train on square images: "
+            "save the model with a square input (or with None for height and width)"
+        )
     if not 8 <= height <= 512:
         raise InputError(f"{model.name} takes {height} x {width} images; comparisons train at 8 to 512 px")
     return replace(settings, image_size=int(height))
 
 
-def build_spec(config: AugmentConfig, dataset: DatasetRef, settings: TrainSettings, mode: str = COMPARE,
-               leave_one_out: bool = False, model: ModelRef | None = None,
-               search: SearchSettings | None = None) -> RunSpec:
+def build_spec(
+    config: AugmentConfig,
+    dataset: DatasetRef,
+    settings: TrainSettings,
+    mode: str = COMPARE,
+    leave_one_out: bool = False,
+    model: ModelRef | None = None,
+    search: SearchSettings | None = None,
+) -> RunSpec:
     """The spec of a run.
 
     compare: the baseline (same preprocessing, every random transform off) against the
@@ -60,15 +68,26 @@ def build_spec(config: AugmentConfig, dataset: DatasetRef, settings: TrainSettin
     model = model or ModelRef()
     settings = model_settings(model, settings)
     if mode == SUGGEST:
-        return RunSpec(dataset, config, {BASELINE: config.without_transforms(), YOURS: config}, settings, SUGGEST,
-                       model=model, search=search or SearchSettings())
+        return RunSpec(
+            dataset,
+            config,
+            {BASELINE: config.without_transforms(), YOURS: config},
+            settings,
+            SUGGEST,
+            model=model,
+            search=search or SearchSettings(),
+        )
     if not config.active_transforms():
-        raise InputError("no augmentation setting is active, so every arm would train the same model: "
-                         "turn a setting on (move a slider, pick a preset or import your line) first")
+        raise InputError(
+            "no augmentation setting is active, so every arm would train the same model: "
+            "turn a setting on (move a slider, pick a preset or import your line) first"
+        )
     if mode == ABLATION:
-        return RunSpec(dataset, config, ablation_arms(config, leave_one_out), settings, ABLATION,
-                       probe_configs(config), model)
+        return RunSpec(
+            dataset, config, ablation_arms(config, leave_one_out), settings, ABLATION, probe_configs(config), model
+        )
     if mode != COMPARE:
         raise ValueError(f"mode must be {COMPARE!r}, {ABLATION!r} or {SUGGEST!r}; got {mode!r}")
-    return RunSpec(dataset, config, {BASELINE: config.without_transforms(), AUGMENTED: config}, settings, COMPARE,
-                   model=model)
+    return RunSpec(
+        dataset, config, {BASELINE: config.without_transforms(), AUGMENTED: config}, settings, COMPARE, model=model
+    )

@@ -95,8 +95,13 @@ class _Queued:
 
 
 class JobManager:
-    def __init__(self, root: Path, command: Sequence[str] = WORKER_COMMAND, warm: bool | None = None,
-                 limits: ServerLimits | None = None):
+    def __init__(
+        self,
+        root: Path,
+        command: Sequence[str] = WORKER_COMMAND,
+        warm: bool | None = None,
+        limits: ServerLimits | None = None,
+    ):
         self.root = Path(root)
         self.command = tuple(command)
         self.warm = os.environ.get("AUGMENT_WARM_WORKER", "1") != "0" if warm is None else warm
@@ -126,21 +131,25 @@ class JobManager:
         were made; one whose worker outlived the server is adopted as the running run (it
         finishes and writes its own result); the others, whose worker is gone, are marked
         interrupted with what they finished."""
-        folders = [path for path in self.root.iterdir() if (path / "spec.json").is_file()] \
-            if self.root.is_dir() else []
-        statuses: dict[Path, RunStatus] = {path: status for path in folders
-                                           if (status := read_status(path)) is not None}
+        folders = [path for path in self.root.iterdir() if (path / "spec.json").is_file()] if self.root.is_dir() else []
+        statuses: dict[Path, RunStatus] = {
+            path: status for path in folders if (status := read_status(path)) is not None
+        }
         queued: list[Path] = []
         # In the order they were queued: folder names share a second, their "created" times do not.
         for run_dir, status in sorted(statuses.items(), key=lambda item: (item[1].created, item[0].name)):
             if status.status == RunState.QUEUED:
                 queued.append(run_dir)
-            elif status.status in (RunState.STARTING, RunState.RUNNING) and self._running is None \
-                    and _is_worker(status.pid):
+            elif (
+                status.status in (RunState.STARTING, RunState.RUNNING)
+                and self._running is None
+                and _is_worker(status.pid)
+            ):
                 self._running, self._adopted_pid = run_dir, status.pid
                 self._running_owner = run_owner(run_dir)
-                log.info("run %s: its worker (pid %d) outlived the server; waiting for it", run_dir.name,
-                         self._adopted_pid)
+                log.info(
+                    "run %s: its worker (pid %d) outlived the server; waiting for it", run_dir.name, self._adopted_pid
+                )
         for run_dir in queued:  # after the adopted run: its owner's next run waits a turn
             self._enqueue(run_dir, run_owner(run_dir))
             log.info("run %s: queued again after a restart", run_dir.name)
@@ -209,7 +218,8 @@ class JobManager:
         owner = run_owner(run_dir)
         with self._lock:
             if run_id in {item.path.name for item in self._queue} or (
-                    self._running is not None and self._running.name == run_id):
+                self._running is not None and self._running.name == run_id
+            ):
                 raise InputError(f"run {run_id} is still queued or running")
             check_active(self._active_of(owner), self.limits)
             write_json(run_dir / "spec.json", extended.to_json())
@@ -315,8 +325,13 @@ class JobManager:
         if not self.warm or (self._spare is not None and self._spare.poll() is None):
             return
         try:
-            self._spare = subprocess.Popen([*self.command, "--wait"], cwd=PACKAGE_ROOT, stdin=subprocess.PIPE,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._spare = subprocess.Popen(
+                [*self.command, "--wait"],
+                cwd=PACKAGE_ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         except OSError:
             log.exception("could not start a warm worker; runs will start cold")
             self._spare = None
@@ -339,8 +354,9 @@ class JobManager:
         self._process = self._hand_to_spare(run_dir)
         if self._process is None:
             with (run_dir / "worker.log").open("wb") as stderr:
-                self._process = subprocess.Popen([*self.command, str(run_dir)], cwd=PACKAGE_ROOT,
-                                                 stdout=subprocess.DEVNULL, stderr=stderr)
+                self._process = subprocess.Popen(
+                    [*self.command, str(run_dir)], cwd=PACKAGE_ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+                )
             # "starting" while it imports TensorFlow (seconds); the worker says "running" at
             # its first batch. It cannot get there before this line: the imports come first.
             set_status(run_dir, RunState.STARTING, pid=self._process.pid)

@@ -133,8 +133,10 @@ def _written_name(filename) -> str:
 def disk_full_message(error: OSError) -> str:
     """What a run that filled the disk says, with what it was writing when it did."""
     what = _written_name(error.filename) if error.filename else "the run's files"
-    return (f"the disk holding runs/ is full ({error.strerror or os.strerror(error.errno)}) while writing {what}: "
-            "free space or lower AUGMENT_KEEP_GB")
+    return (
+        f"the disk holding runs/ is full ({error.strerror or os.strerror(error.errno)}) while writing {what}: "
+        "free space or lower AUGMENT_KEEP_GB"
+    )
 
 
 def reserve_space(run_dir: Path) -> Path:
@@ -281,8 +283,9 @@ def _remove_run(root: Path, run: _Run, active_ids: set[str]) -> bool:
     return True
 
 
-def enforce_retention(root: Path, limits: ServerLimits, active_ids: Iterable[str] = (),
-                      now: float | None = None) -> RetentionReport:
+def enforce_retention(
+    root: Path, limits: ServerLimits, active_ids: Iterable[str] = (), now: float | None = None
+) -> RetentionReport:
     """Remove ended runs older than `limits.keep_days`, then the oldest ended runs while runs
     and uploads take more than `limits.keep_bytes`, then the uploads no remaining run names
     (0 turns a limit off; a run or upload younger than GRACE_S is never removed). Active runs
@@ -309,8 +312,11 @@ def enforce_retention(root: Path, limits: ServerLimits, active_ids: Iterable[str
 def _enforce(root: Path, limits: ServerLimits, active: set[str], now: float) -> RetentionReport:
     shutil.rmtree(root / TRASH, ignore_errors=True)  # what a pass that died left
     uploads = _uploads_in(root)
-    runs = [_scan_run(path, active, uploads, now) for path in sorted(root.iterdir())
-            if path.is_dir() and (path / "spec.json").is_file()]
+    runs = [
+        _scan_run(path, active, uploads, now)
+        for path in sorted(root.iterdir())
+        if path.is_dir() and (path / "spec.json").is_file()
+    ]
     removed: list[Removal] = []
 
     def remove(run: _Run, why: str) -> None:

@@ -61,8 +61,11 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
     def report(state: Progress) -> None:
         now = time.monotonic()
         first = written["epochs_done"] is None
-        if (now - written["at"] >= PROGRESS_INTERVAL or state.epochs_done != written["epochs_done"]
-                or state.done_fraction >= 1):
+        if (
+            now - written["at"] >= PROGRESS_INTERVAL
+            or state.epochs_done != written["epochs_done"]
+            or state.done_fraction >= 1
+        ):
             written.update(at=now, epochs_done=state.epochs_done)
             write_json(run_dir / "progress.json", replace(state, time=time.time()).to_json())
         if first:
@@ -73,9 +76,15 @@ def _progress_writer(run_dir: Path, on_progress: Callable[[Progress], None] | No
     return report
 
 
-def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None,
-            on_finished: Finisher | None = None, dataset: Dataset | None = None, backend=None,
-            veto=None, on_search: Callable | None = None) -> RunResult | None:
+def execute(
+    run_dir: Path,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_finished: Finisher | None = None,
+    dataset: Dataset | None = None,
+    backend=None,
+    veto=None,
+    on_search: Callable | None = None,
+) -> RunResult | None:
     """Run what RUN_DIR/spec.json describes and return its result. Any error marks the run
     failed, with the reason, in status.json (and is raised again). `dataset`: the images
     already in memory (a notebook's arrays), instead of loading what the spec names.
@@ -113,9 +122,17 @@ def execute(run_dir: Path, on_progress: Callable[[Progress], None] | None = None
             # A run given more seeds keeps the seeds it finished (see JobManager.add_seeds).
             earlier = read_record(run_dir / "result.json", RunResult.from_json)
             result = run_comparison(
-                dataset, spec.arms, spec.settings, progress=report, should_stop=(run_dir / "STOP").exists,
-                on_epoch=save, log_dir=run_dir / "tensorboard", probes=spec.probes, earlier=earlier,
-                model=spec.model, backend=backend,
+                dataset,
+                spec.arms,
+                spec.settings,
+                progress=report,
+                should_stop=(run_dir / "STOP").exists,
+                on_epoch=save,
+                log_dir=run_dir / "tensorboard",
+                probes=spec.probes,
+                earlier=earlier,
+                model=spec.model,
+                backend=backend,
             )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)
@@ -151,9 +168,16 @@ def _fail(run_dir: Path, error: Exception) -> None:
     set_status(run_dir, RunState.FAILED, error=reason, traceback=traceback.format_exc(limit=5))
 
 
-def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[Progress], None],
-             save: Callable[[RunResult], None], backend, veto=None, on_search: Callable | None = None
-             ) -> tuple[RunResult | None, RunState]:
+def _suggest(
+    run_dir: Path,
+    spec: RunSpec,
+    dataset: Dataset,
+    report: Callable[[Progress], None],
+    save: Callable[[RunResult], None],
+    backend,
+    veto=None,
+    on_search: Callable | None = None,
+) -> tuple[RunResult | None, RunState]:
     """A suggest run: the search (search.json as it goes), then its check on fresh seeds,
     reported and saved as a comparison's (progress.json, result.json), then suggestion.json.
     The check's result (None when none ran) and the run's status: stopped when its search
@@ -171,12 +195,19 @@ def _suggest(run_dir: Path, spec: RunSpec, dataset: Dataset, report: Callable[[P
         if on_search is not None:
             on_search(state)
 
-    suggestion = suggest(dataset, spec.config, spec.settings, spec.search.budget, spec.search.check_seeds,
-                         spec.model, progress=searching,
-                         should_stop=lambda: stop_all.exists() or stop_search.exists(),
-                         check_after_stop=lambda: not stop_all.exists(),
-                         check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append),
-                         veto=veto)
+    suggestion = suggest(
+        dataset,
+        spec.config,
+        spec.settings,
+        spec.search.budget,
+        spec.search.check_seeds,
+        spec.model,
+        progress=searching,
+        should_stop=lambda: stop_all.exists() or stop_search.exists(),
+        check_after_stop=lambda: not stop_all.exists(),
+        check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append),
+        veto=veto,
+    )
     write_json(run_dir / "suggestion.json", suggestion.to_json())
     result = checked[-1] if checked else None
     stopped = suggestion.stopped or (result is not None and result.status == RunState.STOPPED)

@@ -52,8 +52,15 @@ def _environ(values: dict[str, str]):
                 os.environ[name] = value
 
 
-def _tune_trial(params: dict, context: TrialContext, config: AugmentConfig, dimensions: list[Dimension],
-                excluded: list[Excluded], threads: int, veto: Veto | None = None) -> None:
+def _tune_trial(
+    params: dict,
+    context: TrialContext,
+    config: AugmentConfig,
+    dimensions: list[Dimension],
+    excluded: list[Excluded],
+    threads: int,
+    veto: Veto | None = None,
+) -> None:
     """A Tune trial: one configuration on every search seed; the first seed's epochs reported
     for the stopping rule, then the score. A combination `veto` objects to reports its
     objection and no score (NaN for the stopping rule, which leaves it out)."""
@@ -117,9 +124,18 @@ def _callbacks(tune, dimensions, config, excluded, scores: list[TrialScore], rep
     return Progress(), Stop()
 
 
-def ray_search(backend: RayBackend, config: AugmentConfig, dimensions: list[Dimension], excluded: list[Excluded],
-               context: TrialContext, budget: int, first: dict[str, int], reporter,
-               should_stop: Callable[[], bool], veto: Veto | None = None) -> list[TrialScore]:
+def ray_search(
+    backend: RayBackend,
+    config: AugmentConfig,
+    dimensions: list[Dimension],
+    excluded: list[Excluded],
+    context: TrialContext,
+    budget: int,
+    first: dict[str, int],
+    reporter,
+    should_stop: Callable[[], bool],
+    veto: Veto | None = None,
+) -> list[TrialScore]:
     """Try `budget` configurations on Ray Tune (`first`: the user's, as choice indices); the
     scores in the order the configurations ended."""
     with backend.session() as ray:
@@ -133,28 +149,56 @@ def ray_search(backend: RayBackend, config: AugmentConfig, dimensions: list[Dime
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         scores: list[TrialScore] = []
         progress, stopper = _callbacks(tune, dimensions, config, excluded, scores, reporter, should_stop)
+
         class Searcher(OptunaSearch):
             def on_trial_result(self, trial_id, result):
                 """The epochs are the stopping rule's (METRIC), not Optuna's: only the final
                 report has the score, and a configuration stopped early ends without one
                 (Optuna records it as pruned)."""
 
-        searcher = Searcher(metric=SCORE, mode="max", points_to_evaluate=[first] if first else None,
-                            sampler=TPESampler(seed=0))
+        searcher = Searcher(
+            metric=SCORE, mode="max", points_to_evaluate=[first] if first else None, sampler=TPESampler(seed=0)
+        )
         epochs = context.settings.epochs
-        stopping = tune.schedulers.MedianStoppingRule(time_attr="training_iteration", metric=METRIC, mode="max",
-                                                      grace_period=max(1, epochs // 2), min_samples_required=4)
+        stopping = tune.schedulers.MedianStoppingRule(
+            time_attr="training_iteration",
+            metric=METRIC,
+            mode="max",
+            grace_period=max(1, epochs // 2),
+            min_samples_required=4,
+        )
         trainable = tune.with_resources(
-            tune.with_parameters(_tune_trial, context=context, config=config, dimensions=dimensions,
-                                 excluded=excluded, threads=backend.threads, veto=veto),
-            {"cpu": backend.cpus_per_trial, "gpu": backend.gpus_per_trial})
+            tune.with_parameters(
+                _tune_trial,
+                context=context,
+                config=config,
+                dimensions=dimensions,
+                excluded=excluded,
+                threads=backend.threads,
+                veto=veto,
+            ),
+            {"cpu": backend.cpus_per_trial, "gpu": backend.gpus_per_trial},
+        )
         slots = max(1, int(ray.cluster_resources().get("CPU", 1) // backend.cpus_per_trial))
         with tempfile.TemporaryDirectory(prefix="explorer-tune-") as storage, _environ(TUNE_ENVIRON):
             tuner = tune.Tuner(
-                trainable, param_space={d.setting: tune.randint(0, len(d.choices)) for d in dimensions},
-                tune_config=tune.TuneConfig(search_alg=searcher, scheduler=stopping, num_samples=budget,
-                                            max_concurrent_trials=slots, reuse_actors=True),
-                run_config=tune.RunConfig(storage_path=storage, name="suggest", stop=stopper, callbacks=[progress],
-                                          verbose=0, failure_config=tune.FailureConfig(max_failures=1)))
+                trainable,
+                param_space={d.setting: tune.randint(0, len(d.choices)) for d in dimensions},
+                tune_config=tune.TuneConfig(
+                    search_alg=searcher,
+                    scheduler=stopping,
+                    num_samples=budget,
+                    max_concurrent_trials=slots,
+                    reuse_actors=True,
+                ),
+                run_config=tune.RunConfig(
+                    storage_path=storage,
+                    name="suggest",
+                    stop=stopper,
+                    callbacks=[progress],
+                    verbose=0,
+                    failure_config=tune.FailureConfig(max_failures=1),
+                ),
+            )
             tuner.fit()
         return scores

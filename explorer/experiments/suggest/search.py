@@ -78,8 +78,18 @@ class _Reporter:
 
     def __call__(self, phase: str, fraction: float = 0.0) -> None:
         score, config = self.best or (None, None)
-        self.report(SearchProgress(len(self.scores), self.budget, score, config, phase, fraction,
-                                   tuple(self.scores), time.monotonic() - self.started))
+        self.report(
+            SearchProgress(
+                len(self.scores),
+                self.budget,
+                score,
+                config,
+                phase,
+                fraction,
+                tuple(self.scores),
+                time.monotonic() - self.started,
+            )
+        )
 
 
 def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -> dict[tuple[str, int], float]:
@@ -87,19 +97,26 @@ def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -
     that choice alone over its clean accuracy (every choice but "off", index 0)."""
     base = config.without_transforms()
     candidates, _ = search_space(config)
-    probes = {f"{d.setting}#{index}": models.data_config(base.replace(**{d.setting: choice}))
-              for d in candidates for index, choice in enumerate(d.choices) if index}
+    probes = {
+        f"{d.setting}#{index}": models.data_config(base.replace(**{d.setting: choice}))
+        for d in candidates
+        for index, choice in enumerate(d.choices)
+        if index
+    }
     outcome = run_trial(Trial(BASELINE, 0, seed, base), replace(context, probes=probes), models=models)
     matrix = np.asarray(outcome.confusion)
     clean = float(np.trace(matrix) / max(1, matrix.sum()))
     if not clean:
         return {}
-    return {(name.split("#")[0], int(name.split("#")[1])): accuracy / clean
-            for name, accuracy in outcome.probe_accuracy.items()}
+    return {
+        (name.split("#")[0], int(name.split("#")[1])): accuracy / clean
+        for name, accuracy in outcome.probe_accuracy.items()
+    }
 
 
-def _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter,
-               veto: Veto | None = None):
+def _objective(
+    config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter, veto: Veto | None = None
+):
     import optuna
 
     seeds, epochs = context.settings.seeds, context.settings.epochs
@@ -124,8 +141,13 @@ def _objective(config, dimensions, excluded, context, models, scores, should_sto
 
         finals = []
         for index, seed in enumerate(seeds):
-            outcome = run_trial(Trial(SUGGESTED, index, seed, candidate), context, report,
-                                lambda: flags["prune"] or should_stop(), models)
+            outcome = run_trial(
+                Trial(SUGGESTED, index, seed, candidate),
+                context,
+                report,
+                lambda: flags["prune"] or should_stop(),
+                models,
+            )
             if outcome.stopped:
                 scores.append(TrialScore(trial.number, choices, None, pruned=flags["prune"]))
                 reporter.scored(None, candidate)
@@ -144,29 +166,52 @@ def _compare(suggested_runs, other_runs) -> Comparison:
     return comparison_of(paired_deltas(suggested_runs, other_runs))
 
 
-def _check(dataset, config, best, settings, fresh, model, hooks: CheckHooks
-           ) -> tuple[Comparison, Comparison, Comparison]:
+def _check(
+    dataset, config, best, settings, fresh, model, hooks: CheckHooks
+) -> tuple[Comparison, Comparison, Comparison]:
     """The pick, the user's config and the baseline, paired on fresh seeds: the pick against
     the baseline and against the user's config, and the user's config against the baseline."""
-    checked = run_comparison(dataset, {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
-                             replace(settings, seeds=fresh), model=model, progress=hooks.progress,
-                             should_stop=hooks.should_stop, on_epoch=hooks.on_epoch, backend=hooks.backend)
+    checked = run_comparison(
+        dataset,
+        {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
+        replace(settings, seeds=fresh),
+        model=model,
+        progress=hooks.progress,
+        should_stop=hooks.should_stop,
+        on_epoch=hooks.on_epoch,
+        backend=hooks.backend,
+    )
     if hooks.on_result is not None:
         hooks.on_result(checked)
     runs = {arm: history.val_accuracy for arm, history in checked.arms.items()}
-    return (_compare(runs[SUGGESTED], runs[BASELINE]), _compare(runs[SUGGESTED], runs[YOURS]),
-            _compare(runs[YOURS], runs[BASELINE]))
+    return (
+        _compare(runs[SUGGESTED], runs[BASELINE]),
+        _compare(runs[SUGGESTED], runs[YOURS]),
+        _compare(runs[YOURS], runs[BASELINE]),
+    )
 
 
-def _optuna_search(config, dimensions, excluded, context, models, budget: int, first: dict[str, int],
-                   reporter: _Reporter, should_stop, veto: Veto | None = None) -> list[TrialScore]:
+def _optuna_search(
+    config,
+    dimensions,
+    excluded,
+    context,
+    models,
+    budget: int,
+    first: dict[str, int],
+    reporter: _Reporter,
+    should_stop,
+    veto: Veto | None = None,
+) -> list[TrialScore]:
     """Try `budget` configurations one after another in this process (`first`: the user's)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0),
-                                pruner=optuna.pruners.MedianPruner(
-                                    n_startup_trials=4, n_warmup_steps=max(1, context.settings.epochs // 2)))
+    study = optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=0),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=max(1, context.settings.epochs // 2)),
+    )
     study.enqueue_trial(first)
 
     def after_each(study, trial) -> None:
@@ -175,17 +220,27 @@ def _optuna_search(config, dimensions, excluded, context, models, budget: int, f
             study.stop()
 
     scores: list[TrialScore] = []
-    study.optimize(_objective(config, dimensions, excluded, context, models, scores, should_stop, reporter, veto),
-                   n_trials=budget, callbacks=[after_each])
+    study.optimize(
+        _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter, veto),
+        n_trials=budget,
+        callbacks=[after_each],
+    )
     return scores
 
 
-def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, budget: int = 24,
-            check_seeds: int = 3, model: ModelRef | None = None,
-            progress: Callable[[SearchProgress], None] | None = None,
-            should_stop: Callable[[], bool] | None = None,
-            check_after_stop: bool | Callable[[], bool] = True, check: CheckHooks | None = None,
-            veto: Veto | None = None) -> Suggestion:
+def suggest(
+    dataset: Dataset,
+    config: AugmentConfig,
+    settings: TrainSettings,
+    budget: int = 24,
+    check_seeds: int = 3,
+    model: ModelRef | None = None,
+    progress: Callable[[SearchProgress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    check_after_stop: bool | Callable[[], bool] = True,
+    check: CheckHooks | None = None,
+    veto: Veto | None = None,
+) -> Suggestion:
     """Suggest: search around `config` for a better augmentation, then check the best on fresh
     seeds. The entry point of `python -m explorer suggest` and of the page's suggest runs.
 
@@ -238,8 +293,13 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     reporter = _Reporter(budget, progress)
     split = prepare(dataset, settings)
     models = model_factory(model, split, config.without_transforms())
-    context = TrialContext(split, validation_input(split, models, config.without_transforms()), settings, model,
-                           config.without_transforms())
+    context = TrialContext(
+        split,
+        validation_input(split, models, config.without_transforms()),
+        settings,
+        model,
+        config.without_transforms(),
+    )
     reporter("affinity")
     dimensions, excluded = search_space(config, _affinity(config, context, models, settings.seeds[0]), veto)
     first = first_point(config, dimensions)
@@ -247,11 +307,13 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     if isinstance(check.backend, RayBackend):
         from .ray_search import ray_search
 
-        scores = ray_search(check.backend, config, dimensions, excluded, context, budget, first, reporter,
-                            should_stop, veto)
+        scores = ray_search(
+            check.backend, config, dimensions, excluded, context, budget, first, reporter, should_stop, veto
+        )
     else:
-        scores = _optuna_search(config, dimensions, excluded, context, models, budget, first, reporter, should_stop,
-                                veto)
+        scores = _optuna_search(
+            config, dimensions, excluded, context, models, budget, first, reporter, should_stop, veto
+        )
     stopped = len(scores) < budget or should_stop()
     best = reporter.best[1] if reporter.best else config
     fresh = tuple(range(max(settings.seeds) + 1, max(settings.seeds) + 1 + check_seeds))
@@ -260,5 +322,16 @@ def suggest(dataset: Dataset, config: AugmentConfig, settings: TrainSettings, bu
     if reporter.best and (wanted or not stopped):
         reporter("check")
         vs_baseline, vs_user, yours = _check(dataset, config, best, settings, fresh, model, check)
-    return Suggestion(best, config, vs_baseline, vs_user, list(settings.seeds), list(fresh), scores, excluded,
-                      stopped, {d.setting: d.dropped for d in dimensions if d.dropped}, yours)
+    return Suggestion(
+        best,
+        config,
+        vs_baseline,
+        vs_user,
+        list(settings.seeds),
+        list(fresh),
+        scores,
+        excluded,
+        stopped,
+        {d.setting: d.dropped for d in dimensions if d.dropped},
+        yours,
+    )

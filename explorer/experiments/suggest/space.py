@@ -35,8 +35,15 @@ from .words import HELPS, KEEP_YOURS, NO_BETTER, UNCHECKED, WORSE, SuggestionVer
 __all__ = ["HELPS", "KEEP_YOURS", "NO_BETTER", "UNCHECKED", "WORSE", "SuggestionVerdict", "verdict_of"]
 
 SCALES = (0.0, 0.5, 1.0, 1.5)  # of each active range setting: removed, half, theirs, half more
-SCALED = ("rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
-          "brightness_range", "channel_shift_range")
+SCALED = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "zoom_range",
+    "brightness_range",
+    "channel_shift_range",
+)
 FLIPS = ("horizontal_flip", "vertical_flip")
 ADDED = {"rotation_range": 10.0, "width_shift_range": 0.1, "height_shift_range": 0.1, "zoom_range": 0.1}
 LOW_AFFINITY = 0.9  # the baseline keeps less than 90% of its clean accuracy: the setting is held off
@@ -107,13 +114,18 @@ def _dimension(config: AugmentConfig, setting: str) -> Dimension | None:
         choices = tuple(dict.fromkeys(scaled(setting, value, scale) for scale in SCALES))
         return Dimension(setting, choices, value, "yours x0 (off), x0.5, x1, x1.5")
     if setting in ADDED:
-        return Dimension(setting, (getattr(AugmentConfig(), setting), ADDED[setting]), value,
-                         f"not in yours; off, or {ADDED[setting]:g} (seldom changes a label)")
+        return Dimension(
+            setting,
+            (getattr(AugmentConfig(), setting), ADDED[setting]),
+            value,
+            f"not in yours; off, or {ADDED[setting]:g} (seldom changes a label)",
+        )
     return None
 
 
-def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] | None = None,
-                 veto: Veto | None = None) -> tuple[list[Dimension], list[Excluded]]:
+def search_space(
+    config: AugmentConfig, affinity: dict[tuple[str, int], float] | None = None, veto: Veto | None = None
+) -> tuple[list[Dimension], list[Excluded]]:
     """The dimensions to search around `config`, and the settings held off.
 
     `affinity`: (setting, index of a choice) -> the baseline model's accuracy on validation
@@ -129,18 +141,26 @@ def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] |
             continue
         scores = {index: (affinity or {}).get((setting, index)) for index in range(1, len(dimension.choices))}
         low = {index: kept for index, kept in scores.items() if kept is not None and kept < LOW_AFFINITY}
-        vetoed = {index: said[0].message for index in range(1, len(dimension.choices)) if index not in low
-                  and (said := objections(veto, base.replace(**{setting: dimension.choices[index]}), base))}
+        vetoed = {
+            index: said[0].message
+            for index in range(1, len(dimension.choices))
+            if index not in low
+            and (said := objections(veto, base.replace(**{setting: dimension.choices[index]}), base))
+        }
         if len(low) + len(vetoed) == len(dimension.choices) - 1:
             if low:
                 mildest, kept = min(low.items())
-                reason = (f"the baseline model keeps {kept:.0%} of its accuracy on validation images with "
-                          f"{setting}={dimension.choices[mildest]!r} alone: it changes what the images show, so it "
-                          "is held off")
+                reason = (
+                    f"the baseline model keeps {kept:.0%} of its accuracy on validation images with "
+                    f"{setting}={dimension.choices[mildest]!r} alone: it changes what the images show, so it "
+                    "is held off"
+                )
             else:
                 mildest = min(vetoed)
-                reason = (f"{DOCTOR_WARNS} "
-                          f"({', '.join(repr(dimension.choices[i]) for i in sorted(vetoed))}): {vetoed[mildest]}")
+                reason = (
+                    f"{DOCTOR_WARNS} "
+                    f"({', '.join(repr(dimension.choices[i]) for i in sorted(vetoed))}): {vetoed[mildest]}"
+                )
             excluded.append(Excluded(setting, reason))
             continue
         if low or vetoed:
@@ -148,8 +168,13 @@ def search_space(config: AugmentConfig, affinity: dict[tuple[str, int], float] |
             parts += [f"{dimension.choices[i]!r} (the config doctor warns)" for i in vetoed]
             dropped = ", ".join(parts)
             gone = set(low) | set(vetoed)
-            dimension = Dimension(setting, tuple(c for i, c in enumerate(dimension.choices) if i not in gone),
-                                  dimension.user, f"{dimension.why}; held off: {dropped}", dropped)
+            dimension = Dimension(
+                setting,
+                tuple(c for i, c in enumerate(dimension.choices) if i not in gone),
+                dimension.user,
+                f"{dimension.why}; held off: {dropped}",
+                dropped,
+            )
         dimensions.append(dimension)
     return dimensions, excluded
 
@@ -166,8 +191,7 @@ def first_point(config: AugmentConfig, dimensions: list[Dimension]) -> dict[str,
             continue
         order = unfiltered.get(d.setting, d.choices)
         mine = order.index(value) if value in order else 0
-        point[d.setting] = max((i for i, c in enumerate(d.choices) if c in order and order.index(c) <= mine),
-                               default=0)
+        point[d.setting] = max((i for i, c in enumerate(d.choices) if c in order and order.index(c) <= mine), default=0)
     return point
 
 
@@ -182,8 +206,11 @@ def config_from(config: AugmentConfig, choices: dict[str, Any], excluded: list[E
 
 def changes_from(user: AugmentConfig, suggested: AugmentConfig) -> dict[str, tuple[Any, Any]]:
     """setting -> (the user's value, the suggested one), for each setting that differs."""
-    return {name: (getattr(user, name), getattr(suggested, name)) for name in (*SCALED, *FLIPS)
-            if getattr(user, name) != getattr(suggested, name)}
+    return {
+        name: (getattr(user, name), getattr(suggested, name))
+        for name in (*SCALED, *FLIPS)
+        if getattr(user, name) != getattr(suggested, name)
+    }
 
 
 @dataclass
@@ -210,7 +237,7 @@ class Comparison:
 
     @property
     def decision(self) -> str:
-        """"better" or "worse" when the interval is clear of zero, else "unclear"."""
+        """ "better" or "worse" when the interval is clear of zero, else "unclear"."""
         low, high = self.ci95
         if low is not None and low > 0:
             return "better"
@@ -229,8 +256,7 @@ class Comparison:
     @classmethod
     def from_json(cls, data: Any, name: str) -> Comparison:
         data = mapping(data, name)
-        return cls(number(data.get("delta_mean"), name), interval(data.get("ci95"), name),
-                   floats(data.get("deltas")))
+        return cls(number(data.get("delta_mean"), name), interval(data.get("ci95"), name), floats(data.get("deltas")))
 
 
 def comparison_of(deltas: list[float]) -> Comparison:
@@ -259,8 +285,13 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[TrialScore],
-                 excluded: list[Excluded] = (), dropped: dict[str, str] | None = None) -> list[ChangeWorth]:
+def change_worth(
+    user: AugmentConfig,
+    suggested: AugmentConfig,
+    trials: list[TrialScore],
+    excluded: list[Excluded] = (),
+    dropped: dict[str, str] | None = None,
+) -> list[ChangeWorth]:
     """Each change from `user` to `suggested`, with its worth among the scored `trials`;
     `dropped`: setting -> the choices the search left out for low affinity (why the user's
     value may never have been tried)."""
@@ -281,16 +312,21 @@ def change_worth(user: AugmentConfig, suggested: AugmentConfig, trials: list[Tri
 
 def _left_out(dropped: str) -> str:
     """Why the user's value was never tried: low affinity, the doctor's veto, or both."""
-    why = [reason for mark, reason in (("(keeps", "the baseline model keeping too little of its accuracy on images "
-                                                  "with it"),
-                                       ("(the config doctor warns)", "the config doctor warning about it"))
-           if mark in dropped]
+    why = [
+        reason
+        for mark, reason in (
+            ("(keeps", "the baseline model keeping too little of its accuracy on images with it"),
+            ("(the config doctor warns)", "the config doctor warning about it"),
+        )
+        if mark in dropped
+    ]
     return f"not measured: yours was left out of the search, {' or '.join(why) or 'its values dropped'} ({dropped})"
 
 
 HELD_OFF = "held off: it changes what the images show (the reason is given with the suggestion)"
-HELD_OFF_BY_DOCTOR = ("held off: the config doctor warns about every value tried (the reason is given with the "
-                      "suggestion)")
+HELD_OFF_BY_DOCTOR = (
+    "held off: the config doctor warns about every value tried (the reason is given with the suggestion)"
+)
 
 
 def worth_text(change: ChangeWorth) -> str:
@@ -299,8 +335,10 @@ def worth_text(change: ChangeWorth) -> str:
         return change.note
     if change.worth is None:
         return f"not measured ({change.with_suggested} configurations scored with it, {change.with_yours} with yours)"
-    return (f"{points(change.worth)} points ({change.with_suggested} configurations with it, "
-            f"{change.with_yours} with yours)")
+    return (
+        f"{points(change.worth)} points ({change.with_suggested} configurations with it, "
+        f"{change.with_yours} with yours)"
+    )
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -354,10 +392,14 @@ class Suggestion:
             return f"{what} (not checked on fresh seeds)."
         seeds = len(self.seeds_used_for_check)
         against_yours = f"{self.vs_user.text()} against yours, " if changes else ""
-        advice = {NO_BETTER: " No better than no augmentation: drop augmentation, or keep it mild.",
-                  WORSE: " Worse than no augmentation: drop augmentation."}.get(self.verdict.tone, "")
-        return (f"{what}: {against_yours}{self.vs_baseline.text()} against no augmentation, over {seeds} fresh "
-                f"seeds.{advice}")
+        advice = {
+            NO_BETTER: " No better than no augmentation: drop augmentation, or keep it mild.",
+            WORSE: " Worse than no augmentation: drop augmentation.",
+        }.get(self.verdict.tone, "")
+        return (
+            f"{what}: {against_yours}{self.vs_baseline.text()} against no augmentation, over {seeds} fresh "
+            f"seeds.{advice}"
+        )
 
     @property
     def checked(self) -> bool:
@@ -367,16 +409,34 @@ class Suggestion:
         return {
             "config": self.config.to_idg_kwargs(only_changed=True),
             "user_config": self.user_config.to_idg_kwargs(only_changed=True),
-            "vs_baseline": self.vs_baseline.to_json(), "vs_user": self.vs_user.to_json(),
+            "vs_baseline": self.vs_baseline.to_json(),
+            "vs_user": self.vs_user.to_json(),
             "seeds_used_for_search": list(self.seeds_used_for_search),
             "seeds_used_for_check": list(self.seeds_used_for_check),
-            "trials": [{"number": t.number, "config": {k: _plain(v) for k, v in t.choices.items()},
-                        "score": t.score, "pruned": bool(t.pruned), "vetoed": t.vetoed} for t in self.trials],
+            "trials": [
+                {
+                    "number": t.number,
+                    "config": {k: _plain(v) for k, v in t.choices.items()},
+                    "score": t.score,
+                    "pruned": bool(t.pruned),
+                    "vetoed": t.vetoed,
+                }
+                for t in self.trials
+            ],
             "excluded": [{"setting": e.setting, "reason": e.reason} for e in self.excluded],
             "dropped": dict(self.dropped),
-            "changes": [{"setting": c.setting, "yours": _plain(c.yours), "suggested": _plain(c.suggested),
-                         "worth": c.worth, "with_suggested": c.with_suggested, "with_yours": c.with_yours,
-                         "note": c.note} for c in self.changes],
+            "changes": [
+                {
+                    "setting": c.setting,
+                    "yours": _plain(c.yours),
+                    "suggested": _plain(c.suggested),
+                    "worth": c.worth,
+                    "with_suggested": c.with_suggested,
+                    "with_yours": c.with_yours,
+                    "note": c.note,
+                }
+                for c in self.changes
+            ],
             "stopped": self.stopped,
             "user_vs_baseline": self.user_vs_baseline.to_json() if self.user_vs_baseline is not None else None,
         }
@@ -384,22 +444,34 @@ class Suggestion:
     @classmethod
     def from_json(cls, data: Any) -> Suggestion:
         data = mapping(data, "suggestion")
-        trials = [TrialScore(int(t["number"]), {k: tuple(v) if isinstance(v, list) else v  # pairs as searched
-                                                for k, v in mapping(t.get("config"), "trial config").items()},
-                             number(t.get("score"), "score"), bool(t.get("pruned", False)),
-                             str(t.get("vetoed") or ""))
-                  for t in data.get("trials") or []]
-        return cls(AugmentConfig.from_dict(mapping(data.get("config"), "config")),
-                   AugmentConfig.from_dict(mapping(data.get("user_config"), "user_config")),
-                   Comparison.from_json(data.get("vs_baseline"), "vs_baseline"),
-                   Comparison.from_json(data.get("vs_user"), "vs_user"),
-                   [int(s) for s in data.get("seeds_used_for_search") or []],
-                   [int(s) for s in data.get("seeds_used_for_check") or []], trials,
-                   [Excluded(str(e["setting"]), str(e["reason"])) for e in data.get("excluded") or []],
-                   bool(data.get("stopped", False)),
-                   {str(k): str(v) for k, v in mapping(data.get("dropped"), "dropped").items()},
-                   Comparison.from_json(data["user_vs_baseline"], "user_vs_baseline")
-                   if data.get("user_vs_baseline") is not None else None)
+        trials = [
+            TrialScore(
+                int(t["number"]),
+                {
+                    k: tuple(v) if isinstance(v, list) else v  # pairs as searched
+                    for k, v in mapping(t.get("config"), "trial config").items()
+                },
+                number(t.get("score"), "score"),
+                bool(t.get("pruned", False)),
+                str(t.get("vetoed") or ""),
+            )
+            for t in data.get("trials") or []
+        ]
+        return cls(
+            AugmentConfig.from_dict(mapping(data.get("config"), "config")),
+            AugmentConfig.from_dict(mapping(data.get("user_config"), "user_config")),
+            Comparison.from_json(data.get("vs_baseline"), "vs_baseline"),
+            Comparison.from_json(data.get("vs_user"), "vs_user"),
+            [int(s) for s in data.get("seeds_used_for_search") or []],
+            [int(s) for s in data.get("seeds_used_for_check") or []],
+            trials,
+            [Excluded(str(e["setting"]), str(e["reason"])) for e in data.get("excluded") or []],
+            bool(data.get("stopped", False)),
+            {str(k): str(v) for k, v in mapping(data.get("dropped"), "dropped").items()},
+            Comparison.from_json(data["user_vs_baseline"], "user_vs_baseline")
+            if data.get("user_vs_baseline") is not None
+            else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -426,19 +498,31 @@ class SearchProgress:
         return self.elapsed / progressed * (self.budget - progressed)
 
     def to_json(self) -> dict:
-        return {"done": self.done, "budget": self.budget, "best_score": self.best_score,
-                "best": self.best.to_idg_kwargs(only_changed=True) if self.best is not None else None,
-                "phase": self.phase, "fraction": self.fraction, "scores": list(self.scores), "elapsed": self.elapsed}
+        return {
+            "done": self.done,
+            "budget": self.budget,
+            "best_score": self.best_score,
+            "best": self.best.to_idg_kwargs(only_changed=True) if self.best is not None else None,
+            "phase": self.phase,
+            "fraction": self.fraction,
+            "scores": list(self.scores),
+            "elapsed": self.elapsed,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> SearchProgress:
         data = mapping(data, "search progress")
         best = data.get("best")
-        return cls(int(data.get("done", 0)), int(data.get("budget", 0)), number(data.get("best_score"), "best_score"),
-                   AugmentConfig.from_dict(best) if best is not None else None, str(data.get("phase", "search")),
-                   float(number(data.get("fraction"), "fraction") or 0.0),
-                   tuple(number(v, "scores") for v in data.get("scores") or []),
-                   float(number(data.get("elapsed"), "elapsed") or 0.0))
+        return cls(
+            int(data.get("done", 0)),
+            int(data.get("budget", 0)),
+            number(data.get("best_score"), "best_score"),
+            AugmentConfig.from_dict(best) if best is not None else None,
+            str(data.get("phase", "search")),
+            float(number(data.get("fraction"), "fraction") or 0.0),
+            tuple(number(v, "scores") for v in data.get("scores") or []),
+            float(number(data.get("elapsed"), "elapsed") or 0.0),
+        )
 
 
 def _plain(value: Any) -> Any:

@@ -48,8 +48,11 @@ class SuggestionVerdict:
 
 
 def _against_none(comparison: Comparison) -> str:
-    said = {"better": "it beats no augmentation", "worse": "it is worse than no augmentation",
-            "unclear": "not clearly different from no augmentation"}[comparison.decision]
+    said = {
+        "better": "it beats no augmentation",
+        "worse": "it is worse than no augmentation",
+        "unclear": "not clearly different from no augmentation",
+    }[comparison.decision]
     return f"Against no augmentation: {comparison.text()}: {said}."
 
 
@@ -58,8 +61,10 @@ def _yours_against_none(comparison: Comparison) -> str:
         return ""
     if comparison.decision != "unclear":  # the interval is clear of zero: lost or gained
         said = "lost" if comparison.decision == "worse" else "gained"
-        return (f"Your settings {said} {points(abs(comparison.delta_mean), signed=False)} points against no "
-                f"augmentation (95% CI {interval_text(comparison.ci95)}).")
+        return (
+            f"Your settings {said} {points(abs(comparison.delta_mean), signed=False)} points against no "
+            f"augmentation (95% CI {interval_text(comparison.ci95)})."
+        )
     return f"Your settings against no augmentation: {comparison.text()}: not clearly different."
 
 
@@ -67,33 +72,52 @@ def verdict_of(suggestion: Suggestion) -> SuggestionVerdict:
     """The words and tone of a suggestion's check, decided once from its intervals (each
     comparison's `decision`) for the page, the report, the CLI and the run history."""
     if not suggestion.checked:
-        return SuggestionVerdict(UNCHECKED, (
-            "The search was stopped before its best configuration was checked on fresh seeds: its score is from "
-            "the seeds it was chosen on, so it is not a verdict.",), "")
+        return SuggestionVerdict(
+            UNCHECKED,
+            (
+                "The search was stopped before its best configuration was checked on fresh seeds: its score is from "
+                "the seeds it was chosen on, so it is not a verdict.",
+            ),
+            "",
+        )
     seeds = len(suggestion.seeds_used_for_check)
     changed = bool(suggestion.changes)
     mine, none = suggestion.vs_user.decision, suggestion.vs_baseline.decision
     if changed:
-        said = {"better": "beats your settings", "worse": "is worse than your settings",
-                "unclear": "is not clearly different from your settings"}[mine]
-        headline = (f"The suggestion {said}: {suggestion.vs_user.text()} on {seeds} fresh seeds (never used to "
-                    "choose it).")
+        said = {
+            "better": "beats your settings",
+            "worse": "is worse than your settings",
+            "unclear": "is not clearly different from your settings",
+        }[mine]
+        headline = (
+            f"The suggestion {said}: {suggestion.vs_user.text()} on {seeds} fresh seeds (never used to choose it)."
+        )
     else:
         headline = f"Your settings were the best configuration found (checked on {seeds} fresh seeds)."
     lines = [headline, _against_none(suggestion.vs_baseline)]
     if changed and (yours := _yours_against_none(suggestion.yours_vs_baseline)):
         lines.append(yours)
     if none == "worse":
-        tone, advice = WORSE, ("Even the best configuration found is worse than no augmentation: on this data, "
-                               "drop augmentation.")
+        tone, advice = (
+            WORSE,
+            ("Even the best configuration found is worse than no augmentation: on this data, drop augmentation."),
+        )
     elif none != "better":
-        tone, advice = NO_BETTER, ("The best configuration found is no better than no augmentation: on this data, "
-                                   "drop augmentation, or keep it mild (no stronger than the suggestion).")
+        tone, advice = (
+            NO_BETTER,
+            (
+                "The best configuration found is no better than no augmentation: on this data, "
+                "drop augmentation, or keep it mild (no stronger than the suggestion)."
+            ),
+        )
     elif changed and mine == "worse":
         tone, advice = KEEP_YOURS, "Keep your settings: they beat the suggestion, which beats no augmentation."
     elif changed:
-        tone, advice = HELPS, "Use the suggestion: it beats no augmentation" + (
-            " and your settings." if mine == "better" else ", and is not clearly different from your settings.")
+        tone, advice = (
+            HELPS,
+            "Use the suggestion: it beats no augmentation"
+            + (" and your settings." if mine == "better" else ", and is not clearly different from your settings."),
+        )
     else:
         tone, advice = HELPS, "Keep your settings: they beat no augmentation."
     return SuggestionVerdict(tone, tuple(lines), advice)

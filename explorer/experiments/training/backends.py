@@ -108,8 +108,9 @@ class LocalBackend:
     def threads(self) -> int:
         return max(1, cpu_cores() // self.workers)
 
-    def run(self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop,
-            models=None) -> Iterator[TrialResult]:
+    def run(
+        self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop, models=None
+    ) -> Iterator[TrialResult]:
         from .fit import run_trial
 
         if self.workers == 1:
@@ -126,8 +127,9 @@ class LocalBackend:
 
         spawn = multiprocessing.get_context("spawn")  # a fresh TensorFlow per process, never a fork of one
         events, stop = spawn.Queue(), spawn.Event()
-        with ProcessPoolExecutor(self.workers, mp_context=spawn, initializer=_pool_start,
-                                 initargs=(context, self.threads, events, stop)) as pool:
+        with ProcessPoolExecutor(
+            self.workers, mp_context=spawn, initializer=_pool_start, initargs=(context, self.threads, events, stop)
+        ) as pool:
             pending = {pool.submit(_pool_trial, trial) for trial in trials}
             while pending:
                 done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
@@ -187,8 +189,11 @@ class RayBackend:
 
     @property
     def label(self) -> str:
-        where = f"Ray cluster at {self.address}" if self.address else \
-            f"Ray on this machine ({self.num_cpus or cpu_cores()} CPUs)"
+        where = (
+            f"Ray cluster at {self.address}"
+            if self.address
+            else f"Ray on this machine ({self.num_cpus or cpu_cores()} CPUs)"
+        )
         gpus = f", {self.gpus_per_trial:g} GPU" if self.gpus_per_trial else ""
         return f"{where}, {self.cpus_per_trial:g} CPU{gpus} per trial"
 
@@ -198,8 +203,9 @@ class RayBackend:
         try:
             import ray
         except ImportError:
-            raise InputError("the ray backend needs Ray: pip install 'ray>=2.30' (see the README's "
-                             "'When one machine is not enough')") from None
+            raise InputError(
+                "the ray backend needs Ray: pip install 'ray>=2.30' (see the README's 'When one machine is not enough')"
+            ) from None
         started_here = self._connect(ray)
         try:
             self._check_room(ray)
@@ -208,8 +214,9 @@ class RayBackend:
             if started_here:
                 ray.shutdown()
 
-    def run(self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop,
-            models=None) -> Iterator[TrialResult]:
+    def run(
+        self, trials: list[Trial], context: TrialContext, on_event: OnEvent, should_stop: ShouldStop, models=None
+    ) -> Iterator[TrialResult]:
         if not trials:
             return
         with self.session() as ray:
@@ -229,9 +236,13 @@ class RayBackend:
         """`function` as a Ray task with this backend's resources, retried once when it fails.
         The thread count is in the task's environment too: Ray keeps a worker process per
         environment, so a process whose TensorFlow started with other threads is never reused."""
-        return ray.remote(function).options(num_cpus=self.cpus_per_trial, num_gpus=self.gpus_per_trial,
-                                            max_retries=1, retry_exceptions=True,
-                                            runtime_env={"env_vars": {"TF_NUM_INTRAOP_THREADS": str(self.threads)}})
+        return ray.remote(function).options(
+            num_cpus=self.cpus_per_trial,
+            num_gpus=self.gpus_per_trial,
+            max_retries=1,
+            retry_exceptions=True,
+            runtime_env={"env_vars": {"TF_NUM_INTRAOP_THREADS": str(self.threads)}},
+        )
 
     def _check_room(self, ray) -> None:
         """InputError when no node could ever take a trial (it would wait forever): a cluster
@@ -239,8 +250,10 @@ class RayBackend:
         room = ray.cluster_resources()
         for kind, asked in (("CPU", self.cpus_per_trial), ("GPU", self.gpus_per_trial)):
             if asked and room.get(kind, 0) < asked:
-                raise InputError(f"each trial asks for {asked:g} {kind}(s) and the Ray cluster has "
-                                 f"{room.get(kind, 0):g}: lower --{kind.lower()}s-per-trial or add nodes with {kind}s")
+                raise InputError(
+                    f"each trial asks for {asked:g} {kind}(s) and the Ray cluster has "
+                    f"{room.get(kind, 0):g}: lower --{kind.lower()}s-per-trial or add nodes with {kind}s"
+                )
 
     def _connect(self, ray) -> bool:
         """Join the cluster (or start a local instance); True when this call started Ray."""
@@ -249,13 +262,17 @@ class RayBackend:
         runtime = {"py_modules": [str(PACKAGE_DIR)]}  # this very code on every node
         try:
             if self.address:
-                ray.init(address=self.address, runtime_env=runtime, log_to_driver=False,
-                         logging_level=logging.WARNING)
+                ray.init(address=self.address, runtime_env=runtime, log_to_driver=False, logging_level=logging.WARNING)
             else:
                 # No dashboard. Ray's servers listen on every interface even here (Ray maps
                 # localhost to the node's address): README, "When one machine is not enough".
-                ray.init(num_cpus=self.num_cpus or cpu_cores(), include_dashboard=False, runtime_env=runtime,
-                         log_to_driver=False, logging_level=logging.WARNING)
+                ray.init(
+                    num_cpus=self.num_cpus or cpu_cores(),
+                    include_dashboard=False,
+                    runtime_env=runtime,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                )
         except (ConnectionError, RuntimeError, ValueError) as error:
             ray.shutdown()  # a failed connection leaves state behind that breaks the next ray.init
             raise InputError(f"could not reach Ray at {self.address or 'a new local instance'}: {error}") from error
@@ -308,8 +325,13 @@ def _ended(result: TrialResult, send: Callable[[TrialEvent], None]) -> TrialResu
     return result
 
 
-def backend_from_settings(name: str | None = None, address: str | None = None, workers: int | None = None,
-                          cpus_per_trial: float | None = None, gpus_per_trial: float | None = None):
+def backend_from_settings(
+    name: str | None = None,
+    address: str | None = None,
+    workers: int | None = None,
+    cpus_per_trial: float | None = None,
+    gpus_per_trial: float | None = None,
+):
     """The backend a run uses: the arguments, else AUGMENT_BACKEND, AUGMENT_RAY_ADDRESS,
     AUGMENT_WORKERS, AUGMENT_CPUS_PER_TRIAL and AUGMENT_GPUS_PER_TRIAL, else local with 1 worker."""
     name = (name or os.environ.get("AUGMENT_BACKEND") or LOCAL).strip().lower()

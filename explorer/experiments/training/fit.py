@@ -32,9 +32,12 @@ EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the P
 def model_factory(model: ModelRef, split: Split, shared: AugmentConfig) -> ModelFactory:
     """The run's model builder; the small CNN rescales pixels itself when the arms'
     preprocessing leaves them in 0..255."""
-    models = ModelFactory(model, tuple(split.train_images.shape[1:]), len(split.class_names),
-                          scale_inputs=not (shared.rescale or shared.samplewise_center
-                                            or shared.samplewise_std_normalization))
+    models = ModelFactory(
+        model,
+        tuple(split.train_images.shape[1:]),
+        len(split.class_names),
+        scale_inputs=not (shared.rescale or shared.samplewise_center or shared.samplewise_std_normalization),
+    )
     models.note_rescale(shared.rescale)
     return models
 
@@ -87,8 +90,13 @@ class _Recorder(keras.callbacks.Callback):
         if self.stopped:
             return  # an interrupted epoch is not a finished one
         logs = logs or {}
-        metrics = EpochMetrics(float(logs["accuracy"]), float(logs["loss"]), float(logs["val_accuracy"]),
-                               float(logs["val_loss"]), time.perf_counter() - self.epoch_start)
+        metrics = EpochMetrics(
+            float(logs["accuracy"]),
+            float(logs["loss"]),
+            float(logs["val_accuracy"]),
+            float(logs["val_loss"]),
+            time.perf_counter() - self.epoch_start,
+        )
         for metric in HISTORY:
             self.history[metric].append(getattr(metrics, metric))
         self.report(self._event(epoch=epoch + 1, batch=0, metrics=metrics))
@@ -99,7 +107,7 @@ def _epoch_batches(sequence: AugmentedSequence, epochs: int, batch_size: int):
     for epoch in range(epochs):
         x, y = sequence.epoch_arrays(epoch)
         for start in range(0, len(y), batch_size):
-            yield x[start:start + batch_size], y[start:start + batch_size]
+            yield x[start : start + batch_size], y[start : start + batch_size]
 
 
 def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict) -> None:
@@ -107,14 +115,24 @@ def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict)
         # Whole augmented epochs as arrays, fed to ONE fit call: a fit call per epoch rebuilt
         # the input pipeline and retraced the validation step every epoch (a quarter of the
         # time on digits), and a PyDataset costs more per step. Same batches, same order.
-        model.fit(_epoch_batches(sequence, settings.epochs, settings.batch_size), steps_per_epoch=len(sequence),
-                  epochs=settings.epochs, shuffle=False, **fit)
+        model.fit(
+            _epoch_batches(sequence, settings.epochs, settings.batch_size),
+            steps_per_epoch=len(sequence),
+            epochs=settings.epochs,
+            shuffle=False,
+            **fit,
+        )
     else:
         model.fit(sequence, epochs=settings.epochs, **fit)
 
 
-def run_trial(trial: Trial, context: TrialContext, report: Callable[[TrialEvent], None] | None = None,
-              should_stop: Callable[[], bool] | None = None, models: ModelFactory | None = None) -> TrialResult:
+def run_trial(
+    trial: Trial,
+    context: TrialContext,
+    report: Callable[[TrialEvent], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    models: ModelFactory | None = None,
+) -> TrialResult:
     """Train one arm on one seed and evaluate it.
 
     Pairing: Keras is seeded with the seed right before the model is built, so every arm of
@@ -124,24 +142,31 @@ def run_trial(trial: Trial, context: TrialContext, report: Callable[[TrialEvent]
     report = report or (lambda event: None)
     recorder = _Recorder(trial, report, should_stop or (lambda: False))
     report(recorder._event())
-    models = models or model_factory(_local_model(context.model, context.model_files), context.split,
-                                     context.shared)
+    models = models or model_factory(_local_model(context.model, context.model_files), context.split, context.shared)
     settings, split = context.settings, context.split
     keras.backend.clear_session()  # a process that trains many trials keeps no graphs from the last
     keras.utils.set_random_seed(trial.seed)  # same initial weights for every arm of this seed
     model = models.build()
-    model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss=models.loss(model),
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate), loss=models.loss(model), metrics=["accuracy"]
+    )
     callbacks = [recorder]
     if context.log_dir is not None:
-        callbacks.append(keras.callbacks.TensorBoard(str(Path(context.log_dir) / f"{trial.arm}-seed{trial.seed}"),
-                                                     write_graph=False))
-    sequence = AugmentedSequence(split.train_images, split.train_labels, models.data_config(trial.config),
-                                 settings.batch_size, seed=trial.seed)
-    _fit(model, sequence, settings,
-         dict(validation_data=(context.validation_x, split.validation_labels), verbose=0, callbacks=callbacks))
-    result = TrialResult(trial.arm, trial.seed_index, trial.seed, recorder.history, stopped=recorder.stopped,
-                         device=training_device())
+        callbacks.append(
+            keras.callbacks.TensorBoard(str(Path(context.log_dir) / f"{trial.arm}-seed{trial.seed}"), write_graph=False)
+        )
+    sequence = AugmentedSequence(
+        split.train_images, split.train_labels, models.data_config(trial.config), settings.batch_size, seed=trial.seed
+    )
+    _fit(
+        model,
+        sequence,
+        settings,
+        dict(validation_data=(context.validation_x, split.validation_labels), verbose=0, callbacks=callbacks),
+    )
+    result = TrialResult(
+        trial.arm, trial.seed_index, trial.seed, recorder.history, stopped=recorder.stopped, device=training_device()
+    )
     if not recorder.stopped:
         _evaluate(model, result, context)
     return result

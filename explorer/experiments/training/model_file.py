@@ -63,19 +63,30 @@ def inspect_model_file(source: bytes | str | Path, name: str | None = None) -> M
     _refuse_code_in_file(config, name)
     inputs = _input_shapes(config, 0)
     if inputs is not None and len(inputs) != 1:
-        raise InputError(f"{name} takes {len(inputs)} inputs; images need one, so build the model with a "
-                         "single keras.Input((height, width, channels)) and save it again")
+        raise InputError(
+            f"{name} takes {len(inputs)} inputs; images need one, so build the model with a "
+            "single keras.Input((height, width, channels)) and save it again"
+        )
     input_shape = inputs[0] if inputs else None
     if input_shape is not None and len(input_shape) != 3:
-        raise InputError(f"{name} takes inputs of shape {input_shape}; images need (height, width, channels), "
-                         "so start the model with keras.Input((height, width, 3)) and save it again")
+        raise InputError(
+            f"{name} takes inputs of shape {input_shape}; images need (height, width, channels), "
+            "so start the model with keras.Input((height, width, 3)) and save it again"
+        )
     units, activation = _output(config, 0)
-    return ModelFileInfo(name=name, class_name=config["class_name"], input_shape=input_shape,
-                         outputs=units, output_activation=activation, layers=_top_level_layer_count(config),
-                         keras_version=keras_version)
+    return ModelFileInfo(
+        name=name,
+        class_name=config["class_name"],
+        input_shape=input_shape,
+        outputs=units,
+        output_activation=activation,
+        layers=_top_level_layer_count(config),
+        keras_version=keras_version,
+    )
 
 
 # -- the archive --------------------------------------------------------------------------------
+
 
 def _read_archive(source: bytes | str | Path, name: str) -> tuple[dict, str | None]:
     """config.json as a dict and metadata.json's Keras version, after the size and format checks."""
@@ -103,8 +114,10 @@ def _read_archive(source: bytes | str | Path, name: str) -> tuple[dict, str | No
 def check_file_size(size: int, name: str) -> None:
     """InputError when a model file of `size` bytes is over MAX_MODEL_BYTES (before reading it)."""
     if size > MAX_MODEL_BYTES:
-        raise InputError(f"{name} is {megabytes(size)}, over the {megabytes(MAX_MODEL_BYTES)} limit for a "
-                         "model file; upload a smaller model")
+        raise InputError(
+            f"{name} is {megabytes(size)}, over the {megabytes(MAX_MODEL_BYTES)} limit for a "
+            "model file; upload a smaller model"
+        )
 
 
 def megabytes(size: int) -> str:
@@ -113,13 +126,16 @@ def megabytes(size: int) -> str:
 
 
 def _hdf5_error(name: str) -> InputError:
-    return InputError(f"{name} is a legacy HDF5 (.h5) model, which this server does not load; load it in "
-                      'Keras 3, save it with model.save("model.keras") and upload that file')
+    return InputError(
+        f"{name} is a legacy HDF5 (.h5) model, which this server does not load; load it in "
+        'Keras 3, save it with model.save("model.keras") and upload that file'
+    )
 
 
 def _not_keras(name: str, what: str) -> InputError:
-    return InputError(f"{name} is {what}, so not a Keras model file (.keras is a zip archive holding "
-                      f"config.json); {SAVE_HINT}")
+    return InputError(
+        f"{name} is {what}, so not a Keras model file (.keras is a zip archive holding config.json); {SAVE_HINT}"
+    )
 
 
 def _read_zip(file: IO[bytes], name: str) -> tuple[dict, str | None]:
@@ -144,8 +160,10 @@ def _read_zip(file: IO[bytes], name: str) -> tuple[dict, str | None]:
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
     """The member's bytes; the declared size is checked first, and no more than it is ever read."""
     if info.file_size > limit:
-        raise InputError(f"{name}: its {info.filename} unpacks to {megabytes(info.file_size)}, over the "
-                         f"{megabytes(limit)} limit, which no model saved by Keras needs; {SAVE_HINT}")
+        raise InputError(
+            f"{name}: its {info.filename} unpacks to {megabytes(info.file_size)}, over the "
+            f"{megabytes(limit)} limit, which no model saved by Keras needs; {SAVE_HINT}"
+        )
     with archive.open(info) as member:
         return member.read(limit)  # zipfile never returns more than the declared size
 
@@ -157,8 +175,10 @@ def _parse_config(data: bytes, name: str) -> dict:
         reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
         raise InputError(f"{name}: its config.json is not valid JSON ({reason}); {SAVE_HINT}") from None
     if not isinstance(config, dict):
-        raise InputError(f"{name}: its config.json holds a JSON {type(config).__name__}, not a model "
-                         f"description (an object); {SAVE_HINT}")
+        raise InputError(
+            f"{name}: its config.json holds a JSON {type(config).__name__}, not a model "
+            f"description (an object); {SAVE_HINT}"
+        )
     return config
 
 
@@ -173,6 +193,7 @@ def _keras_version(data: bytes | None) -> str | None:
 
 # -- what the config describes ------------------------------------------------------------------
 
+
 def _check_is_model(config: dict, name: str) -> None:
     class_name, module = config.get("class_name"), config.get("module")
     if not isinstance(class_name, str) or not class_name:
@@ -185,8 +206,9 @@ def _check_is_model(config: dict, name: str) -> None:
         what = f"a Keras {class_name} ({module}), not a model"
     else:  # a subclassed model or something else: the worker could not rebuild it without its code
         what = f"a custom class {class_name!r}, not a Keras Sequential or functional model"
-    raise InputError(f"{name} holds {what}; rebuild it as keras.Sequential or a functional keras.Model, then "
-                     f"{SAVE_HINT}")
+    raise InputError(
+        f"{name} holds {what}; rebuild it as keras.Sequential or a functional keras.Model, then {SAVE_HINT}"
+    )
 
 
 def _is_keras_model_module(module: Any) -> bool:
@@ -201,12 +223,14 @@ def _refuse_code_in_file(config: dict, name: str) -> None:
                 f"{name} contains a Lambda layer, {_layer_name(node) or 'unnamed'!r}; Keras's safe mode refuses "
                 "to load Lambda layers because loading them runs code stored in the file, so rebuild the model "
                 "without Lambda (e.g. a custom layer registered with keras.saving.register_keras_serializable) "
-                "and save it again")
+                "and save it again"
+            )
         if _is_python_lambda(node):
             raise InputError(
                 f"{name} stores a Python lambda in layer {owner or 'unnamed'!r}; Keras's safe mode refuses to load "
                 "it because loading it runs code stored in the file, so use a named function registered with "
-                "keras.saving.register_keras_serializable instead and save the model again")
+                "keras.saving.register_keras_serializable instead and save the model again"
+            )
 
 
 def _walk(root: dict) -> Iterator[tuple[dict, str | None]]:
@@ -263,6 +287,7 @@ def _top_level_layer_count(model: dict) -> int:
 
 
 # -- input --------------------------------------------------------------------------------------
+
 
 def _input_shapes(model: dict, depth: int) -> list[Shape | None] | None:
     """One entry per input (its shape without the batch axis, None if unknown); None if unknown."""
@@ -321,6 +346,7 @@ def _shape_without_batch(shape: Any) -> Shape | None:
 
 
 # -- output -------------------------------------------------------------------------------------
+
 
 def _output(model: dict, depth: int) -> tuple[int | None, str | None]:
     """The output's units and activation, following nested models and a trailing Activation layer."""

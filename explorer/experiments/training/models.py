@@ -88,7 +88,8 @@ def no_downloads(what: str):
         raise InputError(
             f"{what}: the weights file {Path(target).name} is not in Keras's cache ({cache}) and nothing is "
             "downloaded at run time. Copy it there (running keras.applications with weights='imagenet' once on a "
-            "machine with internet puts it there), give a weights file of your own, or train from random weights")
+            "machine with internet puts it there), give a weights file of your own, or train from random weights"
+        )
 
     original = file_utils.urlretrieve
     file_utils.urlretrieve = refuse
@@ -135,7 +136,8 @@ class ModelFactory:
         if self.feeds_raw_pixels and rescale:
             self.notes.append(
                 f"rescale={rescale:g} set aside: {self.ref.name}'s preprocess_input "
-                f"(keras.applications.{application_family(self.ref.name)}) takes 0..255 images and runs in its place")
+                f"(keras.applications.{application_family(self.ref.name)}) takes 0..255 images and runs in its place"
+            )
 
     def build(self) -> keras.Model:
         if self.ref.kind == APPLICATION:
@@ -181,22 +183,26 @@ class ModelFactory:
         self._check_input(model)
         self._loaded, self._weights = model, model.get_weights()
         if self.scale_inputs and not _scales_pixels(model):
-            self.notes.append(f"{self.ref.name} has no Rescaling or Normalization layer and the config no rescale: "
-                              "it trains on 0..255 pixels, as your ImageDataGenerator line would feed it (set "
-                              "rescale=1/255 if the model expects 0..1)")
+            self.notes.append(
+                f"{self.ref.name} has no Rescaling or Normalization layer and the config no rescale: "
+                "it trains on 0..255 pixels, as your ImageDataGenerator line would feed it (set "
+                "rescale=1/255 if the model expects 0..1)"
+            )
 
     def _check_input(self, model: keras.Model) -> None:
         shape = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else None
         if shape is None or len(shape) != 3:
-            raise InputError(f"{self.ref.name} takes inputs of shape {shape}; images need one input "
-                             "of shape (height, width, channels)")
+            raise InputError(
+                f"{self.ref.name} takes inputs of shape {shape}; images need one input "
+                "of shape (height, width, channels)"
+            )
         height, width, channels = self.input_shape
         if shape[:2] not in ((height, width), (None, None)):
-            raise InputError(f"{self.ref.name} takes {shape[0]} x {shape[1]} images; the dataset was loaded at "
-                             f"{height} x {width}")
+            raise InputError(
+                f"{self.ref.name} takes {shape[0]} x {shape[1]} images; the dataset was loaded at {height} x {width}"
+            )
         if shape[2] != channels and not (shape[2] == 3 and channels == 1):
-            raise InputError(f"{self.ref.name} takes images with {shape[2]} channel(s); the dataset's have "
-                             f"{channels}")
+            raise InputError(f"{self.ref.name} takes images with {shape[2]} channel(s); the dataset's have {channels}")
         if shape[2] == 3 and channels == 1:
             self.notes.append(f"the dataset's grey images are repeated into the 3 channels {self.ref.name} takes")
 
@@ -220,12 +226,16 @@ class ModelFactory:
             return model
         dense = next((layer for layer in reversed(model.layers) if isinstance(layer, keras.layers.Dense)), None)
         if dense is None:
-            raise InputError(f"{self.ref.name} has {units} outputs and no Dense layer to replace with a head "
-                             f"for the dataset's {self.classes} classes")
+            raise InputError(
+                f"{self.ref.name} has {units} outputs and no Dense layer to replace with a head "
+                f"for the dataset's {self.classes} classes"
+            )
         features = dense.input
         head = keras.layers.Dense(self.classes, activation="softmax", name="replaced_head")(features)
-        note = (f"{self.ref.name}'s output ({units} units, {activation}) was replaced by a softmax head for the "
-                f"dataset's {self.classes} classes")
+        note = (
+            f"{self.ref.name}'s output ({units} units, {activation}) was replaced by a softmax head for the "
+            f"dataset's {self.classes} classes"
+        )
         if note not in self.notes:
             self.notes.append(note)
         return keras.Model(model.inputs, head, name=f"{model.name}_head{self.classes}")

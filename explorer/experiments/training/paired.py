@@ -43,11 +43,24 @@ class _Board:
     side by side shorten it; there is none (and no ETA) until the first epoch has finished.
     `now` is a clock in seconds."""
 
-    def __init__(self, result: RunResult, trials: list[Trial], steps: int, report: Callable[[Progress], None] | None,
-                 on_epoch: Callable[[RunResult], None] | None, backend: str = "",
-                 now: Callable[[], float] = time.perf_counter):
-        self.result, self.steps, self.report, self.on_epoch, self.backend, self.now = \
-            result, steps, report, on_epoch, backend, now
+    def __init__(
+        self,
+        result: RunResult,
+        trials: list[Trial],
+        steps: int,
+        report: Callable[[Progress], None] | None,
+        on_epoch: Callable[[RunResult], None] | None,
+        backend: str = "",
+        now: Callable[[], float] = time.perf_counter,
+    ):
+        self.result, self.steps, self.report, self.on_epoch, self.backend, self.now = (
+            result,
+            steps,
+            report,
+            on_epoch,
+            backend,
+            now,
+        )
         self.trials_total = len(trials)
         self.epochs = result.settings.epochs
         self.epochs_total = len(trials) * self.epochs
@@ -110,21 +123,45 @@ class _Board:
             pace = (self.last_epoch_end - self.start) / epochs_done
         total = max(1, self.epochs_total)
         within = sum(self.running.values())
-        self.report(Progress(
-            event.arm, event.seed, max(1, event.epoch), event.batch or self.steps, self.steps,
-            min(1.0, (epochs_done + within) / total), self.now() - self.start, epochs=self.epochs,
-            epochs_done=epochs_done, epochs_total=self.epochs_total, epoch_seconds=pace,
-            trials_done=len(self.done), trials_running=len(self.running), trials_total=self.trials_total,
-            backend=self.backend))
+        self.report(
+            Progress(
+                event.arm,
+                event.seed,
+                max(1, event.epoch),
+                event.batch or self.steps,
+                self.steps,
+                min(1.0, (epochs_done + within) / total),
+                self.now() - self.start,
+                epochs=self.epochs,
+                epochs_done=epochs_done,
+                epochs_total=self.epochs_total,
+                epoch_seconds=pace,
+                trials_done=len(self.done),
+                trials_running=len(self.running),
+                trials_total=self.trials_total,
+                backend=self.backend,
+            )
+        )
 
 
-def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], settings: TrainSettings,
-                probes: dict[str, AugmentConfig], model: ModelRef) -> RunResult:
+def _new_result(
+    dataset: Dataset,
+    split: Split,
+    arms: dict[str, AugmentConfig],
+    settings: TrainSettings,
+    probes: dict[str, AugmentConfig],
+    model: ModelRef,
+) -> RunResult:
     seeds = len(settings.seeds)
     return RunResult(
-        dataset=dataset.name, class_names=list(dataset.class_names), settings=settings, model=model,
-        train_images=int(len(split.train_labels)), validation_images=int(len(split.validation_labels)),
-        configs=dict(arms), arms={name: ArmHistory.empty(seeds) for name in arms},
+        dataset=dataset.name,
+        class_names=list(dataset.class_names),
+        settings=settings,
+        model=model,
+        train_images=int(len(split.train_labels)),
+        validation_images=int(len(split.validation_labels)),
+        configs=dict(arms),
+        arms={name: ArmHistory.empty(seeds) for name in arms},
         confusion={name: [None] * seeds for name in arms},
         probe_accuracy={name: [None] * seeds for name in probes},
         predictions={name: [None] * seeds for name in arms},
@@ -136,18 +173,26 @@ def _new_result(dataset: Dataset, split: Split, arms: dict[str, AugmentConfig], 
 def _same_training(earlier: RunResult, result: RunResult) -> bool:
     """Whether an earlier result trained exactly what `result` trains, apart from its seeds."""
     same_settings = replace(earlier.settings, seeds=result.settings.seeds) == result.settings
-    return (same_settings and earlier.configs == result.configs and earlier.dataset == result.dataset
-            and earlier.model == result.model
-            and earlier.class_names == result.class_names
-            and earlier.validation_indices == result.validation_indices)
+    return (
+        same_settings
+        and earlier.configs == result.configs
+        and earlier.dataset == result.dataset
+        and earlier.model == result.model
+        and earlier.class_names == result.class_names
+        and earlier.validation_indices == result.validation_indices
+    )
 
 
 def _complete(earlier: RunResult, index: int) -> bool:
     """Whether every arm (and probe) of the earlier result's seed at `index` finished."""
     epochs = earlier.settings.epochs
-    arms = all(len(history.val_accuracy) > index and len(history.val_accuracy[index]) == epochs
-               and len(earlier.confusion.get(arm) or []) > index and earlier.confusion[arm][index] is not None
-               for arm, history in earlier.arms.items())
+    arms = all(
+        len(history.val_accuracy) > index
+        and len(history.val_accuracy[index]) == epochs
+        and len(earlier.confusion.get(arm) or []) > index
+        and earlier.confusion[arm][index] is not None
+        for arm, history in earlier.arms.items()
+    )
     probes = all(len(values) > index and values[index] is not None for values in earlier.probe_accuracy.values())
     return arms and probes
 
@@ -227,10 +272,15 @@ def run_comparison(
     kept = _carry_over(earlier, result)
     trials = plan_trials(arms, settings.seeds, kept)
     context = TrialContext(
-        split, validation_input(split, models, shared),
-        settings, model, shared, {name: models.data_config(probe) for name, probe in (probes or {}).items()},
+        split,
+        validation_input(split, models, shared),
+        settings,
+        model,
+        shared,
+        {name: models.data_config(probe) for name, probe in (probes or {}).items()},
         model_files={} if backend.shares_files else model_files(model),
-        log_dir=log_dir if backend.shares_files else None)
+        log_dir=log_dir if backend.shares_files else None,
+    )
     board = _Board(result, trials, context.steps, progress, on_epoch, backend.label)
     devices = set()
     for outcome in backend.run(trials, context, board.event, should_stop or (lambda: False), models):
