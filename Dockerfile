@@ -1,7 +1,7 @@
 # Augmentation Explorer, after Streamlit's deployment guide (docs.streamlit.io: Docker).
 #   docker build -t augmentation-explorer .
 #   docker run -p 8501:8501 -v explorer-runs:/app/runs augmentation-explorer
-# Settings are environment variables (README: Running it elsewhere), e.g.
+# Settings are environment variables (docs/deploy.md), e.g.
 #   docker build --build-arg WITH_RAY=1 -t augmentation-explorer:ray .
 #   docker run -p 8501:8501 -e AUGMENT_BACKEND=ray -e AUGMENT_RAY_ADDRESS=ray://HEAD_IP:10001 augmentation-explorer:ray
 FROM python:3.11-slim

@@ -19,7 +19,7 @@ Public API (stable names):
   or an ablation from a notebook, returning `ComparisonResult` / `AblationResult` (`.verdict`,
   `.summary`, `.figure()`, `.to_html()`, shown in Jupyter); `dataset_from_arrays(x, y)`.
 
-The code is layered (see the README's map): `augment` (NumPy and OpenCV only), `data`,
+The code is layered (see docs/architecture.md): `augment` (NumPy and OpenCV only), `data`,
 `interchange`, `dropin`, `experiments`, `diagnostics`, `ui`. Every name above is imported on
 first use, so `import explorer.augment` loads neither Pillow nor Keras, and Keras (seconds to
 import) is loaded only with `FastImageDataGenerator` or `IDGAugmentation`.

@@ -7,7 +7,7 @@ the draws are IDG's own calls on NumPy's global generator, in IDG's order; only 
 done differently, many images at a time on the engine (`augment.engine`). No TensorFlow: Keras
 3 on any backend. Imports Keras, so `explorer` exposes it lazily.
 
-One difference, documented in the README: a `preprocessing_function` that draws from NumPy's
+One difference, documented in docs/dropin.md: a `preprocessing_function` that draws from NumPy's
 global generator itself gets other numbers than under IDG, which calls it between one image's
 draws and the next image's (here every image of a batch is drawn first).
 """

@@ -401,7 +401,7 @@ def _what_trains(state: PageState) -> None:
 
 def _where_trials_train(state: PageState, dataset: DatasetRef | None, model: ModelRef | None) -> None:
     """What a click trains and where: the data and model, how many trials (one arm on one
-    seed), and the server's backend (AUGMENT_BACKEND and its settings; README: When one
+    seed), and the server's backend (AUGMENT_BACKEND and its settings; docs/ray.md: When one
     machine is not enough)."""
     train = state.train
     try:
@@ -482,7 +482,7 @@ def _planned_arms(state: PageState) -> int:
 
 
 def _over_limits(state: PageState, jobs: JobManager) -> None:
-    """Before a click: what the planned run is over of this server's limits (README "Server
+    """Before a click: what the planned run is over of this server's limits (docs/deploy.md "Server
     limits"), with the numbers; a click would be refused with the same words. Planned: a
     model file may bring its own image size, which the click's check uses."""
     search = state.train.search()
@@ -532,7 +532,7 @@ def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef 
             return
         try:
             run_id = jobs.submit(spec, owner=session.owner(create=True))
-        except InputError as error:  # over this server's limits (README "Server limits"): say which
+        except InputError as error:  # over this server's limits (docs/deploy.md "Server limits"): say which
             with st.container(key="train_refused"):
                 st.error(f"Not queued: {error}.")
         else:

@@ -2,7 +2,7 @@
 
 A team server runs everyone's runs on the same machine (or Ray cluster) and keeps them on the
 same disk, so an operator bounds both. Each limit is read from an environment variable; 0
-turns a limit off. README "Server limits" lists them with these defaults.
+turns a limit off. docs/deploy.md "Server limits" lists them with these defaults.
 
 | variable                      | default    | what it bounds                                          |
 |-------------------------------|------------|---------------------------------------------------------|

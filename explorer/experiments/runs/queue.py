@@ -9,7 +9,7 @@ started marks its run failed, with the reason, and the queue goes on. The queue 
 run folders: a new server queues again the runs still "queued" and waits for a worker that
 outlived the old one (`_recover`), so nothing stays queued forever.
 
-Fair use (`limits`, README "Server limits"): an owner (a signed-in user or a browser session;
+Fair use (`limits`, docs/deploy.md "Server limits"): an owner (a signed-in user or a browser session;
 runs without one count as the owner "") may have `max_active_per_owner` runs queued or
 training at once, and a run over the cost or search-budget limit is refused, with the limit
 and by how much, when it is queued and when seeds are added. Owners take turns: each queued

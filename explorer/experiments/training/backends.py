@@ -204,7 +204,7 @@ class RayBackend:
             import ray
         except ImportError:
             raise InputError(
-                "the ray backend needs Ray: pip install 'ray>=2.30' (see the README's 'When one machine is not enough')"
+                "the ray backend needs Ray: pip install 'ray>=2.30' (see docs/ray.md, 'When one machine is not enough')"
             ) from None
         started_here = self._connect(ray)
         try:
@@ -265,7 +265,7 @@ class RayBackend:
                 ray.init(address=self.address, runtime_env=runtime, log_to_driver=False, logging_level=logging.WARNING)
             else:
                 # No dashboard. Ray's servers listen on every interface even here (Ray maps
-                # localhost to the node's address): README, "When one machine is not enough".
+                # localhost to the node's address): docs/ray.md, "When one machine is not enough".
                 ray.init(
                     num_cpus=self.num_cpus or cpu_cores(),
                     include_dashboard=False,
