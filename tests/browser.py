@@ -36,6 +36,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def streamlit_command(app: Path | str, port: int) -> list[str]:
+    """`streamlit run app` headless on 127.0.0.1:`port`, without usage statistics."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 @contextlib.contextmanager
 def streamlit_server(app: Path, env: dict | None = None, timeout: float = 60, port: int | None = None):
     """`streamlit run app` on 127.0.0.1 (on `port`, else a free one); yields its URL once
@@ -43,21 +62,7 @@ def streamlit_server(app: Path, env: dict | None = None, timeout: float = 60, po
     port = port or _free_port()
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"streamlit-{port}.log", "wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(app),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(app, port),
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=log,

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_deploy import _instructions
 
-from browser import _free_port
+from browser import _free_port, streamlit_command
 from explorer.augment.config import AugmentConfig
 from explorer.experiments.records.spec import DatasetRef, TrainSettings
 from explorer.experiments.runs import service
@@ -74,21 +74,7 @@ def _plant_a_crashed_server(root: Path) -> tuple[Path, Path, Path]:
 def _serve(runs: Path, port: int, log) -> subprocess.Popen:
     """`streamlit run app.py` on 127.0.0.1:`port` over `runs`."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command("app.py", port),
         cwd=ROOT,
         env={**os.environ, "AUGMENT_RUNS_DIR": str(runs)},
         stdout=log,
@@ -224,21 +210,7 @@ def test_a_bad_limit_stops_the_server_with_a_message_naming_it_not_a_traceback(t
     port = _free_port()
     env = dict(os.environ, AUGMENT_RUNS_DIR=str(tmp_path), AUGMENT_MAX_RUN_COST="20M")
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command("app.py", port),
         cwd=ROOT,
         env=env,
         capture_output=True,
