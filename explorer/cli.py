@@ -377,17 +377,27 @@ def doctor(args) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    stack = report.stack.findings if report.stack is not None else ()
     if args.json:
-        print(json.dumps([finding.to_json() for finding in report.findings], indent=2))
+        found = [finding.to_json() for finding in report.findings]
+        found += [report.stack.to_json(finding) for finding in stack]
+        print(json.dumps(found, indent=2))
         return 0
     for finding in report.findings:  # as compilers print them: file:line: severity: code: message
         where = args.file if finding.cell is None else f"{args.file}[cell {finding.cell}]"
         print(f"{where}:{finding.line}: {finding.severity}: {finding.code}: {finding.message}")
         print(f"    fix: {finding.fix}")
-    calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in report.findings)
-    notes = len(report.findings) - warnings
+    for finding in stack:
+        cell, line = report.stack.locate(finding.line)
+        where = args.file if cell is None else f"{args.file}[cell {cell}]"
+        layer = f"{finding.layer}: " if finding.layer else ""
+        print(f"{where}:{line or 1}: {finding.severity}: {finding.code}: {layer}{finding.message}")
+        print(f"    fix: {finding.fix}")
+    calls, warnings = len(report.calls), sum(finding.severity == "warning" for finding in (*report.findings, *stack))
+    notes = len(report.findings) + len(stack) - warnings
+    layers = f", a Keras 3 stack of {len(report.stack.parsed.layers)} layers" if report.stack is not None else ""
     print(
-        f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'} found, "
+        f"{calls} ImageDataGenerator call{'' if calls == 1 else 's'}{layers} found, "
         f"{warnings} warning{'' if warnings == 1 else 's'}, {notes} note{'' if notes == 1 else 's'}"
     )
     return 0

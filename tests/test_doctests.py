@@ -27,6 +27,7 @@ API_MODULES = (
     "explorer.dropin.iterators",
     "explorer.dropin.layer",
     "explorer.notebook",
+    "explorer.diagnostics.stack_doctor",
 )
 OPTIONS = doctest.ELLIPSIS  # error messages are shown cut with "..."
 

@@ -29,6 +29,7 @@ from . import script_source
 from .script_flow import LABEL_METRICS, compare_predictions
 from .script_rules import AppName, Generator, IdgCall, Iterator, ScriptFinding, Span
 from .script_source import dotted as _dotted
+from .stack_doctor import StackReport, stack_report
 
 __all__ = ["IdgCall", "ScriptFinding", "ScriptReport", "doctor_script"]
 
@@ -98,6 +99,7 @@ class ScriptReport:
     calls: list[IdgCall]
     findings: list[ScriptFinding]
     target_sizes: tuple[tuple[int, int] | None, ...]
+    stack: StackReport | None = None  # the Keras 3 augmentation stack, when the script has one
 
 
 def doctor_script(data: bytes | str, filename: str) -> ScriptReport:
@@ -117,7 +119,8 @@ def doctor_script(data: bytes | str, filename: str) -> ScriptReport:
     except (RecursionError, MemoryError):
         raise InputError(f"{name} is nested too deeply to read") from None
     findings.sort(key=lambda finding: (-1 if finding.cell is None else finding.cell, finding.line))
-    return ScriptReport([generator.call for generator in facts.generators], findings, _target_sizes(facts))
+    calls = [generator.call for generator in facts.generators]
+    return ScriptReport(calls, findings, _target_sizes(facts), stack_report(sources))
 
 
 def _target_sizes(facts: rules.ScriptFacts) -> tuple[tuple[int, int] | None, ...]:
