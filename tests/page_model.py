@@ -14,12 +14,14 @@ from explorer.augment.presets import PRESETS
 from explorer.data.demos import load_demo
 from explorer.data.images import LoadedImage, load_image_sized
 from explorer.diagnostics.doctor import diagnose
+from explorer.diagnostics.stack_doctor import diagnose_stack
 from explorer.experiments.records.spec import ABLATION, APPLICATION, SUGGEST
 from explorer.interchange.export import config_json, exact_layer_code, idg_code, kwargs_text
 from explorer.ui.link import parse_size
 from explorer.ui.page import PREVIEW_SIDE, load_sample_images
 from explorer.ui.record import CONTROLS, PageState, matching_preset, widget_values
-from explorer.ui.workspace import make_preview
+from explorer.ui.stack_workspace import make_tiles, previewed, read_stack
+from explorer.ui.workspace import make_preview, preview_budget
 from headless_page import png
 
 # Uploaded images a walk may choose: two usable ones and a file that is not an image.
@@ -52,6 +54,8 @@ def widget_view(state: PageState) -> dict[str, object]:
         section=state.section,
         paste_text=state.paste_text,
         script_text=state.script_text,
+        engine=state.engine,
+        stack_text=state.stack_text,
         train_dataset=train.dataset,
         train_folder=train.folder,
         train_mode=train.mode,
@@ -78,10 +82,13 @@ def must_draw(state: PageState, image_shown: bool) -> set[str]:
         keys |= {"image_source", {"samples": "sample", "demo": "demo", "upload": "uploads"}[state.image.source]}
         if state.image.source == "demo":
             keys.add("demo_index")
-        if image_shown:
+        if image_shown and state.engine == "keras3":
+            keys |= {"engine", "stack_text", "view", "tint_fill", "tiles", "seed", "input_range", "training_size"}
+        elif image_shown:
             keys |= {
                 *CONTROLS,
                 f"preset_{matching_preset(state.config)}",
+                "engine",
                 "view",
                 "tint_fill",
                 "tiles",
@@ -144,6 +151,12 @@ def usable_uploads(uploaded: tuple[str, ...]) -> list[str]:
 def tile_captions(state: PageState, image: LoadedImage) -> list[str]:
     """The captions of the tiles the record asks for (what each drew): they differ as soon as
     the config, the seed, the count or the image differ."""
+    if state.engine == "keras3":
+        parsed = read_stack(state.stack_text)
+        if isinstance(parsed, str):
+            return []
+        tiles, _ = make_tiles(image.pixels, previewed(parsed.stack), state, preview_budget())
+        return [tile.caption for tile in tiles]
     preview = make_preview(image.pixels, state)
     return [] if preview is None else list(preview.labels)
 
@@ -156,7 +169,15 @@ def training_size(state: PageState, image: LoadedImage) -> tuple[int, int]:
 
 
 def doctor_findings(state: PageState, image: LoadedImage) -> list[tuple[str, str]]:
-    """(setting, message) of each finding the config doctor must show for the record."""
+    """(setting, message) of each finding the config doctor (or, for a Keras 3 stack, the
+    stack doctor) must show for the record."""
+    if state.engine == "keras3":
+        parsed = read_stack(state.stack_text)
+        if isinstance(parsed, str):
+            return []
+        idg = state.config if state.config.active_transforms() else None
+        found = diagnose_stack(parsed, [image.pixels], input_range=state.preview.input_range, idg=idg)
+        return [(finding.where or "general", finding.message) for finding in found]
     preview = make_preview(image.pixels, state)
     fill = float(preview.fill_fractions.mean()) if preview is not None else None
     findings = diagnose(
@@ -171,6 +192,9 @@ def doctor_findings(state: PageState, image: LoadedImage) -> list[tuple[str, str
 
 def export_code(state: PageState) -> str | None:
     """The code the export shows for the record (None for the views not checked here)."""
+    if state.engine == "keras3":
+        parsed = read_stack(state.stack_text)
+        return None if isinstance(parsed, str) else parsed.stack.code()
     shown = {
         "ImageDataGenerator": idg_code,
         "Keras 3, exact": lambda config: exact_layer_code(config)[0],

@@ -39,9 +39,11 @@ from explorer.augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from explorer.augment.presets import preset
 from explorer.data.demos import DEMO_NAMES, load_demo
 from explorer.experiments.records.spec import ABLATION, APPLICATION, MODEL_FILE, SMALL_CNN, SUGGEST
+from explorer.ui.engine import write_engine
 from explorer.ui.link import MODES, record_from_query
 from explorer.ui.record import (
     CUSTOM,
+    ENGINES,
     EXPORTS,
     MAX_SEED,
     ORDERS,
@@ -103,6 +105,15 @@ PASTED = {
     "cval": st.sampled_from([0, 128.0]),
 }
 PASTED_KWARGS = st.fixed_dictionaries({}, optional=PASTED)
+# Stacks a walk types: Keras's tutorial, the usual traps (a fifth of a turn, a 0..255 range on
+# rescaled data, zoom out only), a crop, and text that holds no stack.
+STACKS = (
+    'import keras\naug = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomRotation(0.1)])\n',
+    "from keras import layers\naug = [layers.RandomRotation(0.2), layers.RandomZoom((0.1, 0.3))]\n",
+    "from keras import layers as L\naug = [L.Rescaling(1 / 255), L.RandomBrightness(0.2), L.RandomContrast(0.3)]\n",
+    "from keras import layers\naug = [layers.RandomTranslation(0.1, 0.2), layers.RandomCrop(24, 24)]\n",
+    "not a stack at all",
+)
 
 
 def idg_line(kwargs: dict) -> str:
@@ -214,6 +225,7 @@ class PageWalk(RuleBasedStateMachine):
     def _actions(self) -> dict[str, bool]:
         """Each action, and whether the page offers it now."""
         preview, train, chosen = self._image_shown(), self._on("train"), self.expected.train
+        idg = preview and self.expected.engine == "idg"
         trainable = (
             chosen.dataset in DEMO_NAMES
             and chosen.model == SMALL_CNN
@@ -222,11 +234,13 @@ class PageWalk(RuleBasedStateMachine):
         return {
             "switch_section": True,
             "reload_from_the_link": True,
-            "pick_a_preset": preview,
-            "move_a_control": preview,
-            "use_the_control_instead": preview and bool(kept_values(self.expected.config)),
+            "pick_a_preset": idg,
+            "move_a_control": idg,
+            "use_the_control_instead": idg and bool(kept_values(self.expected.config)),
             "change_the_view": preview,
-            "import_a_pasted_line": preview,
+            "import_a_pasted_line": idg,
+            "switch_the_engine": preview,
+            "edit_the_stack": preview and not idg,
             "change_the_image": self._on("preview"),
             "load_a_call_from_the_script_doctor": self._on("script"),
             "change_a_train_setting": train,
@@ -302,7 +316,7 @@ class PageWalk(RuleBasedStateMachine):
                     "tint",
                     "input_range",
                     "training_size",
-                    "export",
+                    *(["export"] if self.expected.engine == "idg" else []),  # a stack's code has no tabs
                     *(["tiles", "seed", "new"] if random else []),
                 ]
             ),
@@ -334,6 +348,16 @@ class PageWalk(RuleBasedStateMachine):
         self.driver.click("apply_paste")
         state = with_part(self.expected, "preview", export="Import")
         self.expected = replace(state, paste_text=line, config=AugmentConfig(**kwargs))
+
+    def switch_the_engine(self, data):
+        engine = data.draw(st.sampled_from(list(ENGINES)), label="engine")
+        self.driver.set("engine", engine)
+        self.expected = write_engine(self.expected, engine)
+
+    def edit_the_stack(self, data):
+        text = data.draw(st.sampled_from(STACKS), label="stack")
+        self.driver.type_text("stack_text", text)
+        self.expected = replace(self.expected, stack_text=text)
 
     # -- the image -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from ..augment.presets import PRESETS, preset
 from ..diagnostics.script import ScriptReport, doctor_script
 from ..errors import InputError
 from ..experiments.runs.folders import run_owner
+from ..interchange.keras_stack import parse_stack
 from ..interchange.paste import UNSUPPORTED, SeveralCalls, read_config_text, split_idg_kwargs
 from . import session
 from .record import MAX_SEED, PageState, released, with_part
@@ -59,7 +60,8 @@ def import_pasted() -> None:
         session.say("info", f"{several}. The script doctor reads the whole script: load the call you want from there.")
         return
     except InputError as error:
-        session.say("error", str(error), "paste")
+        if not _import_stack(state, text):
+            session.say("error", str(error), "paste")
         return
     session.put(replace(state, config=pasted.config))
     message = "Imported: the controls now show the pasted settings."
@@ -74,6 +76,35 @@ def import_pasted() -> None:
             "own (how the generator is used): see *Script doctor*, at the top of the page."
         )
     session.say("success", message, "paste")
+
+
+def _import_stack(state: PageState, text: str) -> bool:
+    """A pasted Keras 3 stack (no IDG call in it): the preview switches to it. False when the
+    text holds no augmentation stack either."""
+    try:
+        parsed = parse_stack(text)
+    except InputError:
+        return False
+    if not parsed.augments:
+        return False
+    session.put(replace(state, engine="keras3", stack_text=text))
+    session.say(
+        "success",
+        f"Imported a Keras 3 stack of {len(parsed.layers)} layer(s): the preview now shows what Keras makes of it.",
+    )
+    return True
+
+
+def load_stack() -> None:
+    """Load the script's Keras 3 stack into the preview (as code), and open it."""
+    kept = session.script_report()
+    if kept is None or not isinstance(kept[1], ScriptReport) or kept[1].stack is None:
+        return
+    name, report = kept
+    parsed = report.stack.parsed
+    session.put(replace(session.record(), engine="keras3", stack_text=parsed.stack.code(), section="preview"))
+    session.say("success", f"Loaded the Keras 3 stack ({report.stack.where(parsed.line)} of {name}) into the preview.")
+    session.ask_scroll("top")
 
 
 def _script_mistakes(text: str) -> int:

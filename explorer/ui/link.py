@@ -38,7 +38,18 @@ from ..experiments.records.spec import (
 )
 from ..experiments.runs.folders import may_see, run_owner, runs_root
 from ..interchange.urlstate import config_from_query, config_to_query
-from .record import MAX_SEED, MAX_TILES, SECTIONS, SOURCES, VIEWS, PageState, matching_preset, with_part
+from .record import (
+    ENGINES,
+    MAX_SEED,
+    MAX_STACK_CHARS,
+    MAX_TILES,
+    SECTIONS,
+    SOURCES,
+    VIEWS,
+    PageState,
+    matching_preset,
+    with_part,
+)
 
 YOUR_FOLDER = "your folder"  # offered only when the server names a data root (`data_root`)
 DATASET_CHOICES = (*DEMO_NAMES, "your zip", YOUR_FOLDER)
@@ -155,6 +166,7 @@ class PageSetting:
     field: str
     read: Callable[[str], object]
     write: Callable[[object], str] = str
+    limit: int = 200  # characters of the link's value read
 
     def get(self, state: PageState):
         return getattr(getattr(state, self.part) if self.part else state, self.field)
@@ -193,6 +205,9 @@ SETTINGS = (
     PageSetting("application", "train", "application", _application),
     PageSetting("weights", "train", "weights", _choice(WEIGHTS_CHOICES)),
     PageSetting("start", "train", "start", _choice(START_CHOICES)),
+    PageSetting("engine", "", "engine", _choice(ENGINES)),
+    # The stack's code as written; where it is shown, a stack that cannot be read is named.
+    PageSetting("stack", "", "stack_text", str, limit=MAX_STACK_CHARS),
 )
 _DEFAULTS = PageState()
 
@@ -235,7 +250,9 @@ def record_from_query(query: Mapping[str, object], owner: str | None = None) -> 
         if text is None:
             continue
         try:
-            state = setting.put(state, setting.read(text[:200]))
+            if len(text) > setting.limit:
+                raise ValueError(f"longer than {setting.limit} characters")
+            state = setting.put(state, setting.read(text))
         except (ValueError, KeyError, TypeError) as error:
             problems.append(f"Ignored {setting.name}={text[:40]!r} from the link: {error}")
     if "run" in query:

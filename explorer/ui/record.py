@@ -28,6 +28,9 @@ SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
 SECTIONS = {"preview": "Preview", "script": "Script doctor", "train": "Train and compare"}
 VIEWS = {"draws": "Random draws", "extremes": "Extremes"}
 EXPORTS = ("ImageDataGenerator", "Keras 3, exact", "Keras 3 layers", "JSON", "Import")
+# What the preview augments with: the IDG settings (`config`) or a Keras 3 stack (`stack_text`).
+ENGINES = {"idg": "ImageDataGenerator", "keras3": "Keras 3 layers"}
+MAX_STACK_CHARS = 6000  # a stack of a few dozen layers with comments; a link stays a link
 DEFAULT_SAMPLE = "coffee.jpg"
 DEFAULT_TILES = 9
 MAX_TILES = 36
@@ -122,6 +125,8 @@ class PageState:
     run_id: str | None = None
     paste_text: str = ""
     script_text: str = ""
+    engine: str = "idg"  # a key of ENGINES
+    stack_text: str = ""  # the Keras 3 stack as code (read, never run); the link carries it
 
 
 @dataclass(frozen=True)

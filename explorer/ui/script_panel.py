@@ -10,8 +10,16 @@ import streamlit as st
 
 from ..diagnostics.findings import rescale_text
 from ..diagnostics.script import ScriptFinding, ScriptReport
+from ..diagnostics.stack_doctor import StackReport
 from . import session, widgets
-from .actions import SCRIPT_TEXT_KEY, SCRIPT_UPLOAD_KEY, check_pasted_script, check_uploaded_script, load_call
+from .actions import (
+    SCRIPT_TEXT_KEY,
+    SCRIPT_UPLOAD_KEY,
+    check_pasted_script,
+    check_uploaded_script,
+    load_call,
+    load_stack,
+)
 from .widgets import part_writer
 
 
@@ -92,7 +100,7 @@ def script_panel() -> None:
         "Paste a training script, or upload a .py or .ipynb: it is read, never run. It finds every "
         "ImageDataGenerator call and how its images are used (validation data augmented, pixels scaled "
         "twice, another model's preprocess_input, featurewise settings never fit, shuffled predictions, "
-        "image/mask pairs out of step)."
+        "image/mask pairs out of step), and a Keras 3 augmentation stack with what its layers really do."
     )
     upload, paste = st.columns(2)
     script_uploader(upload)
@@ -124,3 +132,30 @@ def script_panel() -> None:
     for finding in script_level:
         _show_finding(finding)
     _show_calls(report)
+    if report.stack is not None:
+        _show_stack(report.stack)
+
+
+def _show_stack(stack: StackReport) -> None:
+    """The script's Keras 3 stack: its layers, the stack doctor's findings line by line, and
+    a button that loads it into the preview."""
+    parsed = stack.parsed
+    with st.container(border=True):
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        names = ", ".join(item.layer.layer_name() for item in parsed.layers)
+        text.markdown(f"**Keras 3 stack, {stack.where(parsed.line)}**: `{parsed.name or parsed.form}` = {names}")
+        button.button(
+            "Load into the preview",
+            key="load_stack",
+            on_click=load_stack,
+            help="Preview this stack as Keras computes it; its doctor and code follow.",
+        )
+        warnings = sum(finding.severity == "warning" for finding in stack.findings)
+        st.caption(f"The stack doctor: {warnings} warning(s), {len(stack.findings) - warnings} note(s).")
+        for finding in stack.findings:
+            warning = finding.severity == "warning"
+            (st.warning if warning else st.info)(
+                f"**{'Warning' if warning else 'Note'}** · {stack.where(finding.line)}"
+                + (f" · {finding.layer}" if finding.layer else "")
+                + f" · `{finding.code}`  \n{finding.message}  \nFix: {finding.fix}"
+            )

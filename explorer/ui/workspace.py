@@ -27,6 +27,7 @@ from ..diagnostics.doctor import diagnose
 from ..interchange.export import config_json, exact_layer_code, idg_code, keras_layers_code
 from . import session, widgets
 from .actions import PASTE_KEY, import_pasted, new_samples, pick_preset, release_setting
+from .engine import engine_switch
 from .link import parse_size
 from .preview import Preview, extremes, render_within
 from .record import (
@@ -42,6 +43,7 @@ from .record import (
     widget_values,
     with_control,
 )
+from .stack_workspace import stack_workspace
 from .widgets import part_writer, show_finding
 
 # The server shares its cores with the browser and the other sessions: OpenCV's own worker
@@ -49,7 +51,7 @@ from .widgets import part_writer, show_finding
 cv2.setNumThreads(1)
 GRID_WIDTH = 660  # px the tiles of a row share: the grid's width at 1440 px (narrower pages wrap them)
 PREVIEW_BUDGET_MS = 400  # what one rerun may spend on tiles (`preview_budget`); the 3x3 grid takes ~25 ms
-THUMBNAIL_SIDE = 320  # tiles are made at most this large (`_tile_side`: the width they are shown at)
+THUMBNAIL_SIDE = 320  # tiles are made at most this large (`tile_side`: the width they are shown at)
 # A slider move reruns this fragment: the tiles, then ~60 elements that the move changed little
 # (controls, header, doctor, export). The browser applies each message at 1-2 ms and redraws
 # the page every 10 ms while they come, so tiles that arrive in that stream wait for all of it:
@@ -257,7 +259,7 @@ def _controls(state: PageState) -> None:
     _control(widgets.checkbox, st, "samplewise_std_normalization", key="samplewise_std_normalization", **common)
 
 
-def _jpeg(pixels: np.ndarray) -> bytes:
+def jpeg(pixels: np.ndarray) -> bytes:
     """uint8 H x W x C as JPEG bytes, encoded by OpenCV (Streamlit's own PNG or JPEG path
     through Pillow cost ~10 ms an image, most of a preview rerun)."""
     colour = pixels[..., 0] if pixels.shape[-1] == 1 else cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
@@ -265,7 +267,7 @@ def _jpeg(pixels: np.ndarray) -> bytes:
     return encoded.tobytes()
 
 
-def _view_controls(state: PageState) -> None:
+def view_controls(state: PageState) -> None:
     """View, tint, tiles, seed and New samples; what does nothing in the current view is disabled."""
     view = state.preview
     top = st.columns([3, 2], vertical_alignment="bottom")
@@ -334,7 +336,7 @@ def make_preview(image: np.ndarray, state: PageState) -> Preview | None:
             [params for _, params in cases],
             preview_budget(),
             labels=[label for label, _ in cases],
-            thumbnail=_tile_side(len(cases)),
+            thumbnail=tile_side(len(cases)),
             **options,
         )
     return render_within(
@@ -342,7 +344,7 @@ def make_preview(image: np.ndarray, state: PageState) -> Preview | None:
         state.config,
         sample_batch(state.config, image.shape, view.tiles, view.seed),
         preview_budget(),
-        thumbnail=_tile_side(view.tiles),
+        thumbnail=tile_side(view.tiles),
         **options,
     )
 
@@ -371,7 +373,7 @@ def cut_text(preview: Preview, config: AugmentConfig) -> str:
     )
 
 
-def _tile_side(count: int) -> int:
+def tile_side(count: int) -> int:
     """The width a tile is shown at, in px, when `count` tiles share the grid (a square of them):
     tiles are made at that size, so nothing is resized again on the way to the browser."""
     return min(THUMBNAIL_SIDE, GRID_WIDTH // max(1, math.ceil(math.sqrt(count))) - 8)
@@ -383,15 +385,15 @@ def _show_tiles(name: str, image: np.ndarray, preview: Preview | None, config: A
     tile and per column (a slider move's rerun costs the browser a few ms an element)."""
     with st.container(key="tile_grid"):
         original, grid = st.columns([1, 3], gap="medium")
-        original.image(_jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
+        original.image(jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
         tiles, labels = (preview.tiles, preview.labels) if preview is not None else ([], [])
         if len(tiles):
             # Made at the width they are shown (`make_preview`): Streamlit would decode, resize
             # and encode again each tile wider than that (half of a slider move's server time).
             grid.image(
-                [_jpeg(tile) for tile in tiles],
+                [jpeg(tile) for tile in tiles],
                 caption=list(labels),
-                width=_tile_side(preview.wanted),
+                width=tile_side(preview.wanted),
                 output_format="JPEG",
             )
         if preview is not None and preview.cut:
@@ -529,6 +531,9 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     if session.full_rerun_asked():
         st.rerun()  # a callback here changed what shows outside this fragment: draw the whole page
     state = session.record()
+    if state.engine == "keras3":
+        stack_workspace(f"{name} ({_size_text(original, image.shape[:2])})", image, original)
+        return
     controls, main = st.columns([1, 3], gap="large")
     with controls, st.container(key="controls"):
         preset_slot, idg_controls = st.container(), st.container()
@@ -539,13 +544,14 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
         _show_tiles(f"{name} ({_size_text(original, image.shape[:2])})", image, preview, state.config)
     time.sleep(PAINT_PAUSE_S)  # the tiles reach the browser and are drawn before the rest comes
     with header:
-        size = _pipeline(state, original)
+        size = pipeline_controls(state, original)
         if not state.config.active_transforms():
             st.info(f"**Start here.** {START_HERE}: every tile is then what ImageDataGenerator makes of the image.")
-        _view_controls(state)
+        view_controls(state)
         if preview is None:
             st.info("No setting is active: nothing to show at its extremes.")
     with preset_slot:
+        engine_switch(state)
         _preset_box(state)
     with idg_controls:
         _controls(state)
@@ -559,12 +565,13 @@ def workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     session.write_link()
 
 
-def _pipeline(state: PageState, original: tuple[int, int]) -> tuple[int, int]:
-    """What the pipeline feeds IDG, and the training size the doctor's pixel figures use."""
+def pipeline_controls(state: PageState, original: tuple[int, int], fed_to: str = "IDG") -> tuple[int, int]:
+    """What the pipeline feeds IDG (or the stack, `fed_to`), and the training size the
+    doctor's pixel figures use."""
     fed, sized = st.columns([3, 2], vertical_alignment="bottom")
     widgets.radio(
         fed,
-        "Your pipeline feeds IDG",
+        f"Your pipeline feeds {fed_to}",
         INPUT_RANGES,
         key="input_range",
         shown=state.preview.input_range,
