@@ -9,6 +9,7 @@ the doctor also says what the stack does differently from them (the migration ru
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import cv2
@@ -63,20 +64,41 @@ def _shrink(pixels: np.ndarray, side: int) -> np.ndarray:
     return out[..., None] if out.ndim == 2 else out
 
 
-def make_tiles(image: np.ndarray, stack: Stack, state: PageState, budget_s: float) -> tuple[list[StackTile], int]:
-    """The tiles the record asks for (random draws or extremes) and how many were asked."""
+def _cases(image: np.ndarray, stack: Stack, state: PageState) -> list:
+    """The (label, stack, draws) cases the record asks for: random draws or the extremes."""
     view = state.preview
     if view.view == "extremes":
-        cases = extremes(stack, image.shape)
-    else:
-        cases = [("", stack, draws) for draws in random_draws(stack, image.shape, view.tiles, view.seed)]
-    tiles = render_tiles(image, cases, view.input_range, budget_s)
-    if view.tint:
-        tiles = [replace(tile, pixels=tint(tile.pixels[None], tile.filled[None])[0]) for tile in tiles]
-    return tiles, len(cases)
+        return extremes(stack, image.shape)
+    return [("", stack, draws) for draws in random_draws(stack, image.shape, view.tiles, view.seed)]
 
 
-def _show_tiles(name: str, image: np.ndarray, tiles: list[StackTile], wanted: int, side: int) -> None:
+def _tinted(tile: StackTile, state: PageState) -> StackTile:
+    return replace(tile, pixels=tint(tile.pixels[None], tile.filled[None])[0]) if state.preview.tint else tile
+
+
+def make_tiles(image: np.ndarray, stack: Stack, state: PageState, budget_s: float) -> tuple[list[StackTile], int]:
+    """The tiles the record asks for (random draws or extremes) and how many were asked."""
+    cases = _cases(image, stack, state)
+    return render_tiles(image, cases, state.preview.input_range, budget_s, lambda t: _tinted(t, state)), len(cases)
+
+
+def shown_tiles(
+    image: np.ndarray, stack: Stack, state: PageState, budget_s: float
+) -> tuple[list[tuple[str, bytes]], int, int]:
+    """`make_tiles` as the page sends them: (caption, JPEG at the width the grid shows it),
+    each tile shrunk and encoded on the thread that made it; how many were asked; the width."""
+    from .workspace import jpeg, tile_side
+
+    cases = _cases(image, stack, state)
+    side = tile_side(len(cases))
+
+    def finish(tile: StackTile) -> tuple[str, bytes]:
+        return tile.caption, jpeg(_shrink(_tinted(tile, state).pixels, side))
+
+    return render_tiles(image, cases, state.preview.input_range, budget_s, finish), len(cases), side
+
+
+def _show_tiles(name: str, image: np.ndarray, tiles: list[tuple[str, bytes]], wanted: int, side: int) -> None:
     from .workspace import jpeg
 
     with st.container(key="tile_grid"):
@@ -84,8 +106,8 @@ def _show_tiles(name: str, image: np.ndarray, tiles: list[StackTile], wanted: in
         original.image(jpeg(image), caption=f"Original: {name}", width="stretch", output_format="JPEG")
         if tiles:
             grid.image(
-                [jpeg(_shrink(tile.pixels, side)) for tile in tiles],
-                caption=[tile.caption for tile in tiles],
+                [encoded for _, encoded in tiles],
+                caption=[caption for caption, _ in tiles],
                 width=side,
                 output_format="JPEG",
             )
@@ -139,18 +161,19 @@ def _take_home(state: PageState, parsed: ParsedStack) -> None:
 
 def stack_workspace(name: str, image: np.ndarray, original: tuple[int, int]) -> None:
     """The Keras 3 preview: the stack's text on the left; its tiles, the doctor and the code."""
-    from .workspace import pipeline_controls, preview_budget, tile_side, view_controls
+    from .workspace import PAINT_PAUSE_S, pipeline_controls, preview_budget, tile_side, view_controls
 
     state = session.record()
     parsed = read_stack(state.stack_text)
     controls, main = st.columns([1, 3], gap="large")
     with main:
         header = st.container(key="preview")
-    tiles, wanted = [], 0
+    tiles, wanted, side = [], 0, tile_side(1)
     if not isinstance(parsed, str):
-        tiles, wanted = make_tiles(image, previewed(parsed.stack), state, preview_budget())
+        tiles, wanted, side = shown_tiles(image, previewed(parsed.stack), state, preview_budget())
     with main:
-        _show_tiles(name, image, tiles, wanted, tile_side(max(wanted, 1)))
+        _show_tiles(name, image, tiles, wanted, side)
+    time.sleep(PAINT_PAUSE_S)  # as the IDG preview: the tiles are drawn before the rest comes
     with header:
         pipeline_controls(state, original, fed_to="the stack")
         view_controls(state)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .base import Draw, KerasArgumentError, KerasLayer, check_data_format
@@ -124,10 +125,20 @@ class RandomContrast(KerasLayer):
 
     def apply(self, image: np.ndarray, draw: Draw) -> np.ndarray:
         """Stretch each channel about its mean, then clip to value_range (as given)."""
-        image = image.astype(np.float32)
-        mean = image.mean(axis=0, dtype=np.float64).mean(axis=0).astype(np.float32)
-        out = (image - mean) * np.float32(draw.factor) + mean
+        image = np.asarray(image, dtype=np.float32)
+        mean = channel_means(image)
+        out = image - mean  # in place from here: a preview tile makes no extra copies
+        out *= np.float32(draw.factor)
+        out += mean
         return clip_like_tf(out, *self._range)
+
+
+def channel_means(image: np.ndarray) -> np.ndarray:
+    """Each channel's mean over the image, float32 (summed in float64: OpenCV's `mean` for up
+    to 4 channels, a few times faster than NumPy's strided sum)."""
+    if image.ndim == 3 and image.shape[-1] <= 4:
+        return np.asarray(cv2.mean(image)[: image.shape[-1]], dtype=np.float32)
+    return image.mean(axis=(0, 1), dtype=np.float64).astype(np.float32)
 
 
 @dataclass(frozen=True)

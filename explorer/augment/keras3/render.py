@@ -10,13 +10,16 @@ really gives.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .base import Draw, KerasLayer, NoDraw, Stack
 
+_POOL: ThreadPoolExecutor | None = None
 EXTREME_DRAWS = 400  # draws per layer the extremes are picked from (the lowest and the highest)
 
 
@@ -157,18 +160,37 @@ def _is_on(draw: Draw) -> bool:
     return any(getattr(draw, field.name) is True for field in dataclasses.fields(draw))
 
 
+def pool() -> ThreadPoolExecutor:
+    """Threads for the tiles after the first (OpenCV and NumPy release the GIL in their loops)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="tiles")
+    return _POOL
+
+
 def render_tiles(
     image: np.ndarray,
     cases: list[tuple[str, Stack, tuple[Draw, ...]]],
     input_range: str = "0-255",
     budget_s: float | None = None,
-) -> list[StackTile]:
-    """Tiles for these (label, stack, draws) cases, in order, until `budget_s` seconds are
-    spent (the first tile is always made)."""
+    finish=None,
+) -> list:
+    """Tiles for these (label, stack, draws) cases, in order, made on the tile threads, until
+    `budget_s` seconds are spent (the first tile is always kept; what is still queued then is
+    dropped). `finish(tile)`, when given, runs on the same thread after each tile (the page
+    shrinks and encodes it there) and its result is returned instead of the tile."""
+
+    def make(case):
+        made = tile(image, case[1], case[2], input_range, case[0])
+        return made if finish is None else finish(made)
+
     start = time.perf_counter()
-    tiles = []
-    for label, stack, draws in cases:
-        tiles.append(tile(image, stack, draws, input_range, label))
+    futures = [pool().submit(make, case) for case in cases]
+    out = []
+    for index, future in enumerate(futures):
+        out.append(future.result())
         if budget_s is not None and time.perf_counter() - start > budget_s:
+            for late in futures[index + 1 :]:
+                late.cancel()
             break
-    return tiles
+    return out
