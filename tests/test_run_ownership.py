@@ -336,7 +336,8 @@ def test_train_is_off_while_the_sessions_run_is_active_and_on_again_when_it_ends
 
 
 def test_a_run_queued_behind_another_says_so_from_the_first_render(root, monkeypatch):
-    manager = JobManager(root, command=(sys.executable, "-c", "import time; time.sleep(6)"), warm=False)
+    # Bob's run outlasts the page's first render however slow the machine (both are stopped below).
+    manager = JobManager(root, command=(sys.executable, "-c", "import time; time.sleep(120)"), warm=False)
     monkeypatch.setattr(train, "_jobs", lambda _root: manager)
     other = manager.submit(SPEC, owner=BOB)
     deadline = time.time() + 10

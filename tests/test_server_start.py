@@ -135,7 +135,9 @@ def test_runs_queued_before_a_crash_finish_with_nobody_visiting(tmp_path):
         assert first_answer["queued"] + (first_answer["running"] is not None) == 2
         assert first_answer["running"] in (None, first.name)
 
-        # Nobody opens the page: only health is polled while the queue works through the runs.
+        # Nobody opens the page: only health is polled while the queue works through the runs
+        # (two real trainings: their own deadline, generous on a busy machine).
+        deadline = time.time() + 240
         while not all(_status(run).get("status") == "finished" for run in (first, second)):
             assert all(
                 _status(run).get("status") in ("queued", "starting", "running", "finished") for run in (first, second)
