@@ -25,7 +25,7 @@ from test_page_walk import walk
 from browser import CHROMIUM_ARGS, ROOT, chromium_path, streamlit_server
 from explorer.ui.link import MODEL_CHOICES, START_CHOICES, WEIGHTS_CHOICES
 from explorer.ui.page import load_sample_images
-from explorer.ui.record import SECTIONS, SOURCES, VIEWS, PageState
+from explorer.ui.record import ENGINES, SECTIONS, SOURCES, VIEWS, PageState
 from explorer.ui.train import MODE_LABELS
 
 pytestmark = pytest.mark.slow
@@ -40,6 +40,7 @@ SETTLE_S = 20  # the longest a step may take to show on the page
 # Option labels the page shows, by widget key -> {label: option}.
 LABELS = {
     "section": SECTIONS,
+    "engine": ENGINES,
     "image_source": SOURCES,
     "view": VIEWS,
     "train_mode": MODE_LABELS,
