@@ -39,7 +39,6 @@ from explorer.augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from explorer.augment.presets import preset
 from explorer.data.demos import DEMO_NAMES, load_demo
 from explorer.experiments.records.spec import ABLATION, APPLICATION, MODEL_FILE, SMALL_CNN, SUGGEST
-from explorer.ui.engine import write_engine
 from explorer.ui.link import MODES, record_from_query
 from explorer.ui.record import (
     CUSTOM,
@@ -56,6 +55,7 @@ from explorer.ui.record import (
     released,
     with_control,
     with_part,
+    write_engine,
 )
 from explorer.ui.session import OWNER
 

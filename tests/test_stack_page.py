@@ -14,9 +14,8 @@ from explorer.augment.config import AugmentConfig
 from explorer.augment.keras3.render import random_draws, render_tiles
 from explorer.interchange.export import keras_layers_code
 from explorer.interchange.keras_stack import parse_stack
-from explorer.ui.engine import STARTER
 from explorer.ui.link import query_from_record, record_from_query
-from explorer.ui.record import PageState, with_part
+from explorer.ui.record import STARTER, PageState, with_part
 from explorer.ui.stack_workspace import make_tiles
 from headless_page import messages, open_tab, page_record, run_app, tile_captions
 
@@ -75,6 +74,14 @@ def test_with_no_idg_setting_the_switch_starts_from_kerass_tutorial_stack():
     at.segmented_control(key="engine").set_value("keras3").run()
     assert page_record(at).stack_text == STARTER
     assert len(tile_captions(at)) == page_record(at).preview.tiles
+
+
+def test_a_link_to_the_keras_3_preview_without_a_stack_opens_on_the_starting_one():
+    at = run_app({"engine": "keras3"})
+    assert page_record(at).stack_text == STARTER and "Not read" not in messages(at)
+    assert len(tile_captions(at)) == page_record(at).preview.tiles
+    at = run_app({"engine": "keras3", "rotation_range": "20"})
+    assert "RandomRotation(factor=20 / 360" in page_record(at).stack_text
 
 
 def test_a_pasted_stack_is_imported_into_the_keras_3_preview():

@@ -49,6 +49,7 @@ from .record import (
     PageState,
     matching_preset,
     with_part,
+    write_engine,
 )
 
 YOUR_FOLDER = "your folder"  # offered only when the server names a data root (`data_root`)
@@ -255,6 +256,8 @@ def record_from_query(query: Mapping[str, object], owner: str | None = None) -> 
             state = setting.put(state, setting.read(text))
         except (ValueError, KeyError, TypeError) as error:
             problems.append(f"Ignored {setting.name}={text[:40]!r} from the link: {error}")
+    if state.engine == "keras3":
+        state = write_engine(state, "keras3")  # a link to the Keras 3 preview without a stack: the starting one
     if "run" in query:
         try:
             state = replace(state, run_id=check_run(query["run"][:200], owner))

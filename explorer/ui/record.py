@@ -22,6 +22,7 @@ from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS, preset
 from ..data.demos import DEMO_NAMES
 from ..experiments.records.spec import COMPARE, FROM_SCRATCH, SMALL_CNN, SUGGEST, SearchSettings, TrainSettings
+from ..interchange.export import keras_layers_code
 
 # The values a record holds are names; the page shows their labels.
 SOURCES = {"samples": "Samples", "upload": "Upload", "demo": "Demo datasets"}
@@ -276,3 +277,35 @@ def linked(state: PageState) -> PageState:
         image=replace(state.image, upload=None),
         preview=replace(state.preview, export=EXPORTS[0]),
     )
+
+
+# -- the engine -------------------------------------------------------------------------------
+
+# Keras's own tutorial stack: what the text area starts with when there are no IDG settings.
+STARTER = """import keras
+
+data_augmentation = keras.Sequential([
+    keras.layers.RandomFlip("horizontal"),
+    keras.layers.RandomRotation(0.1),
+    keras.layers.RandomZoom(0.1),
+])
+"""
+
+
+def starter_stack(config: AugmentConfig) -> str:
+    """The stack the text area starts with: what today's export writes for the IDG settings
+    (the migration a user would make), or Keras's tutorial stack when none is active."""
+    if not config.active_transforms():
+        return STARTER
+    code, _ = keras_layers_code(config)
+    return code
+
+
+def write_engine(state: PageState, engine: str) -> PageState:
+    """Switch the preview's engine; the first switch to Keras 3 (or a link that opens on it
+    without a stack) fills the stack in with what today's export writes for the IDG settings,
+    so the migration a user would make is what they see first."""
+    state = replace(state, engine=engine)
+    if engine == "keras3" and not state.stack_text.strip():
+        state = replace(state, stack_text=starter_stack(state.config))
+    return state
