@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..augment.config import AugmentConfig
-from ..augment.keras3 import KerasArgumentError, KerasLayer
+from ..augment.keras3 import KerasArgumentError, KerasLayer, Stack
+from ..augment.keras3.render import filled, random_draws, range_after
 from ..interchange.keras_placement import Placement
 from ..interchange.keras_stack import StackFinding
 from .findings import NOTE, WARNING, num, pct
@@ -125,14 +126,9 @@ class StackInputs:
 
     def data_range(self, index: int) -> tuple[float, float]:
         """The range of the values reaching layer `index`: the input range through every
-        Rescaling before it (scale x + offset, per the first channel's scale when per-channel)."""
+        Rescaling before it (`render.range_after`, as the tiles are shown)."""
         low, high = (0.0, 255.0) if self.input_range == "0-255" else (0.0, 1.0)
-        for layer in self.layers[:index]:
-            if layer.layer_name() == "Rescaling":
-                scale = float(np.ravel(np.asarray(layer.scale, dtype=float))[0])
-                offset = float(np.ravel(np.asarray(layer.offset, dtype=float))[0])
-                low, high = sorted((low * scale + offset, high * scale + offset))
-        return low, high
+        return range_after(self.layers[:index], low, high)
 
     def size(self) -> tuple[int, int]:
         """(height, width) measurements use: the first image's aspect at MEASURE_SIDE rows."""
@@ -167,17 +163,9 @@ def stack_check(code: str) -> Callable[[StackCheck], StackCheck]:
 
 def filled_share(layers: list[KerasLayer], size: tuple[int, int], draws: int = DRAWS) -> float:
     """Mean share of pixels that come from outside the image after these geometric layers,
-    measured: a blank of ones goes through them with fill_mode "constant" and fill 0."""
-    rng = np.random.default_rng(0)
-    blank = np.ones((*size, 1), dtype=np.float32)
-    constant = [dataclasses.replace(layer, fill_mode="constant", fill_value=0.0) for layer in layers]
-    shares = []
-    for _ in range(draws):
-        out = blank
-        for layer in constant:
-            out = layer.apply(out, layer.draw(rng, out.shape[0], out.shape[1]))
-        shares.append(float(np.mean(out < 0.5)))
-    return float(np.mean(shares))
+    measured as the tiles' fill is (`render.filled`) over `draws` draws of seed 0."""
+    stack = Stack(tuple(layers))
+    return float(np.mean([filled(stack, drawn, *size).mean() for drawn in random_draws(stack, (*size, 1), draws, 0)]))
 
 
 def measured_images(inputs: StackInputs, index: int) -> list[np.ndarray]:

@@ -157,6 +157,12 @@ def _shrink(tile: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return small.reshape(size + (tile.shape[-1],))
 
 
+def thumbnail(tile: np.ndarray, side: int) -> np.ndarray:
+    """One uint8 tile with its longer side at most `side` px (`_shrink`; as it is when smaller)."""
+    size = _thumbnail_size(tile.shape[0], tile.shape[1], side)
+    return tile if size is None else _shrink(tile, size)
+
+
 def render_within(
     image: np.ndarray,
     config: AugmentConfig,

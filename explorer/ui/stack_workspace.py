@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import streamlit as st
 
@@ -25,7 +24,7 @@ from ..interchange.export import exact_layer_code
 from ..interchange.keras_stack import ParsedStack, parse_stack
 from . import session, widgets
 from .engine import engine_switch
-from .preview import tint
+from .preview import thumbnail, tint
 from .record import MAX_STACK_CHARS, PageState
 from .widgets import part_writer
 
@@ -52,16 +51,6 @@ def reproduced(layer) -> bool:
 def previewed(stack: Stack) -> Stack:
     """The stack the tiles show: its layers the preview reproduces (the others are named)."""
     return Stack(tuple(layer for layer in stack.layers if reproduced(layer)))
-
-
-def _shrink(pixels: np.ndarray, side: int) -> np.ndarray:
-    height, width = pixels.shape[:2]
-    scale = side / max(height, width)
-    if scale >= 1:
-        return pixels
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    out = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
-    return out[..., None] if out.ndim == 2 else out
 
 
 def _cases(image: np.ndarray, stack: Stack, state: PageState) -> list:
@@ -93,7 +82,7 @@ def shown_tiles(
     side = tile_side(len(cases))
 
     def finish(tile: StackTile) -> tuple[str, bytes]:
-        return tile.caption, jpeg(_shrink(_tinted(tile, state).pixels, side))
+        return tile.caption, jpeg(thumbnail(_tinted(tile, state).pixels, side))
 
     return render_tiles(image, cases, state.preview.input_range, budget_s, finish), len(cases), side
 
