@@ -30,15 +30,15 @@ from .experiments.records.results import RunResult, Summary
 from .experiments.records.spec import (
     ABLATION,
     APPLICATION_IMAGE_SIZE,
-    AUGMENTED,
-    BASELINE,
     COMPARE,
     FROM_SCRATCH,
     FROM_WEIGHTS,
+    MIGRATION,
     DatasetRef,
     ModelRef,
     TrainSettings,
 )
+from .experiments.records.stack_arm import IN_MAP, IN_MODEL, StackArm
 from .experiments.records.status import RunState
 from .experiments.runs.folders import write_json
 from .progress_bar import ProgressBar
@@ -53,12 +53,42 @@ def _dataset(args) -> DatasetRef:
     return DatasetRef("path", path.name, str(path.resolve()))
 
 
-def _config(args) -> AugmentConfig:
+def _config(path: str | None, option: str = "--config") -> AugmentConfig:
+    """IDG settings from a JSON file, or from the `ImageDataGenerator(...)` call in a .py file."""
+    if path and path.endswith(".py"):
+        from .interchange.paste import read_config_text
+
+        try:
+            return read_config_text(Path(path).read_text(encoding="utf-8")).config
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{option} {path}: cannot read it ({error})") from None
     try:
-        raw = json.loads(Path(args.config).read_text()) if args.config else {}
+        raw = json.loads(Path(path).read_text()) if path else {}
     except (OSError, ValueError) as error:
-        raise InputError(f"--config {args.config}: cannot read it as JSON ({error})") from None
+        raise InputError(f"{option} {path}: cannot read it as JSON ({error})") from None
     return AugmentConfig.from_dict(raw)
+
+
+def _augmentation(args, mode: str) -> tuple[AugmentConfig, StackArm | None, str]:
+    """--config's IDG settings or Keras 3 stack (a .py file holding either), and the mode:
+    a stack with --idg is a migration check."""
+    idg = getattr(args, "idg", None)
+    stack = None
+    if args.config and args.config.endswith(".py"):
+        from .stack_input import read_stack
+
+        try:
+            stack = read_stack(args.config, getattr(args, "placement", IN_MODEL))
+        except InputError as error:
+            if "ImageDataGenerator" not in Path(args.config).read_text(encoding="utf-8", errors="replace"):
+                raise InputError(f"--config {error}") from None
+    if stack is None:
+        if idg:
+            raise InputError("--idg goes with a Keras 3 stack as --config (a .py file holding it): the migration check")
+        return _config(args.config), None, mode
+    if not idg:
+        return AugmentConfig(), stack, mode
+    return _config(idg, "--idg"), stack, MIGRATION
 
 
 def _model(args) -> ModelRef:
@@ -91,13 +121,15 @@ def _run(args, mode: str) -> tuple[Path, RunResult]:
     if out.exists() and any(out.iterdir()):
         raise InputError(f"--out {out} exists and is not empty; choose a new folder")
     model = _model(args)
+    config, stack, mode = _augmentation(args, mode)
     spec = build_spec(
-        _config(args),
+        config,
         _dataset(args),
         _settings(args, model),
         mode,
         leave_one_out=getattr(args, "leave_one_out", False),
         model=model,
+        stack=stack,
     )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
@@ -298,7 +330,7 @@ def _print_classes(summary: Summary) -> None:
 def compare(args) -> int:
     out, result = _run(args, COMPARE)
     summary = result.summary
-    for arm in (BASELINE, AUGMENTED):
+    for arm in summary.per_epoch:
         curve = summary.per_epoch[arm]["val_accuracy"].mean
         print(
             f"{arm:>10}: validation accuracy {curve[-1]:.1%} at the last epoch"
@@ -406,7 +438,17 @@ def doctor(args) -> int:
 def _add_run_arguments(command: argparse.ArgumentParser) -> None:
     defaults = TrainSettings()  # the page's defaults too
     command.add_argument("--dataset", default="digits", help=f"a demo ({', '.join(DEMO_NAMES)}), a folder or a .zip")
-    command.add_argument("--config", help="JSON file of ImageDataGenerator keyword arguments")
+    command.add_argument(
+        "--config",
+        help="JSON file of ImageDataGenerator keyword arguments, or a .py file holding an "
+        "ImageDataGenerator(...) call or a Keras 3 augmentation stack (read, never run)",
+    )
+    command.add_argument(
+        "--placement",
+        choices=(IN_MODEL, IN_MAP),
+        default=IN_MODEL,
+        help="with a Keras 3 stack: its layers at the head of the model (default) or in a tf.data map",
+    )
     command.add_argument("--seeds", type=int, default=len(defaults.seeds), help="paired seeds (default %(default)s)")
     command.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs per arm (default %(default)s)")
     command.add_argument(
@@ -466,8 +508,14 @@ def _parser() -> argparse.ArgumentParser:
     prog = "augment-explorer" if Path(sys.argv[0]).name == "augment-explorer" else "python -m explorer"
     parser = argparse.ArgumentParser(prog=prog, description="Augmentation Explorer from the command line")
     commands = parser.add_subparsers(dest="command", required=True)
-    _add_run_arguments(
-        commands.add_parser("compare", help="train with and without augmentation over seeds; print the verdict")
+    compare_command = commands.add_parser(
+        "compare", help="train with and without augmentation over seeds; print the verdict"
+    )
+    _add_run_arguments(compare_command)
+    compare_command.add_argument(
+        "--idg",
+        help="the migration check: with a Keras 3 stack as --config, your ImageDataGenerator settings "
+        "(JSON, or a .py file with the call) trained against the stack, paired by seed",
     )
     ablate_command = commands.add_parser(
         "ablate", help="which setting hurts: each setting alone, and the full config minus each"

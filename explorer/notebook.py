@@ -37,12 +37,15 @@ from .experiments.records.spec import (
     APPLICATION,
     COMPARE,
     FROM_SCRATCH,
+    MIGRATION,
     DatasetRef,
     ModelRef,
     RunSpec,
     TrainSettings,
 )
+from .experiments.records.stack_arm import IN_MODEL, StackArm
 from .experiments.runs.folders import write_json
+from .stack_input import is_stack, read_stack
 
 DEFAULTS = TrainSettings()
 
@@ -181,6 +184,8 @@ def compare(
     data,
     config,
     *,
+    idg=None,
+    placement: str = IN_MODEL,
     model: str | ModelRef = "small-cnn",
     weights: str | None = None,
     start: str = FROM_SCRATCH,
@@ -206,8 +211,16 @@ def compare(
     Args:
         data (str | os.PathLike | tuple): A demo name ("digits", "shapes"), a class-per-folder
             folder or zip, or arrays `(x, y)` (images in 0..255, see `dataset_from_arrays`).
-        config (AugmentConfig | dict | FastImageDataGenerator): The augmentation: a config, a
-            dict of ImageDataGenerator keyword arguments or a generator.
+        config (AugmentConfig | dict | FastImageDataGenerator | str | keras.Sequential): The
+            augmentation: a config, a dict of ImageDataGenerator keyword arguments or a
+            generator; or a Keras 3 stack: its source (`"keras.Sequential([...])"`), a .py
+            file holding it, or the `keras.Sequential` itself (read from its layers' configs).
+        idg (AugmentConfig | dict | FastImageDataGenerator | None): With a stack as `config`:
+            the migration check, your IDG config's arm against the stack's, paired by seed
+            ("the migration changed validation accuracy by X points (95% CI ...)"), beside
+            the baseline.
+        placement: With a stack: "model" (the layers at the head of the model, idle when
+            it predicts) or "map" (a tf.data map over the training batches).
         model: "small-cnn", "applications:NAME" (a keras.applications architecture) or a path
             to a .keras file, or a `ModelRef`.
         weights: With "applications:NAME": a local weights file, or "imagenet" when Keras's
@@ -263,6 +276,7 @@ def ablate(
     config,
     *,
     leave_one_out: bool = False,
+    placement: str = IN_MODEL,
     model: str | ModelRef = "small-cnn",
     weights: str | None = None,
     start: str = FROM_SCRATCH,
@@ -287,8 +301,10 @@ def ablate(
 
     Args:
         data (str | os.PathLike | tuple): As `compare`'s.
-        config (AugmentConfig | dict | FastImageDataGenerator): As `compare`'s; needs at
-            least one active random transform.
+        config (AugmentConfig | dict | FastImageDataGenerator | str | keras.Sequential): As
+            `compare`'s; needs at least one active random transform. A stack is ablated layer
+            by layer (the layers that draw nothing, such as Rescaling, stay in every arm).
+        placement: As `compare`'s.
         leave_one_out: Also train the full config and the full config minus each setting.
         model: As `compare`'s.
         weights: As `compare`'s.
@@ -344,7 +360,8 @@ def _run(kind, mode: str, data, config, options: dict) -> RunOutcome:
     )
     from .experiments.runs.plan import build_spec
 
-    spec = build_spec(_config(config), ref, settings, mode, options.get("leave_one_out", False), model)
+    config, stack, mode = _augmentation(config, options, mode)
+    spec = build_spec(config, ref, settings, mode, options.get("leave_one_out", False), model, stack=stack)
     if dataset is None or dataset.images.shape[1] != spec.settings.image_size:
         dataset = _load(data, ref, spec.settings.image_size, options["class_names"])
     bar = options["progress"]
@@ -415,6 +432,20 @@ def _load(data, ref: DatasetRef, size: int, class_names) -> Dataset:
     if ref.kind == "demo":
         return load_demo(ref.name, image_size=size)
     return load_dataset(ref.path, image_size=size, name=ref.name)
+
+
+def _augmentation(config, options: dict, mode: str) -> tuple[AugmentConfig, StackArm | None, str]:
+    """The IDG config, the Keras 3 stack (None for IDG settings) and the mode: a stack with
+    `idg=` is a migration check."""
+    idg = options.get("idg")
+    if not is_stack(config):
+        if idg is not None:
+            raise InputError("idg= goes with a Keras 3 stack as the config: compare(data, stack, idg=your_idg_config)")
+        return _config(config), None, mode
+    stack = read_stack(config, options.get("placement", IN_MODEL))
+    if idg is None:
+        return AugmentConfig(), stack, mode
+    return _config(idg), stack, MIGRATION
 
 
 def _config(config) -> AugmentConfig:

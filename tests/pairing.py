@@ -8,7 +8,7 @@ from explorer.experiments.training import paired
 from explorer.experiments.training.models import ModelFactory
 
 
-def record_training(monkeypatch, dataset, arms, settings, model=None):
+def record_training(monkeypatch, dataset, arms, settings, model=None, stacks=None):
     """Train; returns (result, initial weights per build, {(seed, epoch): [labels in batch order, per arm]})."""
     initial, orders = [], {}
     build, epoch_arrays = ModelFactory.build, AugmentedSequence.epoch_arrays
@@ -25,6 +25,6 @@ def record_training(monkeypatch, dataset, arms, settings, model=None):
 
     monkeypatch.setattr(ModelFactory, "build", recording_build)
     monkeypatch.setattr(AugmentedSequence, "epoch_arrays", recording_epoch_arrays)
-    result = paired.run_comparison(dataset, arms, settings, model=model)
+    result = paired.run_comparison(dataset, arms, settings, model=model, stacks=stacks)
     monkeypatch.undo()
     return result, initial, orders

@@ -84,6 +84,7 @@ def test_every_module_belongs_to_a_layer():
         "explorer.cli",
         "explorer.notebook",
         "explorer.progress_bar",
+        "explorer.stack_input",
     }
 
 

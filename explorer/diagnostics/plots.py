@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..experiments.analysis.breakdown import class_names, paired_confusion_seeds, summed_confusion
 from ..experiments.analysis.stats import points as format_points
-from ..experiments.analysis.verdict import summarize
+from ..experiments.analysis.verdict import headline_summary
 from ..experiments.records.results import AblationAnalysis, Curve, Effect, RunResult, Summary
 from ..experiments.records.spec import AUGMENTED, BASELINE, FULL
 
@@ -41,7 +41,7 @@ def arm_colour(arm: str, arms: list[str]) -> str:
 def run_summary(result: RunResult) -> Summary:
     """The result's stored summary, or one computed now (a run still going has none):
     baseline against the augmented arm, or the full config of an ablation."""
-    return result.summary or summarize(result, augmented=result.headline_arm or AUGMENTED)
+    return result.summary or headline_summary(result)
 
 
 def _draw(ax, curve: Curve, colour: str, label: str, validation: bool) -> None:

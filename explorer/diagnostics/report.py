@@ -20,9 +20,20 @@ import jinja2
 from ..augment.config import AugmentConfig
 from ..experiments.analysis.ablation import CHANGE_HEADING, analyze, effect_rows
 from ..experiments.analysis.stats import agreement_text, effect_text, percent, points
-from ..experiments.analysis.verdict import summarize, verdict_tone
+from ..experiments.analysis.verdict import headline_summary, summarize, verdict_tone
 from ..experiments.records.results import AblationAnalysis, RunResult, Summary
-from ..experiments.records.spec import ALONE, AUGMENTED, BASELINE, FULL, SUGGESTED, WITHOUT, YOURS, setting_of
+from ..experiments.records.spec import (
+    ALONE,
+    AUGMENTED,
+    BASELINE,
+    FULL,
+    IDG_ARM,
+    STACK_ARM,
+    SUGGESTED,
+    WITHOUT,
+    YOURS,
+    setting_of,
+)
 from ..experiments.suggest.space import HELPS, NO_BETTER, WORSE, Suggestion
 from ..interchange.export import idg_code, kwargs_text
 from .findings import UNITS_PROBLEMS, WARNING, Finding
@@ -98,6 +109,8 @@ def arm_label(arm: str) -> str:
         BASELINE: "no random transform (same preprocessing)",
         AUGMENTED: "the config",
         YOURS: "your settings",
+        IDG_ARM: "your ImageDataGenerator config",
+        STACK_ARM: "your Keras 3 stack",
         SUGGESTED: "the suggestion",
     }.get(arm, arm)
 
@@ -108,6 +121,8 @@ def _comparison_summary(result: RunResult) -> Summary | None:
     if BASELINE not in result.arms or arm is None:
         return None
     stored = result.summary
+    if result.is_migration:
+        return stored or headline_summary(result)
     return stored if stored is not None and arm == AUGMENTED else summarize(result, augmented=arm)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..records.results import AblationAnalysis, Curve, RunResult, Summary, seeds_agreeing
-from ..records.spec import AUGMENTED, BASELINE, METRICS
+from ..records.spec import AUGMENTED, BASELINE, IDG_ARM, METRICS, STACK_ARM
 from ..records.status import RunState
 from .breakdown import class_effects, image_effects
 from .stats import agreement_text, feasible, interval_text, paired_interval, points, t_quantile
@@ -31,6 +31,19 @@ AGREEMENT = 0.75  # share of seeds that must agree with the mean for a "likely" 
 MAX_EXTRA_SEEDS = 50  # beyond this, "more seeds would settle it" is not a useful promise
 IMPROVING_POINTS = 0.5  # last-epoch gain (percentage points) that counts as "still improving"
 MIN_SEEDS = 3
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a verdict compares, in its words: `subject` starts it ("Augmentation hurt"),
+    `with_what` ends its size ("... points lower with augmentation")."""
+
+    subject: str
+    with_what: str
+
+
+AUGMENTATION = Wording("augmentation", "with augmentation")
+MIGRATION = Wording("the migration", "with the Keras 3 stack than with ImageDataGenerator")
 
 ESTIMATOR_HELP = (
     "Per seed, the effect is the mean validation accuracy over the last {k} epochs, augmented minus "
@@ -161,25 +174,28 @@ def _doubt(deltas: list[float], interval, settle: int | None) -> str:
     return f"the 95% CI ({interval_text(interval)} points) still includes zero; {more}"
 
 
-def verdict_text(code: str | None, deltas: list[float], interval, epochs: int, settle: int | None) -> str:
+def verdict_text(
+    code: str | None, deltas: list[float], interval, epochs: int, settle: int | None, words: Wording = AUGMENTATION
+) -> str:
     """The verdict in one sentence, as strong as its code and no stronger."""
     if code is None:
         return "No paired results yet: a verdict needs both arms of a seed finished."
     n, mean = len(deltas), float(np.mean(deltas))
     direction = "lower" if mean < 0 else "higher"
     agree = agreement_text(deltas)
-    size = f"validation accuracy was {points(abs(mean), False)} points {direction} with augmentation"
+    size = f"validation accuracy was {points(abs(mean), False)} points {direction} {words.with_what}"
+    subject = words.subject[0].upper() + words.subject[1:]
     if code in ("hurt", "helped"):
         ci = f"95% CI {interval_text(interval)} points"
-        return f"Augmentation {code}: {size} ({_measure(epochs)}; {agree}; {ci})."
+        return f"{subject} {code}: {size} ({_measure(epochs)}; {agree}; {ci})."
     if code in ("likely_hurt", "likely_helped"):
         outcome, doubt = code.removeprefix("likely_"), _doubt(deltas, interval, settle)
-        return f"Augmentation probably {outcome}: {size} ({_measure(epochs)}; {agree}), but {doubt}."
+        return f"{subject} probably {outcome}: {size} ({_measure(epochs)}; {agree}), but {doubt}."
     if n == 1:
         return f"No detectable difference on the one paired seed ({_measure(epochs)}); run at least 2 more seeds."
     bound = max(abs(interval[0]), abs(interval[1]))
     return (
-        f"No detectable difference: augmentation changed validation accuracy by {points(mean)} points "
+        f"No detectable difference: {words.subject} changed validation accuracy by {points(mean)} points "
         f"({_measure(epochs)}; {agree}; 95% CI {interval_text(interval)} points); "
         f"the interval includes zero, so any effect is within ±{points(bound, False)} points."
     )
@@ -273,7 +289,11 @@ def _interval(deltas: list[float]) -> tuple[float | None, float | None, float | 
 
 
 def summarize(
-    result: RunResult, baseline: str = BASELINE, augmented: str = AUGMENTED, last_epochs: int = LAST_EPOCHS
+    result: RunResult,
+    baseline: str = BASELINE,
+    augmented: str = AUGMENTED,
+    last_epochs: int = LAST_EPOCHS,
+    words: Wording = AUGMENTATION,
 ) -> Summary:
     """The comparison's verdict, interval, warnings, per-epoch curves and per-class and
     per-image effects.
@@ -312,7 +332,7 @@ def summarize(
         verdict=(
             stopped_note(result)
             + (UNTRAINED_NOTE if untrained else "")
-            + verdict_text(code, deltas, (low, high), pairing.window, settle)
+            + verdict_text(code, deltas, (low, high), pairing.window, settle, words)
         ),
         still_improving=improving,
         warnings=warnings,
@@ -329,6 +349,14 @@ def summarize(
         classes=class_effects(result, augmented, baseline) if augmented in result.arms else [],
         images=image_effects(result, augmented, baseline),
     )
+
+
+def headline_summary(result: RunResult) -> Summary:
+    """The run's verdict: a migration check's stack against its IDG config ("the migration
+    changed validation accuracy by ..."), else the headline arm against the baseline."""
+    if result.is_migration:
+        return summarize(result, baseline=IDG_ARM, augmented=STACK_ARM, words=MIGRATION)
+    return summarize(result, augmented=result.headline_arm or AUGMENTED)
 
 
 def verdict_tone(summary: Summary | None, analysis: AblationAnalysis | None = None) -> str:

@@ -18,9 +18,11 @@ from ...augment.config import AugmentConfig
 from .spec import (
     AUGMENTED,
     FULL,
+    IDG_ARM,
     METRICS,
     NO_INTERVAL,
     SPLIT_SEED,
+    STACK_ARM,
     SUGGESTED,
     Interval,
     ModelRef,
@@ -33,6 +35,7 @@ from .spec import (
     number,
     plain,
 )
+from .stack_arm import StackArm, stack_arms
 from .status import RunState
 
 # -- what came out ---------------------------------------------------------------------------------
@@ -385,6 +388,7 @@ class RunResult:
     device: str = ""  # what trained: "CPU (2 cores)", "GPU: NVIDIA H200", ...
     model_notes: list[str] = field(default_factory=list)  # what was done to fit the model to the data
     backend: str = ""  # where the trials trained: "local: one trial at a time", "Ray cluster at ...", ...
+    stacks: dict[str, StackArm] = field(default_factory=dict)  # arms that ran a Keras 3 stack
 
     @property
     def seeds(self) -> list:
@@ -393,8 +397,13 @@ class RunResult:
     @property
     def headline_arm(self) -> str | None:
         """The arm a verdict compares with the baseline: augmented, else full, else a
-        suggestion's pick (None if none)."""
-        return next((arm for arm in (AUGMENTED, FULL, SUGGESTED) if arm in self.arms), None)
+        suggestion's pick, else a migration's stack (None if none)."""
+        return next((arm for arm in (AUGMENTED, FULL, SUGGESTED, STACK_ARM) if arm in self.arms), None)
+
+    @property
+    def is_migration(self) -> bool:
+        """A migration check: the IDG config's arm against the stack's, paired."""
+        return IDG_ARM in self.arms and STACK_ARM in self.arms
 
     def to_json(self) -> dict:
         settings = self.settings.to_json() | {"split_seed": self.split_seed}
@@ -423,6 +432,8 @@ class RunResult:
         data.update(
             model=self.model.to_json(), device=self.device, model_notes=list(self.model_notes), backend=self.backend
         )
+        if self.stacks:
+            data["stacks"] = {arm: stack.to_json() for arm, stack in self.stacks.items()}
         return data
 
     def mean_epoch_seconds(self) -> float | None:
@@ -467,6 +478,7 @@ class RunResult:
             device=str(data.get("device") or ""),
             model_notes=[str(note) for note in data.get("model_notes") or []],
             backend=str(data.get("backend") or ""),
+            stacks=stack_arms(data.get("stacks")),
         )
 
 

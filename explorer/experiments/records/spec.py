@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from ...augment.config import AugmentConfig
+from .stack_arm import StackArm, stack_arms
 
 # -- arm names ----------------------------------------------------------------------------------
 
@@ -25,9 +26,10 @@ FULL = "full"  # the user's config (an ablation with leave-one-out)
 ALONE = "only:"  # prefix: one setting alone on top of the baseline
 WITHOUT = "without:"  # prefix: the full config minus one setting
 YOURS, SUGGESTED = "yours", "suggested"  # a suggestion's check: the user's config, and the pick
+IDG_ARM, STACK_ARM = "idg", "stack"  # a migration check: the IDG config, and the Keras 3 stack
 
-COMPARE, ABLATION, SUGGEST = "compare", "ablation", "suggest"  # run modes
-MODES = (COMPARE, ABLATION, SUGGEST)
+COMPARE, ABLATION, SUGGEST, MIGRATION = "compare", "ablation", "suggest", "migration"  # run modes
+MODES = (COMPARE, ABLATION, SUGGEST, MIGRATION)
 METRICS = ("train_accuracy", "val_accuracy", "train_loss", "val_loss")
 SPLIT_SEED = 0  # one split for every seed and arm: only initial weights and batch order vary
 
@@ -329,7 +331,9 @@ class RunSpec:
     `config` is the user's augmentation; `arms` are the configs trained (name -> config,
     paired by seed); `probes` augment validation images to measure affinity (ablation only);
     `search`: a suggest run's budget (its arms are the baseline and the user's config; the
-    suggested arm joins them in the check).
+    suggested arm joins them in the check). `stacks`: the arms that train with a Keras 3
+    stack on top of their config's preprocessing (arm -> `StackArm`); a migration run trains
+    the baseline, the IDG config (IDG_ARM) and the stack (STACK_ARM).
     """
 
     dataset: DatasetRef
@@ -340,8 +344,11 @@ class RunSpec:
     probes: dict[str, AugmentConfig] = field(default_factory=dict)
     model: ModelRef = ModelRef()
     search: SearchSettings | None = None
+    stacks: dict[str, StackArm] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if set(self.stacks) - set(self.arms):
+            raise ValueError(f"stacks name arms the run does not train: {sorted(set(self.stacks) - set(self.arms))}")
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {self.mode!r}")
         if BASELINE not in self.arms:
@@ -366,6 +373,8 @@ class RunSpec:
         data["model"] = self.model.to_json()
         if self.search is not None:
             data["search"] = self.search.to_json()
+        if self.stacks:
+            data["stacks"] = {arm: stack.to_json() for arm, stack in self.stacks.items()}
         return data
 
     @classmethod
@@ -383,4 +392,5 @@ class RunSpec:
             probes=configs(data.get("probes"), "probes"),
             model=ModelRef.from_json(data.get("model")),
             search=SearchSettings.from_json(data["search"]) if data.get("search") is not None else None,
+            stacks=stack_arms(data.get("stacks")),
         )

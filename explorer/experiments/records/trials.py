@@ -22,18 +22,21 @@ import numpy as np
 from ...augment.config import AugmentConfig
 from ...data.split import Split
 from .spec import METRICS, ModelRef, TrainSettings
+from .stack_arm import StackArm
 
 HISTORY = (*METRICS, "epoch_seconds")  # what a trial records per finished epoch
 
 
 @dataclass(frozen=True)
 class Trial:
-    """One arm on one seed: `seed_index` is the seed's place in the run's seed list."""
+    """One arm on one seed: `seed_index` is the seed's place in the run's seed list; `stack`:
+    the Keras 3 layers the arm runs on top of its config, if it is a stack's arm."""
 
     arm: str
     seed_index: int
     seed: int
     config: AugmentConfig
+    stack: StackArm | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -111,11 +114,16 @@ class TrialResult:
         return self.arm, self.seed_index
 
 
-def plan_trials(arms: dict[str, AugmentConfig], seeds: tuple[int, ...], kept: set[int] = frozenset()) -> list[Trial]:
+def plan_trials(
+    arms: dict[str, AugmentConfig],
+    seeds: tuple[int, ...],
+    kept: set[int] = frozenset(),
+    stacks: dict[str, StackArm] | None = None,
+) -> list[Trial]:
     """Every arm on every seed not `kept` (finished earlier), seed by seed: a local run
     trains them in this order, so a stopped run has whole seeds first."""
     return [
-        Trial(arm, index, seed, config)
+        Trial(arm, index, seed, config, (stacks or {}).get(arm))
         for index, seed in enumerate(seeds)
         if seed not in kept
         for arm, config in arms.items()

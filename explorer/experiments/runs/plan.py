@@ -13,7 +13,11 @@ from ..records.spec import (
     AUGMENTED,
     BASELINE,
     COMPARE,
+    FULL,
+    IDG_ARM,
+    MIGRATION,
     MODEL_FILE,
+    STACK_ARM,
     SUGGEST,
     YOURS,
     DatasetRef,
@@ -21,7 +25,10 @@ from ..records.spec import (
     RunSpec,
     SearchSettings,
     TrainSettings,
+    alone,
+    without,
 )
+from ..records.stack_arm import StackArm
 from ..training.model_file import inspect_model_file
 
 
@@ -52,6 +59,7 @@ def build_spec(
     leave_one_out: bool = False,
     model: ModelRef | None = None,
     search: SearchSettings | None = None,
+    stack: StackArm | None = None,
 ) -> RunSpec:
     """The spec of a run.
 
@@ -67,6 +75,8 @@ def build_spec(
     """
     model = model or ModelRef()
     settings = model_settings(model, settings)
+    if stack is not None or mode == MIGRATION:
+        return stack_spec(config, dataset, settings, mode, leave_one_out, model, stack)
     if mode == SUGGEST:
         return RunSpec(
             dataset,
@@ -91,3 +101,54 @@ def build_spec(
     return RunSpec(
         dataset, config, {BASELINE: config.without_transforms(), AUGMENTED: config}, settings, COMPARE, model=model
     )
+
+
+def stack_arms(
+    config: AugmentConfig, stack: StackArm, mode: str, leave_one_out: bool = False
+) -> tuple[dict[str, AugmentConfig], dict[str, StackArm]]:
+    """The arms of a run whose augmented arm is a Keras 3 stack, and the stack each runs.
+
+    Every stack arm keeps the config's preprocessing (rescale, samplewise_*) with no IDG
+    transform. compare: the baseline (the stack's layers that draw nothing, if any) and the
+    stack. ablation: the baseline and each drawing layer alone (`StackArm.only`) and, with
+    leave_one_out, the full stack and the stack without each (`StackArm.without`).
+    migration: the baseline, the IDG config and the stack."""
+    base = config.without_transforms()
+    fixed = {BASELINE: stack.fixed()} if stack.fixed().stack.layers else {}
+    if mode == MIGRATION:
+        return {BASELINE: base, IDG_ARM: config, STACK_ARM: base}, {STACK_ARM: stack}
+    if mode == COMPARE:
+        return {BASELINE: base, AUGMENTED: base}, fixed | {AUGMENTED: stack}
+    labels = stack.labels()
+    stacks = fixed | {alone(label): stack.only(index) for index, label in labels.items()}
+    if leave_one_out:
+        stacks[FULL] = stack
+        stacks.update({without(label): stack.without(index) for index, label in labels.items()})
+    return {arm: base for arm in (BASELINE, *stacks)}, stacks
+
+
+def stack_spec(
+    config: AugmentConfig,
+    dataset: DatasetRef,
+    settings: TrainSettings,
+    mode: str,
+    leave_one_out: bool,
+    model: ModelRef,
+    stack: StackArm | None,
+) -> RunSpec:
+    """`build_spec` for a Keras 3 stack (compare, ablation) or a migration check (the
+    config against the stack). InputError when the stack is missing or draws nothing."""
+    if stack is None:
+        raise InputError("a migration check needs the Keras 3 stack to compare the IDG config with")
+    if mode not in (COMPARE, ABLATION, MIGRATION):
+        raise InputError(
+            f"a Keras 3 stack can be compared, ablated or checked against IDG; {mode!r} takes "
+            "ImageDataGenerator settings"
+        )
+    if not stack.random_layers:
+        raise InputError(
+            "the stack has no layer that draws (only Rescaling, Resizing, CenterCrop...), so every arm "
+            "would train the same model: add an augmentation layer such as RandomFlip first"
+        )
+    arms, stacks = stack_arms(config, stack, mode, leave_one_out)
+    return RunSpec(dataset, config, arms, settings, mode, model=model, stacks=stacks)

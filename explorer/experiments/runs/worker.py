@@ -133,6 +133,7 @@ def execute(
                 earlier=earlier,
                 model=spec.model,
                 backend=backend,
+                stacks=spec.stacks,
             )
         if spec.mode == ABLATION:
             result.ablation = analyze(result)

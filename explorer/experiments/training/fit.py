@@ -23,8 +23,10 @@ from ...augment.engine import augment_batch, standardize
 from ...data.split import Split
 from ...dropin.sequence import AugmentedSequence
 from ..records.spec import BASELINE, ModelRef, TrainSettings
+from ..records.stack_arm import IN_MAP, StackArm
 from ..records.trials import HISTORY, EpochMetrics, Trial, TrialContext, TrialEvent, TrialResult
 from .models import ModelFactory, training_device
+from .stack_training import check_size, mapped, with_stack
 
 EPOCH_IN_MEMORY_BYTES = 256 * 2**20  # larger training sets stream through the PyDataset
 
@@ -110,8 +112,25 @@ def _epoch_batches(sequence: AugmentedSequence, epochs: int, batch_size: int):
             yield x[start : start + batch_size], y[start : start + batch_size]
 
 
-def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict) -> None:
-    if sequence.images.size * 4 <= EPOCH_IN_MEMORY_BYTES:
+def _sequence_batches(sequence: AugmentedSequence, epochs: int):
+    """Every epoch's batches from the PyDataset, for a tf.data map over data too large to hold."""
+    for _ in range(epochs):
+        for index in range(len(sequence)):
+            yield sequence[index]
+        sequence.on_epoch_end()
+
+
+def _fit(model, sequence: AugmentedSequence, settings: TrainSettings, fit: dict, stack: StackArm | None) -> None:
+    in_memory = sequence.images.size * 4 <= EPOCH_IN_MEMORY_BYTES
+    if stack is not None and stack.placement == IN_MAP:
+        batches = (
+            _epoch_batches(sequence, settings.epochs, settings.batch_size)
+            if in_memory
+            else _sequence_batches(sequence, settings.epochs)
+        )
+        data = mapped(batches, stack, tuple(sequence.images.shape[1:]))
+        model.fit(data, steps_per_epoch=len(sequence), epochs=settings.epochs, shuffle=False, **fit)
+    elif in_memory:
         # Whole augmented epochs as arrays, fed to ONE fit call: a fit call per epoch rebuilt
         # the input pipeline and retraced the validation step every epoch (a quarter of the
         # time on digits), and a PyDataset costs more per step. Same batches, same order.
@@ -147,6 +166,9 @@ def run_trial(
     keras.backend.clear_session()  # a process that trains many trials keeps no graphs from the last
     keras.utils.set_random_seed(trial.seed)  # same initial weights for every arm of this seed
     model = models.build()
+    if trial.stack is not None:  # its layers are built after the model: the weights stay paired
+        check_size(trial.stack, tuple(split.train_images.shape[1:]))
+        model = with_stack(model, trial.stack)
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate), loss=models.loss(model), metrics=["accuracy"]
     )
@@ -163,6 +185,7 @@ def run_trial(
         sequence,
         settings,
         dict(validation_data=(context.validation_x, split.validation_labels), verbose=0, callbacks=callbacks),
+        trial.stack,
     )
     result = TrialResult(
         trial.arm, trial.seed_index, trial.seed, recorder.history, stopped=recorder.stopped, device=training_device()

@@ -16,9 +16,10 @@ from pathlib import Path
 from ...augment.config import AugmentConfig
 from ...data.datasets import Dataset
 from ...data.split import Split, split_dataset
-from ..analysis.verdict import summarize
+from ..analysis.verdict import headline_summary
 from ..records.results import ArmHistory, Progress, RunResult
-from ..records.spec import AUGMENTED, METRICS, SPLIT_SEED, ModelRef, TrainSettings
+from ..records.spec import METRICS, SPLIT_SEED, ModelRef, TrainSettings
+from ..records.stack_arm import StackArm
 from ..records.status import RunState
 from ..records.trials import HISTORY, Trial, TrialContext, TrialEvent, TrialResult, model_files, plan_trials
 from .backends import Backend, LocalBackend
@@ -176,6 +177,7 @@ def _same_training(earlier: RunResult, result: RunResult) -> bool:
     return (
         same_settings
         and earlier.configs == result.configs
+        and earlier.stacks == result.stacks
         and earlier.dataset == result.dataset
         and earlier.model == result.model
         and earlier.class_names == result.class_names
@@ -238,6 +240,7 @@ def run_comparison(
     earlier: RunResult | None = None,
     model: ModelRef | None = None,
     backend: Backend | None = None,
+    stacks: dict[str, StackArm] | None = None,
 ) -> RunResult:
     """Train every arm for every seed and return the `RunResult` (summary included).
 
@@ -261,6 +264,8 @@ def run_comparison(
     kept as they are and only the others are trained (pairing is per seed, so nothing changes).
     `model` (default: the small CNN) is built by `models.ModelFactory` for every trial;
     result.device says what trained, each arm's `epoch_seconds` how long each epoch took.
+    `stacks` (arm -> `StackArm`): arms that run a Keras 3 stack's real layers on top of their
+    config's preprocessing, in the model or in a tf.data map (`training.stack_training`).
     """
     settings, model = settings or TrainSettings(), model or ModelRef()
     backend = backend or LocalBackend()
@@ -269,8 +274,9 @@ def run_comparison(
     models = model_factory(model, split, shared)
     result = _new_result(dataset, split, arms, settings, probes or {}, model)
     result.device, result.model_notes, result.backend = training_device(), models.notes, backend.label
+    result.stacks = dict(stacks or {})
     kept = _carry_over(earlier, result)
-    trials = plan_trials(arms, settings.seeds, kept)
+    trials = plan_trials(arms, settings.seeds, kept, stacks)
     context = TrialContext(
         split,
         validation_input(split, models, shared),
@@ -292,5 +298,5 @@ def run_comparison(
 
 def _finish(result: RunResult, status: RunState) -> RunResult:
     result.status = status
-    result.summary = summarize(result, augmented=result.headline_arm or AUGMENTED)
+    result.summary = headline_summary(result)
     return result
