@@ -341,7 +341,12 @@ def _draw_holds(name: str, layer, draw) -> bool:
     if name == "RandomContrast":
         return _within(draw.factor, 1 - lower, 1 + upper)
     if name == "RandomSaturation":
-        return _within(draw.factor, lower / (1 - lower + 1e-7), upper / (1 - upper + 1e-7))
+        # g(f) = f / (1 - f) rises to +inf at f = 1 and comes back from -inf above it: a factor
+        # range past 1, such as (0, 2), draws from [g(lower), +inf) and (-inf, g(upper)].
+        low, high = lower / (1 - lower + 1e-7), upper / (1 - upper + 1e-7)
+        if upper <= 1:
+            return _within(draw.factor, low, high)
+        return draw.factor >= low - 1e-4 or draw.factor <= high + 1e-4
     if name == "RandomHue":
         return _within(abs(draw.factor), lower / 2, upper / 2)
     if name == "RandomPosterization":
