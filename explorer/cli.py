@@ -218,13 +218,15 @@ def suggest(args) -> int:
         args.backend, args.ray_address, args.workers, args.cpus_per_trial, args.gpus_per_trial
     )
     model = _model(args)
+    config, stack, _ = _augmentation(args, SUGGEST)  # a .py holding a Keras 3 stack: suggest a stack
     spec = build_spec(
-        _config(args),
+        config,
         _dataset(args),
         _settings(args, model),
         SUGGEST,
         model=model,
         search=SearchSettings(args.budget, args.check_seeds),
+        stack=stack,
     )
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "spec.json", spec.to_json())
@@ -279,7 +281,7 @@ def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
     """The verdict first (against the user's settings, then against no augmentation, then
     what to do: `Suggestion.verdict`, as the page and the report say it), then the details
     (the check's model and hardware, when it ran)."""
-    from .experiments.suggest.space import worth_text
+    from .experiments.suggest.space import change_words, worth_text
     from .interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code
 
     verdict = suggestion.verdict
@@ -298,8 +300,16 @@ def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
         else "no change from yours"
     )
     for change in changes:
-        print(f"  {change.setting}: {change.yours!r} -> {change.suggested!r}, {worth_text(change)}")
+        said = (
+            change_words(change, True)
+            if suggestion.stack
+            else f"{change.setting}: {change.yours!r} -> {change.suggested!r}"
+        )
+        print(f"  {said}, {worth_text(change)}")
     print(f"checked on fresh seeds {suggestion.seeds_used_for_check}; the suggestion:")
+    if suggestion.stack is not None:  # a stack search answers in Keras 3 layers
+        print(f"{suggestion.stack.code}  # {suggestion.stack.where}")
+        return
     print(idg_code(suggestion.config))
     print(fast_code(suggestion.config))
     print(exact_layer_code(suggestion.config)[0])
@@ -309,10 +319,12 @@ def _print_suggestion(suggestion, result: RunResult | None = None) -> None:
 CLASS_ROWS = 12  # the most harmed classes printed; result.json and the report have them all
 
 
-def _print_classes(summary: Summary) -> None:
+def _print_classes(summary: Summary, columns: tuple[str, str] = ("without", "with")) -> None:
+    """Per class: accuracy in the two arms compared (`columns`: their headings) and the change."""
     if not summary.classes:
         return
-    print(f"\n{'class':<16} {'without':>8} {'with':>8}  {'change, points (decision interval)':<46} seeds")
+    before, after = columns
+    print(f"\n{'class':<16} {before:>8} {after:>8}  {'change, points (decision interval)':<46} seeds")
     for row in summary.classes[:CLASS_ROWS]:
         flag = {"hurts": "harmed", "helps": "helped"}.get(row.effect.decision(), "")
         print(
@@ -341,9 +353,29 @@ def compare(args) -> int:
     print(f"verdict_code: {summary.verdict_code}")
     for warning in summary.warnings:
         print(f"warning: {warning}")
-    _print_classes(summary)
+    _print_classes(summary, ("IDG", "stack") if result.is_migration else ("without", "with"))
+    if result.is_migration:
+        _side_by_side(out)
     print(f"files: {out}/result.json, report.html, figure.png, tensorboard/")
     return 0 if result.status == RunState.FINISHED else 1
+
+
+def _side_by_side(out: Path) -> None:
+    """A migration check's draws side by side on the first 9 images of its data, in words and
+    in side_by_side.png."""
+    from .diagnostics.migration_draws import side_by_side
+    from .diagnostics.migration_pixels import common_images
+    from .diagnostics.migration_plots import side_by_side_figure
+    from .experiments.records.spec import RunSpec
+    from .experiments.runs.worker import load_spec_dataset
+
+    spec = RunSpec.from_json(json.loads((out / "spec.json").read_text()))
+    side = side_by_side(spec.config, spec.stack.stack, common_images(load_spec_dataset(spec).images))
+    print(f"side by side ({side.draws} draws on each of {side.images} images of the data at 64 px):")
+    for line in side.words:
+        print(f"  {line}")
+    side_by_side_figure(side).savefig(out / "side_by_side.png", dpi=110, bbox_inches="tight")
+    print(f"  figure: {out}/side_by_side.png")
 
 
 def _wait_for_run_dir() -> Path | None:

@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .augment.config import AugmentConfig
 from .data.datasets import Dataset, dataset_from_arrays, load_dataset
@@ -46,6 +47,9 @@ from .experiments.records.spec import (
 from .experiments.records.stack_arm import IN_MODEL, StackArm
 from .experiments.runs.folders import write_json
 from .stack_input import is_stack, read_stack
+
+if TYPE_CHECKING:
+    from .diagnostics.migration_draws import SideBySide
 
 DEFAULTS = TrainSettings()
 
@@ -100,9 +104,17 @@ class RunOutcome:
             + (f", {pace:.1f} s per epoch" if pace is not None else "")
         ]
         if summary is not None and summary.baseline_accuracy is not None:
+            without, with_ = (
+                ("with ImageDataGenerator", "with the Keras 3 stack")
+                if result.is_migration
+                else (
+                    "without augmentation",
+                    "with",
+                )
+            )
             facts.append(
-                f"validation accuracy without augmentation {percent(summary.baseline_accuracy)}, "
-                f"with {percent(summary.augmented_accuracy)} over {summary.n_seeds} seed(s)"
+                f"validation accuracy {without} {percent(summary.baseline_accuracy)}, "
+                f"{with_} {percent(summary.augmented_accuracy)} over {summary.n_seeds} seed(s)"
             )
         return facts + list(result.model_notes) + (list(summary.warnings) if summary else [])
 
@@ -138,6 +150,24 @@ class ComparisonResult(RunOutcome):
         dataset (Dataset): The images and labels it trained and validated on.
         run_dir (Path | None): The run folder kept with `out=`, else None.
     """
+
+    def side_by_side(self, draws: int = 200) -> SideBySide:
+        """A migration check's draws side by side (`idg=` given): what the IDG config and the
+        stack draw on the same images (the first 9 of the data, at 64 px), and where their
+        mean images differ. `explorer.diagnostics.migration_plots.side_by_side_figure` draws it.
+
+        Returns:
+            The quantities, the difference map and the sentences that say them.
+
+        Raises:
+            InputError: The run is not a migration check.
+        """
+        from .diagnostics.migration_draws import side_by_side
+        from .diagnostics.migration_pixels import common_images
+
+        if self.spec.stack is None or not self.result.is_migration:
+            raise InputError("side by side needs a migration check: compare(data, stack, idg=your_idg_config)")
+        return side_by_side(self.spec.config, self.spec.stack.stack, common_images(self.dataset.images), draws)
 
 
 @dataclass(repr=False)

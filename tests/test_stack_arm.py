@@ -25,7 +25,6 @@ from explorer.experiments.records.spec import (
     IDG_ARM,
     MIGRATION,
     STACK_ARM,
-    SUGGEST,
     DatasetRef,
     RunSpec,
     TrainSettings,
@@ -138,7 +137,6 @@ def test_a_migration_spec_pairs_the_idg_config_with_the_stack():
     "mode, stack, message",
     [
         (MIGRATION, None, "needs the Keras 3 stack"),
-        (SUGGEST, StackArm(STACK), "takes ImageDataGenerator settings"),
         (COMPARE, StackArm(parse_stack("[layers.Rescaling(1 / 255)]").stack), "no layer that draws"),
     ],
 )
@@ -253,3 +251,18 @@ def test_a_migration_verdict_says_what_the_migration_changed(deltas, interval, s
     text = verdict_text(verdict_code(deltas, interval), deltas, interval, 3, None, WORDS)
     assert text.startswith(start), text
     assert "95% CI" in text
+
+
+def test_side_by_side_of_a_notebook_result_needs_a_migration_check():
+    from explorer.data.demos import make_shapes
+    from explorer.notebook import ComparisonResult
+
+    shapes = make_shapes(image_size=16, per_class=3)
+    idg = AugmentConfig(rotation_range=36)
+    spec = build_spec(idg, DIGITS, FAST, MIGRATION, stack=StackArm(parse_stack("[layers.RandomRotation(0.1)]").stack))
+    migration = ComparisonResult(spec, RunResult(arms={BASELINE: None, IDG_ARM: None, STACK_ARM: None}), shapes)
+    side = migration.side_by_side(draws=20)
+    assert side.images == 9 and side.quantity("rotation").stack_range[1] <= 36.0001
+    plain = ComparisonResult(build_spec(idg, DIGITS, FAST), RunResult(arms={BASELINE: None, AUGMENTED: None}), shapes)
+    with pytest.raises(InputError, match="side by side needs a migration check"):
+        plain.side_by_side()

@@ -132,3 +132,51 @@ def test_the_link_carries_the_engine_and_the_stack():
     assert problems == [] and back.engine == "keras3" and back.stack_text == STACK
     _, problems = record_from_query({"engine": "keras3", "stack": "x" * 7000})
     assert any("stack" in problem and "longer than" in problem for problem in problems)
+
+
+# -- training the stack (item 4) and the migration check (item 5) ------------------------------
+
+
+def test_train_submits_the_previews_stack_where_its_layers_run(submitted):
+    from explorer.experiments.records.spec import AUGMENTED, BASELINE, COMPARE
+    from explorer.experiments.records.stack_arm import IN_MAP, StackArm
+
+    at = run_app({"engine": "keras3", "stack": STACK, "section": "train"})
+    assert any("RandomRotation(factor=0.2)" in block.value for block in at.code)
+    at.radio(key="train_placement").set_value(IN_MAP).run()
+    at.button(key="train").click().run()
+    assert not at.exception, at.exception
+    (spec,) = submitted
+    assert (spec.mode, list(spec.arms)) == (COMPARE, [BASELINE, AUGMENTED])
+    assert spec.stacks[AUGMENTED] == StackArm(parse_stack(STACK).stack, IN_MAP) == spec.stack
+    assert page_record(at).train.placement == IN_MAP
+    assert dict(at.query_params)["placement"] in ("map", ["map"])  # the link keeps it
+
+
+def test_the_migration_check_pairs_the_idg_settings_with_the_stack(submitted):
+    from explorer.experiments.records.spec import IDG_ARM, MIGRATION, STACK_ARM
+
+    at = run_app({"engine": "keras3", "stack": STACK, "section": "train", "rotation_range": "20"})
+    assert "Migration check: your IDG settings vs your Keras 3 stack" in at.radio(key="train_mode").options
+    at.radio(key="train_mode").set_value(MIGRATION).run()
+    assert any("ImageDataGenerator(rotation_range=20" in block.value for block in at.code)
+    assert any("IDGAugmentation(" in block.value for block in at.code)
+    said = "\n".join(block.value for block in at.markdown)
+    assert "Side by side, before any training" in said and "rotation" in said
+    assert re.search(r"The mean images differ by [\d.]+ grey levels", said), said
+    at.button(key="train").click().run()
+    assert not at.exception, at.exception
+    (spec,) = submitted
+    assert spec.mode == MIGRATION and spec.arms[IDG_ARM] == AugmentConfig(rotation_range=20)
+    assert spec.stacks[STACK_ARM].stack == parse_stack(STACK).stack
+
+
+def test_the_migration_check_is_offered_only_beside_a_stack():
+    at = run_app({"section": "train", "rotation_range": "20"})
+    assert len(at.radio(key="train_mode").options) == 3
+
+
+def test_a_stack_that_draws_nothing_cannot_be_trained():
+    at = run_app({"engine": "keras3", "stack": "[layers.Rescaling(1 / 255)]", "section": "train"})
+    assert at.button(key="train").disabled
+    assert "every arm would train the same model" in messages(at)

@@ -152,3 +152,20 @@ def mean_difference_map(
         resized=any(r[2][2] for r in results),
     )
     return pixels, [run for r in results for run in r[2][1]]
+
+
+def common_images(images, count: int = 9, side: int = 64) -> np.ndarray:
+    """Up to `count` images of any sizes and channels as one N x side x side x 3 float32
+    batch in 0..255 (grey images repeated to RGB, resized with INTER_AREA): the same images
+    for both sides of `side_by_side`, whatever the page, the CLI or a notebook holds."""
+    batch = []
+    for image in list(images)[:count]:
+        pixels = np.asarray(image, dtype=np.float32)
+        if pixels.ndim == 2:
+            pixels = pixels[..., None]
+        if pixels.shape[-1] == 1:
+            pixels = np.repeat(pixels, 3, axis=-1)
+        batch.append(cv2.resize(pixels[..., :3], (side, side), interpolation=cv2.INTER_AREA))
+    if not batch:
+        raise ValueError("side by side needs at least one image")
+    return np.stack(batch)

@@ -231,11 +231,21 @@ def _pixels_context(pixels: PixelStats, findings: list[Finding]) -> dict:
     return {"pixel_rows": rows, "units_findings": [f for f in findings if f.code in UNITS_PROBLEMS]}
 
 
+def _arm_settings(arm: str, config: AugmentConfig, result: RunResult) -> str:
+    """An arm's settings in a few words: its IDG keywords, then the Keras 3 layers it ran."""
+    stack = result.stacks.get(arm)
+    layers = ", ".join(layer.call_text() for layer in stack.stack.layers) if stack else ""
+    said = [part for part in (kwargs_text(config), f"Keras 3: {layers}" if layers else "") if part]
+    return "; ".join(said) or "defaults"
+
+
 def _config_context(config: AugmentConfig, result: RunResult) -> dict:
     rows = [
-        Row((arm, arm_label(arm), kwargs_text(arm_config) or "defaults")) for arm, arm_config in result.configs.items()
+        Row((arm, arm_label(arm), _arm_settings(arm, arm_config, result))) for arm, arm_config in result.configs.items()
     ]
-    return {"idg_code": idg_code(config), "arm_rows": rows}
+    stack = next((result.stacks[arm] for arm in (STACK_ARM, AUGMENTED, FULL) if arm in result.stacks), None)
+    shown = {"stack_code": stack.code, "stack_where": stack.where} if stack is not None else {"stack_code": ""}
+    return {"idg_code": idg_code(config), "arm_rows": rows, **shown}
 
 
 # A suggestion's tone (`words.verdict_of`) as the summary box's colour class.
@@ -244,7 +254,8 @@ SUGGESTION_BOX = {HELPS: "helped", NO_BETTER: "likely_hurt", WORSE: "hurt"}
 
 def _suggestion_context(suggestion: Suggestion) -> dict:
     """A suggest run: its verdict (against the user's settings first), the box's colour, the
-    suggested IDG code and the three comparisons on the fresh seeds."""
+    suggested code (the IDG line, or a stack search's `keras.Sequential([...])`) and the
+    three comparisons on the fresh seeds."""
     verdict = suggestion.verdict
     rows = [
         Row(
@@ -262,7 +273,8 @@ def _suggestion_context(suggestion: Suggestion) -> dict:
     return {
         "suggestion_verdict": verdict,
         "tone": SUGGESTION_BOX.get(verdict.tone, "no_difference"),
-        "suggested_code": idg_code(suggestion.config),
+        "suggested_code": suggestion.stack.code if suggestion.stack is not None else idg_code(suggestion.config),
+        "suggested_stack": suggestion.stack.where if suggestion.stack is not None else "",
         "suggestion_rows": rows,
         "against": "the suggestion",
     }
@@ -279,7 +291,13 @@ def _sections(context: dict) -> list[tuple[str, str]]:
             "idg_code" in context,
         ),
         ("doctor", "Config doctor", bool(context["findings"])),
-        ("comparison", "With vs without augmentation", bool(context["result"].arms)),
+        (
+            "comparison",
+            "ImageDataGenerator vs the Keras 3 stack"
+            if context["result"].is_migration
+            else "With vs without augmentation",
+            bool(context["result"].arms),
+        ),
         ("effects", "Which classes and images it changed", "effect_class_rows" in context),
         ("ablation", "Which setting hurts (ablation)", "effect_rows" in context),
         ("affinity", "Affinity and diversity", "affinity" in context["figures"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..experiments.records.spec import SMALL_CNN
+from ..experiments.records.spec import MIGRATION, SMALL_CNN, RunSpec
 from ..experiments.records.status import ACTIVE, RunState
 from ..experiments.runs.folders import RunInfo, list_runs, load_run, may_see, run_zip, runs_root, shared_history
 from ..experiments.runs.queue import JobManager
@@ -22,6 +22,15 @@ from .progress import progress_text, waiting_message
 from .results import show_run
 
 SHOWN = 20  # the newest runs listed
+
+
+def spec_code(spec: RunSpec) -> str:
+    """What a run trained, as code: the IDG line, the Keras 3 stack (and where its layers
+    ran) or, for a migration check, both."""
+    if spec.stack is None:
+        return idg_code(spec.config)
+    stack = f"# Keras 3 stack, its layers {spec.stack.where}\n{spec.stack.code}"
+    return f"{idg_code(spec.config)}\n# against\n{stack}" if spec.mode == MIGRATION else stack
 
 
 def _label(run: RunInfo) -> str:
@@ -36,7 +45,7 @@ def _ended_entry(run: RunInfo, jobs: JobManager) -> None:
     # Open when a click in it was refused (Add seeds over a limit): the message is inside.
     with st.expander(_label(run), expanded=session.has_messages(seeds_messages(run.run_id))):
         if run.spec is not None:
-            st.code(idg_code(run.spec.config), language="python")
+            st.code(spec_code(run.spec), language="python")
         show_run(run, "history", jobs)
         st.download_button(
             "Download the run (JSON, PNG, TensorBoard logs)",
@@ -55,7 +64,7 @@ def _active_entry(run_id: str, jobs: JobManager) -> None:
         st.rerun()
     with st.expander(_label(run)):
         if run.spec is not None:
-            st.code(idg_code(run.spec.config), language="python")
+            st.code(spec_code(run.spec), language="python")
         waiting = waiting_message(run.status, jobs.ahead(run_id), run.progress)
         st.caption(waiting or (progress_text(run.progress) if run.progress else run.status))
         if run_id == session.record().run_id:

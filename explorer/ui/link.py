@@ -31,11 +31,13 @@ from ..experiments.records.spec import (
     COMPARE,
     FROM_SCRATCH,
     FROM_WEIGHTS,
+    MIGRATION,
     MODEL_FILE,
     SMALL_CNN,
     SUGGEST,
     ModelRef,
 )
+from ..experiments.records.stack_arm import PLACEMENTS
 from ..experiments.runs.folders import may_see, run_owner, runs_root
 from ..interchange.urlstate import config_from_query, config_to_query
 from .record import (
@@ -61,7 +63,7 @@ START_CHOICES = {
     FROM_SCRATCH: "from scratch (re-initialized for every seed)",
     FROM_WEIGHTS: "from these weights (fine-tuning)",
 }
-MODES = (COMPARE, ABLATION, SUGGEST)
+MODES = (COMPARE, ABLATION, SUGGEST, MIGRATION)
 MAX_IMAGE_SIZE = 512  # the train panel's largest image size (TrainSettings allows 8 to 512)
 RUN_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{6}")
 CONFIG_FIELDS = frozenset(item.name for item in fields(AugmentConfig))
@@ -206,6 +208,7 @@ SETTINGS = (
     PageSetting("application", "train", "application", _application),
     PageSetting("weights", "train", "weights", _choice(WEIGHTS_CHOICES)),
     PageSetting("start", "train", "start", _choice(START_CHOICES)),
+    PageSetting("placement", "train", "placement", _choice(PLACEMENTS)),
     PageSetting("engine", "", "engine", _choice(ENGINES)),
     # The stack's code as written; where it is shown, a stack that cannot be read is named.
     PageSetting("stack", "", "stack_text", str, limit=MAX_STACK_CHARS),

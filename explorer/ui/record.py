@@ -22,6 +22,7 @@ from ..augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
 from ..augment.presets import PRESETS, preset
 from ..data.demos import DEMO_NAMES
 from ..experiments.records.spec import COMPARE, FROM_SCRATCH, SMALL_CNN, SUGGEST, SearchSettings, TrainSettings
+from ..experiments.records.stack_arm import IN_MODEL
 from ..interchange.export import keras_layers_code
 
 # The values a record holds are names; the page shows their labels.
@@ -98,6 +99,7 @@ class TrainChoice:
     start: str = FROM_SCRATCH
     budget: int = _SEARCH.budget
     check_seeds: int = _SEARCH.check_seeds
+    placement: str = IN_MODEL  # where a Keras 3 stack's layers run: in the model or a tf.data map
 
     def settings(self) -> TrainSettings:
         return TrainSettings(

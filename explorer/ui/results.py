@@ -134,7 +134,7 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
         st.error(f"The run failed: {run.error or 'unknown error'}")
         return
     if run.suggestion is not None:
-        show_suggestion(run)
+        show_suggestion(run, where)
         if run.result is None:
             return
     if run.result is None:

@@ -10,6 +10,8 @@ like any comparison's (its arms: no augmentation, yours and the suggestion).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from ..experiments.analysis.stats import percent
@@ -26,6 +28,7 @@ from ..experiments.suggest.space import (
     worth_text,
 )
 from ..interchange.export import exact_layer_code, fast_code, idg_code, keras_layers_code, kwargs_text
+from . import session
 from .actions import stop_run
 
 AFFINITY_TEXT = (
@@ -130,7 +133,11 @@ def search_status(run: RunInfo, jobs: JobManager, controls: bool = True) -> None
         )
     if state is None or state.phase == "affinity":
         return
-    if state.best is not None:
+    if state.best_stack is not None:
+        st.caption(
+            f"Best so far: {' -> '.join(layer.call_text() for layer in state.best_stack.stack.layers) or 'no layer'}"
+        )
+    elif state.best is not None:
         st.caption(f"Best so far: ImageDataGenerator({kwargs_text(state.best)})")
     columns, spec = search_chart(state)
     if columns["score"]:
@@ -151,11 +158,73 @@ def _verdict(suggestion: Suggestion) -> None:
     TONES[verdict.tone]("\n\n".join((*verdict.lines, *([f"**{verdict.advice}**"] if verdict.advice else []))))
 
 
-def show_suggestion(run: RunInfo) -> None:
-    """What to use instead and why: verdict, code to copy, the changes and their worth."""
+def use_stack(code: str) -> None:
+    """ "Use it" for a suggested stack: the page's Keras 3 stack becomes the suggestion's code
+    (the preview and Train then use it), through the record."""
+    session.put(replace(session.record(), engine="keras3", stack_text=code))
+    session.say("success", "The suggested stack is now your Keras 3 stack: the preview and Train use it.")
+
+
+def _stack_code(suggestion: Suggestion, key: str) -> None:
+    """A stack search's answer: the picked stack as code, where it runs, and "Use it"."""
+    st.code(suggestion.stack.code, language="python")
+    st.caption(f"Run it as yours ran: {suggestion.stack.where}.")
+    st.button(
+        "Use it",
+        key=key,
+        on_click=use_stack,
+        args=(suggestion.stack.code,),
+        help="Puts this stack into the page's Keras 3 stack, in place of yours.",
+    )
+
+
+def _changes_table(suggestion: Suggestion) -> None:
+    stack = suggestion.stack is not None
+    st.markdown(
+        "**What changed from yours, and what each change was worth in the search** (mean score of the "
+        "configurations tried with the new value minus those with yours)"
+    )
+    # A static table wraps its cells: a data grid cuts the worth's longer notes at its column's edge.
+    st.table(
+        [
+            {
+                "layer" if stack else "setting": c.setting,
+                "yours": c.yours if stack else repr(c.yours),
+                "suggested": c.suggested if stack else repr(c.suggested),
+                "worth in the search": worth_text(c),
+            }
+            for c in suggestion.changes
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def show_suggestion(run: RunInfo, where: str = "current") -> None:
+    """What to use instead and why: verdict, code to copy (a stack search's: its Keras 3
+    layers, with "Use it"), the changes and their worth. `where`: "current" or "history"
+    (the same run may be drawn in both: its button keys differ)."""
     suggestion = run.suggestion
     st.markdown("**Suggestion**" + (" (search stopped early)" if suggestion.stopped else ""))
     _verdict(suggestion)
+    if suggestion.stack is not None:
+        _stack_code(suggestion, f"use_suggested_stack_{where}_{run.run_id}")
+    else:
+        _idg_code(suggestion)
+    if suggestion.changes:
+        _changes_table(suggestion)
+    for item in suggestion.excluded:
+        st.caption(f"Held off: **{item.setting}**: {item.reason}.")
+    scored = [t for t in suggestion.trials if t.score is not None]
+    st.caption(
+        f"{len(suggestion.trials)} configurations tried on seed(s) {suggestion.seeds_used_for_search} "
+        f"({len(suggestion.trials) - len(scored)} pruned); checked on fresh seeds "
+        f"{suggestion.seeds_used_for_check}. Below: the check's curves and verdict (no augmentation, "
+        "yours, suggested)."
+    )
+
+
+def _idg_code(suggestion: Suggestion) -> None:
     idg, fast, exact, layers = st.tabs(
         ["ImageDataGenerator", "FastImageDataGenerator", "Keras 3, exact", "Keras 3 layers"]
     )
@@ -166,31 +235,3 @@ def show_suggestion(run: RunInfo) -> None:
     layers.code(code, language="python")
     for note in notes:
         layers.caption(note)
-    if suggestion.changes:
-        st.markdown(
-            "**What changed from yours, and what each change was worth in the search** (mean score of the "
-            "configurations tried with the new value minus those with yours)"
-        )
-        # A static table wraps its cells: a data grid cuts the worth's longer notes at its column's edge.
-        st.table(
-            [
-                {
-                    "setting": c.setting,
-                    "yours": repr(c.yours),
-                    "suggested": repr(c.suggested),
-                    "worth in the search": worth_text(c),
-                }
-                for c in suggestion.changes
-            ],
-            hide_index=True,
-            width="stretch",
-        )
-    for item in suggestion.excluded:
-        st.caption(f"Held off: **{item.setting}**: {item.reason}.")
-    scored = [t for t in suggestion.trials if t.score is not None]
-    st.caption(
-        f"{len(suggestion.trials)} configurations tried on seed(s) {suggestion.seeds_used_for_search} "
-        f"({len(suggestion.trials) - len(scored)} pruned); checked on fresh seeds "
-        f"{suggestion.seeds_used_for_check}. Below: the check's curves and verdict (no augmentation, "
-        "yours, suggested)."
-    )

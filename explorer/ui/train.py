@@ -34,12 +34,14 @@ from ..experiments.records.spec import (
     APPLICATION_IMAGE_SIZE,
     APPLICATIONS,
     COMPARE,
+    MIGRATION,
     MODEL_FILE,
     SMALL_CNN,
     SUGGEST,
     DatasetRef,
     ModelRef,
 )
+from ..experiments.records.stack_arm import StackArm
 from ..experiments.records.status import ACTIVE
 from ..experiments.runs import service
 from ..experiments.runs.folders import load_run, runs_root
@@ -65,6 +67,7 @@ from .link import (
 from .progress import run_status
 from .record import PageState, TrainChoice
 from .scroll import scroll_here
+from .train_stack import planned_stack_arms, what_trains_stack
 from .widgets import part_writer, show_finding
 
 
@@ -349,7 +352,14 @@ MODE_LABELS = {
     COMPARE: "Compare: with vs without augmentation",
     ABLATION: "Ablation: which setting hurts (each setting alone)",
     SUGGEST: "Suggest: search for settings that beat yours",
+    MIGRATION: "Migration check: your IDG settings vs your Keras 3 stack",
 }
+IDG_MODES = (COMPARE, ABLATION, SUGGEST)  # a migration check needs the Keras 3 stack
+
+
+def _modes(state: PageState) -> list[str]:
+    """The runs a click can start: with the Keras 3 stack, the migration check too."""
+    return list(MODE_LABELS) if state.engine == "keras3" else list(IDG_MODES)
 
 
 def _search_settings(train: TrainChoice) -> None:
@@ -445,15 +455,16 @@ def train_panel() -> None:
         "Every arm trains the same model from the same initial weights in the same batch order, with and "
         "without your augmentation, over several seeds; validation images are never augmented."
     )
-    _what_trains(state)
+    stack = what_trains_stack(state) if state.engine == "keras3" else _what_trains(state)
     uploads: list[Upload] = []  # in memory until Train submits a run that uses them
     dataset, model = _dataset_ref(state.train, uploads), _model_ref(state, uploads)
+    modes = _modes(state)
     mode = widgets.radio(
         st,
         "Run",
-        list(MODE_LABELS),
+        modes,
         key="train_mode",
-        shown=state.train.mode,
+        shown=state.train.mode if state.train.mode in modes else COMPARE,
         write=part_writer("train", "mode"),
         horizontal=True,
         format_func=MODE_LABELS.get,
@@ -472,12 +483,14 @@ def train_panel() -> None:
         _search_settings(state.train)
     state = session.record()  # as drawn (a dataset no longer offered was put back to the first)
     _where_trials_train(state, dataset, model)
-    _train_button(state, dataset, model, uploads)
+    _train_button(state, dataset, model, uploads, stack)
 
 
 def _planned_arms(state: PageState) -> int:
     """The arms a click would train (a search's are counted by its budget instead)."""
     train = state.train
+    if state.engine == "keras3":
+        return planned_stack_arms(state)
     return len(ablation_arms(state.config, train.leave_one_out)) if train.mode == ABLATION else 2
 
 
@@ -492,13 +505,18 @@ def _over_limits(state: PageState, jobs: JobManager) -> None:
             st.warning(f"Over this server's limits: {problem}.")
 
 
-def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef | None, uploads: list[Upload]) -> None:
+def _train_button(
+    state: PageState, dataset: DatasetRef | None, model: ModelRef | None, uploads: list[Upload], stack: StackArm | None
+) -> None:
     """Train, off while this session's run is active; the click writes the uploads the run
     uses (`storage.keep_used`: by content hash, stored once) and submits the spec built from
     the record drawn above, and the run's progress comes into view."""
     jobs = server_jobs()
     busy = _session_run_active(jobs, state.run_id)
-    idle = state.train.mode != SUGGEST and not state.config.active_transforms()
+    if state.engine == "keras3":
+        idle = stack is None
+    else:
+        idle = state.train.mode != SUGGEST and not state.config.active_transforms()
     signed_out = not session.visitor().may_train  # a server with sign-in: runs belong to the signed-in user
     clicked = st.button(
         "Train", type="primary", key="train", disabled=busy or idle or signed_out or dataset is None or model is None
@@ -522,6 +540,7 @@ def _train_button(state: PageState, dataset: DatasetRef | None, model: ModelRef 
                 train.leave_one_out,
                 model=model,
                 search=train.search(),
+                stack=stack,
             )
         except InputError as error:
             st.error(str(error))

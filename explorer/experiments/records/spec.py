@@ -345,6 +345,7 @@ class RunSpec:
     model: ModelRef = ModelRef()
     search: SearchSettings | None = None
     stacks: dict[str, StackArm] = field(default_factory=dict)
+    stack: StackArm | None = None  # the user's Keras 3 stack, when that is what the run is about
 
     def __post_init__(self) -> None:
         if set(self.stacks) - set(self.arms):
@@ -375,6 +376,8 @@ class RunSpec:
             data["search"] = self.search.to_json()
         if self.stacks:
             data["stacks"] = {arm: stack.to_json() for arm, stack in self.stacks.items()}
+        if self.stack is not None:
+            data["stack"] = self.stack.to_json()
         return data
 
     @classmethod
@@ -393,4 +396,5 @@ class RunSpec:
             model=ModelRef.from_json(data.get("model")),
             search=SearchSettings.from_json(data["search"]) if data.get("search") is not None else None,
             stacks=stack_arms(data.get("stacks")),
+            stack=StackArm.from_json(data["stack"]) if data.get("stack") is not None else None,
         )

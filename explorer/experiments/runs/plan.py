@@ -76,7 +76,16 @@ def build_spec(
     model = model or ModelRef()
     settings = model_settings(model, settings)
     if stack is not None or mode == MIGRATION:
-        return stack_spec(config, dataset, settings, mode, leave_one_out, model, stack)
+        return stack_spec(
+            config,
+            dataset,
+            settings,
+            mode,
+            leave_one_out,
+            model,
+            stack,
+            (search or SearchSettings()) if mode == SUGGEST else None,
+        )
     if mode == SUGGEST:
         return RunSpec(
             dataset,
@@ -112,13 +121,16 @@ def stack_arms(
     transform. compare: the baseline (the stack's layers that draw nothing, if any) and the
     stack. ablation: the baseline and each drawing layer alone (`StackArm.only`) and, with
     leave_one_out, the full stack and the stack without each (`StackArm.without`).
-    migration: the baseline, the IDG config and the stack."""
+    migration: the baseline, the IDG config and the stack. suggest: the baseline and the
+    user's stack (YOURS), which the search starts from."""
     base = config.without_transforms()
     fixed = {BASELINE: stack.fixed()} if stack.fixed().stack.layers else {}
     if mode == MIGRATION:
         return {BASELINE: base, IDG_ARM: config, STACK_ARM: base}, {STACK_ARM: stack}
     if mode == COMPARE:
         return {BASELINE: base, AUGMENTED: base}, fixed | {AUGMENTED: stack}
+    if mode == SUGGEST:  # a stack with no layer at all trains on the preprocessing alone
+        return {BASELINE: base, YOURS: base}, fixed | ({YOURS: stack} if stack.stack.layers else {})
     labels = stack.labels()
     stacks = fixed | {alone(label): stack.only(index) for index, label in labels.items()}
     if leave_one_out:
@@ -135,20 +147,22 @@ def stack_spec(
     leave_one_out: bool,
     model: ModelRef,
     stack: StackArm | None,
+    search: SearchSettings | None = None,
 ) -> RunSpec:
-    """`build_spec` for a Keras 3 stack (compare, ablation) or a migration check (the
-    config against the stack). InputError when the stack is missing or draws nothing."""
+    """`build_spec` for a Keras 3 stack (compare, ablation, suggest) or a migration check
+    (the config against the stack). InputError when the stack is missing, or draws nothing
+    (but for suggest, which adds layers)."""
     if stack is None:
         raise InputError("a migration check needs the Keras 3 stack to compare the IDG config with")
-    if mode not in (COMPARE, ABLATION, MIGRATION):
+    if mode not in (COMPARE, ABLATION, MIGRATION, SUGGEST):
         raise InputError(
-            f"a Keras 3 stack can be compared, ablated or checked against IDG; {mode!r} takes "
+            f"a Keras 3 stack can be compared, ablated, suggested from or checked against IDG; {mode!r} takes "
             "ImageDataGenerator settings"
         )
-    if not stack.random_layers:
+    if not stack.random_layers and mode != SUGGEST:  # suggest may start from none: it adds layers
         raise InputError(
             "the stack has no layer that draws (only Rescaling, Resizing, CenterCrop...), so every arm "
             "would train the same model: add an augmentation layer such as RandomFlip first"
         )
     arms, stacks = stack_arms(config, stack, mode, leave_one_out)
-    return RunSpec(dataset, config, arms, settings, mode, model=model, stacks=stacks)
+    return RunSpec(dataset, config, arms, settings, mode, model=model, search=search, stacks=stacks, stack=stack)

@@ -208,6 +208,7 @@ def _suggest(
         check_after_stop=lambda: not stop_all.exists(),
         check=CheckHooks(report, save, stop_all.exists, backend, on_result=checked.append),
         veto=veto,
+        stack=spec.stack,  # a Keras 3 stack: the search is over its layers
     )
     write_json(run_dir / "suggestion.json", suggestion.to_json())
     result = checked[-1] if checked else None

@@ -33,6 +33,7 @@ from ...data.datasets import Dataset
 from ..analysis.verdict import paired_deltas, window
 from ..records.results import Progress, RunResult
 from ..records.spec import BASELINE, SUGGESTED, YOURS, ModelRef, TrainSettings
+from ..records.stack_arm import StackArm
 from ..records.trials import Trial, TrialContext
 from ..training.fit import model_factory, run_trial, validation_input
 from ..training.paired import prepare, run_comparison
@@ -63,6 +64,16 @@ class CheckHooks:
     on_result: Callable[[RunResult], None] | None = None
 
 
+@dataclass(frozen=True)
+class SearchHooks:
+    """`suggest`'s progress, stop, check_after_stop and check hooks, as one record."""
+
+    progress: Callable[[SearchProgress], None] | None
+    should_stop: Callable[[], bool]
+    check_after_stop: bool | Callable[[], bool]
+    check: CheckHooks
+
+
 class _Reporter:
     """SearchProgress as the search goes: the scores so far, the best, the time spent."""
 
@@ -71,23 +82,25 @@ class _Reporter:
         self.scores: list[float | None] = []
         self.best: tuple[float, AugmentConfig] | None = None
 
-    def scored(self, score: float | None, config: AugmentConfig) -> None:
+    def scored(self, score: float | None, config: AugmentConfig | StackArm) -> None:
         self.scores.append(score)
         if score is not None and (self.best is None or score > self.best[0]):
             self.best = (score, config)
 
     def __call__(self, phase: str, fraction: float = 0.0) -> None:
-        score, config = self.best or (None, None)
+        score, best = self.best or (None, None)
+        stack = best if isinstance(best, StackArm) else None
         self.report(
             SearchProgress(
                 len(self.scores),
                 self.budget,
                 score,
-                config,
+                None if stack is not None else best,
                 phase,
                 fraction,
                 tuple(self.scores),
                 time.monotonic() - self.started,
+                stack,
             )
         )
 
@@ -114,12 +127,34 @@ def _affinity(config: AugmentConfig, context: TrialContext, models, seed: int) -
     }
 
 
+def _scored(trial, make: Callable[[int, int], Trial], context, models, should_stop, reporter: _Reporter):
+    """Train the candidate `make(seed_index, seed)` on every search seed: its score (the mean
+    validation accuracy of the last epochs) and False, or None and whether the pruner
+    stopped it (stopped on the first seed's epochs, or by `should_stop`)."""
+    seeds, epochs = context.settings.seeds, context.settings.epochs
+    flags = {"prune": False}
+
+    def report(event) -> None:  # prune on the first seed's epochs; the share done to the page
+        if event.metrics is None:
+            return
+        reporter("search", (event.seed_index * epochs + event.epoch) / (len(seeds) * epochs))
+        if event.seed_index == 0:
+            trial.report(event.metrics.val_accuracy, event.epoch)
+            flags["prune"] = bool(trial.should_prune())  # NumPy's bool from the pruner
+
+    finals = []
+    for index, seed in enumerate(seeds):
+        outcome = run_trial(make(index, seed), context, report, lambda: flags["prune"] or should_stop(), models)
+        if outcome.stopped:
+            return None, flags["prune"]
+        finals.append(window(outcome.history["val_accuracy"]))
+    return float(np.mean(finals)), False
+
+
 def _objective(
     config, dimensions, excluded, context, models, scores, should_stop, reporter: _Reporter, veto: Veto | None = None
 ):
     import optuna
-
-    seeds, epochs = context.settings.seeds, context.settings.epochs
 
     def objective(trial: optuna.Trial) -> float:
         choices = {d.setting: d.choices[trial.suggest_int(d.setting, 0, len(d.choices) - 1)] for d in dimensions}
@@ -129,33 +164,13 @@ def _objective(
             scores.append(TrialScore(trial.number, choices, None, pruned=True, vetoed=said[0].message))
             reporter.scored(None, candidate)
             raise optuna.TrialPruned()
-        flags = {"prune": False}
-
-        def report(event) -> None:  # prune on the first seed's epochs; the share done to the page
-            if event.metrics is None:
-                return
-            reporter("search", (event.seed_index * epochs + event.epoch) / (len(seeds) * epochs))
-            if event.seed_index == 0:
-                trial.report(event.metrics.val_accuracy, event.epoch)
-                flags["prune"] = bool(trial.should_prune())  # NumPy's bool from the pruner
-
-        finals = []
-        for index, seed in enumerate(seeds):
-            outcome = run_trial(
-                Trial(SUGGESTED, index, seed, candidate),
-                context,
-                report,
-                lambda: flags["prune"] or should_stop(),
-                models,
-            )
-            if outcome.stopped:
-                scores.append(TrialScore(trial.number, choices, None, pruned=flags["prune"]))
-                reporter.scored(None, candidate)
-                raise optuna.TrialPruned()
-            finals.append(window(outcome.history["val_accuracy"]))
-        score = float(np.mean(finals))
-        scores.append(TrialScore(trial.number, choices, score))
+        score, pruned = _scored(
+            trial, lambda index, seed: Trial(SUGGESTED, index, seed, candidate), context, models, should_stop, reporter
+        )
+        scores.append(TrialScore(trial.number, choices, score, pruned=pruned))
         reporter.scored(score, candidate)
+        if score is None:
+            raise optuna.TrialPruned()
         return score
 
     return objective
@@ -167,19 +182,21 @@ def _compare(suggested_runs, other_runs) -> Comparison:
 
 
 def _check(
-    dataset, config, best, settings, fresh, model, hooks: CheckHooks
+    dataset, arms: dict, settings, fresh, model, hooks: CheckHooks, stacks: dict | None = None
 ) -> tuple[Comparison, Comparison, Comparison]:
-    """The pick, the user's config and the baseline, paired on fresh seeds: the pick against
+    """The pick, the user's config and the baseline (`arms`: BASELINE, YOURS, SUGGESTED;
+    `stacks`: the arms that run a Keras 3 stack), paired on fresh seeds: the pick against
     the baseline and against the user's config, and the user's config against the baseline."""
     checked = run_comparison(
         dataset,
-        {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best},
+        arms,
         replace(settings, seeds=fresh),
         model=model,
         progress=hooks.progress,
         should_stop=hooks.should_stop,
         on_epoch=hooks.on_epoch,
         backend=hooks.backend,
+        stacks=stacks,
     )
     if hooks.on_result is not None:
         hooks.on_result(checked)
@@ -192,25 +209,22 @@ def _check(
 
 
 def _optuna_search(
-    config,
-    dimensions,
-    excluded,
-    context,
-    models,
+    make_objective: Callable[[list[TrialScore]], Callable],
+    epochs: int,
     budget: int,
     first: dict[str, int],
     reporter: _Reporter,
     should_stop,
-    veto: Veto | None = None,
 ) -> list[TrialScore]:
-    """Try `budget` configurations one after another in this process (`first`: the user's)."""
+    """Try `budget` configurations one after another in this process (`first`: the user's);
+    `make_objective(scores)`: the objective, appending each configuration's TrialScore."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="maximize",
         sampler=optuna.samplers.TPESampler(seed=0),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=max(1, context.settings.epochs // 2)),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=max(1, epochs // 2)),
     )
     study.enqueue_trial(first)
 
@@ -221,7 +235,7 @@ def _optuna_search(
 
     scores: list[TrialScore] = []
     study.optimize(
-        _objective(config, dimensions, excluded, context, models, scores, should_stop, reporter, veto),
+        make_objective(scores),
         n_trials=budget,
         callbacks=[after_each],
     )
@@ -240,9 +254,12 @@ def suggest(
     check_after_stop: bool | Callable[[], bool] = True,
     check: CheckHooks | None = None,
     veto: Veto | None = None,
+    stack: StackArm | None = None,
 ) -> Suggestion:
     """Suggest: search around `config` for a better augmentation, then check the best on fresh
     seeds. The entry point of `python -m explorer suggest` and of the page's suggest runs.
+    With a Keras 3 `stack`, the search is over its layers and the answer is a stack
+    (`stack_search.suggest_stack`).
 
     First the baseline (no augmentation) trains once on the first search seed; the choices
     that change what images show (its accuracy on validation images augmented by that choice
@@ -268,6 +285,9 @@ def suggest(
         check: how the check reports, stops and where its trials train (`CheckHooks`).
         veto: config -> its objections (the CLI and the worker pass the config doctor's
             warnings): the search never offers a value, nor trains a combination, it objects to.
+            Not used for a stack (the stack doctor is not a veto yet).
+        stack: the user's Keras 3 stack (`StackArm`): search its layers, keep `config`'s
+            preprocessing; the suggestion's `stack` is the pick.
 
     Returns:
         The `Suggestion` (suggestion.json): the pick, the trials, what was left out and why,
@@ -290,6 +310,11 @@ def suggest(
     from ..training.backends import RayBackend
 
     model, should_stop, check = model or ModelRef(), should_stop or (lambda: False), check or CheckHooks()
+    if stack is not None:
+        from .stack_search import suggest_stack
+
+        hooks = SearchHooks(progress, should_stop, check_after_stop, check)
+        return suggest_stack(dataset, config, stack, settings, budget, check_seeds, model, hooks)
     reporter = _Reporter(budget, progress)
     split = prepare(dataset, settings)
     models = model_factory(model, split, config.without_transforms())
@@ -312,7 +337,14 @@ def suggest(
         )
     else:
         scores = _optuna_search(
-            config, dimensions, excluded, context, models, budget, first, reporter, should_stop, veto
+            lambda scores: _objective(
+                config, dimensions, excluded, context, models, scores, should_stop, reporter, veto
+            ),
+            settings.epochs,
+            budget,
+            first,
+            reporter,
+            should_stop,
         )
     stopped = len(scores) < budget or should_stop()
     best = reporter.best[1] if reporter.best else config
@@ -321,7 +353,8 @@ def suggest(
     wanted = check_after_stop() if callable(check_after_stop) else check_after_stop
     if reporter.best and (wanted or not stopped):
         reporter("check")
-        vs_baseline, vs_user, yours = _check(dataset, config, best, settings, fresh, model, check)
+        arms = {BASELINE: config.without_transforms(), YOURS: config, SUGGESTED: best}
+        vs_baseline, vs_user, yours = _check(dataset, arms, settings, fresh, model, check)
     return Suggestion(
         best,
         config,

@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ...augment.config import AugmentConfig
+from ...augment.keras3 import Stack
 from ..analysis.stats import effect_from, interval_text, points
 from ..records.spec import floats, interval, mapping, number
+from ..records.stack_arm import StackArm
 from .words import HELPS, KEEP_YOURS, NO_BETTER, UNCHECKED, WORSE, SuggestionVerdict, verdict_of
 
 __all__ = ["HELPS", "KEEP_YOURS", "NO_BETTER", "UNCHECKED", "WORSE", "SuggestionVerdict", "verdict_of"]
@@ -360,6 +362,8 @@ class Suggestion:
     stopped: bool = False
     dropped: dict[str, str] = field(default_factory=dict)  # setting -> choices left out (low affinity)
     user_vs_baseline: Comparison | None = None  # the user's config against no augmentation, same seeds
+    stack: StackArm | None = None  # a stack search's pick (Keras 3 layers); `config` then holds the preprocessing
+    user_stack: StackArm | None = None  # the user's stack it started from
 
     @property
     def yours_vs_baseline(self) -> Comparison:
@@ -379,6 +383,12 @@ class Suggestion:
 
     @property
     def changes(self) -> list[ChangeWorth]:
+        """Each change from the user's settings (or stack: layers removed, added, scaled) to
+        the suggestion, with what it was worth in the search."""
+        if self.stack is not None:
+            from .stack_space import stack_change_worth  # it builds on this module
+
+            return stack_change_worth(self.user_stack or StackArm(Stack()), self.stack, self.trials, self.excluded)
         return change_worth(self.user_config, self.config, self.trials, self.excluded, self.dropped)
 
     @property
@@ -386,8 +396,12 @@ class Suggestion:
         """The suggestion and its check in one sentence (the run history's headline): against
         the user's settings first, then against no augmentation, then what to do when the
         best found is no better than none."""
-        changes = ", ".join(f"{c.setting} {_plain(c.yours)!r} -> {_plain(c.suggested)!r}" for c in self.changes)
-        what = f"Suggested: {changes}" if changes else "Your settings were the best found"
+        changes = ", ".join(change_words(c, self.stack is not None) for c in self.changes)
+        what = (
+            f"Suggested: {changes}"
+            if changes
+            else ("Your stack was" if self.stack else "Your settings were") + " the best found"
+        )
         if not self.checked:
             return f"{what} (not checked on fresh seeds)."
         seeds = len(self.seeds_used_for_check)
@@ -439,6 +453,8 @@ class Suggestion:
             ],
             "stopped": self.stopped,
             "user_vs_baseline": self.user_vs_baseline.to_json() if self.user_vs_baseline is not None else None,
+            "stack": self.stack.to_json() if self.stack is not None else None,
+            "user_stack": self.user_stack.to_json() if self.user_stack is not None else None,
         }
 
     @classmethod
@@ -471,6 +487,8 @@ class Suggestion:
             Comparison.from_json(data["user_vs_baseline"], "user_vs_baseline")
             if data.get("user_vs_baseline") is not None
             else None,
+            StackArm.from_json(data["stack"]) if data.get("stack") is not None else None,
+            StackArm.from_json(data["user_stack"]) if data.get("user_stack") is not None else None,
         )
 
 
@@ -488,6 +506,7 @@ class SearchProgress:
     fraction: float = 0.0
     scores: tuple = ()
     elapsed: float = 0.0
+    best_stack: StackArm | None = None  # a stack search's best so far (then `best` is None)
 
     @property
     def eta(self) -> float | None:
@@ -507,6 +526,7 @@ class SearchProgress:
             "fraction": self.fraction,
             "scores": list(self.scores),
             "elapsed": self.elapsed,
+            "best_stack": self.best_stack.to_json() if self.best_stack is not None else None,
         }
 
     @classmethod
@@ -522,7 +542,18 @@ class SearchProgress:
             float(number(data.get("fraction"), "fraction") or 0.0),
             tuple(number(v, "scores") for v in data.get("scores") or []),
             float(number(data.get("elapsed"), "elapsed") or 0.0),
+            StackArm.from_json(data["best_stack"]) if data.get("best_stack") is not None else None,
         )
+
+
+def change_words(change: ChangeWorth, stack: bool) -> str:
+    """One change in the headline: "rotation_range 20 -> 10", or for a stack's layers
+    `stack_space.change_text` ("RandomFlip removed (...)", "RandomZoom(...) added")."""
+    if stack:
+        from .stack_space import change_text
+
+        return change_text(change.setting, change.yours, change.suggested)
+    return f"{change.setting} {_plain(change.yours)!r} -> {_plain(change.suggested)!r}"
 
 
 def _plain(value: Any) -> Any:

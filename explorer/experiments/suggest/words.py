@@ -120,4 +120,22 @@ def verdict_of(suggestion: Suggestion) -> SuggestionVerdict:
         )
     else:
         tone, advice = HELPS, "Keep your settings: they beat no augmentation."
+    if getattr(suggestion, "stack", None) is not None:
+        return SuggestionVerdict(tone, tuple(_of_stack(line) for line in lines), _of_stack(advice))
     return SuggestionVerdict(tone, tuple(lines), advice)
+
+
+# The same verdict about a Keras 3 stack: the user's settings are their stack's layers.
+STACK_WORDS = (
+    ("Your settings were the best configuration found", "Your stack was the best stack found"),
+    ("Keep your settings: they beat", "Keep your stack: it beats"),
+    ("Your settings", "Your stack"),
+    ("your settings", "your stack"),
+)
+
+
+def _of_stack(text: str) -> str:
+    """A verdict's sentence said of the user's Keras 3 stack rather than their settings."""
+    for settings, stack in STACK_WORDS:
+        text = text.replace(settings, stack)
+    return text
