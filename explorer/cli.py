@@ -368,6 +368,7 @@ def _side_by_side(out: Path) -> None:
     from .diagnostics.migration_plots import side_by_side_figure
     from .experiments.records.spec import RunSpec
     from .experiments.runs.worker import load_spec_dataset
+    from .interchange.export import exact_layer_code
 
     spec = RunSpec.from_json(json.loads((out / "spec.json").read_text()))
     side = side_by_side(spec.config, spec.stack.stack, common_images(load_spec_dataset(spec).images))
@@ -376,6 +377,9 @@ def _side_by_side(out: Path) -> None:
         print(f"  {line}")
     side_by_side_figure(side).savefig(out / "side_by_side.png", dpi=110, bbox_inches="tight")
     print(f"  figure: {out}/side_by_side.png")
+    code, _ = exact_layer_code(spec.config)
+    print("the old behaviour exactly, as one Keras 3 layer (IDGAugmentation):")
+    print("\n".join(f"  {line}" for line in code.splitlines()))
 
 
 def _wait_for_run_dir() -> Path | None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import functools
 
+from explorer.augment.keras3 import Stack
 from explorer.augment.presets import PRESETS
 from explorer.data.demos import load_demo
 from explorer.data.images import LoadedImage, load_image_sized
 from explorer.diagnostics.doctor import diagnose
 from explorer.diagnostics.stack_doctor import diagnose_stack
-from explorer.experiments.records.spec import ABLATION, APPLICATION, SUGGEST
-from explorer.interchange.export import config_json, exact_layer_code, idg_code, kwargs_text
+from explorer.experiments.records.spec import ABLATION, APPLICATION, MIGRATION, SUGGEST
+from explorer.interchange.export import config_json, exact_layer_code, idg_code, keras_layers_code, kwargs_text
 from explorer.ui.link import parse_size
 from explorer.ui.page import PREVIEW_SIDE, load_sample_images
-from explorer.ui.record import CONTROLS, PageState, matching_preset, widget_values
+from explorer.ui.record import CONTROLS, STARTER, PageState, matching_preset, widget_values
 from explorer.ui.stack_workspace import make_tiles, previewed, read_stack
 from explorer.ui.workspace import make_preview, preview_budget
 from headless_page import png
@@ -71,6 +72,7 @@ def widget_view(state: PageState) -> dict[str, object]:
         train_start=train.start,
         train_budget=train.budget,
         train_check_seeds=train.check_seeds,
+        train_placement=train.placement,
     )
     return view
 
@@ -115,6 +117,7 @@ def must_draw(state: PageState, image_shown: bool) -> set[str]:
         keys |= {"train_loo"} if state.train.mode == ABLATION else set()
         keys |= {"train_budget", "train_check_seeds"} if state.train.mode == SUGGEST else set()
         keys |= {"train_application", "train_weights"} if state.train.model == APPLICATION else set()
+        keys |= {"train_placement"} if trained_stack(state) is not None else set()
     return keys
 
 
@@ -203,9 +206,33 @@ def export_code(state: PageState) -> str | None:
     return None if shown is None else shown(state.config)
 
 
-def train_line(state: PageState) -> str:
-    """The IDG line the train section says a click trains with."""
-    return f"ImageDataGenerator({kwargs_text(state.config)})"
+def trains_a_stack(state: PageState) -> bool:
+    """A click trains a Keras 3 stack: the preview shows one, or it is a migration check."""
+    return state.engine == "keras3" or state.train.mode == MIGRATION
+
+
+def trained_stack(state: PageState) -> Stack | None:
+    """The stack a click trains, when it trains one and it can be read: the preview's, or
+    (IDG preview, no stack written yet) the one the export writes for the IDG settings, or
+    Keras's tutorial stack when no setting is on."""
+    if not trains_a_stack(state):
+        return None
+    text = state.stack_text
+    if state.engine == "idg" and not text.strip():
+        text = keras_layers_code(state.config)[0] if state.config.active_transforms() else STARTER
+    parsed = read_stack(text)
+    return None if isinstance(parsed, str) or not parsed.layers else parsed.stack
+
+
+def train_codes(state: PageState) -> list[str]:
+    """The code the train section says a click trains with: the IDG line, the stack's code,
+    or for a migration check both."""
+    idg = f"ImageDataGenerator({kwargs_text(state.config)})"
+    if not trains_a_stack(state):
+        return [idg]
+    stack = trained_stack(state)
+    codes = [] if stack is None else [stack.code()]
+    return codes + [idg] if state.train.mode == MIGRATION and stack is not None else codes
 
 
 PRESET_NAMES = tuple(PRESETS)

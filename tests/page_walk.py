@@ -30,15 +30,19 @@ from page_model import (
     must_draw,
     preview_image,
     tile_captions,
-    train_line,
+    train_codes,
+    trained_stack,
+    trains_a_stack,
     usable_uploads,
     widget_view,
 )
 
 from explorer.augment.config import FILL_MODES, INPUT_RANGES, AugmentConfig
+from explorer.augment.keras3.serial import draws_randomly
 from explorer.augment.presets import preset
 from explorer.data.demos import DEMO_NAMES, load_demo
 from explorer.experiments.records.spec import ABLATION, APPLICATION, MODEL_FILE, SMALL_CNN, SUGGEST
+from explorer.experiments.records.stack_arm import PLACEMENTS
 from explorer.ui.link import MODES, record_from_query
 from explorer.ui.record import (
     CUSTOM,
@@ -226,11 +230,13 @@ class PageWalk(RuleBasedStateMachine):
         """Each action, and whether the page offers it now."""
         preview, train, chosen = self._image_shown(), self._on("train"), self.expected.train
         idg = preview and self.expected.engine == "idg"
-        trainable = (
-            chosen.dataset in DEMO_NAMES
-            and chosen.model == SMALL_CNN
-            and bool(self.expected.config.active_transforms() or chosen.mode == SUGGEST)
+        stack = trained_stack(self.expected)
+        augments = (
+            bool(stack is not None and (chosen.mode == SUGGEST or any(map(draws_randomly, stack.layers))))
+            if trains_a_stack(self.expected)
+            else bool(self.expected.config.active_transforms() or chosen.mode == SUGGEST)
         )
+        trainable = chosen.dataset in DEMO_NAMES and chosen.model == SMALL_CNN and augments
         return {
             "switch_section": True,
             "reload_from_the_link": True,
@@ -418,6 +424,7 @@ class PageWalk(RuleBasedStateMachine):
         choices += ["leave_one_out"] if train.mode == ABLATION else []
         choices += ["budget", "check_seeds"] if train.mode == SUGGEST else []
         choices += ["application", "weights"] if train.model == APPLICATION else []
+        choices += ["placement"] if trained_stack(self.expected) is not None else []
         field = data.draw(st.sampled_from(choices), label="train setting")
         key, values = {
             "dataset": ("train_dataset", st.sampled_from([*DEMO_NAMES, "your zip"])),
@@ -433,6 +440,7 @@ class PageWalk(RuleBasedStateMachine):
             "weights": ("train_weights", st.sampled_from(["random", "imagenet"])),
             "budget": ("train_budget", st.integers(1, 200)),
             "check_seeds": ("train_check_seeds", st.integers(2, 20)),
+            "placement": ("train_placement", st.sampled_from(PLACEMENTS)),
         }[field]
         value = data.draw(values, label=field)
         self.driver.set(key, value)
@@ -442,6 +450,12 @@ class PageWalk(RuleBasedStateMachine):
         spec, shown = self.driver.train()
         assert spec.config == self.expected.config  # what Train said it trains
         assert spec.settings == self.expected.train.settings() and spec.mode == self.expected.train.mode
+        stack = trained_stack(self.expected)
+        assert (
+            (spec.stack.stack, spec.stack.placement) == (stack, self.expected.train.placement)
+            if stack
+            else (spec.stack is None)
+        )
         self.expected = replace(self.expected, run_id=shown.run_id)
 
     # -- what holds after every step -------------------------------------------------------
@@ -476,7 +490,8 @@ class PageWalk(RuleBasedStateMachine):
             code = export_code(self.expected)
             assert code is None or code.strip() in page.codes
         if self._on("train"):
-            assert train_line(self.expected) in page.codes
+            for code in train_codes(self.expected):
+                assert code.strip() in page.codes, (code, page.codes)
 
     def _widgets_show_the_record(self, page: PageRead) -> None:
         view = widget_view(self.expected)

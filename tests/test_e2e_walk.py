@@ -27,6 +27,7 @@ from explorer.ui.link import MODEL_CHOICES, START_CHOICES, WEIGHTS_CHOICES
 from explorer.ui.page import load_sample_images
 from explorer.ui.record import ENGINES, SECTIONS, SOURCES, VIEWS, PageState
 from explorer.ui.train import MODE_LABELS
+from explorer.ui.train_stack import PLACEMENT_LABELS
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +45,7 @@ LABELS = {
     "image_source": SOURCES,
     "view": VIEWS,
     "train_mode": MODE_LABELS,
+    "train_placement": PLACEMENT_LABELS,
     "train_model": MODEL_CHOICES,
     "train_weights": WEIGHTS_CHOICES,
     "train_start": START_CHOICES,

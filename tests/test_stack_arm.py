@@ -266,3 +266,14 @@ def test_side_by_side_of_a_notebook_result_needs_a_migration_check():
     plain = ComparisonResult(build_spec(idg, DIGITS, FAST), RunResult(arms={BASELINE: None, AUGMENTED: None}), shapes)
     with pytest.raises(InputError, match="side by side needs a migration check"):
         plain.side_by_side()
+
+
+def test_a_trial_with_a_stack_travels_to_another_process_intact():
+    import pickle
+
+    from explorer.experiments.records.trials import plan_trials
+
+    arm = StackArm(STACK, IN_MAP)
+    trials = plan_trials({BASELINE: AugmentConfig(), AUGMENTED: AugmentConfig()}, (0, 1), stacks={AUGMENTED: arm})
+    assert [trial.stack for trial in trials] == [None, arm, None, arm]
+    assert pickle.loads(pickle.dumps(trials)) == trials

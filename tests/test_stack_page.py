@@ -171,9 +171,18 @@ def test_the_migration_check_pairs_the_idg_settings_with_the_stack(submitted):
     assert spec.stacks[STACK_ARM].stack == parse_stack(STACK).stack
 
 
-def test_the_migration_check_is_offered_only_beside_a_stack():
-    at = run_app({"section": "train", "rotation_range": "20"})
-    assert len(at.radio(key="train_mode").options) == 3
+def test_a_migration_check_from_the_idg_preview_trains_the_stack_todays_export_writes(submitted):
+    from explorer.experiments.records.spec import IDG_ARM, MIGRATION, STACK_ARM
+
+    at = run_app({"section": "train", "rotation_range": "20", "zoom_range": "0.2", "mode": MIGRATION})
+    assert page_record(at).engine == "idg"
+    assert "today's export writes for your settings" in "\n".join(block.value for block in at.markdown)
+    at.button(key="train").click().run()
+    assert not at.exception, at.exception
+    (spec,) = submitted
+    config = AugmentConfig(rotation_range=20, zoom_range=0.2)
+    assert spec.arms[IDG_ARM] == config
+    assert spec.stacks[STACK_ARM].stack == parse_stack(keras_layers_code(config)[0]).stack
 
 
 def test_a_stack_that_draws_nothing_cannot_be_trained():

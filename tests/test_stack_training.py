@@ -114,5 +114,6 @@ def test_the_cli_runs_a_migration_check_from_two_files(tmp_path):
     assert "the migration" in said.lower()
     assert "rotation: IDG -36..36°, the stack -36..36° (same)" in said, said
     assert (out / "side_by_side.png").stat().st_size > 10_000
+    assert "IDGAugmentation(" in said and "rotation_range=36" in said
     report = (out / "report.html").read_text()
     assert "ImageDataGenerator vs the Keras 3 stack" in report and "RandomRotation(factor=0.1)" in report

@@ -67,7 +67,7 @@ from .link import (
 from .progress import run_status
 from .record import PageState, TrainChoice
 from .scroll import scroll_here
-from .train_stack import planned_stack_arms, what_trains_stack
+from .train_stack import planned_stack_arms, trains_a_stack, what_trains_stack
 from .widgets import part_writer, show_finding
 
 
@@ -354,12 +354,6 @@ MODE_LABELS = {
     SUGGEST: "Suggest: search for settings that beat yours",
     MIGRATION: "Migration check: your IDG settings vs your Keras 3 stack",
 }
-IDG_MODES = (COMPARE, ABLATION, SUGGEST)  # a migration check needs the Keras 3 stack
-
-
-def _modes(state: PageState) -> list[str]:
-    """The runs a click can start: with the Keras 3 stack, the migration check too."""
-    return list(MODE_LABELS) if state.engine == "keras3" else list(IDG_MODES)
 
 
 def _search_settings(train: TrainChoice) -> None:
@@ -455,16 +449,15 @@ def train_panel() -> None:
         "Every arm trains the same model from the same initial weights in the same batch order, with and "
         "without your augmentation, over several seeds; validation images are never augmented."
     )
-    stack = what_trains_stack(state) if state.engine == "keras3" else _what_trains(state)
+    stack = what_trains_stack(state) if trains_a_stack(state) else _what_trains(state)
     uploads: list[Upload] = []  # in memory until Train submits a run that uses them
     dataset, model = _dataset_ref(state.train, uploads), _model_ref(state, uploads)
-    modes = _modes(state)
     mode = widgets.radio(
         st,
         "Run",
-        modes,
+        list(MODE_LABELS),
         key="train_mode",
-        shown=state.train.mode if state.train.mode in modes else COMPARE,
+        shown=state.train.mode,
         write=part_writer("train", "mode"),
         horizontal=True,
         format_func=MODE_LABELS.get,
@@ -489,7 +482,7 @@ def train_panel() -> None:
 def _planned_arms(state: PageState) -> int:
     """The arms a click would train (a search's are counted by its budget instead)."""
     train = state.train
-    if state.engine == "keras3":
+    if trains_a_stack(state):
         return planned_stack_arms(state)
     return len(ablation_arms(state.config, train.leave_one_out)) if train.mode == ABLATION else 2
 
@@ -513,7 +506,7 @@ def _train_button(
     the record drawn above, and the run's progress comes into view."""
     jobs = server_jobs()
     busy = _session_run_active(jobs, state.run_id)
-    if state.engine == "keras3":
+    if trains_a_stack(state):
         idle = stack is None
     else:
         idle = state.train.mode != SUGGEST and not state.config.active_transforms()

@@ -24,7 +24,7 @@ from ..interchange.export import exact_layer_code, kwargs_text
 from ..interchange.keras_stack import NOT_REPRODUCED
 from . import widgets
 from .actions import open_section
-from .record import PageState
+from .record import PageState, starter_stack
 from .stack_workspace import read_stack
 from .widgets import part_writer
 
@@ -34,9 +34,22 @@ PLACEMENT_LABELS = {
 }
 
 
+def trains_a_stack(state: PageState) -> bool:
+    """Whether a click trains a Keras 3 stack: the preview shows one, or a migration check."""
+    return state.engine == "keras3" or state.train.mode == MIGRATION
+
+
+def stack_text(state: PageState) -> str:
+    """The stack a click trains: the preview's; with the IDG preview and no stack written
+    yet, the one today's export writes for the IDG settings (the migration a user makes)."""
+    if state.engine == "keras3" or state.stack_text.strip():
+        return state.stack_text
+    return starter_stack(state.config)
+
+
 def stack_arm(state: PageState) -> StackArm | str:
-    """The preview's stack as an arm at the record's placement, or why there is none."""
-    parsed = read_stack(state.stack_text)
+    """The stack a click trains as an arm at the record's placement, or why there is none."""
+    parsed = read_stack(stack_text(state))
     if isinstance(parsed, str):
         return parsed
     if not parsed.layers:
@@ -53,7 +66,7 @@ def planned_stack_arms(state: PageState) -> int:
 
 
 def _left_out(state: PageState) -> list[str]:
-    parsed = read_stack(state.stack_text)
+    parsed = read_stack(stack_text(state))
     if isinstance(parsed, str):
         return []
     return [f"line {item.line}: {item.message}" for item in parsed.findings if item.code == NOT_REPRODUCED]
@@ -65,7 +78,15 @@ def what_trains_stack(state: PageState) -> StackArm | None:
     arm = stack_arm(state)
     with st.container(border=True, key="train_config"):
         text, back = st.columns([4, 1], vertical_alignment="center")
-        text.markdown("**The augmentation Train uses** (the preview's Keras 3 stack):")
+        source = (
+            "the preview's Keras 3 stack"
+            if state.engine == "keras3"
+            else "the Keras 3 stack today's export writes for your settings; write your own under "
+            "Preview, Augment with: Keras 3 layers"
+            if not state.stack_text.strip()
+            else "the Keras 3 stack last written in the preview"
+        )
+        text.markdown(f"**The augmentation Train uses** ({source}):")
         back.button("Change it in Preview", key="back_to_preview", on_click=open_section, args=("preview",))
         if isinstance(arm, str):
             st.error(f"The stack cannot be trained: {arm}. Fix it in Preview.")
