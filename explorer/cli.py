@@ -340,6 +340,8 @@ def _print_classes(summary: Summary, columns: tuple[str, str] = ("without", "wit
 
 
 def compare(args) -> int:
+    from .experiments.analysis.verdict import wording
+
     out, result = _run(args, COMPARE)
     summary = result.summary
     for arm in summary.per_epoch:
@@ -353,7 +355,8 @@ def compare(args) -> int:
     print(f"verdict_code: {summary.verdict_code}")
     for warning in summary.warnings:
         print(f"warning: {warning}")
-    _print_classes(summary, ("IDG", "stack") if result.is_migration else ("without", "with"))
+    words = wording(result)
+    _print_classes(summary, (words.before, words.after))
     if result.is_migration:
         _side_by_side(out)
     print(f"files: {out}/result.json, report.html, figure.png, tensorboard/")

@@ -4,6 +4,8 @@ layers are idle when the model predicts, and a migration check words its verdict
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -112,6 +114,7 @@ def test_the_cli_runs_a_migration_check_from_two_files(tmp_path):
     said = done.stdout
     assert "idg: validation accuracy" in said and "stack: validation accuracy" in said
     assert "the migration" in said.lower()
+    assert re.search(r"^class\s+IDG\s+stack\s+change", said, re.M), said  # the arms compared head the columns
     assert "rotation: IDG -36..36°, the stack -36..36° (same)" in said, said
     assert (out / "side_by_side.png").stat().st_size > 10_000
     assert "IDGAugmentation(" in said and "rotation_range=36" in said

@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..experiments.analysis.breakdown import class_names, paired_confusion_seeds, summed_confusion
 from ..experiments.analysis.stats import points as format_points
-from ..experiments.analysis.verdict import headline_summary
+from ..experiments.analysis.verdict import headline_summary, wording
 from ..experiments.records.results import AblationAnalysis, Curve, Effect, RunResult, Summary
 from ..experiments.records.spec import AUGMENTED, BASELINE, FULL
 
@@ -386,7 +386,7 @@ def broken_images_figure(result: RunResult, images: np.ndarray, count: int = 12)
             lines += textwrap.wrap(f"→ {names[taken]}", BROKEN_TITLE_WIDTH)
         titles.append(_plain("\n".join(lines)))
     heading = textwrap.fill(
-        "Validation images right without augmentation and wrong with it, most seeds first", width=26 * columns
+        f"Validation images {wording(result).broken}, most seeds first", width=26 * columns
     )  # ~26 characters of 10 pt text per 1.9 inch column
     # Each row gets room (inches) for its images and its tallest title, the heading for its
     # lines: constrained layout keeps titles clear of the row above only in a tall enough figure.

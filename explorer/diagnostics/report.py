@@ -20,7 +20,7 @@ import jinja2
 from ..augment.config import AugmentConfig
 from ..experiments.analysis.ablation import CHANGE_HEADING, analyze, effect_rows
 from ..experiments.analysis.stats import agreement_text, effect_text, percent, points
-from ..experiments.analysis.verdict import headline_summary, summarize, verdict_tone
+from ..experiments.analysis.verdict import headline_summary, summarize, verdict_tone, wording
 from ..experiments.records.results import AblationAnalysis, RunResult, Summary
 from ..experiments.records.spec import (
     ALONE,
@@ -208,8 +208,10 @@ def _effects_context(result: RunResult, comparison: Summary | None, images) -> d
         for c in comparison.classes
     ]
     harmed = [c.name for c in comparison.classes if c.effect.decision() == "hurts"]
+    words = wording(result)
     context = {
         "effect_class_rows": rows,
+        "class_columns": [words.before, "with augmentation" if words.after == "with" else words.after],
         "harmed_classes": harmed,
         "average_rose": comparison.delta_mean is not None and comparison.delta_mean > 0,
         "image_effects": comparison.images,

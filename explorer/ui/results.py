@@ -17,7 +17,7 @@ import streamlit as st
 from ..diagnostics.plots import ablation_figure, affinity_figure, comparison_figure, figure_png, run_summary
 from ..experiments.analysis.ablation import CHANGE_HEADING, current_analysis, effect_rows
 from ..experiments.analysis.stats import agreement_text, effect_text, percent
-from ..experiments.analysis.verdict import ESTIMATOR_HELP, verdict_tone
+from ..experiments.analysis.verdict import ESTIMATOR_HELP, Wording, verdict_tone, wording
 from ..experiments.records.results import AblationAnalysis, Effect, RunResult, Summary
 from ..experiments.records.spec import SUGGEST, RunSpec
 from ..experiments.records.status import RunState
@@ -70,10 +70,10 @@ def _verdict(run: RunInfo, text: str, code: str | None, last_epochs: int) -> Non
     # A suggestion's status is its search's; this verdict is its check's ("augmentation": the pick).
     label = "The check, suggested against no augmentation" if run.suggestion is not None else run.status.capitalize()
     TONES.get(code, st.info)(f"{label}: {text}")
-    st.caption(ESTIMATOR_HELP.format(k=last_epochs))
+    st.caption(ESTIMATOR_HELP.format(k=last_epochs, difference=wording(run.result).difference))
 
 
-def _class_effects(summary: Summary) -> None:
+def _class_effects(summary: Summary, words: Wording) -> None:
     """Each class's change with its interval, most harmed first, and the images it broke."""
     if not summary.classes:
         return
@@ -84,8 +84,8 @@ def _class_effects(summary: Summary) -> None:
     rows = [
         {
             "class": c.name,
-            "without": percent(c.baseline_accuracy),
-            "with": percent(c.augmented_accuracy),
+            words.before: percent(c.baseline_accuracy),
+            words.after: percent(c.augmented_accuracy),
             CHANGE_HEADING: effect_text(c.effect),
             "seeds": agreement_text(c.effect.per_seed),
             "flag": {"hurts": "harmed", "helps": "helped"}.get(c.effect.decision(), ""),
@@ -95,14 +95,14 @@ def _class_effects(summary: Summary) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
     harmed = [c.name for c in summary.classes if c.effect.decision() == "hurts"]
     if harmed and summary.delta_mean is not None and summary.delta_mean > 0:
-        st.warning(f"The average rose, but augmentation harmed class(es) {', '.join(harmed)}.")
+        st.warning(f"The average rose, but {words.subject} harmed class(es) {', '.join(harmed)}.")
     images = summary.images
     if images is not None:
         broken, fixed = sum(1 for b in images.broken if b), sum(1 for f in images.fixed if f)
         always = sum(1 for b in images.broken if b == images.seeds)
         st.caption(
-            f"Validation images over {images.seeds} paired seed(s): {fixed} fixed at least once (wrong without "
-            f"augmentation, right with it), {broken} broken at least once, {always} broken in every seed."
+            f"Validation images over {images.seeds} paired seed(s): {fixed} fixed at least once, {broken} broken "
+            f"at least once ({words.broken}), {always} broken in every seed."
         )
 
 
@@ -151,7 +151,7 @@ def show_run(run: RunInfo, where: str, jobs) -> None:
         _verdict(run, summary.verdict, verdict_tone(summary), summary.last_epochs)
         for warning in summary.warnings:
             st.warning(warning)
-    _class_effects(summary)
+    _class_effects(summary, wording(run.result))
     if (run.path / "broken.png").is_file():
         st.image(str(run.path / "broken.png"), width="stretch")
     report = run.path / "report.html"

@@ -449,7 +449,11 @@ def train_panel() -> None:
         "Every arm trains the same model from the same initial weights in the same batch order, with and "
         "without your augmentation, over several seeds; validation images are never augmented."
     )
-    stack = what_trains_stack(state) if trains_a_stack(state) else _what_trains(state)
+    stack = None
+    if trains_a_stack(state):
+        stack = what_trains_stack(state)
+    else:
+        _what_trains(state)
     uploads: list[Upload] = []  # in memory until Train submits a run that uses them
     dataset, model = _dataset_ref(state.train, uploads), _model_ref(state, uploads)
     mode = widgets.radio(

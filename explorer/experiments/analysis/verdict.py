@@ -35,19 +35,38 @@ MIN_SEEDS = 3
 
 @dataclass(frozen=True)
 class Wording:
-    """What a verdict compares, in its words: `subject` starts it ("Augmentation hurt"),
-    `with_what` ends its size ("... points lower with augmentation")."""
+    """What a comparison compares, in its words: `subject` starts a verdict ("Augmentation
+    hurt"), `with_what` ends its size ("... points lower with augmentation"); `before` and
+    `after` head the two arms' columns; `difference` is the effect ("augmented minus
+    baseline"); `broken` says what a broken validation image is."""
 
     subject: str
     with_what: str
+    before: str = "without"
+    after: str = "with"
+    difference: str = "augmented minus baseline"
+    broken: str = "right without augmentation and wrong with it"
 
 
 AUGMENTATION = Wording("augmentation", "with augmentation")
-MIGRATION = Wording("the migration", "with the Keras 3 stack than with ImageDataGenerator")
+MIGRATION = Wording(
+    "the migration",
+    "with the Keras 3 stack than with ImageDataGenerator",
+    before="IDG",
+    after="stack",
+    difference="the Keras 3 stack's minus ImageDataGenerator's",
+    broken="right with ImageDataGenerator and wrong with the Keras 3 stack",
+)
+
+
+def wording(result: RunResult) -> Wording:
+    """The words of a run's comparison: a migration check's, or augmentation's."""
+    return MIGRATION if result.is_migration else AUGMENTATION
+
 
 ESTIMATOR_HELP = (
-    "Per seed, the effect is the mean validation accuracy over the last {k} epochs, augmented minus "
-    "baseline (the same initial weights and batches); the 95% interval is a t-interval over the paired "
+    "Per seed, the effect is the mean validation accuracy over the last {k} epochs, {difference} "
+    "(the same initial weights and batches); the 95% interval is a t-interval over the paired "
     "seeds. Verdicts: hurt or helped when the interval is clear of zero; probably hurt or helped when it "
     "is not but at least 3 in 4 seeds agree; otherwise no detectable difference."
 )

@@ -167,13 +167,21 @@ def _objective(
         score, pruned = _scored(
             trial, lambda index, seed: Trial(SUGGESTED, index, seed, candidate), context, models, should_stop, reporter
         )
-        scores.append(TrialScore(trial.number, choices, score, pruned=pruned))
-        reporter.scored(score, candidate)
-        if score is None:
-            raise optuna.TrialPruned()
-        return score
+        return _scored_trial(trial, choices, score, pruned, candidate, scores, reporter)
 
     return objective
+
+
+def _scored_trial(trial, choices: dict, score: float | None, pruned: bool, candidate, scores: list, reporter) -> float:
+    """Record a trained configuration's score (and tell the reporter); a configuration
+    without a score is pruned for Optuna."""
+    import optuna
+
+    scores.append(TrialScore(trial.number, choices, score, pruned=pruned))
+    reporter.scored(score, candidate)
+    if score is None:
+        raise optuna.TrialPruned()
+    return score
 
 
 def _compare(suggested_runs, other_runs) -> Comparison:

@@ -34,8 +34,8 @@ from ..records.trials import Trial, TrialContext
 from ..training.fit import model_factory, run_trial, validation_input
 from ..training.paired import prepare
 from ..training.stack_training import check_size
-from .search import SearchHooks, _check, _optuna_search, _Reporter, _scored
-from .space import Comparison, Suggestion, TrialScore
+from .search import SearchHooks, _check, _optuna_search, _Reporter, _scored, _scored_trial
+from .space import Comparison, Suggestion
 from .stack_space import alone, choice_text, first_stack_point, stack_from, stack_search_space
 
 PROBE_BYTES = 256 * 2**20  # the clean and probed validation images together, at most
@@ -99,11 +99,7 @@ def _objective(arm, base, dimensions, excluded, context, models, scores, should_
             should_stop,
             reporter,
         )
-        scores.append(TrialScore(trial.number, choices, score, pruned=pruned))
-        reporter.scored(score, candidate)
-        if score is None:
-            raise optuna.TrialPruned()
-        return score
+        return _scored_trial(trial, choices, score, pruned, candidate, scores, reporter)
 
     return objective
 
