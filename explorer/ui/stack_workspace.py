@@ -9,6 +9,7 @@ the doctor also says what the stack does differently from them (the migration ru
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 
@@ -31,8 +32,11 @@ from .widgets import part_writer
 STACK_KEY = "stack_text"
 
 
+@functools.lru_cache(maxsize=16)
 def read_stack(text: str) -> ParsedStack | str:
-    """The stack in the text, or why there is none (one line for the user)."""
+    """The stack in the text, or why there is none (one line for the user). Cached by the
+    text: the preview and the train section read the same stack several times a render, and
+    the parsed stack is immutable."""
     if len(text) > MAX_STACK_CHARS:
         return f"the stack is {len(text):,} characters long; this page reads up to {MAX_STACK_CHARS:,}"
     try:

@@ -29,19 +29,14 @@ def keras_layers(stack: Stack) -> list[keras.layers.Layer]:
 def check_size(arm: StackArm, image_shape: tuple[int, ...]) -> None:
     """InputError when the stack changes the image size (RandomCrop, Resizing, CenterCrop to
     another size): every arm trains the same model, on the training images' size."""
-    height, width, channels = image_shape
+    height, width, _ = image_shape
     rng = np.random.default_rng(0)
-    out, _ = arm.stack.run(np.zeros((height, width, channels), np.float32), rng)
+    out, changing = np.zeros(image_shape, np.float32), None
+    for layer in arm.stack.layers:  # one pass: the final size, and the first layer that changed it
+        resized = layer.apply(out, layer.draw(rng, out.shape[0], out.shape[1]))
+        changing = changing or (layer.call_text() if resized.shape[:2] != out.shape[:2] else None)
+        out = resized
     if out.shape[:2] != (height, width):
-        changing = next(
-            (
-                layer.call_text()
-                for layer in arm.stack.layers
-                if layer.apply(np.zeros(image_shape, np.float32), layer.draw(rng, height, width)).shape[:2]
-                != (height, width)
-            ),
-            "the stack",
-        )
         raise InputError(
             f"{changing} makes {out.shape[0]} x {out.shape[1]} images from the {height} x {width} training "
             "images, and every arm trains the same model on one size: set the image size to the size "
