@@ -69,6 +69,14 @@ def _config(path: str | None, option: str = "--config") -> AugmentConfig:
     return AugmentConfig.from_dict(raw)
 
 
+def _text_or_nothing(path: str) -> str:
+    """A file's text, or "" when it cannot be read (missing, a folder: its error is said elsewhere)."""
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _augmentation(args, mode: str) -> tuple[AugmentConfig, StackArm | None, str]:
     """--config's IDG settings or Keras 3 stack (a .py file holding either), and the mode:
     a stack with --idg is a migration check."""
@@ -80,7 +88,7 @@ def _augmentation(args, mode: str) -> tuple[AugmentConfig, StackArm | None, str]
         try:
             stack = read_stack(args.config, getattr(args, "placement", IN_MODEL))
         except InputError as error:
-            if "ImageDataGenerator" not in Path(args.config).read_text(encoding="utf-8", errors="replace"):
+            if "ImageDataGenerator" not in _text_or_nothing(args.config):  # else: read as IDG settings below
                 raise InputError(f"--config {error}") from None
     if stack is None:
         if idg:

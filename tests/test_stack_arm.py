@@ -219,6 +219,11 @@ def test_the_cli_reads_a_stack_an_idg_call_or_json_from_config(tmp_path):
     empty.write_text("print('no stack here')\n")
     with pytest.raises(InputError, match="--config .*no Keras augmentation stack found"):
         _augmentation(_args(tmp_path, empty), COMPARE)
+    with pytest.raises(InputError, match="missing.py does not exist"):  # said, not a traceback
+        _augmentation(_args(tmp_path, tmp_path / "missing.py"), COMPARE)
+    (tmp_path / "folder.py").mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        _augmentation(_args(tmp_path, tmp_path / "folder.py"), COMPARE)
 
 
 def test_the_notebook_wants_a_stack_beside_idg():
